@@ -1,0 +1,237 @@
+"""Environment-first configuration.
+
+Every setting is a ``GONGZHI_*`` environment variable, optionally read from an env file; nothing is required.
+This module is pure (no Django import) so it can be typed strictly and tested without a database.
+Every setting is documented in ``docs/configuration.md`` — a test keeps the two in step.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qsl, unquote, urlsplit
+
+PREFIX = "GONGZHI_"
+
+# name -> (default, one-line description). The single list of settings; docs/configuration.md mirrors it.
+SETTINGS: dict[str, tuple[str, str]] = {
+    "GONGZHI_ENV_FILE": ("", "Path of an env file (KEY=value lines) read before the environment; the environment wins."),
+    "GONGZHI_DATA_DIR": ("./var", "Directory for the SQLite database, media, generated keys and exports."),
+    "GONGZHI_DATABASE_URL": ("", "postgres://user:pass@host:port/name for PostgreSQL; empty means SQLite in the data dir."),
+    "GONGZHI_DB_CONN_MAX_AGE": ("600", "Seconds a database connection is kept (persistent connections; 0 costs ~7x)."),
+    "GONGZHI_SECRET_KEY": ("", "Django secret key; empty means one generated once into DATA_DIR/secret_key."),
+    "GONGZHI_FIELD_KEYS": (
+        "",
+        "Comma-separated Fernet keys for personal data at rest, newest first (rotation); "
+        "empty means one generated once into DATA_DIR/field_keys.",
+    ),
+    "GONGZHI_DEBUG": ("false", "Django debug mode. Never in production."),
+    "GONGZHI_ALLOWED_HOSTS": ("127.0.0.1,localhost", "Comma-separated host names the server answers to."),
+    "GONGZHI_CSRF_TRUSTED_ORIGINS": ("", "Comma-separated origins (https://example.org) trusted for CSRF behind a proxy."),
+    "GONGZHI_SECURE_COOKIES": ("false", "Send session and CSRF cookies only over HTTPS (set true behind TLS)."),
+    "GONGZHI_LANGUAGE": ("zh-hans", "Default interface language: zh-hans or en."),
+    "GONGZHI_TIME_ZONE": ("Asia/Shanghai", "Time zone for display; the database always stores UTC."),
+    "GONGZHI_LOG_LEVEL": ("INFO", "Log level of the gongzhi loggers."),
+    "GONGZHI_HOST": ("127.0.0.1", "Address `gongzhi run` listens on."),
+    "GONGZHI_PORT": ("8000", "Port `gongzhi run` listens on."),
+    "GONGZHI_WORKERS": ("0", "Server worker processes for `gongzhi run`; 0 means one per CPU core."),
+    "GONGZHI_BACKPRESSURE": ("4", "Requests one server worker takes at once before queueing (granian backpressure)."),
+    "GONGZHI_GEO_CACHE_TTL": ("5", "Seconds a process trusts its cached grid boundary index before rechecking its version."),
+    "GONGZHI_DEMO_PASSWORD": ("gongzhi-demo", "Password given to every user `gongzhi demo` creates."),
+    "GONGZHI_MAP_TILE_URL": (
+        "",
+        "Optional tile server URL template ({z}/{x}/{y}) for maps; empty means grid boundaries only (air-gapped).",
+    ),
+}
+
+
+class ConfigError(ValueError):
+    """A setting has a value we cannot use; the message names the setting."""
+
+
+@dataclass(frozen=True)
+class Config:
+    data_dir: Path
+    database: dict[str, object]
+    secret_key: str
+    field_keys: tuple[str, ...]
+    debug: bool
+    allowed_hosts: tuple[str, ...]
+    csrf_trusted_origins: tuple[str, ...]
+    secure_cookies: bool
+    language: str
+    time_zone: str
+    log_level: str
+    host: str
+    port: int
+    workers: int
+    backpressure: int
+    geo_cache_ttl: float
+    demo_password: str
+    map_tile_url: str
+
+
+def read_env_file(path: Path) -> dict[str, str]:
+    """Parse KEY=value lines; blank lines and # comments are skipped; values may be quoted."""
+    values: dict[str, str] = {}
+    for number, raw in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        line = raw.strip()
+        if not line or line.startswith("#"):
+            continue
+        if line.startswith("export "):
+            line = line[len("export ") :].lstrip()
+        key, sep, value = line.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"{path}:{number}: expected KEY=value, got {raw!r}")
+        value = value.strip()
+        if len(value) >= 2 and value[0] == value[-1] and value[0] in "'\"":
+            value = value[1:-1]
+        values[key.strip()] = value
+    return values
+
+
+def parse_bool(name: str, value: str) -> bool:
+    lowered = value.strip().lower()
+    if lowered in {"1", "true", "yes", "on"}:
+        return True
+    if lowered in {"0", "false", "no", "off", ""}:
+        return False
+    raise ConfigError(f"{name}: expected true or false, got {value!r}")
+
+
+def parse_int(name: str, value: str, *, minimum: int = 0) -> int:
+    try:
+        number = int(value)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {value!r}") from None
+    if number < minimum:
+        raise ConfigError(f"{name}: must be at least {minimum}, got {number}")
+    return number
+
+
+def parse_float(name: str, value: str) -> float:
+    try:
+        number = float(value)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a number, got {value!r}") from None
+    if number < 0:
+        raise ConfigError(f"{name}: must not be negative, got {number}")
+    return number
+
+
+def split_list(value: str) -> tuple[str, ...]:
+    return tuple(part.strip() for part in value.split(",") if part.strip())
+
+
+def parse_database_url(url: str, *, conn_max_age: int) -> dict[str, object]:
+    """Turn postgres://user:pass@host:port/name?opt=v into a Django DATABASES entry."""
+    parts = urlsplit(url)
+    if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
+        raise ConfigError(f"GONGZHI_DATABASE_URL: only postgres:// URLs are supported, got scheme {parts.scheme!r}")
+    name = unquote(parts.path.lstrip("/"))
+    if not name:
+        raise ConfigError("GONGZHI_DATABASE_URL: the database name is missing (postgres://host/NAME)")
+    options: dict[str, str] = dict(parse_qsl(parts.query))
+    host = unquote(parts.hostname or "")
+    # A socket directory can be given as ?host=/path, as libpq allows.
+    host = options.pop("host", host)
+    return {
+        "ENGINE": "django.db.backends.postgresql",
+        "NAME": name,
+        "USER": unquote(parts.username or ""),
+        "PASSWORD": unquote(parts.password or ""),
+        "HOST": host,
+        "PORT": str(parts.port or ""),
+        "CONN_MAX_AGE": conn_max_age,
+        "CONN_HEALTH_CHECKS": True,
+        "OPTIONS": options,
+    }
+
+
+def sqlite_database(data_dir: Path) -> dict[str, object]:
+    return {
+        "ENGINE": "django.db.backends.sqlite3",
+        "NAME": str(data_dir / "gongzhi.sqlite3"),
+        "CONN_MAX_AGE": None,
+        "OPTIONS": {
+            # WAL lets readers run beside one writer; IMMEDIATE takes the write lock at BEGIN so two writers queue
+            # (busy timeout) instead of failing with "database is locked" when a read transaction upgrades.
+            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA foreign_keys=ON;",
+            "transaction_mode": "IMMEDIATE",
+            "timeout": 20,
+        },
+    }
+
+
+def _generated(path: Path, make: str) -> str:
+    """Read a generated secret, creating it once (0600) when missing."""
+    if path.exists():
+        return path.read_text(encoding="utf-8").strip()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as handle:
+        handle.write(make + "\n")
+    return make
+
+
+def _fernet_key() -> str:
+    import base64
+
+    return base64.urlsafe_b64encode(secrets.token_bytes(32)).decode("ascii")
+
+
+def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -> Config:
+    env = dict(os.environ if environ is None else environ)
+    env_file = env.get("GONGZHI_ENV_FILE", "")
+    if env_file:
+        file_values = read_env_file(Path(env_file))
+        unknown = sorted(k for k in file_values if k.startswith(PREFIX) and k not in SETTINGS)
+        if unknown:
+            raise ConfigError(f"{env_file}: unknown settings {', '.join(unknown)}")
+        env = {**file_values, **env}
+
+    def get(name: str) -> str:
+        return env.get(name, SETTINGS[name][0])
+
+    base = cwd or Path.cwd()
+    data_dir = Path(get("GONGZHI_DATA_DIR")).expanduser()
+    if not data_dir.is_absolute():
+        data_dir = (base / data_dir).resolve()
+
+    conn_max_age = parse_int("GONGZHI_DB_CONN_MAX_AGE", get("GONGZHI_DB_CONN_MAX_AGE"))
+    database_url = get("GONGZHI_DATABASE_URL").strip()
+    database = parse_database_url(database_url, conn_max_age=conn_max_age) if database_url else sqlite_database(data_dir)
+
+    secret_key = get("GONGZHI_SECRET_KEY") or _generated(data_dir / "secret_key", secrets.token_urlsafe(50))
+    field_keys = split_list(get("GONGZHI_FIELD_KEYS")) or split_list(_generated(data_dir / "field_keys", _fernet_key()))
+
+    language = get("GONGZHI_LANGUAGE").lower()
+    if language not in {"zh-hans", "en"}:
+        raise ConfigError(f"GONGZHI_LANGUAGE: expected zh-hans or en, got {language!r}")
+    log_level = get("GONGZHI_LOG_LEVEL").upper()
+    if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
+        raise ConfigError(f"GONGZHI_LOG_LEVEL: expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {log_level!r}")
+
+    return Config(
+        data_dir=data_dir,
+        database=database,
+        secret_key=secret_key,
+        field_keys=field_keys,
+        debug=parse_bool("GONGZHI_DEBUG", get("GONGZHI_DEBUG")),
+        allowed_hosts=split_list(get("GONGZHI_ALLOWED_HOSTS")),
+        csrf_trusted_origins=split_list(get("GONGZHI_CSRF_TRUSTED_ORIGINS")),
+        secure_cookies=parse_bool("GONGZHI_SECURE_COOKIES", get("GONGZHI_SECURE_COOKIES")),
+        language=language,
+        time_zone=get("GONGZHI_TIME_ZONE"),
+        log_level=log_level,
+        host=get("GONGZHI_HOST"),
+        port=parse_int("GONGZHI_PORT", get("GONGZHI_PORT"), minimum=1),
+        workers=parse_int("GONGZHI_WORKERS", get("GONGZHI_WORKERS")),
+        backpressure=parse_int("GONGZHI_BACKPRESSURE", get("GONGZHI_BACKPRESSURE"), minimum=1),
+        geo_cache_ttl=parse_float("GONGZHI_GEO_CACHE_TTL", get("GONGZHI_GEO_CACHE_TTL")),
+        demo_password=get("GONGZHI_DEMO_PASSWORD"),
+        map_tile_url=get("GONGZHI_MAP_TILE_URL"),
+    )

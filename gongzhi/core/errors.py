@@ -1,0 +1,83 @@
+"""Domain errors raised by services and turned into clear 4xx answers by the interfaces.
+
+Services raise these instead of Django's HTTP exceptions so that the same rule gives the same message in a view,
+an API response, a CLI command and a test.
+"""
+
+from __future__ import annotations
+
+
+class DomainError(Exception):
+    """A use case cannot go ahead; ``message`` is safe to show to the user."""
+
+    code = "invalid"
+    http_status = 400
+
+    def __init__(self, message: str, *, code: str | None = None) -> None:
+        super().__init__(message)
+        self.message = message
+        if code is not None:
+            self.code = code
+
+
+class NotFound(DomainError):
+    """Does not exist, or is outside the viewer's scope: the two are deliberately indistinguishable."""
+
+    code = "not_found"
+    http_status = 404
+
+
+class PermissionDenied(DomainError):
+    code = "forbidden"
+    http_status = 403
+
+
+class Conflict(DomainError):
+    """The state changed under the caller (e.g. a pooled case another steward accepted first)."""
+
+    code = "conflict"
+    http_status = 409
+
+
+class RowError:
+    """One problem with one cell of an imported file: enough for a person to find and fix it."""
+
+    __slots__ = ("column", "file", "reason", "row")
+
+    def __init__(self, *, file: str, row: int | None, column: str | None, reason: str) -> None:
+        self.file = file
+        self.row = row
+        self.column = column
+        self.reason = reason
+
+    def __str__(self) -> str:
+        where = self.file
+        if self.row is not None:
+            where += f" row {self.row}"
+        if self.column:
+            where += f" column {self.column}"
+        return f"{where}: {self.reason}"
+
+    def as_dict(self) -> dict[str, object]:
+        return {"file": self.file, "row": self.row, "column": self.column, "reason": self.reason}
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, RowError) and self.as_dict() == other.as_dict()
+
+    def __hash__(self) -> int:
+        return hash((self.file, self.row, self.column, self.reason))
+
+    def __repr__(self) -> str:
+        return f"RowError({self})"
+
+
+class ImportRejected(DomainError):
+    """An import found problems; nothing was written. ``errors`` lists every problem found."""
+
+    code = "import_rejected"
+
+    def __init__(self, errors: list[RowError]) -> None:
+        self.errors = errors
+        head = "; ".join(str(e) for e in errors[:5])
+        more = f" (and {len(errors) - 5} more)" if len(errors) > 5 else ""
+        super().__init__(f"{len(errors)} problem(s), nothing imported: {head}{more}")

@@ -1,0 +1,31 @@
+"""Model fields for personal data: stored encrypted, read back as plain text."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db import models
+
+from gongzhi.core import crypto
+
+
+class EncryptedTextField(models.TextField):
+    """Text encrypted at rest with the field keys; not searchable (pair it with a blind index when lookups are needed)."""
+
+    description = "Text encrypted at rest"
+
+    def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
+        if value is None or value == "":
+            return value
+        return crypto.decrypt(value)
+
+    def get_prep_value(self, value: Any) -> Any:
+        value = super().get_prep_value(value)
+        if value is None or value == "":
+            return value
+        return crypto.encrypt(str(value))
+
+    def get_lookup(self, lookup_name: str) -> Any:
+        if lookup_name not in {"isnull", "exact"}:
+            raise TypeError(f"encrypted fields cannot be filtered with __{lookup_name}; use a blind index")
+        return super().get_lookup(lookup_name)

@@ -1,0 +1,127 @@
+"""Roles and their capabilities (DESIGN.md §6). Pure: no Django import, strictly typed.
+
+A capability is what a post lets its holder do *within the post's scope* (the subtree of its node, or its
+department's assigned work). Domain policies ask ``can(role, capability)``; they never compare role names.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+RESIDENT: Final = "resident"
+STEWARD: Final = "steward"
+GRID_WORKER: Final = "grid_worker"
+COMMUNITY_STAFF: Final = "community_staff"
+STREET_STAFF: Final = "street_staff"
+DEPARTMENT_STAFF: Final = "department_staff"
+COMMAND_CENTRE: Final = "command_centre"
+LEADER: Final = "leader"
+ADMIN: Final = "admin"
+
+ROLES: Final[tuple[str, ...]] = (
+    RESIDENT,
+    STEWARD,
+    GRID_WORKER,
+    COMMUNITY_STAFF,
+    STREET_STAFF,
+    DEPARTMENT_STAFF,
+    COMMAND_CENTRE,
+    LEADER,
+    ADMIN,
+)
+
+# Grid levels, top down (the 四循环 ladder runs bottom up over the same levels).
+DISTRICT: Final = "district"
+STREET: Final = "street"
+COMMUNITY: Final = "community"
+GRID: Final = "grid"
+MICRO_GRID: Final = "micro_grid"
+LEVELS: Final[tuple[str, ...]] = (DISTRICT, STREET, COMMUNITY, GRID, MICRO_GRID)
+
+# Capabilities, grouped by what they unlock.
+GRID_VIEW: Final = "grid.view"  # see the tree, boundaries and staff cards
+GRID_MANAGE: Final = "grid.manage"  # edit nodes and boundaries, import grids
+STAFF_MANAGE: Final = "staff.manage"  # create posts, print staff cards
+CASE_VIEW: Final = "case.view"
+CASE_RECORD: Final = "case.record"  # 代录 / 主动发现: file a case on someone's behalf or from patrol
+CASE_ACCEPT: Final = "case.accept"  # take a case dispatched to me or my pool (接单)
+CASE_HANDLE: Final = "case.handle"  # return, escalate, hold, resolve my cases
+CASE_TRIAGE: Final = "case.triage"  # 梳理: categorise, reject, merge
+CASE_DISPATCH: Final = "case.dispatch"  # 交办
+CASE_SUPERVISE: Final = "case.supervise"  # 督办
+CASE_WHISTLE: Final = "case.whistle"  # 吹哨: summon departments
+CASE_REPORT_IN: Final = "case.report_in"  # 报到 for a co-handling task
+CASE_PUBLISH: Final = "case.publish"  # 公示
+ANALYTICS_VIEW: Final = "analytics.view"
+
+_STAFF_BASE: Final = frozenset({GRID_VIEW, CASE_VIEW})
+
+CAPABILITIES: Final[dict[str, frozenset[str]]] = {
+    RESIDENT: frozenset(),
+    STEWARD: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE},
+    GRID_WORKER: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_TRIAGE},
+    COMMUNITY_STAFF: _STAFF_BASE
+    | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_TRIAGE, CASE_DISPATCH, CASE_SUPERVISE, CASE_PUBLISH, STAFF_MANAGE,
+       ANALYTICS_VIEW},
+    STREET_STAFF: _STAFF_BASE
+    | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_TRIAGE, CASE_DISPATCH, CASE_SUPERVISE, CASE_WHISTLE, CASE_PUBLISH,
+       STAFF_MANAGE, ANALYTICS_VIEW},
+    DEPARTMENT_STAFF: _STAFF_BASE | {CASE_ACCEPT, CASE_HANDLE, CASE_REPORT_IN},
+    COMMAND_CENTRE: _STAFF_BASE
+    | {CASE_RECORD, CASE_TRIAGE, CASE_DISPATCH, CASE_SUPERVISE, CASE_WHISTLE, CASE_PUBLISH, ANALYTICS_VIEW},
+    LEADER: _STAFF_BASE | {CASE_SUPERVISE, ANALYTICS_VIEW},
+    ADMIN: _STAFF_BASE
+    | {GRID_MANAGE, STAFF_MANAGE, CASE_TRIAGE, CASE_DISPATCH, CASE_SUPERVISE, CASE_PUBLISH, ANALYTICS_VIEW},
+}
+
+# Where a post of each role may sit. Department staff sit on a department; residents hold no post.
+POST_LEVELS: Final[dict[str, frozenset[str]]] = {
+    RESIDENT: frozenset(),
+    STEWARD: frozenset({MICRO_GRID}),
+    GRID_WORKER: frozenset({GRID, MICRO_GRID}),
+    COMMUNITY_STAFF: frozenset({COMMUNITY}),
+    STREET_STAFF: frozenset({STREET}),
+    DEPARTMENT_STAFF: frozenset(),
+    COMMAND_CENTRE: frozenset({DISTRICT, STREET}),
+    LEADER: frozenset({DISTRICT, STREET, COMMUNITY}),
+    ADMIN: frozenset({DISTRICT}),
+}
+
+DEPARTMENT_ROLES: Final = frozenset({DEPARTMENT_STAFF})
+
+
+def can(role: str, capability: str) -> bool:
+    return capability in CAPABILITIES.get(role, frozenset())
+
+
+def level_index(level: str) -> int:
+    """0 for district … 4 for micro_grid; raises ValueError for an unknown level."""
+    return LEVELS.index(level)
+
+
+def child_level(level: str) -> str | None:
+    i = level_index(level)
+    return LEVELS[i + 1] if i + 1 < len(LEVELS) else None
+
+
+def parent_level(level: str) -> str | None:
+    i = level_index(level)
+    return LEVELS[i - 1] if i > 0 else None
+
+
+def post_placement_error(role: str, *, level: str | None, on_department: bool) -> str | None:
+    """Why a post of ``role`` cannot sit there, or None when it can."""
+    if role not in CAPABILITIES:
+        return f"unknown role {role!r}"
+    if role == RESIDENT:
+        return "residents do not hold posts"
+    if role in DEPARTMENT_ROLES:
+        return None if on_department else "department staff must be posted to a department"
+    if on_department:
+        return f"{role} is posted to a grid node, not a department"
+    if level is None:
+        return f"{role} needs a grid node"
+    allowed = POST_LEVELS[role]
+    if level not in allowed:
+        return f"{role} cannot be posted at {level} level (allowed: {', '.join(sorted(allowed))})"
+    return None

@@ -1,0 +1,159 @@
+"""Reads from the grid. Every read that depends on who asks takes the viewer (DESIGN.md §3)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from gongzhi.core.scoping import get_in_scope
+from gongzhi.grid import roles
+from gongzhi.grid.models import Building, Department, GridNode, StaffPost
+
+
+def active_posts(user: Any) -> QuerySet[StaffPost]:
+    if not getattr(user, "is_authenticated", False):
+        return StaffPost.objects.none()
+    return StaffPost.objects.filter(user=user, active=True).select_related("node", "department__service_area")
+
+
+def scope_prefixes(user: Any) -> list[tuple[int, str]]:
+    """(jurisdiction id, path prefix) pairs the user sees, with prefixes covered by another one dropped."""
+    prefixes: set[tuple[int, str]] = set()
+    roots: dict[int, str] | None = None
+    for post in active_posts(user):
+        if post.node is not None:
+            prefixes.add((post.jurisdiction_id, post.node.path))
+        elif post.department is not None:
+            area = post.department.service_area
+            if area is not None:
+                prefixes.add((area.jurisdiction_id, area.path))
+            else:
+                if roots is None:
+                    roots = dict(
+                        GridNode.objects.filter(parent__isnull=True).values_list("jurisdiction_id", "path")
+                    )
+                if post.jurisdiction_id in roots:
+                    prefixes.add((post.jurisdiction_id, roots[post.jurisdiction_id]))
+    ordered = sorted(prefixes, key=lambda p: (p[0], len(p[1]), p[1]))
+    kept: list[tuple[int, str]] = []
+    for jurisdiction_id, path in ordered:
+        if not any(j == jurisdiction_id and path.startswith(p) for j, p in kept):
+            kept.append((jurisdiction_id, path))
+    return kept
+
+
+def grid_nodes_visible_to(user: Any) -> QuerySet[GridNode]:
+    """The grid nodes in the user's scope: the subtrees of their posts' nodes (superusers see everything)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return GridNode.objects.all()
+    condition = Q()
+    for jurisdiction_id, path in scope_prefixes(user):
+        condition |= Q(jurisdiction_id=jurisdiction_id, path__startswith=path)
+    if not condition:
+        return GridNode.objects.none()
+    return GridNode.objects.filter(condition)
+
+
+def grid_node_for(user: Any, node_id: Any) -> GridNode:
+    """One node the user may see; NotFound otherwise (out of scope and missing look the same)."""
+    return get_in_scope(grid_nodes_visible_to(user).select_related("parent", "jurisdiction"), pk=node_id)
+
+
+def home_nodes(user: Any) -> list[GridNode]:
+    """The top nodes of the user's scope (where their console starts)."""
+    if getattr(user, "is_superuser", False):
+        return list(GridNode.objects.filter(parent__isnull=True).select_related("jurisdiction"))
+    condition = Q()
+    for jurisdiction_id, path in scope_prefixes(user):
+        condition |= Q(jurisdiction_id=jurisdiction_id, path=path)
+    return list(GridNode.objects.filter(condition).select_related("jurisdiction")) if condition else []
+
+
+def subtree(node: GridNode) -> QuerySet[GridNode]:
+    return GridNode.objects.filter(jurisdiction_id=node.jurisdiction_id, path__startswith=node.path)
+
+
+def ancestors(node: GridNode, *, include_self: bool = False) -> QuerySet[GridNode]:
+    from gongzhi.grid.models import PATH_SEGMENT_WIDTH as W
+
+    paths = [node.path[:i] for i in range(W, len(node.path) + (W if include_self else 0), W)]
+    return GridNode.objects.filter(jurisdiction_id=node.jurisdiction_id, path__in=paths).order_by("path")
+
+
+def user_can(user: Any, capability: str, node: GridNode) -> bool:
+    """Does one of the user's posts grant ``capability`` over ``node``?"""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return True
+    for post in active_posts(user):
+        if not roles.can(post.role, capability):
+            continue
+        area = post.node or (post.department.service_area if post.department else None)
+        if area is None and post.department is not None:
+            if post.jurisdiction_id == node.jurisdiction_id:
+                return True
+        elif area is not None and area.is_ancestor_of(node):
+            return True
+    return False
+
+
+@dataclass(frozen=True)
+class StaffCard:
+    """三亮: identity, duty and phone of one staff post, as residents see it."""
+
+    post_id: int
+    name: str
+    title: str
+    role: str
+    duty: str
+    phone: str
+    photo_url: str
+    place: str
+    level: str
+
+
+def staff_cards(node: GridNode) -> list[StaffCard]:
+    """Public cards for a node and the nodes above it up to its community, nearest first."""
+    chain = [n for n in ancestors(node, include_self=True) if roles.level_index(n.level) >= roles.level_index(roles.COMMUNITY)]
+    posts = (
+        StaffPost.objects.filter(node__in=chain, is_public=True, active=True)
+        .select_related("user", "node")
+        .order_by("-node__path", "role", "id")
+    )
+    return [
+        StaffCard(
+            post_id=p.pk,
+            name=str(p.user),
+            title=p.title or p.get_role_display(),
+            role=p.role,
+            duty=p.duty,
+            phone=p.public_phone,
+            photo_url=p.photo.url if p.photo else "",
+            place=p.node.name if p.node else "",
+            level=p.node.level if p.node else "",
+        )
+        for p in posts
+    ]
+
+
+def building_by_token(token: str) -> Building | None:
+    """Public lookup for a QR scan; unknown tokens give None (the caller answers 404 without saying more)."""
+    if not token or len(token) > 32:
+        return None
+    return Building.objects.select_related("compound", "node", "jurisdiction").filter(public_token=token).first()
+
+
+def departments_of(jurisdiction_id: int) -> QuerySet[Department]:
+    return Department.objects.filter(jurisdiction_id=jurisdiction_id, active=True)
+
+
+def subtree_counts(node: GridNode) -> dict[str, int]:
+    """How many nodes of each level, buildings and staff posts the node's subtree holds."""
+    from django.db.models import Count
+
+    nodes = subtree(node)
+    counts = {row["level"]: row["n"] for row in nodes.values("level").annotate(n=Count("id"))}
+    counts["buildings"] = Building.objects.filter(node__in=nodes).count()
+    counts["posts"] = StaffPost.objects.filter(node__in=nodes, active=True).count()
+    return counts
