@@ -18,9 +18,15 @@ PREFIX = "GONGZHI_"
 
 # name -> (default, one-line description). The single list of settings; docs/configuration.md mirrors it.
 SETTINGS: dict[str, tuple[str, str]] = {
-    "GONGZHI_ENV_FILE": ("", "Path of an env file (KEY=value lines) read before the environment; the environment wins."),
+    "GONGZHI_ENV_FILE": (
+        "",
+        "Path of an env file (KEY=value lines) read before the environment; the environment wins.",
+    ),
     "GONGZHI_DATA_DIR": ("./var", "Directory for the SQLite database, media, generated keys and exports."),
-    "GONGZHI_DATABASE_URL": ("", "postgres://user:pass@host:port/name for PostgreSQL; empty means SQLite in the data dir."),
+    "GONGZHI_DATABASE_URL": (
+        "",
+        "postgres://user:pass@host:port/name for PostgreSQL; empty means SQLite in the data dir.",
+    ),
     "GONGZHI_DB_CONN_MAX_AGE": ("600", "Seconds a database connection is kept (persistent connections; 0 costs ~7x)."),
     "GONGZHI_SECRET_KEY": ("", "Django secret key; empty means one generated once into DATA_DIR/secret_key."),
     "GONGZHI_FIELD_KEYS": (
@@ -28,9 +34,17 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Comma-separated Fernet keys for personal data at rest, newest first (rotation); "
         "empty means one generated once into DATA_DIR/field_keys.",
     ),
+    "GONGZHI_BLIND_INDEX_KEY": (
+        "",
+        "Key for the blind indexes that let us find encrypted phone numbers; empty means one generated once into "
+        "DATA_DIR/blind_index_key. Changing it needs a reindex (`gongzhi rotate_field_keys --reindex`).",
+    ),
     "GONGZHI_DEBUG": ("false", "Django debug mode. Never in production."),
     "GONGZHI_ALLOWED_HOSTS": ("127.0.0.1,localhost", "Comma-separated host names the server answers to."),
-    "GONGZHI_CSRF_TRUSTED_ORIGINS": ("", "Comma-separated origins (https://example.org) trusted for CSRF behind a proxy."),
+    "GONGZHI_CSRF_TRUSTED_ORIGINS": (
+        "",
+        "Comma-separated origins (https://example.org) trusted for CSRF behind a proxy.",
+    ),
     "GONGZHI_SECURE_COOKIES": ("false", "Send session and CSRF cookies only over HTTPS (set true behind TLS)."),
     "GONGZHI_LANGUAGE": ("zh-hans", "Default interface language: zh-hans or en."),
     "GONGZHI_TIME_ZONE": ("Asia/Shanghai", "Time zone for display; the database always stores UTC."),
@@ -39,7 +53,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "GONGZHI_PORT": ("8000", "Port `gongzhi run` listens on."),
     "GONGZHI_WORKERS": ("0", "Server worker processes for `gongzhi run`; 0 means one per CPU core."),
     "GONGZHI_BACKPRESSURE": ("4", "Requests one server worker takes at once before queueing (granian backpressure)."),
-    "GONGZHI_GEO_CACHE_TTL": ("5", "Seconds a process trusts its cached grid boundary index before rechecking its version."),
+    "GONGZHI_GEO_CACHE_TTL": (
+        "5",
+        "Seconds a process trusts its cached grid boundary index before rechecking its version.",
+    ),
     "GONGZHI_DEMO_PASSWORD": ("gongzhi-demo", "Password given to every user `gongzhi demo` creates."),
     "GONGZHI_MAP_TILE_URL": (
         "",
@@ -58,6 +75,7 @@ class Config:
     database: dict[str, object]
     secret_key: str
     field_keys: tuple[str, ...]
+    blind_index_key: str
     debug: bool
     allowed_hosts: tuple[str, ...]
     csrf_trusted_origins: tuple[str, ...]
@@ -203,10 +221,13 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
 
     conn_max_age = parse_int("GONGZHI_DB_CONN_MAX_AGE", get("GONGZHI_DB_CONN_MAX_AGE"))
     database_url = get("GONGZHI_DATABASE_URL").strip()
-    database = parse_database_url(database_url, conn_max_age=conn_max_age) if database_url else sqlite_database(data_dir)
+    database = (
+        parse_database_url(database_url, conn_max_age=conn_max_age) if database_url else sqlite_database(data_dir)
+    )
 
     secret_key = get("GONGZHI_SECRET_KEY") or _generated(data_dir / "secret_key", secrets.token_urlsafe(50))
     field_keys = split_list(get("GONGZHI_FIELD_KEYS")) or split_list(_generated(data_dir / "field_keys", _fernet_key()))
+    blind_index_key = get("GONGZHI_BLIND_INDEX_KEY") or _generated(data_dir / "blind_index_key", secrets.token_hex(32))
 
     language = get("GONGZHI_LANGUAGE").lower()
     if language not in {"zh-hans", "en"}:
@@ -220,6 +241,7 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         database=database,
         secret_key=secret_key,
         field_keys=field_keys,
+        blind_index_key=blind_index_key,
         debug=parse_bool("GONGZHI_DEBUG", get("GONGZHI_DEBUG")),
         allowed_hosts=split_list(get("GONGZHI_ALLOWED_HOSTS")),
         csrf_trusted_origins=split_list(get("GONGZHI_CSRF_TRUSTED_ORIGINS")),

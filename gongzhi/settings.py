@@ -97,6 +97,7 @@ USE_TZ = True
 
 STATIC_URL = "/static/"
 STATIC_ROOT = DATA_DIR / "static"
+STATIC_ROOT.mkdir(exist_ok=True)  # WhiteNoise warns at start-up when it is missing (before the first collectstatic)
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = DATA_DIR / "media"
@@ -134,6 +135,7 @@ LOGGING = {
 
 # gongzhi's own settings (read through django.conf.settings by the apps).
 GONGZHI_FIELD_KEYS = CONFIG.field_keys
+GONGZHI_BLIND_INDEX_KEY = CONFIG.blind_index_key
 GONGZHI_GEO_CACHE_TTL = CONFIG.geo_cache_ttl
 GONGZHI_DEMO_PASSWORD = CONFIG.demo_password
 GONGZHI_MAP_TILE_URL = CONFIG.map_tile_url

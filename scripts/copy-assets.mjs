@@ -10,6 +10,8 @@ const files = {
   "htmx/htmx.min.js": "htmx.org/dist/htmx.min.js",
   "echarts/echarts.min.js": "echarts/dist/echarts.min.js",
   "leaflet/leaflet.js": "leaflet/dist/leaflet.js",
+  // leaflet.js names its source map; the manifest storage refuses to hash a file whose references are missing.
+  "leaflet/leaflet.js.map": "leaflet/dist/leaflet.js.map",
   "leaflet/leaflet.css": "leaflet/dist/leaflet.css",
   "leaflet/images/layers.png": "leaflet/dist/images/layers.png",
   "leaflet/images/layers-2x.png": "leaflet/dist/images/layers-2x.png",

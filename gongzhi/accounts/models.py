@@ -17,7 +17,7 @@ class User(AbstractUser):
     """
 
     display_name = models.CharField(_("name"), max_length=64, blank=True)
-    phone = EncryptedTextField(_("mobile phone"), blank=True, default="")
+    phone = EncryptedTextField(_("mobile phone"), blank=True, default="", blind_index_field="phone_index")
     phone_index = models.CharField(max_length=32, blank=True, default="", db_index=True, editable=False)
 
     class Meta:

@@ -2,12 +2,12 @@
 
 Keys come from ``GONGZHI_FIELD_KEYS`` (newest first). Encrypting always uses the newest key; decrypting tries all,
 so rotating is: prepend a new key, run ``gongzhi rotate_field_keys``, then drop the old key.
-A blind index (keyed HMAC of the normalised value) lets us look a phone number up without decrypting every row.
+A blind index (HMAC of the normalised value under its own key, GONGZHI_BLIND_INDEX_KEY) lets us look a phone number
+up without decrypting every row; it does not change when the field keys rotate.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 from functools import lru_cache
@@ -47,12 +47,6 @@ def rotate(token: str) -> str:
     return _fernet(_keys()).rotate(token.encode("ascii")).decode("ascii")
 
 
-@lru_cache(maxsize=4)
-def _index_key(keys: tuple[str, ...]) -> bytes:
-    # Derived from the *oldest* key so that rotation (prepending keys) keeps existing indexes valid.
-    return hashlib.sha256(b"gongzhi-blind-index:" + base64.urlsafe_b64decode(keys[-1])).digest()
-
-
 def normalise_phone(phone: str) -> str:
     digits = "".join(ch for ch in phone if ch.isdigit())
     if digits.startswith("86") and len(digits) == 13:
@@ -61,4 +55,5 @@ def normalise_phone(phone: str) -> str:
 
 
 def blind_index(value: str) -> str:
-    return hmac.new(_index_key(_keys()), value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+    key = settings.GONGZHI_BLIND_INDEX_KEY.encode("utf-8")
+    return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]

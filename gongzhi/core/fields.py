@@ -10,9 +10,23 @@ from gongzhi.core import crypto
 
 
 class EncryptedTextField(models.TextField):
-    """Text encrypted at rest with the field keys; not searchable (pair it with a blind index when lookups are needed)."""
+    """Text encrypted at rest with the field keys.
+
+    Not searchable: pair it with a blind index when lookups are needed.
+    """
 
     description = "Text encrypted at rest"
+
+    def __init__(self, *args: Any, blind_index_field: str = "", **kwargs: Any) -> None:
+        # Name of the sibling field holding crypto.blind_index(value), so `rotate_field_keys --reindex` can rebuild it.
+        self.blind_index_field = blind_index_field
+        super().__init__(*args, **kwargs)
+
+    def deconstruct(self) -> Any:
+        name, path, args, kwargs = super().deconstruct()
+        if self.blind_index_field:
+            kwargs["blind_index_field"] = self.blind_index_field
+        return name, path, args, kwargs
 
     def from_db_value(self, value: str | None, expression: Any, connection: Any) -> str | None:
         if value is None or value == "":

@@ -6,6 +6,8 @@ from __future__ import annotations
 def mask_phone(phone: str) -> str:
     """13812341234 -> 138****1234; short or odd numbers keep at most their last 2 digits."""
     digits = "".join(ch for ch in phone if ch.isdigit())
+    if len(digits) == 13 and digits.startswith("86"):
+        digits = digits[2:]
     if not digits:
         return ""
     if len(digits) >= 11:

@@ -6,16 +6,14 @@ A selector returns a queryset already restricted to what the viewer may see; vie
 
 from __future__ import annotations
 
-from typing import Any, TypeVar
+from typing import Any
 
 from django.db import models
 
 from gongzhi.core.errors import NotFound
 
-M = TypeVar("M", bound=models.Model)
 
-
-def get_in_scope(queryset: models.QuerySet[M], **lookup: Any) -> M:
+def get_in_scope[M: models.Model](queryset: models.QuerySet[M], **lookup: Any) -> M:
     try:
         return queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):

@@ -64,7 +64,8 @@ class GridNode(models.Model):
             models.UniqueConstraint(fields=["jurisdiction", "code"], name="grid_node_code_unique"),
             models.UniqueConstraint(fields=["jurisdiction", "path"], name="grid_node_path_unique"),
             models.CheckConstraint(
-                condition=Q(level=roles.DISTRICT, parent__isnull=True) | Q(~Q(level=roles.DISTRICT), parent__isnull=False),
+                condition=Q(level=roles.DISTRICT, parent__isnull=True)
+                | Q(~Q(level=roles.DISTRICT), parent__isnull=False),
                 name="grid_node_only_district_is_root",
             ),
         ]
@@ -97,7 +98,11 @@ class Department(models.Model):
     kind = models.CharField(_("kind"), max_length=32, choices=DepartmentKind.choices, default=DepartmentKind.OTHER)
     # The area it serves: a street-level 城管中队 serves its street; empty means the whole jurisdiction.
     service_area = models.ForeignKey(
-        GridNode, verbose_name=_("service area"), null=True, blank=True, on_delete=models.PROTECT,
+        GridNode,
+        verbose_name=_("service area"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
         related_name="departments",
     )
     phone = models.CharField(_("public phone"), max_length=32, blank=True)
@@ -126,7 +131,11 @@ class Compound(models.Model):
     lat = models.FloatField(_("latitude"), null=True, blank=True)
     lon = models.FloatField(_("longitude"), null=True, blank=True)
     property_company = models.ForeignKey(
-        Department, verbose_name=_("property company"), null=True, blank=True, on_delete=models.SET_NULL,
+        Department,
+        verbose_name=_("property company"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
         related_name="compounds",
     )
 
@@ -201,7 +210,8 @@ class StaffPost(models.Model):
         ordering = ["jurisdiction", "role", "id"]
         constraints = [
             models.CheckConstraint(
-                condition=Q(node__isnull=True, department__isnull=False) | Q(node__isnull=False, department__isnull=True),
+                condition=Q(node__isnull=True, department__isnull=False)
+                | Q(node__isnull=False, department__isnull=True),
                 name="staff_post_node_xor_department",
             ),
             models.UniqueConstraint(

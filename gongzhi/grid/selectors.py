@@ -31,9 +31,7 @@ def scope_prefixes(user: Any) -> list[tuple[int, str]]:
                 prefixes.add((area.jurisdiction_id, area.path))
             else:
                 if roots is None:
-                    roots = dict(
-                        GridNode.objects.filter(parent__isnull=True).values_list("jurisdiction_id", "path")
-                    )
+                    roots = dict(GridNode.objects.filter(parent__isnull=True).values_list("jurisdiction_id", "path"))
                 if post.jurisdiction_id in roots:
                     prefixes.add((post.jurisdiction_id, roots[post.jurisdiction_id]))
     ordered = sorted(prefixes, key=lambda p: (p[0], len(p[1]), p[1]))
@@ -115,7 +113,11 @@ class StaffCard:
 
 def staff_cards(node: GridNode) -> list[StaffCard]:
     """Public cards for a node and the nodes above it up to its community, nearest first."""
-    chain = [n for n in ancestors(node, include_self=True) if roles.level_index(n.level) >= roles.level_index(roles.COMMUNITY)]
+    chain = [
+        n
+        for n in ancestors(node, include_self=True)
+        if roles.level_index(n.level) >= roles.level_index(roles.COMMUNITY)
+    ]
     posts = (
         StaffPost.objects.filter(node__in=chain, is_public=True, active=True)
         .select_related("user", "node")

@@ -104,9 +104,12 @@ def set_boundary(*, node: GridNode, boundary: dict[str, Any] | None) -> GridNode
 
 
 def bump_boundary_version(*, jurisdiction: Jurisdiction) -> None:
-    """Tell every process its geo index for this jurisdiction is stale (after this transaction commits)."""
+    """Tell every process its geo index for this jurisdiction is stale."""
     Jurisdiction.objects.filter(pk=jurisdiction.pk).update(boundary_version=F("boundary_version") + 1)
     jurisdiction_id = jurisdiction.pk
+    # Now, so lookups later in this transaction see the change; and again on commit, in case a lookup in between
+    # rebuilt the index from a state another transaction then changed.
+    location.invalidate(jurisdiction_id)
     transaction.on_commit(lambda: location.invalidate(jurisdiction_id))
 
 
@@ -122,9 +125,7 @@ def assign_post(
     public_phone: str = "",
     is_public: bool = True,
 ) -> StaffPost:
-    problem = roles.post_placement_error(
-        role, level=node.level if node else None, on_department=department is not None
-    )
+    problem = roles.post_placement_error(role, level=node.level if node else None, on_department=department is not None)
     if problem is None and node is not None and department is not None:
         problem = "a post sits on a grid node or a department, not both"
     if problem:

@@ -31,20 +31,35 @@ def square(lat: float, lon: float, size: float) -> dict[str, Any]:
     }
 
 
-def make_node(parent: GridNode | None, *, jurisdiction: Jurisdiction | None = None, name: str = "",
-              boundary: dict[str, Any] | None = None, code: str = "") -> GridNode:
+def make_node(
+    parent: GridNode | None,
+    *,
+    jurisdiction: Jurisdiction | None = None,
+    name: str = "",
+    boundary: dict[str, Any] | None = None,
+    code: str = "",
+) -> GridNode:
     jurisdiction = jurisdiction or (parent.jurisdiction if parent else JurisdictionFactory())
     level = roles.DISTRICT if parent is None else roles.child_level(parent.level)
     assert level is not None
     n = next(_codes)
     return services.add_node(
-        jurisdiction=jurisdiction, parent=parent, level=level, code=code or f"N{n}", name=name or f"{level}-{n}",
+        jurisdiction=jurisdiction,
+        parent=parent,
+        level=level,
+        code=code or f"N{n}",
+        name=name or f"{level}-{n}",
         boundary=boundary,
     )
 
 
-def make_tree(fanout: int = 2, *, jurisdiction: Jurisdiction | None = None, origin: tuple[float, float] = (30.0, 120.0),
-              size: float = 0.16) -> GridNode:
+def make_tree(
+    fanout: int = 2,
+    *,
+    jurisdiction: Jurisdiction | None = None,
+    origin: tuple[float, float] = (30.0, 120.0),
+    size: float = 0.16,
+) -> GridNode:
     """A full five-level tree; every node is a square split into fanout x fanout... by rows (fanout children each).
 
     Children of a node split its square into ``fanout`` vertical strips, so micro-grids tile the district exactly.
@@ -111,7 +126,8 @@ class BuildingFactory(factory.django.DjangoModelFactory):
     name = factory.Sequence(lambda n: f"{n}号楼")
 
 
-def post(role: str, *, node: GridNode | None = None, department: Department | None = None, user: Any = None,
-         **fields: Any) -> StaffPost:
+def post(
+    role: str, *, node: GridNode | None = None, department: Department | None = None, user: Any = None, **fields: Any
+) -> StaffPost:
     """A user holding one post (created through the service so placement rules apply)."""
     return services.assign_post(user=user or UserFactory(), role=role, node=node, department=department, **fields)

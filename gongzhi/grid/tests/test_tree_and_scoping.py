@@ -15,7 +15,9 @@ def levels_below(node):
 
 def test_full_tree_has_five_levels_and_paths_nest():
     district = make_tree(2)
-    counts = {lvl: GridNode.objects.filter(jurisdiction=district.jurisdiction, level=lvl).count() for lvl in roles.LEVELS}
+    counts = {
+        lvl: GridNode.objects.filter(jurisdiction=district.jurisdiction, level=lvl).count() for lvl in roles.LEVELS
+    }
     assert counts == {"district": 1, "street": 2, "community": 4, "grid": 8, "micro_grid": 16}
     for node in GridNode.objects.filter(jurisdiction=district.jurisdiction).select_related("parent"):
         assert len(node.path) == 4 * (node.level_index + 1)
@@ -145,8 +147,9 @@ def test_database_refuses_a_post_on_both_node_and_department():
     district = make_node(None)
     dept = DepartmentFactory(jurisdiction=district.jurisdiction)
     with pytest.raises(IntegrityError):
-        StaffPost.objects.create(user=UserFactory(), jurisdiction=district.jurisdiction, role="admin", node=district,
-                                 department=dept)
+        StaffPost.objects.create(
+            user=UserFactory(), jurisdiction=district.jurisdiction, role="admin", node=district, department=dept
+        )
 
 
 def test_user_can_checks_role_capability_and_scope():

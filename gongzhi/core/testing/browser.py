@@ -1,0 +1,250 @@
+"""Drive Debian's Chromium through Playwright in tests, with no request allowed to leave the test server.
+
+We never run ``playwright install`` (no browser downloads on these networks): the browser is the Debian package
+``chromium`` at /usr/bin/chromium, and Chinese needs ``fonts-noto-cjk`` or it renders as empty boxes.
+
+Playwright's sync API keeps an asyncio loop running in the calling thread, and Django refuses ORM calls while one
+runs (SynchronousOnlyOperation). So a test builds its data first and opens its first page afterwards:
+``BrowserSession`` starts Playwright lazily, on the first ``new_page()``, and stops it in ``close()``.
+"""
+
+from __future__ import annotations
+
+import io
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from urllib.parse import urlsplit
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = (
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+)
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 800}
+REPO_ROOT = Path(__file__).resolve().parents[3]
+SCREENSHOT_DIR = REPO_ROOT / "test-artifacts" / "screenshots"
+MISSING_MESSAGE = (
+    f"Chromium is not installed at {CHROMIUM}. Install the Debian packages `chromium` and `fonts-noto-cjk` "
+    "(apt-get install chromium fonts-noto-cjk); do not run `playwright install`."
+)
+# Schemes that never touch the network.
+_LOCAL_SCHEMES = {"data", "blob", "about", "chrome-error"}
+
+
+def chromium_available() -> bool:
+    return CHROMIUM.is_file() and os.access(CHROMIUM, os.X_OK)
+
+
+def require_chromium() -> None:
+    """Skip when Chromium is missing on a developer machine; under CI=true a missing browser is a failure."""
+    import pytest
+
+    if chromium_available():
+        return
+    if os.environ.get("CI", "").strip().lower() == "true":
+        pytest.fail(MISSING_MESSAGE, pytrace=False)
+    pytest.skip(MISSING_MESSAGE)
+
+
+def launch(playwright: Any, **options: Any) -> Any:
+    """The Debian Chromium with the flags that keep it quiet and off the network."""
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS), **options)
+
+
+def screenshot_path(name: str) -> Path:
+    """test-artifacts/screenshots/<name>.png under the repository root (created), for a person to look at."""
+    SCREENSHOT_DIR.mkdir(parents=True, exist_ok=True)
+    safe = re.sub(r"[^A-Za-z0-9_.-]+", "-", name).strip("-") or "screenshot"
+    return SCREENSHOT_DIR / f"{safe}.png"
+
+
+def _origin(url: str) -> str:
+    parts = urlsplit(url)
+    return f"{parts.scheme}://{parts.netloc}".lower()
+
+
+@dataclass
+class OffsiteGuard:
+    """Lets requests to ``allowed_origin`` through; aborts and records every other one (DESIGN.md §3: no CDN)."""
+
+    allowed_origin: str
+    blocked: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.allowed_origin = _origin(self.allowed_origin)
+
+    def allows(self, url: str) -> bool:
+        scheme = urlsplit(url).scheme.lower()
+        return scheme in _LOCAL_SCHEMES or _origin(url) == self.allowed_origin
+
+    def attach(self, context: Any) -> None:
+        context.route("**/*", self._route)
+        context.on("page", self._watch_page)
+
+    def _watch_page(self, page: Any) -> None:
+        page.on("websocket", lambda ws: None if self.allows(ws.url) else self.blocked.append(ws.url))
+
+    def _route(self, route: Any) -> None:
+        url = route.request.url
+        if self.allows(url):
+            route.continue_()
+        else:
+            self.blocked.append(url)
+            route.abort("blockedbyclient")
+
+    def assert_clean(self) -> None:
+        if self.blocked:
+            listing = "\n  ".join(sorted(set(self.blocked)))
+            raise AssertionError(f"the page tried to reach other hosts than {self.allowed_origin}:\n  {listing}")
+
+
+@dataclass
+class ConsoleWatch:
+    """Collects console errors and uncaught exceptions; CSP violations show up here too."""
+
+    errors: list[str] = field(default_factory=list)
+
+    def attach(self, page: Any) -> None:
+        page.on("console", lambda msg: self.errors.append(f"{msg.type}: {msg.text}") if msg.type == "error" else None)
+        page.on("pageerror", lambda exc: self.errors.append(f"uncaught: {exc}"))
+
+    def assert_clean(self) -> None:
+        if self.errors:
+            raise AssertionError("the browser reported errors:\n  " + "\n  ".join(self.errors))
+
+
+class BrowserSession:
+    """One Chromium for one test: pages whose requests may reach only ``base_url``.
+
+    Start it after the test's database work (see the module docstring); call ``close()`` at the end.
+    """
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.guard = OffsiteGuard(self.base_url)
+        self.console = ConsoleWatch()
+        self._playwright: Any = None
+        self._browser: Any = None
+        self._contexts: list[Any] = []
+
+    def url(self, path: str) -> str:
+        return self.base_url + path
+
+    def new_page(self, *, viewport: dict[str, int] | None = None, locale: str = "zh-CN", **context_options: Any) -> Any:
+        if self._browser is None:
+            from playwright.sync_api import sync_playwright
+
+            self._playwright = sync_playwright().start()
+            self._browser = launch(self._playwright)
+        context = self._browser.new_context(
+            viewport=viewport or DESKTOP,
+            locale=locale,
+            timezone_id="Asia/Shanghai",
+            base_url=self.base_url,
+            service_workers="block",
+            **context_options,
+        )
+        context.set_default_timeout(10_000)
+        self.guard.attach(context)
+        self._contexts.append(context)
+        page = context.new_page()
+        self.console.attach(page)
+        return page
+
+    def assert_clean(self) -> None:
+        """No request left the test server and the browser logged no error."""
+        self.guard.assert_clean()
+        self.console.assert_clean()
+
+    def close(self) -> None:
+        for context in self._contexts:
+            context.close()
+        self._contexts.clear()
+        if self._browser is not None:
+            self._browser.close()
+            self._browser = None
+        if self._playwright is not None:
+            self._playwright.stop()
+            self._playwright = None
+
+
+def save_screenshot(page: Any, name: str, *, full_page: bool = True) -> Path:
+    path = screenshot_path(name)
+    page.screenshot(path=str(path), full_page=full_page)
+    return path
+
+
+def _ink(png_a: bytes, png_b: bytes) -> int:
+    """How many pixels differ between two screenshots of the same box."""
+    from PIL import Image, ImageChops
+
+    a = Image.open(io.BytesIO(png_a)).convert("RGB")
+    b = Image.open(io.BytesIO(png_b)).convert("RGB")
+    if a.size != b.size:
+        return a.size[0] * a.size[1]
+    diff = ImageChops.difference(a, b).convert("L")
+    return sum(diff.histogram()[41:])  # ignore faint anti-aliasing noise
+
+
+_PROBE_JS = """
+([id, text]) => {
+  let el = document.getElementById(id);
+  if (!el) {
+    el = document.createElement("span");
+    el.id = id;
+    // CSSOM styles are allowed under CSP style-src 'self'; only style attributes in markup are not.
+    Object.assign(el.style, {position: "fixed", left: "0", top: "0", zIndex: "99999", background: "#fff",
+      color: "#000", fontSize: "48px", lineHeight: "1.2", padding: "4px", fontFamily: "inherit"});
+    document.body.appendChild(el);
+  }
+  el.style.color = "#000";
+  el.textContent = text;
+  return el.getBoundingClientRect().width;
+}
+"""
+
+
+def assert_cjk_renders(page: Any, selector: str, *, min_ink: int = 40) -> dict[str, Any]:
+    """Chinese text on the page is drawn with real glyphs, not empty boxes (fonts-noto-cjk missing).
+
+    Three checks: the element at ``selector`` (which must hold Chinese) has ink that disappears when its text is
+    made transparent; two different characters draw differently (missing-glyph boxes all look the same); and
+    '网格' at 16 px is about two full-width characters wide. ``document.fonts.check`` is reported too, but it
+    answers true for fonts it cannot find, so it proves little on its own.
+    """
+    target = page.locator(selector).first
+    text = target.inner_text()
+    assert re.search(r"[\u4e00-\u9fff]", text), f"{selector} holds no Chinese text: {text!r}"
+    with_text = target.screenshot(animations="disabled")
+    target.evaluate("el => { el.dataset.probeColor = el.style.color; el.style.color = 'transparent'; }")
+    without_text = target.screenshot(animations="disabled")
+    target.evaluate("el => { el.style.color = el.dataset.probeColor; delete el.dataset.probeColor; }")
+    ink = _ink(with_text, without_text)
+    assert ink >= min_ink, f"{selector} ({text!r}) draws almost nothing: {ink} pixels of ink"
+
+    probe = page.locator("#cjk-glyph-probe")
+    page.evaluate(_PROBE_JS, ["cjk-glyph-probe", "网"])
+    first = probe.screenshot(animations="disabled")
+    page.evaluate(_PROBE_JS, ["cjk-glyph-probe", "格"])
+    second = probe.screenshot(animations="disabled")
+    distinct = _ink(first, second)
+    assert distinct >= min_ink, "'网' and '格' render alike: the glyphs are missing (install fonts-noto-cjk)"
+    width = page.evaluate(
+        """() => { const s = document.createElement("span"); s.textContent = "网格";
+                   Object.assign(s.style, {fontSize: "16px", position: "absolute", whiteSpace: "nowrap"});
+                   document.body.appendChild(s); const w = s.getBoundingClientRect().width; s.remove(); return w; }"""
+    )
+    page.evaluate("() => document.getElementById('cjk-glyph-probe').remove()")
+    assert width >= 24, f"'网格' at 16px is only {width:.1f}px wide"
+    font_check = page.evaluate("() => document.fonts.check('16px \"Noto Sans CJK SC\"', '网格')")
+    return {"ink": ink, "distinct": distinct, "width": width, "fonts_check": font_check}

@@ -1,0 +1,107 @@
+"""The env-first configuration (pure) and that every setting is documented."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+from gongzhi import config
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def test_zero_config_defaults_to_sqlite_wal_in_the_data_dir(tmp_path):
+    cfg = config.load({}, cwd=tmp_path)
+    assert cfg.data_dir == tmp_path / "var"
+    assert cfg.database["ENGINE"] == "django.db.backends.sqlite3"
+    assert cfg.database["NAME"] == str(tmp_path / "var" / "gongzhi.sqlite3")
+    assert "journal_mode=WAL" in cfg.database["OPTIONS"]["init_command"]
+    assert cfg.language == "zh-hans"
+    assert cfg.debug is False
+
+
+def test_generated_secrets_are_created_once_and_private(tmp_path):
+    first = config.load({"GONGZHI_DATA_DIR": str(tmp_path)})
+    second = config.load({"GONGZHI_DATA_DIR": str(tmp_path)})
+    assert first.secret_key == second.secret_key and len(first.secret_key) >= 50
+    assert first.field_keys == second.field_keys
+    assert (tmp_path / "secret_key").stat().st_mode & 0o777 == 0o600
+    assert (tmp_path / "field_keys").stat().st_mode & 0o777 == 0o600
+
+
+def test_database_url_gives_persistent_postgres_connections(tmp_path):
+    cfg = config.load(
+        {
+            "GONGZHI_DATA_DIR": str(tmp_path),
+            "GONGZHI_DATABASE_URL": "postgres://gz:p%40ss@db.local:6543/gongzhi?sslmode=require",
+        }
+    )
+    db = cfg.database
+    assert db["ENGINE"] == "django.db.backends.postgresql"
+    assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
+        "gongzhi",
+        "gz",
+        "p@ss",
+        "db.local",
+        "6543",
+    )
+    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["CONN_MAX_AGE"] == 600
+
+
+def test_socket_directory_host_in_query(tmp_path):
+    db = config.parse_database_url("postgresql://postgres@/gz?host=/run/pg", conn_max_age=0)
+    assert db["HOST"] == "/run/pg" and db["OPTIONS"] == {} and db["CONN_MAX_AGE"] == 0
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"GONGZHI_DATABASE_URL": "mysql://x/y"}, "only postgres:// URLs"),
+        ({"GONGZHI_DATABASE_URL": "postgres://host/"}, "database name is missing"),
+        ({"GONGZHI_DEBUG": "maybe"}, "GONGZHI_DEBUG: expected true or false"),
+        ({"GONGZHI_PORT": "eighty"}, "GONGZHI_PORT: expected a whole number"),
+        ({"GONGZHI_PORT": "0"}, "GONGZHI_PORT: must be at least 1"),
+        ({"GONGZHI_LANGUAGE": "fr"}, "GONGZHI_LANGUAGE"),
+        ({"GONGZHI_GEO_CACHE_TTL": "-1"}, "must not be negative"),
+        ({"GONGZHI_LOG_LEVEL": "LOUD"}, "GONGZHI_LOG_LEVEL"),
+    ],
+)
+def test_bad_values_name_the_setting(tmp_path, env, message):
+    with pytest.raises(config.ConfigError, match=message):
+        config.load({"GONGZHI_DATA_DIR": str(tmp_path), **env})
+
+
+def test_env_file_is_read_and_the_environment_wins(tmp_path):
+    env_file = tmp_path / "gongzhi.env"
+    env_file.write_text(
+        "# comment\nexport GONGZHI_PORT=9000\nGONGZHI_DEBUG='true'\nGONGZHI_LANGUAGE=en\n", encoding="utf-8"
+    )
+    cfg = config.load(
+        {"GONGZHI_ENV_FILE": str(env_file), "GONGZHI_DATA_DIR": str(tmp_path), "GONGZHI_LANGUAGE": "zh-hans"}
+    )
+    assert cfg.port == 9000 and cfg.debug is True and cfg.language == "zh-hans"
+
+
+def test_env_file_with_a_typo_is_refused(tmp_path):
+    env_file = tmp_path / "gongzhi.env"
+    env_file.write_text("GONGZHI_PROT=9000\n", encoding="utf-8")
+    with pytest.raises(config.ConfigError, match="unknown settings GONGZHI_PROT"):
+        config.load({"GONGZHI_ENV_FILE": str(env_file), "GONGZHI_DATA_DIR": str(tmp_path)})
+    env_file.write_text("just words\n", encoding="utf-8")
+    with pytest.raises(config.ConfigError, match=":1: expected KEY=value"):
+        config.load({"GONGZHI_ENV_FILE": str(env_file), "GONGZHI_DATA_DIR": str(tmp_path)})
+
+
+def test_every_setting_is_documented_and_every_documented_setting_exists():
+    doc = (REPO / "docs" / "configuration.md").read_text(encoding="utf-8")
+    documented = set(re.findall(r"`(GONGZHI_[A-Z_]+)`", doc))
+    assert documented == set(config.SETTINGS)
+    used_in_code = set()
+    for path in (REPO / "gongzhi").rglob("*.py"):
+        if "tests" in path.parts:
+            continue
+        used_in_code |= set(re.findall(r"\bGONGZHI_[A-Z_]+[A-Z]\b", path.read_text(encoding="utf-8")))
+    # Django-side names derived from settings (GONGZHI_SITE_NAME …) are not environment variables.
+    derived = {"GONGZHI_SITE_NAME"}
+    assert used_in_code - derived <= set(config.SETTINGS), used_in_code - derived - set(config.SETTINGS)

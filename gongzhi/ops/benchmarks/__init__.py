@@ -1,0 +1,58 @@
+"""Benchmarks behind ``gongzhi bench NAME``: a small registry of name -> run(stdout, options).
+
+A benchmark is a module in this package that calls ``register``; the ``bench`` command discovers the modules, gives
+each one a sub-command with its own arguments, and calls ``run``. A run prints readable lines with units and, as its
+last line, one JSON object with the same figures (what ``run`` returns), so scripts can parse the final line.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+from argparse import ArgumentParser
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+
+class Writer(Protocol):
+    """What a benchmark writes to: Django's OutputWrapper (which ends each write with a newline)."""
+
+    def write(self, msg: str) -> Any: ...
+
+
+RunFunction = Callable[[Writer, Mapping[str, Any]], dict[str, Any]]
+ArgumentsFunction = Callable[[ArgumentParser], None]
+
+
+@dataclass(frozen=True)
+class Benchmark:
+    name: str
+    help: str
+    run: RunFunction
+    add_arguments: ArgumentsFunction | None = None
+
+
+_registry: dict[str, Benchmark] = {}
+
+
+def register(
+    name: str, *, help: str, arguments: ArgumentsFunction | None = None
+) -> Callable[[RunFunction], RunFunction]:
+    """Decorator: ``@register("geo", help=..., arguments=add_arguments)`` on the benchmark's run function."""
+
+    def decorate(run: RunFunction) -> RunFunction:
+        existing = _registry.get(name)
+        if existing is not None and existing.run.__module__ != run.__module__:
+            raise ValueError(f"benchmark {name!r} is registered by {existing.run.__module__} and {run.__module__}")
+        _registry[name] = Benchmark(name=name, help=help, run=run, add_arguments=arguments)
+        return run
+
+    return decorate
+
+
+def registry() -> dict[str, Benchmark]:
+    """Every benchmark in this package, by name (importing the modules registers them)."""
+    for module in pkgutil.iter_modules(__path__):
+        importlib.import_module(f"{__name__}.{module.name}")
+    return dict(sorted(_registry.items()))

@@ -1,0 +1,44 @@
+"""``gongzhi demo``: build (or complete) the demo district and print the logins."""
+
+from __future__ import annotations
+
+import time
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+from django.utils.translation import gettext as _
+
+from gongzhi.grid import demo
+from gongzhi.grid.choices import Role
+
+
+class Command(BaseCommand):
+    help = "Build the demo district (idempotent: a second run adds only what is missing) and print the logins."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument(
+            "--password", default=None, help="password for every demo user (default GONGZHI_DEMO_PASSWORD)"
+        )
+
+    def handle(self, *args: object, password: str | None, **options: object) -> None:
+        started = time.perf_counter()
+        password = password or settings.GONGZHI_DEMO_PASSWORD
+        result = demo.build_demo(password=password)
+        created = result.created
+        summary = ", ".join(f"{k} +{v}" for k, v in created.items())
+        self.stdout.write(
+            f"Demo district {result.jurisdiction.name} ({result.jurisdiction.code}) ready in "
+            f"{time.perf_counter() - started:.1f} s: {summary}"
+        )
+        self.stdout.write("")
+        self.stdout.write(_("Demo logins (password: %(password)s)") % {"password": password})
+        for username, role, where in result.logins:
+            self.stdout.write(f"  {username:<8} {Role(role).label:<12} {where}")
+        self.stdout.write(
+            "  "
+            + _(
+                "Also: jd01–jd04 streets, sq01–sq17 communities, wg001–wg115 grid workers, "
+                "gj0001–gj0988 stewards, bm01–bm%(n)02d departments"
+            )
+            % {"n": result.jurisdiction.departments.count()}
+        )
