@@ -7,7 +7,9 @@ Every setting is documented in ``docs/configuration.md`` — a test keeps the tw
 
 from __future__ import annotations
 
+import json
 import os
+import re
 import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -62,6 +64,19 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "",
         "Optional tile server URL template ({z}/{x}/{y}) for maps; empty means grid boundaries only (air-gapped).",
     ),
+    "GONGZHI_SMS_BACKEND": (
+        "console",
+        "How text messages leave: console (log a masked line), file (DATA_DIR/sms/outbox.jsonl), null, locmem "
+        "(tests), or the dotted path of a gateway class.",
+    ),
+    "GONGZHI_SMS_SIGNATURE": (
+        "【共治】",
+        "Signature put in front of every text message, as registered with the gateway.",
+    ),
+    "GONGZHI_SMS_OPTIONS": (
+        "{}",
+        "JSON object passed to the SMS backend as keyword arguments (gateway URL, credentials, the file path …).",
+    ),
 }
 
 
@@ -90,6 +105,9 @@ class Config:
     geo_cache_ttl: float
     demo_password: str
     map_tile_url: str
+    sms_backend: str
+    sms_signature: str
+    sms_options: dict[str, object]
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -184,6 +202,30 @@ def sqlite_database(data_dir: Path) -> dict[str, object]:
     }
 
 
+SMS_BACKENDS = ("console", "file", "null", "locmem")
+_DOTTED_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
+
+
+def parse_sms_backend(value: str) -> str:
+    name = value.strip()
+    if name in SMS_BACKENDS or _DOTTED_PATH.fullmatch(name):
+        return name
+    raise ConfigError(
+        f"GONGZHI_SMS_BACKEND: expected {', '.join(SMS_BACKENDS)} or a dotted path like mypkg.sms.Gateway, "
+        f"got {value!r}"
+    )
+
+
+def parse_json_object(name: str, value: str) -> dict[str, object]:
+    try:
+        parsed: object = json.loads(value or "{}")
+    except json.JSONDecodeError as exc:
+        raise ConfigError(f"{name}: expected a JSON object, got invalid JSON ({exc.msg})") from None
+    if not isinstance(parsed, dict):
+        raise ConfigError(f'{name}: expected a JSON object like {{"key": "value"}}, got {value!r}')
+    return {str(key): item for key, item in parsed.items()}
+
+
 def _generated(path: Path, make: str) -> str:
     """Read a generated secret, creating it once (0600) when missing."""
     if path.exists():
@@ -256,4 +298,7 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         geo_cache_ttl=parse_float("GONGZHI_GEO_CACHE_TTL", get("GONGZHI_GEO_CACHE_TTL")),
         demo_password=get("GONGZHI_DEMO_PASSWORD"),
         map_tile_url=get("GONGZHI_MAP_TILE_URL"),
+        sms_backend=parse_sms_backend(get("GONGZHI_SMS_BACKEND")),
+        sms_signature=get("GONGZHI_SMS_SIGNATURE"),
+        sms_options=parse_json_object("GONGZHI_SMS_OPTIONS", get("GONGZHI_SMS_OPTIONS")),
     )

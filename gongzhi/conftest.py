@@ -6,6 +6,12 @@ import pytest
 
 
 @pytest.fixture(autouse=True)
+def _quiet_sms(settings):
+    # Text messages go to an in-memory outbox in tests (no console noise, nothing leaves the process).
+    settings.GONGZHI_SMS_BACKEND = "locmem"
+
+
+@pytest.fixture(autouse=True)
 def _plain_static_storage(settings):
     # The manifest storage needs `collectstatic`; tests render templates straight from the source static files.
     settings.STORAGES = {
@@ -15,10 +21,13 @@ def _plain_static_storage(settings):
 
 
 @pytest.fixture(autouse=True)
-def _fresh_geo_cache():
-    # Each test builds its own boundaries; never let one test's geo index leak into the next.
+def _fresh_process_caches():
+    # Each test builds its own boundaries and calendar days; never let one test's caches leak into the next.
+    from gongzhi.core import calendar_days
     from gongzhi.grid import location
 
     location.invalidate()
+    calendar_days.invalidate()
     yield
     location.invalidate()
+    calendar_days.invalidate()

@@ -36,6 +36,8 @@ INSTALLED_APPS = [
     "gongzhi.core",
     "gongzhi.accounts",
     "gongzhi.grid",
+    "gongzhi.notifications",
+    "gongzhi.cases",
     "gongzhi.console",
     "gongzhi.ops",
 ]
@@ -139,4 +141,7 @@ GONGZHI_BLIND_INDEX_KEY = CONFIG.blind_index_key
 GONGZHI_GEO_CACHE_TTL = CONFIG.geo_cache_ttl
 GONGZHI_DEMO_PASSWORD = CONFIG.demo_password
 GONGZHI_MAP_TILE_URL = CONFIG.map_tile_url
+GONGZHI_SMS_BACKEND = CONFIG.sms_backend
+GONGZHI_SMS_SIGNATURE = CONFIG.sms_signature
+GONGZHI_SMS_OPTIONS = CONFIG.sms_options
 GONGZHI_SITE_NAME = _("Gongzhi community governance")

@@ -28,3 +28,36 @@ class AuditEntry(models.Model):
 
     def __str__(self) -> str:
         return f"{self.at:%Y-%m-%d %H:%M} {self.action} {self.target}"
+
+
+class CalendarDay(models.Model):
+    """An administrator's correction to the official working calendar (core.workcalendar): it always wins."""
+
+    date = models.DateField(_("date"), unique=True)
+    is_workday = models.BooleanField(
+        _("working day"),
+        default=False,
+        help_text=_(
+            "Tick for a day people work, such as a weekend worked in exchange for a holiday; leave unticked for a "
+            "day off, such as a public holiday. This day then counts this way for every working-time deadline, "
+            "whatever the built-in calendar says."
+        ),
+    )
+    name = models.CharField(
+        _("name"),
+        max_length=64,
+        blank=True,
+        help_text=_("The holiday the day belongs to, for example Spring Festival."),
+    )
+    note = models.TextField(
+        _("note"), blank=True, help_text=_("Why the day was added, for example the notice it follows.")
+    )
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("calendar day")
+        verbose_name_plural = _("calendar days")
+        ordering = ["date"]
+
+    def __str__(self) -> str:
+        return f"{self.date:%Y-%m-%d} {self.name}".strip()

@@ -11,11 +11,30 @@ from gongzhi.core.scoping import get_in_scope
 from gongzhi.grid import roles
 from gongzhi.grid.models import Building, Department, GridNode, StaffPost
 
+_POSTS_MEMO = "_gongzhi_active_posts"
 
-def active_posts(user: Any) -> QuerySet[StaffPost]:
+
+def active_posts(user: Any) -> tuple[StaffPost, ...]:
+    """The user's active posts, read once per user object (a request's user, a simulation's actor).
+
+    Kept on the instance the way Django keeps ``_perm_cache``; ``forget_posts`` drops it when posts change.
+    Boundaries are left out: permission checks never need polygons.
+    """
     if not getattr(user, "is_authenticated", False):
-        return StaffPost.objects.none()
-    return StaffPost.objects.filter(user=user, active=True).select_related("node", "department__service_area")
+        return ()
+    memo = user.__dict__.get(_POSTS_MEMO)
+    if memo is None:
+        memo = tuple(
+            StaffPost.objects.filter(user=user, active=True)
+            .select_related("node", "department__service_area")
+            .defer("node__boundary", "department__service_area__boundary")
+        )
+        user.__dict__[_POSTS_MEMO] = memo
+    return memo
+
+
+def forget_posts(user: Any) -> None:
+    user.__dict__.pop(_POSTS_MEMO, None)
 
 
 def scope_prefixes(user: Any) -> list[tuple[int, str]]:

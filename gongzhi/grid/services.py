@@ -9,6 +9,7 @@ from django.db.models import F, Max
 
 from gongzhi.core.errors import DomainError
 from gongzhi.grid import geo, location, roles
+from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import PATH_SEGMENT_WIDTH, Department, GridNode, Jurisdiction, StaffPost
 
 _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
@@ -132,6 +133,7 @@ def assign_post(
         raise DomainError(problem)
     place = node if node is not None else department
     assert place is not None
+    grid_selectors.forget_posts(user)
     post, _created = StaffPost.objects.update_or_create(
         user=user,
         role=role,

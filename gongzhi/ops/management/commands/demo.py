@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
+from gongzhi.cases import catalogue
 from gongzhi.grid import demo
 from gongzhi.grid.choices import Role
 
@@ -24,7 +25,7 @@ class Command(BaseCommand):
         started = time.perf_counter()
         password = password or settings.GONGZHI_DEMO_PASSWORD
         result = demo.build_demo(password=password)
-        created = result.created
+        created = {**result.created, **catalogue.seed(jurisdiction=result.jurisdiction)}
         summary = ", ".join(f"{k} +{v}" for k, v in created.items())
         self.stdout.write(
             f"Demo district {result.jurisdiction.name} ({result.jurisdiction.code}) ready in "

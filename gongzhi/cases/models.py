@@ -1,0 +1,424 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.cases import transitions as t
+from gongzhi.cases.choices import (
+    Channel,
+    CoTaskStatus,
+    EventKind,
+    Kind,
+    NoticeKind,
+    Score,
+    SlaState,
+    Status,
+    Urgency,
+)
+from gongzhi.core.fields import EncryptedTextField
+from gongzhi.core.privacy import mask_name, mask_phone
+from gongzhi.grid.choices import DepartmentKind, Level
+from gongzhi.grid.models import Building, Department, GridNode, Jurisdiction
+
+
+class CaseCategory(models.Model):
+    """A request type; its ``code`` is the Open311 service_code. Carries the defaults triage applies."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="case_categories"
+    )
+    parent = models.ForeignKey(
+        "self", verbose_name=_("parent"), null=True, blank=True, on_delete=models.PROTECT, related_name="children"
+    )
+    code = models.CharField(_("code"), max_length=64)
+    name = models.CharField(_("name"), max_length=100)
+    name_en = models.CharField(_("English name"), max_length=100, blank=True)
+    description = models.CharField(_("description"), max_length=300, blank=True)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.REPORT)
+    default_level = models.CharField(
+        _("default handling level"), max_length=16, choices=Level.choices, default=Level.COMMUNITY
+    )
+    default_department_kind = models.CharField(
+        _("default department kind"), max_length=32, blank=True, choices=DepartmentKind.choices
+    )
+    default_urgency = models.CharField(
+        _("default urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL
+    )
+    keywords = models.JSONField(_("keywords"), default=list, blank=True)
+    # Open311 service definition attributes: [{code, datatype, required, description, order, values}]
+    attributes = models.JSONField(_("attributes"), default=list, blank=True)
+    active = models.BooleanField(_("active"), default=True)
+    sort_order = models.PositiveIntegerField(_("order"), default=0)
+
+    class Meta:
+        verbose_name = _("case category")
+        verbose_name_plural = _("case categories")
+        ordering = ["jurisdiction", "sort_order", "code"]
+        constraints = [models.UniqueConstraint(fields=["jurisdiction", "code"], name="case_category_code_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def is_leaf(self) -> bool:
+        return not self.children.exists()
+
+
+class SlaPolicy(models.Model):
+    """Deadlines for one category × urgency (category empty = the jurisdiction's fallback)."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.CASCADE, related_name="sla_policies"
+    )
+    category = models.ForeignKey(
+        CaseCategory,
+        verbose_name=_("category"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="sla_policies",
+    )
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices)
+    response_minutes = models.PositiveIntegerField(_("respond within (minutes)"))
+    resolve_minutes = models.PositiveIntegerField(_("resolve within (minutes)"))
+    working_time = models.BooleanField(_("count working days only"), default=False)
+    warn_ratio = models.FloatField(_("warn at share of the time"), default=0.8)
+    grace_minutes = models.PositiveIntegerField(_("escalate after overdue (minutes)"), default=1440)
+
+    class Meta:
+        verbose_name = _("deadline policy")
+        verbose_name_plural = _("deadline policies")
+        constraints = [
+            models.UniqueConstraint(fields=["jurisdiction", "category", "urgency"], name="sla_policy_unique"),
+            models.UniqueConstraint(
+                fields=["jurisdiction", "urgency"], condition=Q(category__isnull=True), name="sla_policy_default_unique"
+            ),
+            models.CheckConstraint(
+                condition=Q(resolve_minutes__gte=models.F("response_minutes")), name="sla_policy_resolve_after_response"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.category or '—'} · {self.get_urgency_display()}"
+
+
+class Case(models.Model):
+    """One resident request as it travels 上报 → 梳理 → 交办 → 督办 → 公示 → 评价. Changed only through services."""
+
+    jurisdiction = models.ForeignKey(
+        Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="cases"
+    )
+    tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True)
+    external_id = models.CharField(
+        _("external id"),
+        max_length=64,
+        blank=True,
+        help_text=_("The id the case has in another system (e.g. the 12345 hotline)."),
+    )
+    channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
+    kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.REPORT)
+    category = models.ForeignKey(
+        CaseCategory, verbose_name=_("category"), null=True, blank=True, on_delete=models.PROTECT, related_name="cases"
+    )
+    title = models.CharField(_("title"), max_length=200)
+    description = models.TextField(_("description"), blank=True)
+    # Reporter: a signed-in user, or just a name and phone (encrypted), or nobody (anonymous).
+    reporter = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reporter"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="reported_cases",
+    )
+    reporter_name = models.CharField(_("reporter name"), max_length=64, blank=True)
+    reporter_phone = EncryptedTextField(
+        _("reporter phone"), blank=True, default="", blind_index_field="reporter_phone_index"
+    )
+    reporter_phone_index = models.CharField(max_length=32, blank=True, default="", db_index=True, editable=False)
+    anonymous = models.BooleanField(_("anonymous"), default=False)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("recorded by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="recorded_cases",
+    )
+    # Where
+    lat = models.FloatField(_("latitude"), null=True, blank=True)
+    lon = models.FloatField(_("longitude"), null=True, blank=True)
+    address = models.CharField(_("address"), max_length=200, blank=True)
+    building = models.ForeignKey(
+        Building, verbose_name=_("building"), null=True, blank=True, on_delete=models.SET_NULL, related_name="cases"
+    )
+    grid_node = models.ForeignKey(
+        GridNode,
+        verbose_name=_("located in"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="located_cases",
+    )
+    # Who: the unit whose dispatchers own the case now, and who handles it.
+    owner_node = models.ForeignKey(
+        GridNode, verbose_name=_("owned by"), on_delete=models.PROTECT, related_name="owned_cases"
+    )
+    level = models.CharField(_("handling level"), max_length=16, choices=Level.choices)
+    urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
+    handler_node = models.ForeignKey(
+        GridNode,
+        verbose_name=_("handling unit"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_cases",
+    )
+    handler_department = models.ForeignKey(
+        Department,
+        verbose_name=_("handling department"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_cases",
+    )
+    handler_user = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("handler"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="handled_cases",
+    )
+    pooled = models.BooleanField(_("in the stewards' pool"), default=False)
+    status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
+    # Clock
+    submitted_at = models.DateTimeField(_("submitted at"))
+    triaged_at = models.DateTimeField(_("triaged at"), null=True, blank=True)
+    dispatched_at = models.DateTimeField(_("dispatched at"), null=True, blank=True)
+    accepted_at = models.DateTimeField(_("first accepted at"), null=True, blank=True)
+    resolved_at = models.DateTimeField(_("resolved at"), null=True, blank=True)
+    closed_at = models.DateTimeField(_("closed at"), null=True, blank=True)
+    response_due = models.DateTimeField(_("respond by"), null=True, blank=True)
+    resolve_due = models.DateTimeField(_("resolve by"), null=True, blank=True)
+    paused_at = models.DateTimeField(_("on hold since"), null=True, blank=True)
+    # When the sweep must look again: the warning moment and the automatic-escalation moment (due + grace).
+    sla_warn_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_escalate_at = models.DateTimeField(null=True, blank=True, editable=False)
+    sla_working_time = models.BooleanField(default=False, editable=False)
+    sla_warn_ratio = models.FloatField(default=0.8, editable=False)
+    sla_grace_minutes = models.PositiveIntegerField(default=1440, editable=False)
+    sla_state = models.CharField(
+        _("deadline state"), max_length=16, choices=SlaState.choices, default=SlaState.ON_TRACK
+    )
+    breach_escalated_at = models.DateTimeField(null=True, blank=True, editable=False)
+    responded_on_time = models.BooleanField(_("responded on time"), null=True, blank=True)
+    resolved_on_time = models.BooleanField(_("resolved on time"), null=True, blank=True)
+    # Outcome
+    result = models.TextField(_("result"), blank=True)
+    resolved_level = models.CharField(_("resolved at level"), max_length=16, choices=Level.choices, blank=True)
+    on_the_spot = models.BooleanField(_("solved on the spot"), default=False)
+    public = models.BooleanField(_("published"), default=False)
+    published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    merged_into = models.ForeignKey(
+        "self",
+        verbose_name=_("merged into"),
+        null=True,
+        blank=True,
+        on_delete=models.PROTECT,
+        related_name="duplicates",
+    )
+    rework_count = models.PositiveSmallIntegerField(_("rework count"), default=0)
+    escalation_count = models.PositiveSmallIntegerField(_("escalations"), default=0)
+    photos = models.JSONField(_("photos"), default=list, blank=True)
+    attributes = models.JSONField(_("attributes"), default=dict, blank=True)
+    event_count = models.PositiveIntegerField(default=0, editable=False)
+    updated_at = models.DateTimeField(_("updated at"), auto_now=True)
+
+    class Meta:
+        verbose_name = _("case")
+        verbose_name_plural = _("cases")
+        ordering = ["-submitted_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["jurisdiction", "channel", "external_id"],
+                condition=~Q(external_id=""),
+                name="case_external_id_unique",
+            ),
+            models.CheckConstraint(
+                condition=Q(status=t.MERGED, merged_into__isnull=False) | ~Q(status=t.MERGED),
+                name="case_merged_has_parent",
+            ),
+        ]
+        indexes = [
+            models.Index(fields=["jurisdiction", "status", "resolve_due"], name="case_status_due"),
+            models.Index(fields=["status", "sla_warn_at"], name="case_status_warn_at"),
+            models.Index(fields=["owner_node", "status"], name="case_owner_status"),
+            models.Index(fields=["handler_node", "status"], name="case_handler_node_status"),
+            models.Index(fields=["handler_user", "status"], name="case_handler_user_status"),
+            models.Index(fields=["handler_department", "status"], name="case_handler_dept_status"),
+            models.Index(fields=["grid_node", "submitted_at"], name="case_node_submitted"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tracking_code} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in t.OPEN
+
+    @property
+    def masked_reporter_name(self) -> str:
+        return "" if self.anonymous else mask_name(self.reporter_name)
+
+    @property
+    def masked_reporter_phone(self) -> str:
+        return mask_phone(self.reporter_phone)
+
+
+class CaseEvent(models.Model):
+    """Append-only timeline row: one per change of a case. Never updated or deleted."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
+    seq = models.PositiveIntegerField(_("number"))
+    kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("actor"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    from_status = models.CharField(_("from"), max_length=16, blank=True)
+    to_status = models.CharField(_("to"), max_length=16, blank=True)
+    note = models.TextField(_("note"), blank=True)
+    data = models.JSONField(_("data"), default=dict, blank=True)
+    public = models.BooleanField(_("shown to the resident"), default=True)
+    at = models.DateTimeField(_("at"))
+
+    class Meta:
+        verbose_name = _("case event")
+        verbose_name_plural = _("case events")
+        ordering = ["case", "seq"]
+        constraints = [models.UniqueConstraint(fields=["case", "seq"], name="case_event_seq_unique")]
+        indexes = [models.Index(fields=["kind", "at"], name="case_event_kind_at")]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}#{self.seq} {self.kind}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("case events are append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("case events are append-only")
+
+
+class CoHandlingTask(models.Model):
+    """吹哨报到: a department summoned to co-handle a case, with its own task and deadline."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="co_tasks")
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.PROTECT, related_name="co_tasks"
+    )
+    task = models.CharField(_("task"), max_length=300)
+    due = models.DateTimeField(_("due"))
+    status = models.CharField(_("status"), max_length=16, choices=CoTaskStatus.choices, default=CoTaskStatus.SUMMONED)
+    report = models.TextField(_("report"), blank=True)
+    reported_at = models.DateTimeField(_("reported at"), null=True, blank=True)
+    reported_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reported by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("co-handling task")
+        verbose_name_plural = _("co-handling tasks")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "department"], condition=Q(status="summoned"), name="co_task_one_open_per_department"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.department}"
+
+
+class SupervisionNotice(models.Model):
+    """督办: a notice pressing the handler (manual, or automatic when a deadline passes)."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="notices")
+    kind = models.CharField(_("kind"), max_length=16, choices=NoticeKind.choices)
+    issued_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("issued by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    reason = models.TextField(_("reason"))
+    due = models.DateTimeField(_("respond by"), null=True, blank=True)
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("supervision notice")
+        verbose_name_plural = _("supervision notices")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.get_kind_display()}"
+
+
+class Rating(models.Model):
+    """评价 by a reporter: of the case itself, or of the parent a duplicate was merged into."""
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="ratings")
+    via_case = models.ForeignKey(
+        Case,
+        verbose_name=_("rated through"),
+        null=True,
+        blank=True,
+        on_delete=models.CASCADE,
+        related_name="+",
+        help_text=_("The merged duplicate whose reporter gave this rating."),
+    )
+    rater = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("rater"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    score = models.CharField(_("score"), max_length=16, choices=Score.choices)
+    solved = models.BooleanField(_("solved"))
+    comment = models.TextField(_("comment"), blank=True)
+    round = models.PositiveSmallIntegerField(_("round"), default=0, help_text=_("The rework round it rates."))
+    created_at = models.DateTimeField(_("created at"))
+
+    class Meta:
+        verbose_name = _("rating")
+        verbose_name_plural = _("ratings")
+        constraints = [
+            models.UniqueConstraint(
+                fields=["case", "round"], condition=Q(via_case__isnull=True), name="rating_once_per_round"
+            ),
+            models.UniqueConstraint(
+                fields=["case", "via_case", "round"],
+                condition=Q(via_case__isnull=False),
+                name="rating_once_per_round_via_duplicate",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id} · {self.get_score_display()}"

@@ -1,0 +1,69 @@
+"""Who may do what to a case, built on grid scoping and post capabilities (DESIGN.md §6).
+
+Each check raises PermissionDenied with a reason; services call them before they touch anything, so a denied
+action changes nothing and writes no event.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from gongzhi.core.errors import PermissionDenied
+from gongzhi.grid import roles
+from gongzhi.grid import selectors as grid_selectors
+from gongzhi.grid.models import GridNode
+
+
+def _posts(user: Any) -> list[Any]:
+    return list(grid_selectors.active_posts(user))
+
+
+def require_over_node(user: Any, capability: str, node: GridNode, *, what: str) -> None:
+    if user is None:
+        return  # the system actor (sweeps, simulation of residents) is trusted
+    if not grid_selectors.user_can(user, capability, node):
+        raise PermissionDenied(f"you may not {what} cases of {node.name}")
+
+
+def can_accept(user: Any, case: Any) -> bool:
+    """The person it was dispatched to, a steward of the pool's micro-grid, staff of the unit or department."""
+    if user is None:
+        return False
+    if case.handler_user_id is not None:
+        return case.handler_user_id == user.pk
+    for post in _posts(user):
+        if not roles.can(post.role, roles.CASE_ACCEPT):
+            continue
+        if case.handler_department_id is not None and post.department_id == case.handler_department_id:
+            return True
+        if case.handler_node_id is not None and post.node_id == case.handler_node_id:
+            return not case.pooled or post.role == roles.STEWARD
+    return False
+
+
+def require_accept(user: Any, case: Any) -> None:
+    if not can_accept(user, case):
+        raise PermissionDenied("this case was not dispatched to you")
+
+
+def require_handler(user: Any, case: Any, *, what: str) -> None:
+    """Actions of the person who accepted the case (return, escalate, hold, resume, resolve)."""
+    if user is None:
+        return
+    if case.handler_user_id != user.pk:
+        raise PermissionDenied(f"only the person handling this case may {what} it")
+
+
+def require_report_in(user: Any, department_id: int) -> None:
+    if user is None:
+        return
+    if not any(p.department_id == department_id and roles.can(p.role, roles.CASE_REPORT_IN) for p in _posts(user)):
+        raise PermissionDenied("only staff of the summoned department may report in")
+
+
+def require_reporter(user: Any, case: Any, *, verified_reporter: bool) -> None:
+    """Ratings come from the reporter: signed in as them, or proven by tracking code + phone at the interface."""
+    if verified_reporter:
+        return
+    if user is None or case.reporter_id is None or case.reporter_id != user.pk:
+        raise PermissionDenied("only the person who reported the case may rate it")

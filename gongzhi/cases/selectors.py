@@ -1,0 +1,94 @@
+"""Reads of cases. Every read that depends on who asks takes the viewer; out of scope is NotFound (404)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from gongzhi.cases import transitions as t
+from gongzhi.cases.models import Case, CaseCategory, CaseEvent
+from gongzhi.core.scoping import get_in_scope
+from gongzhi.grid import roles
+from gongzhi.grid import selectors as grid_selectors
+from gongzhi.grid.models import GridNode
+
+
+def case_list_visible_to(user: Any) -> QuerySet[Case]:
+    """Cases located in, owned by or handled in the viewer's grid scope, plus their department's and their own."""
+    if not getattr(user, "is_authenticated", False):
+        return Case.objects.none()
+    if user.is_superuser and user.is_active:
+        return Case.objects.all()
+    condition = Q(handler_user=user)
+    for jurisdiction_id, path in grid_selectors.scope_prefixes(user):
+        inside = {"jurisdiction_id": jurisdiction_id}
+        condition |= Q(**inside, owner_node__path__startswith=path)
+        condition |= Q(**inside, grid_node__path__startswith=path)
+        condition |= Q(**inside, handler_node__path__startswith=path)
+    department_ids = [p.department_id for p in grid_selectors.active_posts(user) if p.department_id]
+    if department_ids:
+        condition |= Q(handler_department_id__in=department_ids) | Q(co_tasks__department_id__in=department_ids)
+    if not any(roles.can(p.role, roles.CASE_VIEW) for p in grid_selectors.active_posts(user)):
+        return Case.objects.filter(handler_user=user)
+    return Case.objects.filter(condition).distinct() if department_ids else Case.objects.filter(condition)
+
+
+def case_for(user: Any, case_id: Any) -> Case:
+    return get_in_scope(
+        case_list_visible_to(user).select_related(
+            "category", "owner_node", "handler_node", "handler_department", "handler_user", "grid_node", "building"
+        ),
+        pk=case_id,
+    )
+
+
+def case_by_tracking_code(code: str) -> Case | None:
+    """Public lookup by tracking code (the resident's receipt); the caller shows only public fields."""
+    code = (code or "").strip().upper()
+    if not code or len(code) > 16:
+        return None
+    return (
+        Case.objects.select_related("category", "handler_node", "handler_department").filter(tracking_code=code).first()
+    )
+
+
+def timeline(case: Case, *, public_only: bool) -> QuerySet[CaseEvent]:
+    events = case.events.select_related("actor").order_by("seq")
+    return events.filter(public=True) if public_only else events
+
+
+def categories_for(jurisdiction_id: int, *, leaves_only: bool = False) -> QuerySet[CaseCategory]:
+    rows = CaseCategory.objects.filter(jurisdiction_id=jurisdiction_id, active=True)
+    return rows.filter(children__isnull=True) if leaves_only else rows
+
+
+def pool_for(user: Any) -> QuerySet[Case]:
+    """Pooled cases a steward may take: dispatched to the pool of a micro-grid they serve."""
+    nodes = [p.node_id for p in grid_selectors.active_posts(user) if p.role == roles.STEWARD and p.node_id]
+    return Case.objects.filter(status=t.DISPATCHED, pooled=True, handler_node_id__in=nodes).order_by("resolve_due")
+
+
+@dataclass(frozen=True)
+class ClearanceRow:
+    """One line of the 日清日结 report."""
+
+    case: Case
+    overdue: bool
+
+
+def daily_clearance(node: GridNode, day: date) -> list[ClearanceRow]:
+    """日清日结: cases of the node's subtree due by the end of ``day`` (local) that were not resolved by then."""
+    end = timezone.make_aware(datetime.combine(day + timedelta(days=1), time.min))
+    rows = (
+        Case.objects.filter(jurisdiction_id=node.jurisdiction_id, owner_node__path__startswith=node.path)
+        .filter(resolve_due__lt=end, submitted_at__lt=end)
+        .filter(Q(status__in=t.OPEN) | Q(resolved_at__gte=end))
+        .select_related("category", "owner_node", "handler_node", "handler_department", "handler_user")
+        .order_by("resolve_due")
+    )
+    start = end - timedelta(days=1)
+    return [ClearanceRow(case=c, overdue=c.resolve_due < start) for c in rows]

@@ -1,0 +1,1139 @@
+"""Case use cases: one function per action. Each checks policy and transition, locks the row, writes exactly one
+event per change, and notifies after commit (DESIGN.md §3, §5).
+
+Conventions: keyword-only arguments; ``actor`` is the acting user or None for the system (sweeps); ``at`` is "now"
+(``core.timeutil.now()`` unless a simulation drives the clock); every function returns the updated case.
+"""
+
+from __future__ import annotations
+
+import secrets
+from collections.abc import Callable, Iterable
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import IntegrityError, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from gongzhi.cases import notify, sla
+from gongzhi.cases import transitions as t
+from gongzhi.cases.choices import Channel, CoTaskStatus, EventKind, NoticeKind, Score, SlaState, Urgency
+from gongzhi.cases.models import Case, CaseCategory, CaseEvent, CoHandlingTask, Rating, SlaPolicy, SupervisionNotice
+from gongzhi.cases.policies import (
+    can_accept,
+    require_accept,
+    require_handler,
+    require_over_node,
+    require_report_in,
+    require_reporter,
+)
+from gongzhi.core import crypto, timeutil
+from gongzhi.core.calendar_days import current_calendar
+from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from gongzhi.grid import coords, location, roles
+from gongzhi.grid import selectors as grid_selectors
+from gongzhi.grid.models import Building, Department, GridNode, Jurisdiction
+
+TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on the phone
+MAX_TITLE = 200
+MAX_DESCRIPTION = 5000
+
+# Fallback deadlines when neither the category nor the jurisdiction has a policy (minutes).
+DEFAULT_POLICIES = {
+    Urgency.NORMAL: sla.Policy(response_minutes=1440, resolve_minutes=5 * 1440, working_time=True),
+    Urgency.URGENT: sla.Policy(response_minutes=120, resolve_minutes=1440),
+    Urgency.EMERGENCY: sla.Policy(response_minutes=30, resolve_minutes=1440),
+}
+
+
+def _now(at: datetime | None) -> datetime:
+    return at or timeutil.now()
+
+
+# ---------------------------------------------------------------------------------------------------------- helpers
+
+
+def _locked(case: Case | int) -> Case:
+    pk = case.pk if isinstance(case, Case) else case
+    try:
+        # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the category join.
+        return Case.objects.select_for_update(of=("self",)).select_related("owner_node", "category").get(pk=pk)
+    except Case.DoesNotExist:
+        raise NotFound("case not found") from None
+
+
+def _facts(case: Case, **extra: Any) -> t.Facts:
+    return t.Facts(
+        status=case.status,
+        level=case.level,
+        public=case.public,
+        has_handler=bool(case.handler_user_id or case.handler_node_id or case.handler_department_id),
+        **extra,
+    )
+
+
+def _event(
+    case: Case,
+    kind: str,
+    *,
+    actor: Any,
+    at: datetime,
+    from_status: str = "",
+    note: str = "",
+    data: dict[str, Any] | None = None,
+    public: bool = True,
+) -> CaseEvent:
+    """Append one timeline row; the caller saves the case (event_count is the sequence)."""
+    case.event_count += 1
+    return CaseEvent.objects.create(
+        case=case,
+        seq=case.event_count,
+        kind=kind,
+        actor=actor if getattr(actor, "pk", None) else None,
+        from_status=from_status or case.status,
+        to_status=case.status,
+        note=note,
+        data=data or {},
+        public=public,
+        at=at,
+    )
+
+
+def _save(case: Case, *fields: str) -> None:
+    case.save(update_fields=[*fields, "event_count", "updated_at"])
+
+
+def _require_text(value: str, *, field: str, maximum: int) -> str:
+    value = (value or "").strip()
+    if not value:
+        raise DomainError(f"{field} is required")
+    if len(value) > maximum:
+        raise DomainError(f"{field} is too long ({len(value)} characters; at most {maximum})")
+    return value
+
+
+def _ancestor_at(node: GridNode, level: str) -> GridNode:
+    if node.level == level:
+        return node
+    found = grid_selectors.ancestors(node).filter(level=level).first()
+    if found is None:
+        raise DomainError(f"{node.name} has no {level} above it")
+    return found
+
+
+def _owner_for(node: GridNode, level: str) -> GridNode:
+    """Community dispatchers own everything at community level and below; above that, the unit at that level."""
+    owner_level = level if roles.level_index(level) < roles.level_index(roles.COMMUNITY) else roles.COMMUNITY
+    if roles.level_index(node.level) < roles.level_index(owner_level):
+        return node  # located only roughly (e.g. no GPS): the highest known unit owns it
+    return _ancestor_at(node, owner_level)
+
+
+def policy_for(case: Case) -> sla.Policy:
+    rows = SlaPolicy.objects.filter(jurisdiction_id=case.jurisdiction_id, urgency=case.urgency)
+    category = case.category
+    while category is not None:
+        row = rows.filter(category=category).first()
+        if row:
+            return _as_policy(row)
+        category = category.parent
+    row = rows.filter(category__isnull=True).first()
+    return _as_policy(row) if row else DEFAULT_POLICIES[Urgency(case.urgency)]
+
+
+def _as_policy(row: SlaPolicy) -> sla.Policy:
+    return sla.Policy(
+        response_minutes=row.response_minutes,
+        resolve_minutes=row.resolve_minutes,
+        working_time=row.working_time,
+        warn_ratio=row.warn_ratio,
+        grace_minutes=row.grace_minutes,
+    )
+
+
+def _set_deadlines(case: Case, start: datetime) -> None:
+    policy = policy_for(case)
+    case.response_due, case.resolve_due = sla.deadlines(
+        start, policy, current_calendar(), timezone.get_current_timezone()
+    )
+    case.sla_working_time = policy.working_time
+    case.sla_warn_ratio = policy.warn_ratio
+    case.sla_grace_minutes = policy.grace_minutes
+    case.sla_state = SlaState.ON_TRACK
+    _set_sweep_times(case, start)
+
+
+def _set_sweep_times(case: Case, start: datetime) -> None:
+    """When the sweep needs to look at the case again (so it never scans cases that cannot change)."""
+    if case.resolve_due is None:
+        case.sla_warn_at = case.sla_escalate_at = None
+        return
+    tz, calendar = timezone.get_current_timezone(), current_calendar()
+    span = sla.elapsed_minutes(start, case.resolve_due, working=case.sla_working_time, calendar=calendar, tz=tz)
+    case.sla_warn_at = sla.add_duration(
+        start, span * case.sla_warn_ratio, working=case.sla_working_time, calendar=calendar, tz=tz
+    )
+    case.sla_escalate_at = case.resolve_due + timedelta(minutes=case.sla_grace_minutes)
+
+
+SLA_FIELDS = (
+    "response_due",
+    "resolve_due",
+    "sla_working_time",
+    "sla_warn_ratio",
+    "sla_grace_minutes",
+    "sla_state",
+    "sla_warn_at",
+    "sla_escalate_at",
+)
+
+
+def _after_commit(fn: Callable[[], None]) -> None:
+    transaction.on_commit(fn)
+
+
+def _new_tracking_code(at: datetime) -> str:
+    return f"{timezone.localtime(at):%y%m}" + "".join(secrets.choice(TRACKING_ALPHABET) for _ in range(6))
+
+
+# ----------------------------------------------------------------------------------------------------------- submit
+
+
+@transaction.atomic
+def submit(
+    *,
+    jurisdiction: Jurisdiction,
+    channel: str,
+    title: str,
+    description: str = "",
+    category: CaseCategory | None = None,
+    urgency: str | None = None,
+    reporter: Any = None,
+    reporter_name: str = "",
+    reporter_phone: str = "",
+    anonymous: bool = False,
+    building: Building | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    coord_system: str = "wgs84",
+    address: str = "",
+    recorded_by: Any = None,
+    external_id: str = "",
+    attributes: dict[str, Any] | None = None,
+    photos: Iterable[str] = (),
+    at: datetime | None = None,
+) -> Case:
+    """上报: file a case. Location comes from the building, else the coordinates; the community there owns it."""
+    now = _now(at)
+    if channel not in Channel.values:
+        raise DomainError(f"unknown channel {channel!r}")
+    title = _require_text(title, field="title", maximum=MAX_TITLE)
+    if len(description) > MAX_DESCRIPTION:
+        raise DomainError(f"description is too long ({len(description)} characters; at most {MAX_DESCRIPTION})")
+    if category is not None and category.jurisdiction_id != jurisdiction.pk:
+        raise DomainError("the category belongs to another jurisdiction")
+    if urgency is not None and urgency not in Urgency.values:
+        raise DomainError(f"unknown urgency {urgency!r}")
+    phone = crypto.normalise_phone(reporter_phone) if reporter_phone else ""
+    if reporter_phone and not (len(phone) == 11 and phone.startswith("1")):
+        raise DomainError("the phone number is not a mainland mobile number (11 digits starting with 1)")
+    node: GridNode | None = None
+    if building is not None:
+        if building.jurisdiction_id != jurisdiction.pk:
+            raise DomainError("the building belongs to another jurisdiction")
+        node = building.node
+        if lat is None and building.lat is not None:
+            lat, lon = building.lat, building.lon
+    elif lat is not None and lon is not None:
+        found = location.locate(jurisdiction.pk, lat, lon, system=coord_system)
+        lat, lon = coords.to_wgs84(lat, lon, coord_system)
+        if found.node_id is not None:
+            node = GridNode.objects.get(pk=found.node_id)
+    elif (lat is None) != (lon is None):
+        raise DomainError("give both latitude and longitude, or neither")
+    root = GridNode.objects.filter(jurisdiction=jurisdiction, parent__isnull=True).first()
+    if root is None:
+        raise DomainError("the jurisdiction has no grid yet")
+    owner = _owner_for(node, roles.COMMUNITY) if node is not None else root
+
+    case = Case(
+        jurisdiction=jurisdiction,
+        channel=channel,
+        title=title,
+        description=description.strip(),
+        category=category,
+        kind=category.kind if category else "report",
+        urgency=urgency or (category.default_urgency if category else Urgency.NORMAL),
+        reporter=reporter if getattr(reporter, "pk", None) else None,
+        reporter_name=reporter_name.strip()[:64],
+        reporter_phone=phone,
+        reporter_phone_index=crypto.blind_index(phone) if phone else "",
+        anonymous=anonymous,
+        recorded_by=recorded_by,
+        lat=lat,
+        lon=lon,
+        address=address.strip()[:200],
+        building=building,
+        grid_node=node,
+        owner_node=owner,
+        level=owner.level,
+        status=t.SUBMITTED,
+        submitted_at=now,
+        external_id=external_id,
+        attributes=attributes or {},
+        photos=list(photos),
+    )
+    _set_deadlines(case, now)
+    for _attempt in range(5):
+        case.tracking_code = _new_tracking_code(now)
+        try:
+            with transaction.atomic():
+                case.save()
+            break
+        except IntegrityError:
+            if (
+                external_id
+                and Case.objects.filter(jurisdiction=jurisdiction, channel=channel, external_id=external_id).exists()
+            ):
+                raise Conflict(f"a case with external id {external_id!r} already exists") from None
+            case.pk = None
+    else:  # pragma: no cover - 32^6 codes a month
+        raise DomainError("could not allocate a tracking code; try again")
+    _event(case, EventKind.SUBMITTED, actor=recorded_by or reporter, at=now, from_status="", data={"channel": channel})
+    _save(case)
+    _after_commit(lambda: notify.case_submitted(case))
+    return case
+
+
+# ----------------------------------------------------------------------------------------------------------- triage
+
+
+@transaction.atomic
+def triage(
+    *,
+    case: Case | int,
+    actor: Any,
+    category: CaseCategory,
+    urgency: str | None = None,
+    level: str | None = None,
+    note: str = "",
+    at: datetime | None = None,
+) -> Case:
+    """梳理: set category, urgency and handling level; the deadlines follow the category's policy."""
+    now = _now(at)
+    case = _locked(case)
+    require_over_node(actor, roles.CASE_TRIAGE, case.owner_node, what="triage")
+    before = case.status
+    new_status = t.next_status(t.TRIAGE, _facts(case))
+    if category.jurisdiction_id != case.jurisdiction_id:
+        raise DomainError("the category belongs to another jurisdiction")
+    if urgency is not None and urgency not in Urgency.values:
+        raise DomainError(f"unknown urgency {urgency!r}")
+    level = level or category.default_level
+    if level not in roles.LEVELS:
+        raise DomainError(f"unknown level {level!r}")
+    base = case.grid_node or case.owner_node
+    owner = _owner_for(base, level)
+    if not owner.is_ancestor_of(base) and owner != base:
+        raise DomainError("the handling level does not fit where the case is")
+    urgency_changed = (urgency or case.urgency) != case.urgency or case.category_id != category.pk
+    case.category, case.kind = category, category.kind
+    case.urgency = urgency or (category.default_urgency if case.category_id is None else case.urgency)
+    case.level = level if roles.level_index(level) <= roles.level_index(base.level) else base.level
+    case.owner_node = owner
+    case.status = new_status
+    case.triaged_at = case.triaged_at or now
+    if urgency_changed:
+        _set_deadlines(case, case.submitted_at)
+    _event(
+        case,
+        EventKind.TRIAGED,
+        actor=actor,
+        at=now,
+        from_status=before,
+        note=note,
+        data={"category": category.code, "urgency": case.urgency, "level": case.level, "owner": owner.pk},
+        public=True,
+    )
+    _save(
+        case,
+        "category",
+        "kind",
+        "urgency",
+        "level",
+        "owner_node",
+        "status",
+        "triaged_at",
+        *SLA_FIELDS,
+    )
+    return case
+
+
+@transaction.atomic
+def reject(*, case: Case | int, actor: Any, reason: str, at: datetime | None = None) -> Case:
+    """Not a case for us (spam, not our business): closed with the reason, told to the reporter."""
+    now = _now(at)
+    case = _locked(case)
+    require_over_node(actor, roles.CASE_TRIAGE, case.owner_node, what="reject")
+    reason = _require_text(reason, field="reason", maximum=1000)
+    before = case.status
+    case.status = t.next_status(t.REJECT, _facts(case))
+    case.closed_at = now
+    case.sla_state = SlaState.DONE
+    _event(case, EventKind.REJECTED, actor=actor, at=now, from_status=before, note=reason)
+    _save(case, "status", "closed_at", "sla_state")
+    _after_commit(lambda: notify.reporter(case, "case.rejected"))
+    return case
+
+
+@transaction.atomic
+def merge(*, case: Case | int, into: Case | int, actor: Any, at: datetime | None = None) -> Case:
+    """A duplicate follows its parent: the parent's result is the duplicate's, and its reporter may rate it."""
+    now = _now(at)
+    case = _locked(case)
+    parent = _locked(into)
+    require_over_node(actor, roles.CASE_TRIAGE, case.owner_node, what="merge")
+    if parent.pk == case.pk:
+        raise DomainError("a case cannot be merged into itself")
+    if parent.jurisdiction_id != case.jurisdiction_id:
+        raise DomainError("cases of different jurisdictions cannot be merged")
+    if parent.status in t.FINAL or parent.status == t.MERGED:
+        raise DomainError("merge into an open or resolved case, not a closed, rejected or merged one")
+    before = case.status
+    case.status = t.next_status(t.MERGE, _facts(case))
+    case.merged_into = parent
+    case.closed_at = now
+    case.sla_state = SlaState.DONE
+    _event(case, EventKind.MERGED, actor=actor, at=now, from_status=before, data={"into": parent.tracking_code})
+    _save(case, "status", "merged_into", "closed_at", "sla_state")
+    _event(
+        parent, EventKind.DUPLICATE_ATTACHED, actor=actor, at=now, data={"duplicate": case.tracking_code}, public=False
+    )
+    _save(parent)
+    _after_commit(lambda: notify.reporter(case, "case.merged"))
+    return case
+
+
+# ------------------------------------------------------------------------------------------------------ dispatching
+
+
+@transaction.atomic
+def dispatch(
+    *,
+    case: Case | int,
+    actor: Any,
+    user: Any = None,
+    node: GridNode | None = None,
+    department: Department | None = None,
+    pool: bool = False,
+    note: str = "",
+    at: datetime | None = None,
+) -> Case:
+    """交办 to a person, a unit (grid node), a department, or the stewards' pool of a micro-grid."""
+    now = _now(at)
+    case = _locked(case)
+    require_over_node(actor, roles.CASE_DISPATCH, case.owner_node, what="dispatch")
+    targets = sum(x is not None for x in (user, node, department))
+    if targets != 1:
+        raise DomainError("dispatch to exactly one of: a person, a unit, a department")
+    before = case.status
+    new_status = t.next_status(t.DISPATCH, _facts(case))
+    owner = case.owner_node
+    handler_node: GridNode | None = None
+    handler_department: Department | None = None
+    if user is not None:
+        posts = [p for p in grid_selectors.active_posts(user) if roles.can(p.role, roles.CASE_ACCEPT)]
+        in_scope = [p for p in posts if p.node is not None and owner.is_ancestor_of(p.node)]
+        dept_posts = [p for p in posts if p.department is not None and p.jurisdiction_id == case.jurisdiction_id]
+        if in_scope:
+            handler_node = max(in_scope, key=lambda p: p.node.level_index).node
+        elif dept_posts:
+            handler_department = dept_posts[0].department
+        else:
+            raise DomainError(f"{user} holds no post that can take cases of {owner.name}")
+    elif node is not None:
+        if not owner.is_ancestor_of(node):
+            raise DomainError(f"{node.name} is outside {owner.name}")
+        if pool and node.level != roles.MICRO_GRID:
+            raise DomainError("the stewards' pool belongs to a micro-grid")
+        handler_node = node
+    else:
+        assert department is not None
+        if department.jurisdiction_id != case.jurisdiction_id or not department.active:
+            raise DomainError("the department is not an active department of this jurisdiction")
+        handler_department = department
+    if pool and node is None:
+        raise DomainError("a pool dispatch names the micro-grid whose stewards take it")
+    case.handler_user = user
+    case.handler_node = handler_node
+    case.handler_department = handler_department
+    case.pooled = pool
+    # The level is where the work happens: the unit's own level, or the dispatcher's for a department.
+    case.level = handler_node.level if handler_node is not None else owner.level
+    case.status = new_status
+    case.dispatched_at = now
+    target = {
+        "user": getattr(user, "pk", None),
+        "node": getattr(handler_node, "pk", None),
+        "department": getattr(handler_department, "pk", None),
+        "pool": pool,
+    }
+    _event(
+        case,
+        EventKind.DISPATCHED,
+        actor=actor,
+        at=now,
+        from_status=before,
+        note=note,
+        data={**target, "level": case.level},
+    )
+    _save(case, "handler_user", "handler_node", "handler_department", "pooled", "level", "status", "dispatched_at")
+    _after_commit(lambda: notify.new_task(case))
+    return case
+
+
+@transaction.atomic
+def accept(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
+    """接单. For a pooled case the row lock makes exactly one steward win; the others get Conflict."""
+    now = _now(at)
+    case = _locked(case)
+    if case.status == t.ACCEPTED:
+        if case.handler_user_id == getattr(actor, "pk", None):
+            raise Conflict("you have already accepted this case")
+        raise Conflict("already taken: another person accepted this case first")
+    before = case.status
+    new_status = t.next_status(t.ACCEPT, _facts(case))
+    require_accept(actor, case)
+    case.handler_user = actor
+    case.status = new_status
+    if case.accepted_at is None:
+        case.accepted_at = now
+        case.responded_on_time = case.response_due is None or now <= case.response_due
+    _event(
+        case,
+        EventKind.ACCEPTED,
+        actor=actor,
+        at=now,
+        from_status=before,
+        data={"pooled": case.pooled, "handler": actor.pk},
+    )
+    _save(case, "handler_user", "status", "accepted_at", "responded_on_time")
+    _after_commit(lambda: notify.reporter(case, "case.accepted"))
+    return case
+
+
+@transaction.atomic
+def return_case(*, case: Case | int, actor: Any, reason: str, at: datetime | None = None) -> Case:
+    """退回: the handler (or, before anyone accepted, the unit it went to) sends it back to the dispatcher."""
+    now = _now(at)
+    case = _locked(case)
+    reason = _require_text(reason, field="reason", maximum=1000)
+    if case.status == t.ACCEPTED:
+        require_handler(actor, case, what="return")
+    elif actor is not None and not can_accept(actor, case):
+        raise_not_yours()
+    before = case.status
+    case.status = t.next_status(t.RETURN, _facts(case))
+    previous = {"user": case.handler_user_id, "node": case.handler_node_id, "department": case.handler_department_id}
+    case.handler_user = case.handler_node = case.handler_department = None
+    case.pooled = False
+    case.level = case.owner_node.level
+    _event(case, EventKind.RETURNED, actor=actor, at=now, from_status=before, note=reason, data=previous, public=False)
+    _save(case, "status", "handler_user", "handler_node", "handler_department", "pooled", "level")
+    _after_commit(lambda: notify.dispatchers(case, "case.returned"))
+    return case
+
+
+def raise_not_yours() -> None:
+    raise PermissionDenied("this case was not dispatched to you")
+
+
+@transaction.atomic
+def escalate(*, case: Case | int, actor: Any, reason: str, at: datetime | None = None) -> Case:
+    """上报/升级 one rung up the ladder; the dispatchers there take it (a reason is required)."""
+    now = _now(at)
+    case = _locked(case)
+    reason = _require_text(reason, field="reason", maximum=1000)
+    if case.status == t.ACCEPTED:
+        require_handler(actor, case, what="escalate")
+    elif case.status == t.DISPATCHED:
+        if actor is not None and not can_accept(actor, case):
+            raise_not_yours()
+    else:
+        require_over_node(actor, roles.CASE_TRIAGE, case.owner_node, what="escalate")
+    before = case.status
+    case.status = t.next_status(t.ESCALATE, _facts(case))
+    _climb(case)
+    _event(
+        case,
+        EventKind.ESCALATED,
+        actor=actor,
+        at=now,
+        from_status=before,
+        note=reason,
+        data={"level": case.level, "owner": case.owner_node_id},
+    )
+    _save(
+        case,
+        "status",
+        "level",
+        "owner_node",
+        "handler_user",
+        "handler_node",
+        "handler_department",
+        "pooled",
+        "escalation_count",
+    )
+    _after_commit(lambda: notify.dispatchers(case, "case.escalated"))
+    return case
+
+
+def _climb(case: Case) -> None:
+    """Move the case one level up and hand it to the owner there (no handler until it is dispatched again)."""
+    new_level = t.escalated_level(case.level)
+    base = case.grid_node or case.owner_node
+    if roles.level_index(new_level) >= roles.level_index(base.level):
+        new_level = roles.parent_level(base.level) or roles.DISTRICT
+    case.level = new_level
+    case.owner_node = _owner_for(base, new_level)
+    case.handler_user = case.handler_node = case.handler_department = None
+    case.pooled = False
+    case.escalation_count += 1
+
+
+# ----------------------------------------------------------------------------------------------------- co-handling
+
+
+@transaction.atomic
+def whistle(
+    *,
+    case: Case | int,
+    actor: Any,
+    departments: Iterable[Department],
+    task: str,
+    due: datetime | None = None,
+    at: datetime | None = None,
+) -> Case:
+    """吹哨: summon departments to co-handle; the case resolves only when each has reported in (报到)."""
+    now = _now(at)
+    case = _locked(case)
+    require_over_node(actor, roles.CASE_WHISTLE, case.owner_node, what="summon departments for")
+    task = _require_text(task, field="task", maximum=300)
+    departments = list(dict.fromkeys(departments))
+    if not departments:
+        raise DomainError("name at least one department to summon")
+    for department in departments:
+        if department.jurisdiction_id != case.jurisdiction_id or not department.active:
+            raise DomainError(f"{department} is not an active department of this jurisdiction")
+    t.next_status(t.WHISTLE, _facts(case))
+    already = set(case.co_tasks.filter(status=CoTaskStatus.SUMMONED).values_list("department_id", flat=True))
+    fresh = [d for d in departments if d.pk not in already]
+    if not fresh:
+        raise DomainError("these departments are already summoned and have not reported in yet")
+    due = due or case.resolve_due or now + timedelta(days=1)
+    CoHandlingTask.objects.bulk_create(
+        [CoHandlingTask(case=case, department=d, task=task, due=due, created_at=now) for d in fresh]
+    )
+    _event(
+        case,
+        EventKind.WHISTLED,
+        actor=actor,
+        at=now,
+        note=task,
+        data={"departments": [d.pk for d in fresh], "due": due.isoformat()},
+    )
+    _save(case)
+    ids = [d.pk for d in fresh]
+    _after_commit(lambda: notify.departments(case, ids, "case.whistled"))
+    return case
+
+
+@transaction.atomic
+def report_in(*, task: CoHandlingTask | int, actor: Any, report: str, at: datetime | None = None) -> CoHandlingTask:
+    """报到: a summoned department reports what it did."""
+    now = _now(at)
+    task_id = task.pk if isinstance(task, CoHandlingTask) else task
+    row = CoHandlingTask.objects.select_related("department").filter(pk=task_id).first()
+    if row is None:
+        raise NotFound("co-handling task not found")
+    case = _locked(row.case_id)
+    row = CoHandlingTask.objects.select_for_update().get(pk=task_id)
+    require_report_in(actor, row.department_id)
+    report = _require_text(report, field="report", maximum=2000)
+    if row.status != CoTaskStatus.SUMMONED:
+        raise Conflict("this department has already reported in")
+    t.next_status(t.REPORT_IN, _facts(case))
+    row.status, row.report, row.reported_at, row.reported_by = CoTaskStatus.REPORTED, report, now, actor
+    row.save(update_fields=["status", "report", "reported_at", "reported_by"])
+    _event(case, EventKind.REPORTED_IN, actor=actor, at=now, note=report, data={"department": row.department_id})
+    _save(case)
+    _after_commit(lambda: notify.dispatchers(case, "case.reported_in"))
+    return row
+
+
+# ------------------------------------------------------------------------------------------------------- handling
+
+
+@transaction.atomic
+def hold(*, case: Case | int, actor: Any, reason: str, at: datetime | None = None) -> Case:
+    """Pause the clock (waiting for parts, for the resident, for the weather); a reason is required."""
+    now = _now(at)
+    case = _locked(case)
+    require_handler(actor, case, what="put on hold")
+    reason = _require_text(reason, field="reason", maximum=1000)
+    before = case.status
+    case.status = t.next_status(t.HOLD, _facts(case))
+    case.paused_at = now
+    case.sla_state = SlaState.PAUSED
+    _event(case, EventKind.HELD, actor=actor, at=now, from_status=before, note=reason)
+    _save(case, "status", "paused_at", "sla_state")
+    return case
+
+
+@transaction.atomic
+def resume(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
+    now = _now(at)
+    case = _locked(case)
+    require_handler(actor, case, what="resume")
+    before = case.status
+    case.status = t.next_status(t.RESUME, _facts(case))
+    paused_from = min(case.paused_at or now, now)
+    tz = timezone.get_current_timezone()
+    calendar = current_calendar()
+    old_due = case.resolve_due
+    if case.resolve_due is not None:
+        case.resolve_due = sla.extend_for_pause(
+            case.resolve_due, paused_from, now, working=case.sla_working_time, calendar=calendar, tz=tz
+        )
+    case.paused_at = None
+    _set_sweep_times(case, _clock_start(case))
+    case.sla_state = _sla_state_now(case, now)
+    _event(
+        case,
+        EventKind.RESUMED,
+        actor=actor,
+        at=now,
+        from_status=before,
+        data={
+            "resolve_due": case.resolve_due.isoformat() if case.resolve_due else None,
+            "was_due": old_due.isoformat() if old_due else None,
+        },
+    )
+    _save(case, "status", "paused_at", "resolve_due", "sla_state", "sla_warn_at", "sla_escalate_at")
+    return case
+
+
+@transaction.atomic
+def resolve(
+    *,
+    case: Case | int,
+    actor: Any,
+    result: str,
+    photos: Iterable[str] = (),
+    on_the_spot: bool = False,
+    at: datetime | None = None,
+) -> Case:
+    """办结: the handler reports the result. 即时办结 (on the spot) resolves a case at intake by its recorder."""
+    now = _now(at)
+    case = _locked(case)
+    result = _require_text(result, field="result", maximum=5000)
+    if on_the_spot:
+        if actor is None or case.recorded_by_id != actor.pk:
+            raise_not_yours_on_the_spot()
+        if case.accepted_at is not None:
+            raise DomainError("a case someone already accepted is not solved on the spot")
+    else:
+        require_handler(actor, case, what="resolve")
+    open_tasks = case.co_tasks.filter(status=CoTaskStatus.SUMMONED).count()
+    before = case.status
+    case.status = t.next_status(t.RESOLVE, _facts(case, on_the_spot=on_the_spot, open_co_tasks=open_tasks))
+    if on_the_spot:
+        case.on_the_spot = True
+        case.handler_user = actor
+        case.accepted_at = case.accepted_at or now
+        case.responded_on_time = True
+        post_node = _recorder_node(actor, case)
+        case.level = post_node.level if post_node is not None else case.level
+    case.result = result
+    case.photos = [*case.photos, *photos]
+    case.resolved_at = now
+    case.resolved_level = case.level
+    case.resolved_on_time = case.resolve_due is None or now <= case.resolve_due
+    case.sla_state = SlaState.DONE
+    _event(
+        case,
+        EventKind.RESOLVED,
+        actor=actor,
+        at=now,
+        from_status=before,
+        note=result,
+        data={"level": case.level, "on_the_spot": on_the_spot, "on_time": case.resolved_on_time},
+    )
+    _save(
+        case,
+        "status",
+        "on_the_spot",
+        "handler_user",
+        "accepted_at",
+        "responded_on_time",
+        "level",
+        "result",
+        "photos",
+        "resolved_at",
+        "resolved_level",
+        "resolved_on_time",
+        "sla_state",
+    )
+    _after_commit(lambda: notify.resolved(case))
+    return case
+
+
+def raise_not_yours_on_the_spot() -> None:
+    raise PermissionDenied("only the staff member who recorded the case can resolve it on the spot")
+
+
+def _recorder_node(actor: Any, case: Case) -> GridNode | None:
+    base = case.grid_node or case.owner_node
+    posts = [p for p in grid_selectors.active_posts(actor) if p.node is not None and p.node.is_ancestor_of(base)]
+    return max(posts, key=lambda p: p.node.level_index).node if posts else None
+
+
+@transaction.atomic
+def publish(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
+    """公示: show the result on the public board (personal data masked by the board)."""
+    now = _now(at)
+    case = _locked(case)
+    require_over_node(actor, roles.CASE_PUBLISH, case.owner_node, what="publish")
+    t.next_status(t.PUBLISH, _facts(case))
+    case.public = True
+    case.published_at = now
+    _event(case, EventKind.PUBLISHED, actor=actor, at=now)
+    _save(case, "public", "published_at")
+    return case
+
+
+# -------------------------------------------------------------------------------------------------------- rating
+
+
+@transaction.atomic
+def rate(
+    *,
+    case: Case | int,
+    actor: Any,
+    score: str,
+    solved: bool,
+    comment: str = "",
+    verified_reporter: bool = False,
+    at: datetime | None = None,
+) -> Case:
+    """评价. 满意/基本满意 closes; 不满意 (or "not solved") reopens it for rework, and repeated rework goes up a level.
+
+    The reporter of a merged duplicate rates the parent: the rating is kept with the duplicate's reference and counts
+    like any other, and an unhappy one reopens the parent while it is still resolved.
+    """
+    now = _now(at)
+    if score not in Score.values:
+        raise DomainError(f"unknown score {score!r}")
+    if len(comment) > 2000:
+        raise DomainError("the comment is too long (at most 2000 characters)")
+    target = _locked(case)
+    via: Case | None = None
+    if target.status == t.MERGED:
+        via, target = target, _locked(target.merged_into_id)
+    require_reporter(actor, via or target, verified_reporter=verified_reporter)
+    if target.status != t.RESOLVED:
+        if via is not None and target.status == t.CLOSED:
+            return _record_late_rating(target, via, actor=actor, score=score, solved=solved, comment=comment, at=now)
+        raise DomainError("only a resolved case can be rated")
+    if Rating.objects.filter(case=target, via_case=via, round=target.rework_count).exists():
+        raise Conflict("this result has already been rated")
+    satisfied = score != Score.UNSATISFIED and solved
+    Rating.objects.create(
+        case=target,
+        via_case=via,
+        rater=actor if getattr(actor, "pk", None) else None,
+        score=score,
+        solved=solved,
+        comment=comment.strip(),
+        round=target.rework_count,
+        created_at=now,
+    )
+    before = target.status
+    outcome = t.rating_outcome(satisfied=satisfied, rework_count=target.rework_count, level=target.level)
+    data = {"score": score, "solved": solved, "via": via.tracking_code if via else None}
+    if outcome == t.CLOSED:
+        target.status = t.next_status(t.RATE, _facts(target))
+        target.closed_at = now
+        _event(target, EventKind.RATED, actor=actor, at=now, from_status=before, note=comment, data=data)
+        _save(target, "status", "closed_at")
+    else:
+        _reopen(
+            target, actor=actor, now=now, escalate_up=outcome == t.TRIAGED, note=comment, data={**data, "rated": True}
+        )
+    return target
+
+
+def _record_late_rating(
+    target: Case, via: Case, *, actor: Any, score: str, solved: bool, comment: str, at: datetime
+) -> Case:
+    """A duplicate's reporter rating after the parent closed: kept for the figures; the parent stays closed."""
+    if Rating.objects.filter(case=target, via_case=via).exists():
+        raise Conflict("this result has already been rated")
+    Rating.objects.create(
+        case=target,
+        via_case=via,
+        rater=actor if getattr(actor, "pk", None) else None,
+        score=score,
+        solved=solved,
+        comment=comment.strip(),
+        round=target.rework_count,
+        created_at=at,
+    )
+    return target
+
+
+@transaction.atomic
+def rework(*, case: Case | int, actor: Any, reason: str, at: datetime | None = None) -> Case:
+    """返工 ordered by a dispatcher (e.g. after a check found the result wanting)."""
+    now = _now(at)
+    case = _locked(case)
+    require_over_node(actor, roles.CASE_SUPERVISE, case.owner_node, what="reopen")
+    reason = _require_text(reason, field="reason", maximum=1000)
+    t.next_status(t.REWORK, _facts(case))
+    escalate_up = t.rating_outcome(satisfied=False, rework_count=case.rework_count, level=case.level) == t.TRIAGED
+    _reopen(case, actor=actor, now=now, escalate_up=escalate_up, note=reason, data={"rated": False})
+    return case
+
+
+def _reopen(case: Case, *, actor: Any, now: datetime, escalate_up: bool, note: str, data: dict[str, Any]) -> None:
+    before = case.status
+    case.rework_count += 1
+    case.resolved_at = None
+    case.resolved_level = ""
+    case.resolved_on_time = None
+    case.public = False
+    if escalate_up:
+        case.status = t.TRIAGED
+        _climb(case)
+    else:
+        # Back to the person who did it; they accept the rework like a new task.
+        case.status = t.next_status(t.REWORK, _facts(case))
+        case.pooled = False
+        case.dispatched_at = now
+    # A fresh resolution clock for the rework, from now, on the same policy.
+    _set_deadlines(case, now)
+    _event(
+        case,
+        EventKind.REWORK,
+        actor=actor,
+        at=now,
+        from_status=before,
+        note=note,
+        data={**data, "round": case.rework_count, "escalated": escalate_up, "level": case.level},
+    )
+    _save(
+        case,
+        "status",
+        "rework_count",
+        "resolved_at",
+        "resolved_level",
+        "resolved_on_time",
+        "public",
+        "level",
+        "owner_node",
+        "handler_user",
+        "handler_node",
+        "handler_department",
+        "pooled",
+        "escalation_count",
+        "dispatched_at",
+        *SLA_FIELDS,
+    )
+    _after_commit(lambda: notify.rework(case, escalated=escalate_up))
+
+
+@transaction.atomic
+def close(*, case: Case | int, actor: Any = None, reason: str = "", at: datetime | None = None) -> Case:
+    """Close a resolved case nobody rated in time (the sweep), or by a dispatcher."""
+    now = _now(at)
+    case = _locked(case)
+    if actor is not None:
+        require_over_node(actor, roles.CASE_SUPERVISE, case.owner_node, what="close")
+    before = case.status
+    case.status = t.next_status(t.CLOSE, _facts(case))
+    case.closed_at = now
+    _event(
+        case,
+        EventKind.CLOSED,
+        actor=actor,
+        at=now,
+        from_status=before,
+        note=reason or "no rating within the rating period",
+    )
+    _save(case, "status", "closed_at")
+    return case
+
+
+# ---------------------------------------------------------------------------------------------------- supervision
+
+
+@transaction.atomic
+def supervise(
+    *, case: Case | int, actor: Any, reason: str, due: datetime | None = None, at: datetime | None = None
+) -> SupervisionNotice:
+    """督办: a notice to the handler and the owning dispatchers."""
+    now = _now(at)
+    case = _locked(case)
+    require_over_node(actor, roles.CASE_SUPERVISE, case.owner_node, what="supervise")
+    reason = _require_text(reason, field="reason", maximum=1000)
+    t.next_status(t.SUPERVISE, _facts(case))
+    notice = SupervisionNotice.objects.create(
+        case=case, kind=NoticeKind.MANUAL, issued_by=actor, reason=reason, due=due, created_at=now
+    )
+    _event(case, EventKind.SUPERVISED, actor=actor, at=now, note=reason, data={"notice": notice.pk}, public=False)
+    _save(case)
+    _after_commit(lambda: notify.supervised(case))
+    return notice
+
+
+def _clock_start(case: Case) -> datetime:
+    """Where the resolution clock started: submission, or the rework dispatch that restarted it."""
+    return case.dispatched_at if case.rework_count and case.dispatched_at else case.submitted_at
+
+
+def _sla_state_now(case: Case, now: datetime) -> str:
+    if case.status not in t.RUNNING and case.status != t.ON_HOLD:
+        return SlaState.DONE
+    if case.status == t.ON_HOLD:
+        return SlaState.PAUSED
+    due = case.resolve_due
+    if due is None:
+        return SlaState.ON_TRACK
+    return sla.state(
+        now,
+        _clock_start(case),
+        due,
+        warn_ratio=case.sla_warn_ratio,
+        working=case.sla_working_time,
+        calendar=current_calendar(),
+        tz=timezone.get_current_timezone(),
+    )
+
+
+@transaction.atomic
+def refresh_sla(*, case: Case | int, at: datetime | None = None) -> Case:
+    """The sweep's step for one case: warn, then 督办 on breach, then escalate after the grace period."""
+    now = _now(at)
+    case = _locked(case)
+    if case.status not in t.RUNNING:
+        return case
+    state = _sla_state_now(case, now)
+    if state != case.sla_state and state in (SlaState.WARNING, SlaState.BREACHED):
+        previous = case.sla_state
+        case.sla_state = state
+        kind = EventKind.SLA_WARNING if state == SlaState.WARNING else EventKind.SLA_BREACHED
+        _event(
+            case,
+            kind,
+            actor=None,
+            at=now,
+            public=False,
+            data={"from": previous, "resolve_due": case.resolve_due.isoformat() if case.resolve_due else None},
+        )
+        _save(case, "sla_state")
+        if state == SlaState.BREACHED:
+            notice = SupervisionNotice.objects.create(
+                case=case,
+                kind=NoticeKind.BREACH,
+                reason="deadline passed without a result",
+                created_at=now,
+                due=now + timedelta(minutes=case.sla_grace_minutes),
+            )
+            _event(
+                case,
+                EventKind.SUPERVISED,
+                actor=None,
+                at=now,
+                public=False,
+                data={"notice": notice.pk},
+                note="automatic supervision: deadline passed",
+            )
+            _save(case)
+            _after_commit(lambda: notify.breached(case))
+        else:
+            _after_commit(lambda: notify.warning(case))
+        return case
+    if (
+        case.sla_state == SlaState.BREACHED
+        and case.resolve_due is not None
+        and now >= case.resolve_due + timedelta(minutes=case.sla_grace_minutes)
+        and case.level != roles.DISTRICT
+        and t.allowed(t.ESCALATE, case.status)  # an untriaged case gets 督办, not a move up the ladder
+        and (case.breach_escalated_at is None or case.breach_escalated_at < case.resolve_due)
+    ):
+        before = case.status
+        case.status = t.next_status(t.ESCALATE, _facts(case))
+        _climb(case)
+        case.breach_escalated_at = now
+        case.sla_state = SlaState.BREACHED
+        _event(
+            case,
+            EventKind.ESCALATED,
+            actor=None,
+            at=now,
+            from_status=before,
+            public=False,
+            note="automatic escalation: overdue past the grace period",
+            data={"level": case.level, "owner": case.owner_node_id, "automatic": True},
+        )
+        _save(
+            case,
+            "status",
+            "level",
+            "owner_node",
+            "handler_user",
+            "handler_node",
+            "handler_department",
+            "pooled",
+            "escalation_count",
+            "breach_escalated_at",
+            "sla_state",
+        )
+        _after_commit(lambda: notify.dispatchers(case, "case.escalated"))
+    return case
+
+
+def sweep(
+    *, jurisdiction: Jurisdiction | None = None, at: datetime | None = None, rating_days: int = 7
+) -> dict[str, int]:
+    """Periodic: refresh deadline states of running cases and close resolved cases left unrated for ``rating_days``."""
+    now = _now(at)
+    running = Case.objects.filter(status__in=t.RUNNING).exclude(sla_state=SlaState.PAUSED)
+    if jurisdiction is not None:
+        running = running.filter(jurisdiction=jurisdiction)
+    # Only cases that can change now: past their warning moment, past their deadline, or breached past the grace
+    # period and not yet escalated for this deadline. Everything else is left alone (indexes on status + times).
+    candidates = running.filter(
+        Q(sla_state=SlaState.ON_TRACK, sla_warn_at__lte=now)
+        | Q(sla_state__in=(SlaState.ON_TRACK, SlaState.WARNING), resolve_due__lt=now)
+        | (
+            Q(sla_state=SlaState.BREACHED, sla_escalate_at__lte=now)
+            & (Q(breach_escalated_at__isnull=True) | Q(breach_escalated_at__lt=F("resolve_due")))
+        )
+    )
+    counts = {"checked": 0, "warned": 0, "breached": 0, "escalated": 0, "closed": 0}
+    for pk, state, level in candidates.values_list("pk", "sla_state", "level"):
+        counts["checked"] += 1
+        case = refresh_sla(case=pk, at=now)
+        if case.sla_state != state:
+            counts["warned" if case.sla_state == SlaState.WARNING else "breached"] += 1
+        elif case.level != level:
+            counts["escalated"] += 1
+    stale = Case.objects.filter(status=t.RESOLVED, resolved_at__lte=now - timedelta(days=rating_days))
+    if jurisdiction is not None:
+        stale = stale.filter(jurisdiction=jurisdiction)
+    for pk in stale.values_list("pk", flat=True):
+        close(case=pk, at=now)
+        counts["closed"] += 1
+    return counts

@@ -1,0 +1,234 @@
+"""Hypothesis drives random sequences of actions by random people against real cases and checks the invariants:
+every change has exactly one event; only transitions in the table happen; closed and merged cases are immutable;
+deadlines follow the policy and the calendar; the level never passes district; denied actions change nothing."""
+
+from datetime import timedelta
+
+import pytest
+from django.utils import timezone
+from hypothesis import HealthCheck, settings
+from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
+
+from gongzhi.cases import services, sla
+from gongzhi.cases import transitions as t
+from gongzhi.cases.models import Case, CaseEvent, CoHandlingTask
+from gongzhi.cases.tests.factories import world
+from gongzhi.core.calendar_days import current_calendar
+from gongzhi.core.errors import DomainError
+from gongzhi.grid import roles
+
+PEOPLE = (
+    "dispatcher",
+    "other_dispatcher",
+    "steward",
+    "steward2",
+    "grid_worker",
+    "street_staff",
+    "centre",
+    "dept_staff",
+    "resident",
+)
+person = st.sampled_from(PEOPLE)
+
+# action -> statuses it may move between (rate and rework can also go back to triaged when they escalate)
+EXTRA_MOVES = {t.RATE: {(t.RESOLVED, t.DISPATCHED), (t.RESOLVED, t.TRIAGED)}, t.REWORK: {(t.RESOLVED, t.TRIAGED)}}
+
+
+def state(case_id):
+    row = Case.objects.filter(pk=case_id).values().get()
+    row.pop("updated_at")
+    return row
+
+
+class CaseMachine(RuleBasedStateMachine):
+    w = None
+
+    @initialize()
+    def start(self):
+        self.now = timezone.now()
+        self.case = self.w.submit(reporter=self.w.resident, at=self.now).pk
+        self.frozen = None
+        self.held = False
+
+    def tick(self, minutes=7):
+        self.now += timedelta(minutes=minutes)
+        return self.now
+
+    def attempt(self, action, fn, *, events=1):
+        before = state(self.case)
+        count = CaseEvent.objects.filter(case_id=self.case).count()
+        try:
+            fn()
+        except DomainError:
+            assert state(self.case) == before, f"a refused {action} changed the case"
+            assert CaseEvent.objects.filter(case_id=self.case).count() == count
+            return False
+        after = state(self.case)
+        assert CaseEvent.objects.filter(case_id=self.case).count() == count + events, action
+        moved = (before["status"], after["status"])
+        allowed = {(a, b) for a, b in t.TABLE.get(action, {}).items()} | EXTRA_MOVES.get(action, set())
+        assert moved in allowed, f"{action} moved {moved}"
+        return True
+
+    def actor(self, name):
+        return getattr(self.w, name)
+
+    @rule(who=person, level=st.sampled_from(roles.LEVELS))
+    def triage(self, who, level):
+        if self.attempt(
+            t.TRIAGE,
+            lambda: services.triage(
+                case=self.case, actor=self.actor(who), category=self.w.category, level=level, at=self.tick()
+            ),
+        ):
+            case = Case.objects.get(pk=self.case)
+            if case.rework_count == 0 and not self.held:
+                policy = services.policy_for(case)
+                response, resolve = sla.deadlines(
+                    case.submitted_at, policy, current_calendar(), timezone.get_current_timezone()
+                )
+                assert (case.response_due, case.resolve_due) == (response, resolve)
+
+    @rule(who=person, to=st.sampled_from(["pool", "steward", "grid_worker", "department", "community"]))
+    def dispatch(self, who, to):
+        kwargs = {
+            "pool": {"node": self.w.micro, "pool": True},
+            "steward": {"user": self.w.steward},
+            "grid_worker": {"user": self.w.grid_worker},
+            "department": {"department": self.w.department},
+            "community": {"node": self.w.community},
+        }[to]
+        self.attempt(
+            t.DISPATCH, lambda: services.dispatch(case=self.case, actor=self.actor(who), at=self.tick(), **kwargs)
+        )
+
+    @rule(who=person)
+    def accept(self, who):
+        self.attempt(t.ACCEPT, lambda: services.accept(case=self.case, actor=self.actor(who), at=self.tick()))
+
+    @rule(who=person)
+    def return_it(self, who):
+        self.attempt(
+            t.RETURN, lambda: services.return_case(case=self.case, actor=self.actor(who), reason="退回", at=self.tick())
+        )
+
+    @rule(who=person)
+    def escalate(self, who):
+        self.attempt(
+            t.ESCALATE, lambda: services.escalate(case=self.case, actor=self.actor(who), reason="上报", at=self.tick())
+        )
+
+    @rule(who=person)
+    def hold(self, who):
+        if self.attempt(
+            t.HOLD, lambda: services.hold(case=self.case, actor=self.actor(who), reason="等待", at=self.tick())
+        ):
+            self.held = True
+
+    @rule(who=person, minutes=st.integers(1, 3000))
+    def resume(self, who, minutes):
+        self.attempt(t.RESUME, lambda: services.resume(case=self.case, actor=self.actor(who), at=self.tick(minutes)))
+
+    @rule(who=person)
+    def resolve(self, who):
+        self.attempt(
+            t.RESOLVE, lambda: services.resolve(case=self.case, actor=self.actor(who), result="已办结", at=self.tick())
+        )
+
+    @rule(who=person)
+    def publish(self, who):
+        self.attempt(t.PUBLISH, lambda: services.publish(case=self.case, actor=self.actor(who), at=self.tick()))
+
+    @rule(who=person, score=st.sampled_from(["satisfied", "basically", "unsatisfied"]), solved=st.booleans())
+    def rate(self, who, score, solved):
+        self.attempt(
+            t.RATE,
+            lambda: services.rate(case=self.case, actor=self.actor(who), score=score, solved=solved, at=self.tick()),
+        )
+
+    @rule(who=person)
+    def rework(self, who):
+        self.attempt(
+            t.REWORK,
+            lambda: services.rework(case=self.case, actor=self.actor(who), reason="复核不合格", at=self.tick()),
+        )
+
+    @rule(who=person)
+    def reject(self, who):
+        self.attempt(
+            t.REJECT, lambda: services.reject(case=self.case, actor=self.actor(who), reason="无效", at=self.tick())
+        )
+
+    @rule(who=person)
+    def supervise(self, who):
+        self.attempt(
+            t.SUPERVISE,
+            lambda: services.supervise(case=self.case, actor=self.actor(who), reason="督办", at=self.tick()),
+        )
+
+    @rule(who=person)
+    def whistle(self, who):
+        self.attempt(
+            t.WHISTLE,
+            lambda: services.whistle(
+                case=self.case, actor=self.actor(who), departments=[self.w.department], task="协同处置", at=self.tick()
+            ),
+        )
+
+    @rule(who=person)
+    def report_in(self, who):
+        task = CoHandlingTask.objects.filter(case_id=self.case, status="summoned").first()
+        if task is not None:
+            self.attempt(
+                t.REPORT_IN,
+                lambda: services.report_in(task=task, actor=self.actor(who), report="已到场", at=self.tick()),
+            )
+
+    @rule(who=person)
+    def merge(self, who):
+        other = self.w.submit(at=self.tick())
+        self.attempt(t.MERGE, lambda: services.merge(case=self.case, into=other, actor=self.actor(who), at=self.tick()))
+
+    @rule(hours=st.integers(1, 72))
+    def time_passes(self, hours):
+        before = state(self.case)
+        count = CaseEvent.objects.filter(case_id=self.case).count()
+        services.sweep(at=self.tick(hours * 60))
+        after = state(self.case)
+        added = CaseEvent.objects.filter(case_id=self.case).count() - count
+        if after == before:
+            assert added == 0
+        else:
+            # warning (1), breach + automatic 督办 (2), escalation (1), or closing an unrated case (1)
+            assert added in (1, 2), added
+
+    @invariant()
+    def invariants(self):
+        if not hasattr(self, "case"):
+            return
+        case = state(self.case)
+        assert case["level"] in roles.LEVELS
+        assert case["status"] in t.STATUSES
+        seqs = list(CaseEvent.objects.filter(case_id=self.case).order_by("seq").values_list("seq", flat=True))
+        assert seqs == list(range(1, case["event_count"] + 1))
+        if case["response_due"] and case["resolve_due"]:
+            assert case["response_due"] <= case["resolve_due"]
+        if self.frozen is not None:
+            assert case == self.frozen, "a closed, rejected or merged case changed"
+        elif case["status"] in t.FINAL:
+            self.frozen = case
+
+
+@pytest.mark.django_db
+def test_case_state_machine():
+    CaseMachine.w = world()
+    run_state_machine_as_test(
+        CaseMachine,
+        settings=settings(
+            max_examples=40,
+            stateful_step_count=30,
+            deadline=None,
+            suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
+        ),
+    )

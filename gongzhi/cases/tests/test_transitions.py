@@ -1,0 +1,107 @@
+"""The pure transition table and its guards (no database)."""
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gongzhi.cases import transitions as t
+from gongzhi.grid import roles
+
+
+def facts(status, **kw):
+    return t.Facts(status=status, **kw)
+
+
+def test_the_main_loop_follows_the_design_diagram():
+    path = [
+        (t.TRIAGE, t.SUBMITTED, t.TRIAGED),
+        (t.DISPATCH, t.TRIAGED, t.DISPATCHED),
+        (t.ACCEPT, t.DISPATCHED, t.ACCEPTED),
+        (t.HOLD, t.ACCEPTED, t.ON_HOLD),
+        (t.RESUME, t.ON_HOLD, t.ACCEPTED),
+        (t.RESOLVE, t.ACCEPTED, t.RESOLVED),
+        (t.PUBLISH, t.RESOLVED, t.RESOLVED),
+        (t.RATE, t.RESOLVED, t.CLOSED),
+    ]
+    for action, before, after in path:
+        assert t.next_status(action, facts(before, has_handler=True)) == after
+
+
+@pytest.mark.parametrize(
+    ("action", "status"),
+    [
+        (t.ACCEPT, t.TRIAGED),
+        (t.RESOLVE, t.ON_HOLD),
+        (t.DISPATCH, t.SUBMITTED),
+        (t.HOLD, t.DISPATCHED),
+        (t.RATE, t.ACCEPTED),
+        (t.MERGE, t.DISPATCHED),
+        (t.REJECT, t.RESOLVED),
+    ],
+)
+def test_actions_outside_the_table_are_refused_with_a_reason(action, status):
+    with pytest.raises(t.TransitionError, match=f"cannot {action.replace('_', ' ')}"):
+        t.next_status(action, facts(status))
+
+
+@pytest.mark.parametrize("status", sorted(t.FINAL))
+def test_final_statuses_accept_no_action(status):
+    assert t.actions_from(status) == []
+
+
+def test_escalation_stops_at_the_district():
+    assert [t.escalated_level(lvl) for lvl in ("micro_grid", "grid", "community", "street")] == [
+        "grid",
+        "community",
+        "street",
+        "district",
+    ]
+    with pytest.raises(t.TransitionError, match="district level"):
+        t.next_status(t.ESCALATE, facts(t.ACCEPTED, level=roles.DISTRICT))
+    with pytest.raises(t.TransitionError, match="district level"):
+        t.escalated_level(roles.DISTRICT)
+
+
+def test_whistle_needs_street_level_or_above():
+    with pytest.raises(t.TransitionError, match="street level or above"):
+        t.next_status(t.WHISTLE, facts(t.ACCEPTED, level=roles.COMMUNITY))
+    assert t.next_status(t.WHISTLE, facts(t.ACCEPTED, level=roles.STREET)) == t.ACCEPTED
+
+
+def test_resolve_waits_for_summoned_departments_and_on_the_spot_is_special():
+    with pytest.raises(t.TransitionError, match="2 summoned department"):
+        t.next_status(t.RESOLVE, facts(t.ACCEPTED, open_co_tasks=2))
+    with pytest.raises(t.TransitionError, match="only an accepted case"):
+        t.next_status(t.RESOLVE, facts(t.SUBMITTED))
+    assert t.next_status(t.RESOLVE, facts(t.SUBMITTED, on_the_spot=True)) == t.RESOLVED
+
+
+def test_rating_outcomes_and_repeated_rework_escalates():
+    assert t.rating_outcome(satisfied=True, rework_count=0, level="grid") == t.CLOSED
+    assert t.rating_outcome(satisfied=False, rework_count=0, level="grid") == t.DISPATCHED
+    assert t.rating_outcome(satisfied=False, rework_count=1, level="grid") == t.TRIAGED
+    assert t.rating_outcome(satisfied=False, rework_count=5, level="district") == t.DISPATCHED
+
+
+def test_publish_twice_is_refused():
+    with pytest.raises(t.TransitionError, match="already published"):
+        t.next_status(t.PUBLISH, facts(t.RESOLVED, public=True))
+
+
+@given(
+    action=st.sampled_from(sorted(t.TABLE)),
+    status=st.sampled_from(t.STATUSES),
+    level=st.sampled_from(roles.LEVELS),
+    spot=st.booleans(),
+    tasks=st.integers(0, 3),
+    public=st.booleans(),
+    handler=st.booleans(),
+)
+def test_next_status_only_ever_follows_the_table(action, status, level, spot, tasks, public, handler):
+    f = t.Facts(status=status, level=level, on_the_spot=spot, open_co_tasks=tasks, public=public, has_handler=handler)
+    try:
+        after = t.next_status(action, f)
+    except t.TransitionError:
+        return
+    assert after == t.TABLE[action][status]
+    assert status not in t.FINAL

@@ -1,0 +1,149 @@
+"""The case state machine: statuses, actions and the transition table. PURE: no Django, no ORM.
+
+This table is the source of truth for DESIGN.md §5's state diagram. Services ask ``next_status`` before they write;
+guards receive plain facts (levels, counts, flags) so they can be tested and fuzzed without a database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+from gongzhi.core.errors import DomainError
+from gongzhi.grid import roles
+
+SUBMITTED: Final = "submitted"
+TRIAGED: Final = "triaged"
+DISPATCHED: Final = "dispatched"
+ACCEPTED: Final = "accepted"
+ON_HOLD: Final = "on_hold"
+RESOLVED: Final = "resolved"
+CLOSED: Final = "closed"
+REJECTED: Final = "rejected"
+MERGED: Final = "merged"
+
+STATUSES: Final = (SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED, ON_HOLD, RESOLVED, CLOSED, REJECTED, MERGED)
+OPEN: Final = frozenset({SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED, ON_HOLD})
+# Final statuses: nothing about the case changes any more (ratings of merged duplicates go to their parent).
+FINAL: Final = frozenset({CLOSED, REJECTED, MERGED})
+# Statuses in which someone must act against the clock.
+RUNNING: Final = frozenset({SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED})
+
+# Actions
+TRIAGE: Final = "triage"
+REJECT: Final = "reject"
+MERGE: Final = "merge"
+DISPATCH: Final = "dispatch"
+ACCEPT: Final = "accept"
+RETURN: Final = "return"
+ESCALATE: Final = "escalate"
+WHISTLE: Final = "whistle"
+REPORT_IN: Final = "report_in"
+HOLD: Final = "hold"
+RESUME: Final = "resume"
+RESOLVE: Final = "resolve"
+PUBLISH: Final = "publish"
+RATE: Final = "rate"
+REWORK: Final = "rework"
+CLOSE: Final = "close"
+SUPERVISE: Final = "supervise"
+MARK_SLA: Final = "mark_sla"
+
+_SAME_WHILE_OPEN: Final = {s: s for s in (SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED, ON_HOLD)}
+
+TABLE: Final[dict[str, dict[str, str]]] = {
+    TRIAGE: {SUBMITTED: TRIAGED, TRIAGED: TRIAGED},
+    REJECT: {SUBMITTED: REJECTED, TRIAGED: REJECTED},
+    MERGE: {SUBMITTED: MERGED, TRIAGED: MERGED},
+    DISPATCH: {TRIAGED: DISPATCHED, DISPATCHED: DISPATCHED},
+    ACCEPT: {DISPATCHED: ACCEPTED},
+    RETURN: {DISPATCHED: TRIAGED, ACCEPTED: TRIAGED},
+    ESCALATE: {TRIAGED: TRIAGED, DISPATCHED: TRIAGED, ACCEPTED: TRIAGED},
+    WHISTLE: {TRIAGED: TRIAGED, DISPATCHED: DISPATCHED, ACCEPTED: ACCEPTED},
+    REPORT_IN: {TRIAGED: TRIAGED, DISPATCHED: DISPATCHED, ACCEPTED: ACCEPTED, ON_HOLD: ON_HOLD},
+    HOLD: {ACCEPTED: ON_HOLD},
+    RESUME: {ON_HOLD: ACCEPTED},
+    # On the spot (即时办结): solved at intake, before anyone dispatched it.
+    RESOLVE: {ACCEPTED: RESOLVED, SUBMITTED: RESOLVED, TRIAGED: RESOLVED, DISPATCHED: RESOLVED},
+    PUBLISH: {RESOLVED: RESOLVED},
+    # A satisfied rating closes; an unsatisfied one sends the case back (see ``rating_outcome``).
+    RATE: {RESOLVED: CLOSED},
+    REWORK: {RESOLVED: DISPATCHED},
+    CLOSE: {RESOLVED: CLOSED},
+    SUPERVISE: {TRIAGED: TRIAGED, DISPATCHED: DISPATCHED, ACCEPTED: ACCEPTED, ON_HOLD: ON_HOLD},
+    MARK_SLA: dict(_SAME_WHILE_OPEN),
+}
+
+# Rework this many times and the next rework goes one level up instead of back to the same handler.
+REWORK_ESCALATION_THRESHOLD: Final = 2
+
+
+class TransitionError(DomainError):
+    """The action is not possible from this status (or a guard refuses it); the message says why."""
+
+    code = "invalid_transition"
+    http_status = 409
+
+
+@dataclass(frozen=True)
+class Facts:
+    """What the guards need to know about a case, as plain values."""
+
+    status: str
+    level: str = roles.COMMUNITY
+    on_the_spot: bool = False
+    open_co_tasks: int = 0
+    public: bool = False
+    has_handler: bool = False
+
+
+def allowed(action: str, status: str) -> bool:
+    return status in TABLE.get(action, {})
+
+
+def actions_from(status: str) -> list[str]:
+    return [action for action, moves in TABLE.items() if status in moves]
+
+
+def next_status(action: str, facts: Facts) -> str:
+    """The status after ``action``, or TransitionError with the reason."""
+    moves = TABLE.get(action)
+    if moves is None:
+        raise TransitionError(f"unknown action {action!r}")
+    if facts.status not in moves:
+        raise TransitionError(f"cannot {action.replace('_', ' ')} a case that is {facts.status.replace('_', ' ')}")
+    _guard(action, facts)
+    return moves[facts.status]
+
+
+def _guard(action: str, facts: Facts) -> None:
+    if action == ESCALATE and facts.level == roles.DISTRICT:
+        raise TransitionError("the case is already at district level, the top of the ladder")
+    if action == WHISTLE and roles.level_index(facts.level) > roles.level_index(roles.STREET):
+        raise TransitionError("departments are summoned (吹哨) at street level or above; escalate the case first")
+    if action == RESOLVE:
+        if facts.status != ACCEPTED and not facts.on_the_spot:
+            raise TransitionError("only an accepted case can be resolved (or one solved on the spot at intake)")
+        if facts.open_co_tasks:
+            raise TransitionError(f"{facts.open_co_tasks} summoned department(s) have not reported in yet")
+    if action == PUBLISH and facts.public:
+        raise TransitionError("the result is already published")
+    if action == REWORK and not facts.has_handler:
+        raise TransitionError("the case has no handler to send it back to")
+
+
+def escalated_level(level: str) -> str:
+    """One rung up the ladder micro_grid → grid → community → street → district."""
+    parent = roles.parent_level(level)
+    if parent is None:
+        raise TransitionError("the case is already at district level, the top of the ladder")
+    return parent
+
+
+def rating_outcome(*, satisfied: bool, rework_count: int, level: str) -> str:
+    """Where a rating sends a resolved case: closed, back to its handler, or (after repeated rework) one level up."""
+    if satisfied:
+        return CLOSED
+    if rework_count + 1 >= REWORK_ESCALATION_THRESHOLD and level != roles.DISTRICT:
+        return TRIAGED  # escalated: the dispatcher one level up takes it
+    return DISPATCHED

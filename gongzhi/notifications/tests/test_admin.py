@@ -1,0 +1,64 @@
+"""The admin shows messages read-only with phone numbers masked, finds a number through its blind index, and can
+push failed messages again."""
+
+from __future__ import annotations
+
+import pytest
+from django.urls import reverse
+
+from gongzhi.accounts.tests.factories import UserFactory
+from gongzhi.notifications import services
+from gongzhi.notifications.models import SmsMessage
+
+pytestmark = pytest.mark.django_db
+
+PHONE = "13712345678"
+CONTEXT = {"title": "t", "body": "明天停水"}
+
+
+@pytest.fixture
+def queued(sms_outbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False):
+        mine = services.send_sms(phone=PHONE, kind="system.notice", context=CONTEXT)
+        other = services.send_sms(phone="13600000000", kind="system.notice", context=CONTEXT)
+    return mine, other
+
+
+def test_sms_list_and_detail_show_the_number_masked(admin_client, queued):
+    mine, _other = queued
+    changelist = admin_client.get(reverse("admin:notifications_smsmessage_changelist"))
+    assert changelist.status_code == 200
+    html = changelist.content.decode()
+    assert "137****5678" in html and PHONE not in html
+    detail = admin_client.get(reverse("admin:notifications_smsmessage_change", args=[mine.pk]))
+    assert detail.status_code == 200
+    assert "137****5678" in detail.content.decode() and PHONE not in detail.content.decode()
+    assert admin_client.get(reverse("admin:notifications_smsmessage_add")).status_code == 403
+
+
+def test_sms_search_by_full_number_uses_the_blind_index(admin_client, queued):
+    mine, _other = queued
+    response = admin_client.get(reverse("admin:notifications_smsmessage_changelist"), {"q": "137 1234 5678"})
+    assert list(response.context["cl"].result_list) == [mine]
+
+
+def test_the_retry_action_sends_unsent_messages(admin_client, queued, sms_outbox):
+    mine, other = queued
+    SmsMessage.objects.filter(pk=other.pk).update(status=SmsMessage.Status.FAILED, attempts=5)
+    response = admin_client.post(
+        reverse("admin:notifications_smsmessage_changelist"),
+        {"action": "retry", "_selected_action": [mine.pk, other.pk]},
+        follow=True,
+        headers={"accept-language": "en"},
+    )
+    assert response.status_code == 200
+    assert "2 of 2 messages sent." in response.content.decode()
+    assert len(sms_outbox) == 2
+    assert set(SmsMessage.objects.values_list("status", flat=True)) == {"sent"}
+
+
+def test_notification_list_renders(admin_client):
+    services.notify(recipients=[UserFactory()], kind="system.notice", context=CONTEXT)
+    response = admin_client.get(reverse("admin:notifications_notification_changelist"), {"read": "no"})
+    assert response.status_code == 200 and "明天停水" not in response.content.decode()  # body is not in the list
+    assert response.context["cl"].result_count == 1

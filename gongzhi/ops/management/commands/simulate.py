@@ -1,0 +1,88 @@
+"""``gongzhi simulate --months 15 [--seed S]``: drive the demo district through the real case services."""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import timedelta
+
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandParser
+
+from gongzhi.cases import catalogue, figures
+from gongzhi.cases.models import Case
+from gongzhi.grid import demo
+from gongzhi.grid.models import Jurisdiction
+from gongzhi.ops.simulate import Simulation
+
+
+def _pct(value: float | None) -> str:
+    return "—" if value is None else f"{value * 100:.1f} %"
+
+
+class Command(BaseCommand):
+    help = "Simulate months of requests in the demo district through the real services and print the figures."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--months", type=int, default=15, help="simulated months (default 15)")
+        parser.add_argument("--seed", type=int, default=2026, help="random seed for a repeatable run")
+        parser.add_argument("--quiet", action="store_true", help="no progress line")
+        parser.add_argument("--days", type=int, default=0, help="simulate only the first N days (for quick checks)")
+
+    def handle(self, *args: object, months: int, seed: int, quiet: bool, days: int = 0, **options: object) -> None:
+        if months < 1 or months > 120:
+            self.stderr.write("--months must be between 1 and 120")
+            sys.exit(2)
+        jurisdiction = Jurisdiction.objects.filter(code=demo.DEMO_CODE).first()
+        if jurisdiction is None:
+            self.stdout.write("No demo district yet: building it first…")
+            jurisdiction = demo.build_demo(password=settings.GONGZHI_DEMO_PASSWORD).jurisdiction
+        catalogue.seed(jurisdiction=jurisdiction)
+        first_id = (Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0) + 1
+
+        def progress(day: int, days: int) -> None:
+            if not quiet and (day % 15 == 0 or day == days):
+                self.stdout.write(f"\r  simulated day {day}/{days}", ending="")
+                self.stdout.flush()
+
+        sim = Simulation(jurisdiction, months=months, seed=seed)
+        if days:
+            sim.end = min(sim.end, sim.start + timedelta(days=days))
+        result = sim.run(progress=progress)
+        if not quiet:
+            self.stdout.write("")
+        cases = Case.objects.filter(jurisdiction=jurisdiction, pk__gte=first_id)
+        f = figures.headline(cases)
+        rate = result.service_calls / result.wall_seconds if result.wall_seconds else 0
+        split = f["level_721"]
+        lines = [
+            f"gongzhi simulate: {months} months of {jurisdiction.name}, seed {seed}",
+            f"  requests received        {f['received']:>8,}   (rejected {f['rejected']}, merged {f['merged']})",
+            f"  resolved (办结率)         {f['resolved']:>8,}   {_pct(f['completion_rate'])} of those taken on",
+            f"  closed                   {f['closed']:>8,}",
+            f"  response rate 响应率      {_pct(f['response_rate']):>10}",
+            f"  on-time rate 按期办结率   {_pct(f['on_time_rate']):>10}",
+            f"  solved rate 解决率        {_pct(f['solved_rate']):>10}   of {f['rated']:,} rated",
+            f"  satisfaction 满意率       {_pct(f['satisfaction_rate']):>10}",
+            f"  rework rate 返工率        {_pct(f['rework_rate']):>10}",
+            f"  on the spot 即时办结率    {_pct(f['on_the_spot_rate']):>10}",
+            f"  found proactively 主动发现率 {_pct(f['proactive_rate']):>7}",
+            f"  721: community or below {_pct(split['community_or_below'])}, street {_pct(split['street'])}, "
+            f"district {_pct(split['district'])}",
+            f"  wall time {result.wall_seconds:.1f} s for {result.service_calls:,} service calls ({rate:,.0f} calls/s) "
+            f"on {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}",
+        ]
+        for line in lines:
+            self.stdout.write(line)
+        self.stdout.write(
+            json.dumps(
+                {
+                    "months": months,
+                    "seed": seed,
+                    "wall_seconds": round(result.wall_seconds, 2),
+                    "service_calls": result.service_calls,
+                    **f,
+                },
+                ensure_ascii=False,
+            )
+        )

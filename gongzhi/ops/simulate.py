@@ -1,0 +1,328 @@
+"""Drive a district through the real case services on a simulated clock (``gongzhi simulate``).
+
+Every case is a small agent: at each step it looks at its own status and does what the people of the district would
+do next (triage, dispatch by level, accept, sometimes hold or escalate, resolve, publish, rate), then schedules its
+next step after a delay drawn from the practice's rhythms. The daily sweep runs at 02:00 simulated time, so late cases
+get warnings, 督办 notices and automatic escalations exactly as in production. All randomness comes from one seed.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+import random
+import time
+from collections import Counter, defaultdict
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from django.db import transaction
+from django.utils import timezone
+
+from gongzhi.cases import services
+from gongzhi.cases import transitions as t
+from gongzhi.cases.models import Case, CaseCategory
+from gongzhi.core.errors import DomainError
+from gongzhi.grid import roles
+from gongzhi.grid.models import Building, Department, GridNode, Jurisdiction, StaffPost
+
+# Practice figures (DESIGN.md §1): one county district, 21,140 requests in 15 months.
+CASES_PER_MONTH = 1409
+CHANNELS = {"qr": 34, "web": 18, "hotline": 22, "walk_in": 10, "phone": 5, "patrol": 9, "visit": 2}
+# How often a handler at each level sends a case up instead of solving it (小区内循环 → 区级大循环).
+ESCALATE_P = {"micro_grid": 0.06, "grid": 0.05, "community": 0.05, "street": 0.12, "district": 0.0}
+HOLD_P = 0.04
+ON_THE_SPOT_P = {"walk_in": 0.45, "patrol": 0.35, "visit": 0.30}
+REJECT_P = 0.008
+RATE_P = 0.82
+SCORES = (("satisfied", 0.86), ("basically", 0.10), ("unsatisfied", 0.04))
+LATE_P = 0.03  # share of handlers who miss the deadline
+
+
+@dataclass
+class People:
+    """Who acts for each unit, looked up once."""
+
+    dispatcher: dict[int, Any] = field(default_factory=dict)  # owner node id -> user with CASE_DISPATCH there
+    person: dict[int, Any] = field(default_factory=dict)  # grid / community node id -> user who takes cases there
+    stewards: dict[int, list[Any]] = field(default_factory=lambda: defaultdict(list))  # micro-grid -> stewards
+    department_staff: dict[int, Any] = field(default_factory=dict)
+    departments: dict[str, list[Department]] = field(default_factory=lambda: defaultdict(list))  # by kind
+
+
+@dataclass
+class Result:
+    cases: int = 0
+    wall_seconds: float = 0.0
+    service_calls: int = 0
+    statuses: Counter[str] = field(default_factory=Counter)
+    figures: dict[str, Any] = field(default_factory=dict)
+
+
+def _load_people(jurisdiction: Jurisdiction) -> People:
+    people = People()
+    posts = (
+        StaffPost.objects.filter(jurisdiction=jurisdiction, active=True).select_related("user", "node").order_by("id")
+    )
+    for post in posts:
+        if post.node_id is not None:
+            if roles.can(post.role, roles.CASE_DISPATCH):
+                people.dispatcher.setdefault(post.node_id, post.user)
+            if post.role == roles.STEWARD:
+                people.stewards[post.node_id].append(post.user)
+            elif roles.can(post.role, roles.CASE_ACCEPT):
+                people.person.setdefault(post.node_id, post.user)
+        elif post.department_id is not None:
+            people.department_staff.setdefault(post.department_id, post.user)
+    for department in Department.objects.filter(jurisdiction=jurisdiction, active=True).order_by("code"):
+        if department.pk in people.department_staff:
+            people.departments[department.kind].append(department)
+    return people
+
+
+class Simulation:
+    def __init__(self, jurisdiction: Jurisdiction, *, months: int, seed: int, start: datetime | None = None) -> None:
+        self.jurisdiction = jurisdiction
+        self.rng = random.Random(seed)
+        self.months = months
+        self.start = start or (timezone.now() - timedelta(days=round(months * 30.44))).replace(
+            minute=0, second=0, microsecond=0
+        )
+        self.end = self.start + timedelta(days=round(months * 30.44))
+        self.people = _load_people(jurisdiction)
+        self.buildings = list(Building.objects.filter(jurisdiction=jurisdiction).values_list("pk", flat=True))
+        leaves = list(CaseCategory.objects.filter(jurisdiction=jurisdiction, active=True, children__isnull=True))
+        if not leaves or not self.buildings:
+            raise DomainError("the jurisdiction needs buildings and case categories (run `gongzhi demo`)")
+        self.categories = leaves
+        # Busier categories in community work: weight by how low they are handled (more small matters).
+        self.category_weights = [
+            {"micro_grid": 5, "grid": 4, "community": 4, "street": 3, "district": 1.6}[c.default_level] for c in leaves
+        ]
+        self.nodes = {n.pk: n for n in GridNode.objects.filter(jurisdiction=jurisdiction)}
+        self.queue: list[tuple[datetime, int, int]] = []
+        self.counter = 0
+        self.calls = 0
+        self.last_escalated_level: dict[int, str] = {}
+        self.category_of: dict[int, CaseCategory] = {}  # the true category of each case, known to the simulation
+
+    # -------------------------------------------------------------------------------------------------- schedule
+    def _schedule(self, at: datetime, case_id: int) -> None:
+        self.counter += 1
+        heapq.heappush(self.queue, (at, self.counter, case_id))
+
+    def _minutes(self, low: float, high: float) -> timedelta:
+        return timedelta(minutes=self.rng.uniform(low, high))
+
+    # ------------------------------------------------------------------------------------------------------- run
+    def run(self, progress: Any = None) -> Result:
+        started = time.perf_counter()
+        arrivals = self._arrival_times()
+        day = self.start.replace(hour=2)
+        if day < self.start:
+            day += timedelta(days=1)
+        next_arrival = 0
+        total_days = (self.end - self.start).days or 1
+        while True:
+            upcoming = [
+                x
+                for x in (
+                    arrivals[next_arrival] if next_arrival < len(arrivals) else None,
+                    self.queue[0][0] if self.queue else None,
+                )
+                if x is not None
+            ]
+            if not upcoming and day > self.end:
+                break
+            moment = min(upcoming) if upcoming else day
+            if day <= moment and day <= self.end:
+                with transaction.atomic():
+                    services.sweep(jurisdiction=self.jurisdiction, at=day)
+                self.calls += 1
+                if progress:
+                    progress((day - self.start).days, total_days)
+                day += timedelta(days=1)
+                continue
+            if moment > self.end:
+                break
+            if next_arrival < len(arrivals) and arrivals[next_arrival] == moment:
+                next_arrival += 1
+                self._arrive(moment)
+            else:
+                _at, _n, case_id = heapq.heappop(self.queue)
+                self._act(case_id, moment)
+        result = Result(cases=len(arrivals), wall_seconds=time.perf_counter() - started, service_calls=self.calls)
+        result.statuses = Counter(
+            Case.objects.filter(jurisdiction=self.jurisdiction, submitted_at__gte=self.start).values_list(
+                "status", flat=True
+            )
+        )
+        return result
+
+    def _arrival_times(self) -> list[datetime]:
+        """Poisson arrivals with a daily rhythm (few at night) and fewer at weekends."""
+        times: list[datetime] = []
+        per_day = CASES_PER_MONTH / 30.44
+        moment = self.start
+        while moment < self.end:
+            local = timezone.localtime(moment)
+            hour_weight = 0.15 if local.hour < 7 or local.hour >= 22 else (1.6 if 8 <= local.hour < 18 else 1.0)
+            weekend = 0.7 if local.weekday() >= 5 else 1.0
+            rate_per_hour = per_day / 24 * hour_weight * weekend / 1.07
+            count = self._poisson(rate_per_hour)
+            for _ in range(count):
+                times.append(moment + timedelta(seconds=self.rng.uniform(0, 3600)))
+            moment += timedelta(hours=1)
+        times.sort()
+        return times
+
+    def _poisson(self, lam: float) -> int:
+        limit, k, p = math.exp(-lam), 0, 1.0
+        while True:
+            p *= self.rng.random()
+            if p <= limit:
+                return k
+            k += 1
+
+    # ---------------------------------------------------------------------------------------------------- agents
+    def _arrive(self, at: datetime) -> None:
+        channel = self.rng.choices(list(CHANNELS), weights=list(CHANNELS.values()))[0]
+        category = self.rng.choices(self.categories, weights=self.category_weights)[0]
+        building = Building.objects.select_related("node").get(pk=self.rng.choice(self.buildings))
+        recorder = None
+        if channel in ("walk_in", "patrol", "visit", "phone"):
+            grid_node = self.nodes[building.node.parent_id]
+            recorder = self.people.person.get(grid_node.pk)
+        phone = f"1{self.rng.choice('3589')}{self.rng.randint(100000000, 999999999)}" if self.rng.random() < 0.7 else ""
+        case = services.submit(
+            jurisdiction=self.jurisdiction,
+            channel=channel,
+            title=f"{category.name}：{building.name}附近",
+            description=category.description,
+            category=None,
+            reporter_phone=phone,
+            building=building,
+            recorded_by=recorder,
+            at=at,
+        )
+        self.calls += 1
+        self.category_of[case.pk] = category
+        if recorder is not None and self.rng.random() < ON_THE_SPOT_P.get(channel, 0):
+            services.resolve(case=case, actor=recorder, result="现场答复并解决", on_the_spot=True, at=at)
+            self.calls += 1
+            self._schedule(at + self._minutes(60, 3 * 1440), case.pk)
+            return
+        self._schedule(at + self._minutes(10, 180), case.pk)
+
+    def _act(self, case_id: int, at: datetime) -> None:
+        case = Case.objects.select_related("owner_node", "category").get(pk=case_id)
+        try:
+            nxt = self._step(case, at)
+        except DomainError:
+            # A race with the sweep (e.g. it escalated the case a moment ago): look again shortly.
+            nxt = at + self._minutes(5, 30)
+        if nxt is not None:
+            self._schedule(nxt, case_id)
+
+    def _step(self, case: Case, at: datetime) -> datetime | None:
+        status = case.status
+        if status == t.SUBMITTED:
+            dispatcher = self.people.dispatcher[case.owner_node_id]
+            if self.rng.random() < REJECT_P:
+                services.reject(case=case, actor=dispatcher, reason="信息不完整，无法受理", at=at)
+                self.calls += 1
+                return None
+            services.triage(case=case, actor=dispatcher, category=self.category_of[case.pk], at=at)
+            self.calls += 1
+            return at + self._minutes(5, 90)
+        if status == t.TRIAGED:
+            self._dispatch(case, at)
+            return at + self._minutes(5, 240)
+        if status == t.DISPATCHED:
+            services.accept(case=case, actor=self._taker(case), at=at)
+            self.calls += 1
+            return at + self._minutes(30, 600)
+        if status == t.ACCEPTED:
+            return self._handle(case, at)
+        if status == t.ON_HOLD:
+            services.resume(case=case, actor=case.handler_user, at=at)
+            self.calls += 1
+            return at + self._minutes(60, 1440)
+        if status == t.RESOLVED:
+            if not case.public and self.rng.random() < 0.5:
+                services.publish(case=case, actor=self.people.dispatcher[case.owner_node_id], at=at)
+                self.calls += 1
+            if self.rng.random() < RATE_P:
+                score = self.rng.choices([s for s, _ in SCORES], weights=[w for _, w in SCORES])[0]
+                services.rate(
+                    case=case,
+                    actor=None,
+                    score=score,
+                    solved=score != "unsatisfied",
+                    verified_reporter=True,
+                    at=at + self._minutes(1, 5),
+                )
+                self.calls += 1
+                return at + self._minutes(30, 600) if score == "unsatisfied" else None
+            return None  # left unrated: the sweep closes it after the rating period
+        return None
+
+    def _handle(self, case: Case, at: datetime) -> datetime:
+        level = case.level
+        if self.rng.random() < ESCALATE_P.get(level, 0) and self.last_escalated_level.get(case.pk) != level:
+            self.last_escalated_level[case.pk] = level
+            services.escalate(case=case, actor=case.handler_user, reason="超出本级处置能力，申请上级协调", at=at)
+            self.calls += 1
+            return at + self._minutes(10, 120)
+        if self.rng.random() < HOLD_P:
+            services.hold(case=case, actor=case.handler_user, reason="等待配件或居民在家时间", at=at)
+            self.calls += 1
+            return at + self._minutes(600, 3 * 1440)
+        # Resolve: most well inside the deadline, a few late.
+        due = case.resolve_due or at + timedelta(days=3)
+        remaining = max((due - at).total_seconds() / 60, 30)
+        delay = remaining * (self.rng.uniform(1.05, 1.8) if self.rng.random() < LATE_P else self.rng.uniform(0.05, 0.8))
+        finish = at + timedelta(minutes=delay)
+        services.resolve(case=case, actor=case.handler_user, result="已按要求处置完毕，现场已复核", at=finish)
+        self.calls += 1
+        return finish + self._minutes(60, 3 * 1440)
+
+    def _dispatch(self, case: Case, at: datetime) -> None:
+        owner = case.owner_node
+        dispatcher = self.people.dispatcher[owner.pk]
+        level = case.level
+        base = self.nodes[case.grid_node_id] if case.grid_node_id else owner
+        category = case.category
+        if level == roles.MICRO_GRID and base.level == roles.MICRO_GRID and self.people.stewards.get(base.pk):
+            services.dispatch(case=case, actor=dispatcher, node=base, pool=True, at=at)
+        elif level in (roles.MICRO_GRID, roles.GRID) and base.level in (roles.MICRO_GRID, roles.GRID):
+            grid = base if base.level == roles.GRID else self.nodes[base.parent_id]
+            services.dispatch(case=case, actor=dispatcher, user=self.people.person[grid.pk], at=at)
+        elif owner.level == roles.COMMUNITY:
+            services.dispatch(case=case, actor=dispatcher, user=self.people.person.get(owner.pk, dispatcher), at=at)
+        else:
+            department = self._department_for(category, owner)
+            if department is not None:
+                services.dispatch(case=case, actor=dispatcher, department=department, at=at)
+            else:
+                services.dispatch(case=case, actor=dispatcher, user=dispatcher, at=at)
+        self.calls += 1
+
+    def _department_for(self, category: CaseCategory | None, owner: GridNode) -> Department | None:
+        kind = category.default_department_kind if category else ""
+        candidates = self.people.departments.get(kind or "", [])
+        local = [d for d in candidates if d.service_area_id == owner.pk]
+        wide = [d for d in candidates if d.service_area_id is None]
+        if owner.level == roles.STREET and local:
+            return local[0]
+        return (wide or local or [None])[0]
+
+    def _taker(self, case: Case) -> Any:
+        if case.handler_user_id is not None:
+            return case.handler_user
+        if case.pooled:
+            return self.rng.choice(self.people.stewards[case.handler_node_id])
+        if case.handler_department_id is not None:
+            return self.people.department_staff[case.handler_department_id]
+        return self.people.person[case.handler_node_id]
