@@ -6,6 +6,7 @@ from __future__ import annotations
 from django.contrib import admin
 
 from gongzhi.cases.models import Case, CaseCategory, CaseEvent, CoHandlingTask, Rating, SlaPolicy, SupervisionNotice
+from gongzhi.core.admin import ReadOnlyAdmin
 
 
 class SlaPolicyInline(admin.TabularInline):
@@ -28,17 +29,6 @@ class SlaPolicyAdmin(admin.ModelAdmin):
     list_display = ("category", "urgency", "response_minutes", "resolve_minutes", "working_time", "grace_minutes")
     list_filter = ("jurisdiction", "urgency", "working_time")
     raw_id_fields = ("category",)
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 class CaseEventInline(admin.TabularInline):

@@ -9,6 +9,7 @@ import logging
 from typing import Any
 
 from django.contrib.auth import get_user_model
+from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
 from gongzhi.cases import transitions as t
@@ -32,8 +33,16 @@ def _context(case: Case) -> dict[str, Any]:
     }
 
 
+def _link(name: str, *args: Any) -> str:
+    """The page's URL once the interface that serves it exists (console case page, resident tracking page)."""
+    try:
+        return reverse(name, args=args)
+    except NoReverseMatch:
+        return ""
+
+
 def _url(case: Case) -> str:
-    return f"/console/cases/{case.pk}/"
+    return _link("console:case", case.pk)
 
 
 def _users_with(capability: str, **post_filter: Any) -> list[Any]:
@@ -74,7 +83,7 @@ def _resident(case: Case, kind: str) -> None:
             recipients=[case.reporter],
             kind=kind,
             context=_context(case),
-            url=f"/track/{case.tracking_code}/",
+            url=_link("portal:track", case.tracking_code),
             subject=f"case:{case.pk}",
         )
     if case.reporter_phone:

@@ -337,14 +337,15 @@ def triage(
     owner = _owner_for(base, level)
     if not owner.is_ancestor_of(base) and owner != base:
         raise DomainError("the handling level does not fit where the case is")
-    urgency_changed = (urgency or case.urgency) != case.urgency or case.category_id != category.pk
-    case.category, case.kind = category, category.kind
-    case.urgency = urgency or (category.default_urgency if case.category_id is None else case.urgency)
+    # The first triage takes the category's default urgency unless told otherwise; later ones keep the case's.
+    new_urgency = urgency or (category.default_urgency if case.category_id is None else case.urgency)
+    deadlines_change = new_urgency != case.urgency or case.category_id != category.pk
+    case.category, case.kind, case.urgency = category, category.kind, new_urgency
     case.level = level if roles.level_index(level) <= roles.level_index(base.level) else base.level
     case.owner_node = owner
     case.status = new_status
     case.triaged_at = case.triaged_at or now
-    if urgency_changed:
+    if deadlines_change:
         _set_deadlines(case, case.submitted_at)
     _event(
         case,
@@ -842,23 +843,12 @@ def rate(
     if target.status == t.MERGED:
         via, target = target, _locked(target.merged_into_id)
     require_reporter(actor, via or target, verified_reporter=verified_reporter)
-    if target.status != t.RESOLVED:
-        if via is not None and target.status == t.CLOSED:
-            return _record_late_rating(target, via, actor=actor, score=score, solved=solved, comment=comment, at=now)
+    if target.status != t.RESOLVED and not (via is not None and target.status == t.CLOSED):
         raise DomainError("only a resolved case can be rated")
-    if Rating.objects.filter(case=target, via_case=via, round=target.rework_count).exists():
-        raise Conflict("this result has already been rated")
+    _store_rating(target, via, actor=actor, score=score, solved=solved, comment=comment, at=now)
+    if target.status == t.CLOSED:
+        return target  # a duplicate's reporter rating after the parent closed: counted; the parent stays closed
     satisfied = score != Score.UNSATISFIED and solved
-    Rating.objects.create(
-        case=target,
-        via_case=via,
-        rater=actor if getattr(actor, "pk", None) else None,
-        score=score,
-        solved=solved,
-        comment=comment.strip(),
-        round=target.rework_count,
-        created_at=now,
-    )
     before = target.status
     outcome = t.rating_outcome(satisfied=satisfied, rework_count=target.rework_count, level=target.level)
     data = {"score": score, "solved": solved, "via": via.tracking_code if via else None}
@@ -874,13 +864,13 @@ def rate(
     return target
 
 
-def _record_late_rating(
-    target: Case, via: Case, *, actor: Any, score: str, solved: bool, comment: str, at: datetime
-) -> Case:
-    """A duplicate's reporter rating after the parent closed: kept for the figures; the parent stays closed."""
-    if Rating.objects.filter(case=target, via_case=via).exists():
+def _store_rating(
+    target: Case, via: Case | None, *, actor: Any, score: str, solved: bool, comment: str, at: datetime
+) -> Rating:
+    """One rating per reporter per result (rework round); a second one is a Conflict."""
+    if Rating.objects.filter(case=target, via_case=via, round=target.rework_count).exists():
         raise Conflict("this result has already been rated")
-    Rating.objects.create(
+    return Rating.objects.create(
         case=target,
         via_case=via,
         rater=actor if getattr(actor, "pk", None) else None,
@@ -890,7 +880,6 @@ def _record_late_rating(
         round=target.rework_count,
         created_at=at,
     )
-    return target
 
 
 @transaction.atomic

@@ -8,14 +8,9 @@ from gongzhi.core.models import AuditEntry, CalendarDay
 from gongzhi.core.workcalendar import ChineseWorkCalendar
 
 
-@admin.register(AuditEntry)
-class AuditEntryAdmin(admin.ModelAdmin):
-    list_display = ("at", "actor", "action", "target")
-    list_filter = ("action",)
-    search_fields = ("target",)
-    readonly_fields = ("at", "actor", "action", "target", "data")
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """For append-only records (audit entries, case timelines): shown, never added, changed or deleted here."""
 
-    # The audit trail is append-only, in the admin too.
     def has_add_permission(self, request, obj=None):
         return False
 
@@ -24,6 +19,14 @@ class AuditEntryAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(AuditEntry)
+class AuditEntryAdmin(ReadOnlyAdmin):
+    list_display = ("at", "actor", "action", "target")
+    list_filter = ("action",)
+    search_fields = ("target",)
+    readonly_fields = ("at", "actor", "action", "target", "data")
 
 
 class CalendarYearFilter(admin.SimpleListFilter):

@@ -343,3 +343,21 @@ def test_people_hear_about_their_cases_after_commit(w, django_capture_on_commit_
     with django_capture_on_commit_callbacks(execute=True), pytest.raises(PermissionDenied):
         services.supervise(case=case, actor=w.steward, reason="催办")
     assert Notification.objects.count() == before
+
+
+def test_triage_takes_the_categorys_urgency_and_its_deadlines(w):
+    gas = category(
+        w.jurisdiction, "energy.gas_leak", level="district", urgency="emergency", response=30, resolve=24 * 60
+    )
+    from gongzhi.cases.models import SlaPolicy
+
+    SlaPolicy.objects.filter(category=gas, urgency="emergency").update(response_minutes=15, resolve_minutes=120)
+    case = w.submit(title="楼道里有煤气味")
+    case = services.triage(case=case, actor=w.dispatcher, category=gas)
+    assert case.urgency == "emergency"
+    assert case.response_due == case.submitted_at + timedelta(minutes=15)
+    assert case.resolve_due == case.submitted_at + timedelta(minutes=120)
+    assert (case.level, case.owner_node) == ("district", w.district)
+    # Re-triage to another category keeps the urgency the case now has, unless told.
+    case = services.triage(case=case, actor=w.centre, category=w.category)
+    assert case.urgency == "emergency"
