@@ -78,7 +78,7 @@ format: venv
 
 # Refresh the translation catalogues after changing strings (then translate and run again to compile).
 messages: venv
-	cd gongzhi && ../$(BIN)/gongzhi makemessages -l zh_Hans -l en --no-obsolete --ignore 'static/vendor/*' && \
+	cd gongzhi && ../$(BIN)/gongzhi makemessages -l zh_Hans -l en --no-obsolete --ignore 'static/vendor/*' --ignore tests && \
 		../$(BIN)/gongzhi compilemessages -l zh_Hans -l en
 
 clean:
