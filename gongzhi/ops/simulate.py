@@ -22,7 +22,7 @@ from django.utils import timezone
 
 from gongzhi.cases import services
 from gongzhi.cases import transitions as t
-from gongzhi.cases.models import Case, CaseCategory
+from gongzhi.cases.models import Case, CaseCategory, CoHandlingTask
 from gongzhi.core.errors import DomainError
 from gongzhi.grid import roles
 from gongzhi.grid.models import Building, Department, GridNode, Jurisdiction, StaffPost
@@ -38,6 +38,9 @@ REJECT_P = 0.008
 RATE_P = 0.82
 SCORES = (("satisfied", 0.86), ("basically", 0.10), ("unsatisfied", 0.04))
 LATE_P = 0.03  # share of handlers who miss the deadline
+# While a micro-grid has an unresolved case, the chance that a new report there is the same problem (merged).
+DUPLICATE_P = 0.2
+WHISTLE_P = 0.15  # street-level cases where the street summons departments (吹哨报到)
 
 
 @dataclass
@@ -109,6 +112,8 @@ class Simulation:
         self.calls = 0
         self.last_escalated_level: dict[int, str] = {}
         self.category_of: dict[int, CaseCategory] = {}  # the true category of each case, known to the simulation
+        self.duplicate_of: dict[int, int] = {}  # case -> the open case it repeats
+        self.open_by_node: dict[int, int] = {}  # micro-grid -> its latest unresolved case
 
     # -------------------------------------------------------------------------------------------------- schedule
     def _schedule(self, at: datetime, case_id: int) -> None:
@@ -194,6 +199,11 @@ class Simulation:
         category = self.rng.choices(self.categories, weights=self.category_weights)[0]
         building = Building.objects.select_related("node").get(pk=self.rng.choice(self.buildings))
         recorder = None
+        earlier = self.open_by_node.get(building.node_id)
+        if earlier is not None and self.rng.random() < DUPLICATE_P:
+            category = self.category_of[earlier]  # the same problem, seen by a neighbour
+        else:
+            earlier = None
         if channel in ("walk_in", "patrol", "visit", "phone"):
             grid_node = self.nodes[building.node.parent_id]
             recorder = self.people.person.get(grid_node.pk)
@@ -211,9 +221,15 @@ class Simulation:
         )
         self.calls += 1
         self.category_of[case.pk] = category
+        if earlier is not None:
+            self.duplicate_of[case.pk] = earlier
+        else:
+            self.open_by_node[building.node_id] = case.pk
         if recorder is not None and self.rng.random() < ON_THE_SPOT_P.get(channel, 0):
             services.resolve(case=case, actor=recorder, result="现场答复并解决", on_the_spot=True, at=at)
             self.calls += 1
+            if self.open_by_node.get(building.node_id) == case.pk:
+                del self.open_by_node[building.node_id]
             self._schedule(at + self._minutes(60, 3 * 1440), case.pk)
             return
         self._schedule(at + self._minutes(10, 180), case.pk)
@@ -236,10 +252,25 @@ class Simulation:
                 services.reject(case=case, actor=dispatcher, reason="信息不完整，无法受理", at=at)
                 self.calls += 1
                 return None
+            original = self.duplicate_of.get(case.pk)
+            if original is not None:
+                parent = Case.objects.only("status").get(pk=original)
+                if parent.status not in t.FINAL:
+                    services.merge(case=case, into=original, actor=dispatcher, at=at)
+                    self.calls += 1
+                    return at + self._minutes(3 * 1440, 6 * 1440)  # the neighbour rates once the parent is resolved
             services.triage(case=case, actor=dispatcher, category=self.category_of[case.pk], at=at)
             self.calls += 1
             return at + self._minutes(5, 90)
+        if status == t.MERGED:
+            parent = Case.objects.only("status").get(pk=case.merged_into_id)
+            if parent.status in (t.RESOLVED, t.CLOSED) and self.rng.random() < RATE_P:
+                services.rate(case=case, actor=None, score="satisfied", solved=True, verified_reporter=True, at=at)
+                self.calls += 1
+            return None
         if status == t.TRIAGED:
+            if case.level == roles.STREET and self.rng.random() < WHISTLE_P:
+                self._whistle(case, at)
             self._dispatch(case, at)
             return at + self._minutes(5, 240)
         if status == t.DISPATCHED:
@@ -271,6 +302,29 @@ class Simulation:
             return None  # left unrated: the sweep closes it after the rating period
         return None
 
+    def _whistle(self, case: Case, at: datetime) -> None:
+        """吹哨: the street summons one or two departments; they report in before the case can be resolved."""
+        kinds = [k for k, ds in self.people.departments.items() if ds and k != "property"]
+        chosen = {self.people.departments[k][0] for k in self.rng.sample(kinds, k=min(2, len(kinds)))}
+        services.whistle(
+            case=case,
+            actor=self.people.dispatcher[case.owner_node_id],
+            departments=chosen,
+            task="到场联合处置并反馈",
+            at=at,
+        )
+        self.calls += 1
+
+    def _report_in(self, case: Case, at: datetime) -> None:
+        for task in CoHandlingTask.objects.filter(case=case, status="summoned"):
+            services.report_in(
+                task=task,
+                actor=self.people.department_staff[task.department_id],
+                report="已到场处置，情况已反馈",
+                at=at,
+            )
+            self.calls += 1
+
     def _handle(self, case: Case, at: datetime) -> datetime:
         level = case.level
         if self.rng.random() < ESCALATE_P.get(level, 0) and self.last_escalated_level.get(case.pk) != level:
@@ -287,6 +341,9 @@ class Simulation:
         remaining = max((due - at).total_seconds() / 60, 30)
         delay = remaining * (self.rng.uniform(1.05, 1.8) if self.rng.random() < LATE_P else self.rng.uniform(0.05, 0.8))
         finish = at + timedelta(minutes=delay)
+        self._report_in(case, finish - timedelta(minutes=min(delay / 2, 60)))
+        if self.open_by_node.get(case.grid_node_id or 0) == case.pk:
+            del self.open_by_node[case.grid_node_id or 0]
         services.resolve(case=case, actor=case.handler_user, result="已按要求处置完毕，现场已复核", at=finish)
         self.calls += 1
         return finish + self._minutes(60, 3 * 1440)

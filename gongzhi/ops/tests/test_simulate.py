@@ -58,3 +58,19 @@ def test_sweep_and_daily_report_commands(district):
     assert "幸福社区" in out.getvalue()
     with pytest.raises(Exception, match="no grid node"):
         call_command("daily_report", "--node", "NOPE", stdout=io.StringIO())
+
+
+def test_the_simulation_merges_duplicates_and_summons_departments(district):
+    from gongzhi.cases.models import CoHandlingTask
+
+    sim = Simulation(district, months=1, seed=11)
+    sim.end = sim.start + timedelta(days=6)
+    sim.run()
+    cases = Case.objects.filter(jurisdiction=district, submitted_at__gte=sim.start)
+    merged = cases.filter(status="merged")
+    assert merged.exists()
+    assert all(c.merged_into.grid_node_id == c.grid_node_id for c in merged)
+    tasks = CoHandlingTask.objects.filter(case__in=cases)
+    assert tasks.exists()
+    # Every resolved case that summoned departments has all of them reported in.
+    assert not tasks.filter(case__resolved_at__isnull=False, status="summoned").exists()
