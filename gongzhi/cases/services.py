@@ -21,10 +21,10 @@ from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import Channel, CoTaskStatus, EventKind, NoticeKind, Score, SlaState, Urgency
 from gongzhi.cases.models import Case, CaseCategory, CaseEvent, CoHandlingTask, Rating, SlaPolicy, SupervisionNotice
 from gongzhi.cases.policies import (
-    can_accept,
     require_accept,
     require_handler,
     require_over_node,
+    require_recorder,
     require_report_in,
     require_reporter,
 )
@@ -505,6 +505,8 @@ def accept(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
         raise Conflict("already taken: another person accepted this case first")
     before = case.status
     new_status = t.next_status(t.ACCEPT, _facts(case))
+    if actor is None:
+        raise PermissionDenied("a case is accepted by a person, not by the system")
     require_accept(actor, case)
     case.handler_user = actor
     case.status = new_status
@@ -532,8 +534,8 @@ def return_case(*, case: Case | int, actor: Any, reason: str, at: datetime | Non
     reason = _require_text(reason, field="reason", maximum=1000)
     if case.status == t.ACCEPTED:
         require_handler(actor, case, what="return")
-    elif actor is not None and not can_accept(actor, case):
-        raise_not_yours()
+    else:
+        require_accept(actor, case)
     before = case.status
     case.status = t.next_status(t.RETURN, _facts(case))
     previous = {"user": case.handler_user_id, "node": case.handler_node_id, "department": case.handler_department_id}
@@ -546,10 +548,6 @@ def return_case(*, case: Case | int, actor: Any, reason: str, at: datetime | Non
     return case
 
 
-def raise_not_yours() -> None:
-    raise PermissionDenied("this case was not dispatched to you")
-
-
 @transaction.atomic
 def escalate(*, case: Case | int, actor: Any, reason: str, at: datetime | None = None) -> Case:
     """上报/升级 one rung up the ladder; the dispatchers there take it (a reason is required)."""
@@ -559,8 +557,7 @@ def escalate(*, case: Case | int, actor: Any, reason: str, at: datetime | None =
     if case.status == t.ACCEPTED:
         require_handler(actor, case, what="escalate")
     elif case.status == t.DISPATCHED:
-        if actor is not None and not can_accept(actor, case):
-            raise_not_yours()
+        require_accept(actor, case)
     else:
         require_over_node(actor, roles.CASE_TRIAGE, case.owner_node, what="escalate")
     before = case.status
@@ -632,6 +629,8 @@ def whistle(
     fresh = [d for d in departments if d.pk not in already]
     if not fresh:
         raise DomainError("these departments are already summoned and have not reported in yet")
+    if due is not None and due <= now:
+        raise DomainError("the report-in deadline must be in the future")
     due = due or case.resolve_due or now + timedelta(days=1)
     CoHandlingTask.objects.bulk_create(
         [CoHandlingTask(case=case, department=d, task=task, due=due, created_at=now) for d in fresh]
@@ -740,8 +739,7 @@ def resolve(
     case = _locked(case)
     result = _require_text(result, field="result", maximum=5000)
     if on_the_spot:
-        if actor is None or case.recorded_by_id != actor.pk:
-            raise_not_yours_on_the_spot()
+        require_recorder(actor, case)
         if case.accepted_at is not None:
             raise DomainError("a case someone already accepted is not solved on the spot")
     else:
@@ -788,10 +786,6 @@ def resolve(
     )
     _after_commit(lambda: notify.resolved(case))
     return case
-
-
-def raise_not_yours_on_the_spot() -> None:
-    raise PermissionDenied("only the staff member who recorded the case can resolve it on the spot")
 
 
 def _recorder_node(actor: Any, case: Case) -> GridNode | None:

@@ -177,6 +177,15 @@ def test_whistle_and_report_in(w):
     services.escalate(case=case, actor=w.dispatcher, reason="需街道吹哨")
     case = Case.objects.get(pk=case.pk)
     assert case.level == "street"
+    with pytest.raises(DomainError, match="must be in the future"):
+        services.whistle(
+            case=case,
+            actor=w.street_staff,
+            departments=[w.department],
+            task="联合整治",
+            due=timezone.now() - timedelta(hours=1),
+        )
+    assert not CoHandlingTask.objects.filter(case=case).exists()
     services.whistle(case=case, actor=w.street_staff, departments=[w.department], task="联合整治违建")
     task = CoHandlingTask.objects.get(case=case)
     services.dispatch(case=case, actor=w.street_staff, user=w.street_staff)
