@@ -9,8 +9,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 GONGZHI_DATA_DIR ?= $(CURDIR)/var
 export GONGZHI_DATA_DIR
-# Debian packages the tests need: a real browser, CJK fonts (no tofu), PDF rasteriser, gettext for catalogues.
-SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils gettext
+# Debian packages the tests need: a real browser, CJK fonts (no tofu), PDF rasteriser, gettext for catalogues,
+# Pango for WeasyPrint (QR poster PDFs).
+SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils gettext libpango-1.0-0 libpangoft2-1.0-0
 
 .PHONY: help setup venv assets system-deps run demo test test-sqlite test-postgres lint format messages clean
 

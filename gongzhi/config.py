@@ -77,6 +77,30 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "{}",
         "JSON object passed to the SMS backend as keyword arguments (gateway URL, credentials, the file path …).",
     ),
+    "GONGZHI_SMS_DELIVERY": (
+        "commit",
+        "When queued text messages leave: commit (by the process that queued them, right after its transaction "
+        "commits) or worker (in batches by `gongzhi worker`; use it with a real gateway so no request waits for it).",
+    ),
+    "GONGZHI_PUBLIC_URL": (
+        "",
+        "Address residents reach the site at (https://gz.example.gov.cn), printed in building QR codes; empty means "
+        "the address of the request that makes the poster.",
+    ),
+    "GONGZHI_PHOTO_MAX_MB": ("8", "Largest photo a resident may upload, in megabytes (larger ones are refused, 413)."),
+    "GONGZHI_REPORT_RATE_LIMIT": (
+        "10/3600",
+        "Reports one client may send, as count/seconds (10/3600 = ten an hour); more are refused with 429.",
+    ),
+    "GONGZHI_LOGIN_CODE_RATE_LIMIT": (
+        "5/3600",
+        "One-time login codes sent per phone number and per client, as count/seconds; more are refused with 429.",
+    ),
+    "GONGZHI_PROXY_HOPS": (
+        "0",
+        "Reverse proxies in front of gongzhi that append X-Forwarded-For; the client address for rate limits is "
+        "taken that many hops from the right (0 = the connection's address).",
+    ),
 }
 
 
@@ -108,6 +132,12 @@ class Config:
     sms_backend: str
     sms_signature: str
     sms_options: dict[str, object]
+    sms_delivery: str
+    public_url: str
+    photo_max_mb: float
+    report_rate_limit: tuple[int, int]
+    login_code_rate_limit: tuple[int, int]
+    proxy_hops: int
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -202,6 +232,24 @@ def sqlite_database(data_dir: Path) -> dict[str, object]:
     }
 
 
+def parse_rate(name: str, value: str) -> tuple[int, int]:
+    """Parse count/seconds: 10/3600 means at most 10 in any window of 3600 seconds."""
+    count, sep, seconds = value.strip().partition("/")
+    if not sep:
+        raise ConfigError(f"{name}: expected count/seconds like 10/3600, got {value!r}")
+    return parse_int(name, count.strip(), minimum=1), parse_int(name, seconds.strip(), minimum=1)
+
+
+def parse_public_url(value: str) -> str:
+    url = value.strip().rstrip("/")
+    if not url:
+        return ""
+    parts = urlsplit(url)
+    if parts.scheme not in {"http", "https"} or not parts.netloc or parts.query or parts.fragment:
+        raise ConfigError(f"GONGZHI_PUBLIC_URL: expected an address like https://gz.example.gov.cn, got {value!r}")
+    return url
+
+
 SMS_BACKENDS = ("console", "file", "null", "locmem")
 _DOTTED_PATH = re.compile(r"[A-Za-z_]\w*(\.[A-Za-z_]\w*)+")
 
@@ -214,6 +262,13 @@ def parse_sms_backend(value: str) -> str:
         f"GONGZHI_SMS_BACKEND: expected {', '.join(SMS_BACKENDS)} or a dotted path like mypkg.sms.Gateway, "
         f"got {value!r}"
     )
+
+
+def parse_choice(name: str, value: str, choices: tuple[str, ...]) -> str:
+    chosen = value.strip().lower()
+    if chosen not in choices:
+        raise ConfigError(f"{name}: expected one of {', '.join(choices)}, got {value!r}")
+    return chosen
 
 
 def parse_json_object(name: str, value: str) -> dict[str, object]:
@@ -301,4 +356,10 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         sms_backend=parse_sms_backend(get("GONGZHI_SMS_BACKEND")),
         sms_signature=get("GONGZHI_SMS_SIGNATURE"),
         sms_options=parse_json_object("GONGZHI_SMS_OPTIONS", get("GONGZHI_SMS_OPTIONS")),
+        sms_delivery=parse_choice("GONGZHI_SMS_DELIVERY", get("GONGZHI_SMS_DELIVERY"), ("commit", "worker")),
+        public_url=parse_public_url(get("GONGZHI_PUBLIC_URL")),
+        photo_max_mb=parse_float("GONGZHI_PHOTO_MAX_MB", get("GONGZHI_PHOTO_MAX_MB")),
+        report_rate_limit=parse_rate("GONGZHI_REPORT_RATE_LIMIT", get("GONGZHI_REPORT_RATE_LIMIT")),
+        login_code_rate_limit=parse_rate("GONGZHI_LOGIN_CODE_RATE_LIMIT", get("GONGZHI_LOGIN_CODE_RATE_LIMIT")),
+        proxy_hops=parse_int("GONGZHI_PROXY_HOPS", get("GONGZHI_PROXY_HOPS")),
     )

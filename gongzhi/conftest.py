@@ -23,11 +23,16 @@ def _plain_static_storage(settings):
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
     # Each test builds its own boundaries and calendar days; never let one test's caches leak into the next.
+    from gongzhi.cases import catalogue_cache
     from gongzhi.core import calendar_days
-    from gongzhi.grid import location
+    from gongzhi.grid import location, selectors
 
-    location.invalidate()
-    calendar_days.invalidate()
+    def forget() -> None:
+        location.invalidate()
+        calendar_days.invalidate()
+        catalogue_cache.invalidate()
+        selectors.forget_nodes()
+
+    forget()
     yield
-    location.invalidate()
-    calendar_days.invalidate()
+    forget()

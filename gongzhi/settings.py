@@ -39,6 +39,7 @@ INSTALLED_APPS = [
     "gongzhi.notifications",
     "gongzhi.cases",
     "gongzhi.console",
+    "gongzhi.portal",
     "gongzhi.ops",
 ]
 
@@ -71,6 +72,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "gongzhi.core.context_processors.site",
+                "gongzhi.console.context_processors.console",
             ],
         },
     },
@@ -144,4 +146,10 @@ GONGZHI_MAP_TILE_URL = CONFIG.map_tile_url
 GONGZHI_SMS_BACKEND = CONFIG.sms_backend
 GONGZHI_SMS_SIGNATURE = CONFIG.sms_signature
 GONGZHI_SMS_OPTIONS = CONFIG.sms_options
+GONGZHI_SMS_DELIVERY = CONFIG.sms_delivery
+GONGZHI_PUBLIC_URL = CONFIG.public_url
+GONGZHI_PHOTO_MAX_MB = CONFIG.photo_max_mb
+GONGZHI_REPORT_RATE_LIMIT = CONFIG.report_rate_limit
+GONGZHI_LOGIN_CODE_RATE_LIMIT = CONFIG.login_code_rate_limit
+GONGZHI_PROXY_HOPS = CONFIG.proxy_hops
 GONGZHI_SITE_NAME = _("Gongzhi community governance")

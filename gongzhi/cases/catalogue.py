@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django.db import transaction
 
+from gongzhi.cases import catalogue_cache
 from gongzhi.cases.models import CaseCategory, SlaPolicy
 from gongzhi.cases.seed_catalogue import DEFAULT_SLA, iter_categories
 from gongzhi.grid.models import Jurisdiction
@@ -63,4 +64,6 @@ def seed(*, jurisdiction: Jurisdiction) -> dict[str, int]:
                     )
                 )
     SlaPolicy.objects.bulk_create(policies)
+    transaction.on_commit(catalogue_cache.invalidate)
+    catalogue_cache.invalidate()
     return {"categories": created, "policies": len(policies)}

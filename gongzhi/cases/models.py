@@ -232,6 +232,10 @@ class Case(models.Model):
     )
     rework_count = models.PositiveSmallIntegerField(_("rework count"), default=0)
     escalation_count = models.PositiveSmallIntegerField(_("escalations"), default=0)
+    # Kept by the services so the hot path needs no counting query: duplicates merged into this case, and summoned
+    # departments that have not reported in yet.
+    duplicate_count = models.PositiveIntegerField(_("duplicates"), default=0, editable=False)
+    open_co_tasks = models.PositiveSmallIntegerField(_("departments yet to report in"), default=0, editable=False)
     photos = models.JSONField(_("photos"), default=list, blank=True)
     attributes = models.JSONField(_("attributes"), default=dict, blank=True)
     event_count = models.PositiveIntegerField(default=0, editable=False)
@@ -255,7 +259,11 @@ class Case(models.Model):
         indexes = [
             models.Index(fields=["jurisdiction", "status", "resolve_due"], name="case_status_due"),
             models.Index(fields=["status", "sla_warn_at"], name="case_status_warn_at"),
-            models.Index(fields=["owner_node", "status"], name="case_owner_status"),
+            # The dispatch queue: an owner desk's cases by status, oldest first (keyset on submitted_at, id).
+            models.Index(fields=["owner_node", "status", "submitted_at", "id"], name="case_console_queue"),
+            # The command-centre list, newest first, and the same filtered by status (the commonest filter).
+            models.Index(fields=["jurisdiction", "submitted_at", "id"], name="case_console_list"),
+            models.Index(fields=["jurisdiction", "status", "submitted_at", "id"], name="case_console_status_list"),
             models.Index(fields=["handler_node", "status"], name="case_handler_node_status"),
             models.Index(fields=["handler_user", "status"], name="case_handler_user_status"),
             models.Index(fields=["handler_department", "status"], name="case_handler_dept_status"),

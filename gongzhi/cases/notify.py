@@ -1,32 +1,35 @@
-"""Who hears about what, after a case transaction commits (DESIGN.md §5: residents hear about accept, resolve and
-rating requests; staff about new tasks, warnings, breaches and supervision). Called from ``transaction.on_commit``;
-a failure here never undoes the case change.
+"""Who hears about what when a case changes (DESIGN.md §5: residents hear about accept, resolve and rating requests;
+staff about new tasks, warnings, breaches and supervision).
+
+Called by the services inside their transaction, after the change and its event are written: the inbox rows and the
+queued text messages are part of the same commit (an outbox), so nobody hears about a change that was rolled back
+and nothing is lost when a process stops right after a commit. Text messages leave once the transaction commits
+(notifications.services.deliver). Recipients are looked up as user ids, one query per group.
 """
 
 from __future__ import annotations
 
-import logging
 from typing import Any
 
 from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
 
+from gongzhi.cases import catalogue_cache
 from gongzhi.cases import transitions as t
 from gongzhi.cases.models import Case
+from gongzhi.core import prepared
 from gongzhi.grid import roles
 from gongzhi.grid.choices import Level
 from gongzhi.grid.models import StaffPost
 from gongzhi.notifications import services as notifications
-
-log = logging.getLogger("gongzhi.cases")
 
 
 def _context(case: Case) -> dict[str, Any]:
     return {
         "code": case.tracking_code,
         "title": case.title,
-        "category": case.category.name if case.category else "",
+        "category": catalogue_cache.category_name(case.jurisdiction_id, case.category_id),
         "due": f"{timezone.localtime(case.resolve_due):%Y-%m-%d %H:%M}" if case.resolve_due else "",
         # The lazy label, so it renders in the language the notification is rendered in.
         "level": Level(case.level).label,
@@ -45,34 +48,62 @@ def _url(case: Case) -> str:
     return _link("console:case", case.pk)
 
 
-def _users_with(capability: str, **post_filter: Any) -> list[Any]:
-    posts = StaffPost.objects.filter(active=True, **post_filter).select_related("user")
-    return [p.user for p in posts if roles.can(p.role, capability)]
+_ROLES_WITH: dict[str, tuple[str, ...]] = {}
 
 
-def dispatcher_users(case: Case) -> list[Any]:
-    return _users_with(roles.CASE_DISPATCH, node=case.owner_node_id)
+def _roles_with(capability: str) -> tuple[str, ...]:
+    found = _ROLES_WITH.get(capability)
+    if found is None:
+        found = _ROLES_WITH[capability] = tuple(r for r in roles.ROLES if roles.can(r, capability))
+    return found
 
 
-def handler_users(case: Case) -> list[Any]:
+def _posts_query(capability: str, where: str, role: str | None = None) -> prepared.Query:
+    """Ids of active users holding an active post with ``capability`` at one node or department, in post order."""
+    wanted = (role,) if role else _roles_with(capability)
+
+    def build(target: int) -> Any:
+        posts = StaffPost.objects.filter(active=True, user__is_active=True, role__in=wanted, **{where: target})
+        return posts.order_by("pk").values_list("user_id")
+
+    return prepared.Query(build)
+
+
+_DISPATCHERS = _posts_query(roles.CASE_DISPATCH, "node_id")
+_NODE_HANDLERS = _posts_query(roles.CASE_ACCEPT, "node_id")
+_POOL_STEWARDS = _posts_query(roles.CASE_ACCEPT, "node_id", role=roles.STEWARD)
+_DEPARTMENT_HANDLERS = _posts_query(roles.CASE_ACCEPT, "department_id")
+_DEPARTMENT_REPORTERS = _posts_query(roles.CASE_REPORT_IN, "department_id")
+_ACTIVE_USER = prepared.Query(lambda pk: get_user_model().objects.filter(pk=pk, is_active=True).values_list("pk"))
+
+
+def _ids(rows: list[tuple[Any, ...]]) -> list[int]:
+    return list(dict.fromkeys(row[0] for row in rows))
+
+
+def dispatcher_ids(case: Case) -> list[int]:
+    return _ids(_DISPATCHERS(case.owner_node_id))
+
+
+def handler_ids(case: Case) -> list[int]:
     if case.handler_user_id is not None:
-        return [get_user_model().objects.get(pk=case.handler_user_id)]
-    if case.handler_node_id is not None:
-        users = _users_with(roles.CASE_ACCEPT, node=case.handler_node_id)
-        if case.pooled:
-            stewards = StaffPost.objects.filter(node=case.handler_node_id, role=roles.STEWARD, active=True)
-            ids = set(stewards.values_list("user_id", flat=True))
-            users = [u for u in users if u.pk in ids]
-        return users
+        return _ids(_ACTIVE_USER(case.handler_user_id))
+    if case.handler_node_id is not None:  # a pool is for the micro-grid's stewards
+        return _ids((_POOL_STEWARDS if case.pooled else _NODE_HANDLERS)(case.handler_node_id))
     if case.handler_department_id is not None:
-        return _users_with(roles.CASE_ACCEPT, department=case.handler_department_id)
+        return _ids(_DEPARTMENT_HANDLERS(case.handler_department_id))
     return []
 
 
-def _staff(case: Case, kind: str, users: list[Any]) -> None:
-    if users:
+def _staff(case: Case, kind: str, user_ids: list[int]) -> None:
+    if user_ids:
         notifications.notify(
-            recipients=users, kind=kind, context=_context(case), url=_url(case), subject=f"case:{case.pk}"
+            recipient_ids=user_ids,
+            ids_are_active=True,
+            kind=kind,
+            context=_context(case),
+            url=_url(case),
+            subject=f"case:{case.pk}",
         )
 
 
@@ -80,7 +111,7 @@ def _resident(case: Case, kind: str) -> None:
     """The reporter hears by in-app message (when signed in) and by SMS (when they left a phone)."""
     if case.reporter_id is not None:
         notifications.notify(
-            recipients=[case.reporter],
+            recipient_ids=[case.reporter_id],
             kind=kind,
             context=_context(case),
             url=_link("portal:track", case.tracking_code),
@@ -90,68 +121,47 @@ def _resident(case: Case, kind: str) -> None:
         notifications.send_sms(phone=case.reporter_phone, kind=kind, context=_context(case))
 
 
-def _safely(fn):  # type: ignore[no-untyped-def]
-    def wrapper(*args: Any, **kwargs: Any) -> None:
-        try:
-            fn(*args, **kwargs)
-        except Exception:  # a notification must never break the caller's flow
-            log.exception("case notification %s failed", fn.__name__)
-
-    wrapper.__name__ = fn.__name__
-    return wrapper
-
-
-@_safely
 def case_submitted(case: Case) -> None:
     if case.urgency == "emergency":
-        _staff(case, "case.emergency", dispatcher_users(case))
+        _staff(case, "case.emergency", dispatcher_ids(case))
     if case.status == t.SUBMITTED:
         _resident(case, "case.received")
 
 
-@_safely
 def reporter(case: Case, kind: str) -> None:
     _resident(case, kind)
 
 
-@_safely
 def new_task(case: Case) -> None:
-    _staff(case, "case.new_task", handler_users(case))
+    _staff(case, "case.new_task", handler_ids(case))
 
 
-@_safely
 def dispatchers(case: Case, kind: str) -> None:
-    _staff(case, kind, dispatcher_users(case))
+    _staff(case, kind, dispatcher_ids(case))
 
 
-@_safely
 def departments(case: Case, department_ids: list[int], kind: str) -> None:
-    users = [u for d in department_ids for u in _users_with(roles.CASE_REPORT_IN, department=d)]
-    _staff(case, kind, users)
+    _staff(case, kind, _ids([row for d in department_ids for row in _DEPARTMENT_REPORTERS(d)]))
 
 
-@_safely
 def resolved(case: Case) -> None:
     _resident(case, "case.resolved")
-    for duplicate in case.duplicates.all():
-        _resident(duplicate, "case.resolved")
+    if case.duplicate_count:
+        for duplicate in case.duplicates.all():
+            _resident(duplicate, "case.resolved")
 
 
-@_safely
 def rework(case: Case, *, escalated: bool) -> None:
-    _staff(case, "case.rework", dispatcher_users(case) if escalated else handler_users(case))
+    _staff(case, "case.rework", dispatcher_ids(case) if escalated else handler_ids(case))
 
 
-@_safely
 def supervised(case: Case) -> None:
-    _staff(case, "case.supervised", handler_users(case) + dispatcher_users(case))
+    _staff(case, "case.supervised", handler_ids(case) + dispatcher_ids(case))
 
 
-@_safely
 def warning(case: Case) -> None:
-    _staff(case, "case.sla_warning", handler_users(case))
+    _staff(case, "case.sla_warning", handler_ids(case))
 
 
-@_safely
 def breached(case: Case) -> None:
-    _staff(case, "case.sla_breached", handler_users(case) + dispatcher_users(case))
+    _staff(case, "case.sla_breached", handler_ids(case) + dispatcher_ids(case))

@@ -8,7 +8,7 @@ Conventions: keyword-only arguments; ``actor`` is the acting user or None for th
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -16,10 +16,10 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from gongzhi.cases import notify, sla
+from gongzhi.cases import catalogue_cache, notify, sla
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import Channel, CoTaskStatus, EventKind, NoticeKind, Score, SlaState, Urgency
-from gongzhi.cases.models import Case, CaseCategory, CaseEvent, CoHandlingTask, Rating, SlaPolicy, SupervisionNotice
+from gongzhi.cases.models import Case, CaseCategory, CaseEvent, CoHandlingTask, Rating, SupervisionNotice
 from gongzhi.cases.policies import (
     require_accept,
     require_handler,
@@ -28,7 +28,7 @@ from gongzhi.cases.policies import (
     require_report_in,
     require_reporter,
 )
-from gongzhi.core import crypto, timeutil
+from gongzhi.core import crypto, prepared, timeutil
 from gongzhi.core.calendar_days import current_calendar
 from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from gongzhi.grid import coords, location, roles
@@ -55,12 +55,20 @@ def _now(at: datetime | None) -> datetime:
 
 
 def _locked(case: Case | int) -> Case:
+    """The case row, locked for this transaction (SQLite: the IMMEDIATE transaction holds the write lock), read with
+    a prepared statement; its grid nodes come from the per-process node cache (DESIGN.md §3, "hot path")."""
     pk = case.pk if isinstance(case, Case) else case
-    try:
-        # of=("self",): PostgreSQL refuses FOR UPDATE on the nullable side of the category join.
-        return Case.objects.select_for_update(of=("self",)).select_related("owner_node", "category").get(pk=pk)
-    except Case.DoesNotExist:
-        raise NotFound("case not found") from None
+    row = prepared.get(Case, pk, for_update=True)
+    if row is None:
+        raise NotFound("case not found")
+    _attach_nodes(row)
+    return row
+
+
+def _attach_nodes(case: Case) -> None:
+    Case.owner_node.field.set_cached_value(case, grid_selectors.node(case.owner_node_id))
+    if case.grid_node_id is not None:
+        Case.grid_node.field.set_cached_value(case, grid_selectors.node(case.grid_node_id))
 
 
 def _facts(case: Case, **extra: Any) -> t.Facts:
@@ -86,22 +94,24 @@ def _event(
 ) -> CaseEvent:
     """Append one timeline row; the caller saves the case (event_count is the sequence)."""
     case.event_count += 1
-    return CaseEvent.objects.create(
-        case=case,
-        seq=case.event_count,
-        kind=kind,
-        actor=actor if getattr(actor, "pk", None) else None,
-        from_status=from_status or case.status,
-        to_status=case.status,
-        note=note,
-        data=data or {},
-        public=public,
-        at=at,
+    return prepared.insert(
+        CaseEvent(
+            case_id=case.pk,
+            seq=case.event_count,
+            kind=kind,
+            actor_id=actor.pk if getattr(actor, "pk", None) else None,
+            from_status=from_status or case.status,
+            to_status=case.status,
+            note=note,
+            data=data or {},
+            public=public,
+            at=at,
+        )
     )
 
 
 def _save(case: Case, *fields: str) -> None:
-    case.save(update_fields=[*fields, "event_count", "updated_at"])
+    prepared.update(case, (*fields, "event_count", "updated_at"))
 
 
 def _require_text(value: str, *, field: str, maximum: int) -> str:
@@ -114,9 +124,7 @@ def _require_text(value: str, *, field: str, maximum: int) -> str:
 
 
 def _ancestor_at(node: GridNode, level: str) -> GridNode:
-    if node.level == level:
-        return node
-    found = grid_selectors.ancestors(node).filter(level=level).first()
+    found = grid_selectors.ancestor_at(node, level)
     if found is None:
         raise DomainError(f"{node.name} has no {level} above it")
     return found
@@ -131,25 +139,9 @@ def _owner_for(node: GridNode, level: str) -> GridNode:
 
 
 def policy_for(case: Case) -> sla.Policy:
-    rows = SlaPolicy.objects.filter(jurisdiction_id=case.jurisdiction_id, urgency=case.urgency)
-    category = case.category
-    while category is not None:
-        row = rows.filter(category=category).first()
-        if row:
-            return _as_policy(row)
-        category = category.parent
-    row = rows.filter(category__isnull=True).first()
-    return _as_policy(row) if row else DEFAULT_POLICIES[Urgency(case.urgency)]
-
-
-def _as_policy(row: SlaPolicy) -> sla.Policy:
-    return sla.Policy(
-        response_minutes=row.response_minutes,
-        resolve_minutes=row.resolve_minutes,
-        working_time=row.working_time,
-        warn_ratio=row.warn_ratio,
-        grace_minutes=row.grace_minutes,
-    )
+    """The deadline policy of the case's category or its nearest ancestor, else the jurisdiction's, else built-in."""
+    found = catalogue_cache.table(case.jurisdiction_id).policy(case.category_id, case.urgency)
+    return found or DEFAULT_POLICIES[Urgency(case.urgency)]
 
 
 def _set_deadlines(case: Case, start: datetime) -> None:
@@ -187,10 +179,6 @@ SLA_FIELDS = (
     "sla_warn_at",
     "sla_escalate_at",
 )
-
-
-def _after_commit(fn: Callable[[], None]) -> None:
-    transaction.on_commit(fn)
 
 
 def _new_tracking_code(at: datetime) -> str:
@@ -242,20 +230,23 @@ def submit(
     if building is not None:
         if building.jurisdiction_id != jurisdiction.pk:
             raise DomainError("the building belongs to another jurisdiction")
-        node = building.node
+        node = grid_selectors.node(building.node_id)
         if lat is None and building.lat is not None:
             lat, lon = building.lat, building.lon
     elif lat is not None and lon is not None:
         found = location.locate(jurisdiction.pk, lat, lon, system=coord_system)
         lat, lon = coords.to_wgs84(lat, lon, coord_system)
         if found.node_id is not None:
-            node = GridNode.objects.get(pk=found.node_id)
+            node = grid_selectors.node(found.node_id)
     elif (lat is None) != (lon is None):
         raise DomainError("give both latitude and longitude, or neither")
-    root = GridNode.objects.filter(jurisdiction=jurisdiction, parent__isnull=True).first()
-    if root is None:
-        raise DomainError("the jurisdiction has no grid yet")
-    owner = _owner_for(node, roles.COMMUNITY) if node is not None else root
+    if node is not None:
+        owner = _owner_for(node, roles.COMMUNITY)
+    else:
+        root = GridNode.objects.filter(jurisdiction=jurisdiction, parent__isnull=True).defer("boundary").first()
+        if root is None:
+            raise DomainError("the jurisdiction has no grid yet")
+        owner = root
 
     case = Case(
         jurisdiction=jurisdiction,
@@ -289,7 +280,7 @@ def submit(
         case.tracking_code = _new_tracking_code(now)
         try:
             with transaction.atomic():
-                case.save()
+                prepared.insert(case)
             break
         except IntegrityError:
             if (
@@ -298,11 +289,12 @@ def submit(
             ):
                 raise Conflict(f"a case with external id {external_id!r} already exists") from None
             case.pk = None
+            case._state.adding = True
     else:  # pragma: no cover - 32^6 codes a month
         raise DomainError("could not allocate a tracking code; try again")
     _event(case, EventKind.SUBMITTED, actor=recorded_by or reporter, at=now, from_status="", data={"channel": channel})
     _save(case)
-    _after_commit(lambda: notify.case_submitted(case))
+    notify.case_submitted(case)
     return case
 
 
@@ -384,7 +376,7 @@ def reject(*, case: Case | int, actor: Any, reason: str, at: datetime | None = N
     case.sla_state = SlaState.DONE
     _event(case, EventKind.REJECTED, actor=actor, at=now, from_status=before, note=reason)
     _save(case, "status", "closed_at", "sla_state")
-    _after_commit(lambda: notify.reporter(case, "case.rejected"))
+    notify.reporter(case, "case.rejected")
     return case
 
 
@@ -408,11 +400,12 @@ def merge(*, case: Case | int, into: Case | int, actor: Any, at: datetime | None
     case.sla_state = SlaState.DONE
     _event(case, EventKind.MERGED, actor=actor, at=now, from_status=before, data={"into": parent.tracking_code})
     _save(case, "status", "merged_into", "closed_at", "sla_state")
+    parent.duplicate_count += 1
     _event(
         parent, EventKind.DUPLICATE_ATTACHED, actor=actor, at=now, data={"duplicate": case.tracking_code}, public=False
     )
-    _save(parent)
-    _after_commit(lambda: notify.reporter(case, "case.merged"))
+    _save(parent, "duplicate_count")
+    notify.reporter(case, "case.merged")
     return case
 
 
@@ -490,7 +483,7 @@ def dispatch(
         data={**target, "level": case.level},
     )
     _save(case, "handler_user", "handler_node", "handler_department", "pooled", "level", "status", "dispatched_at")
-    _after_commit(lambda: notify.new_task(case))
+    notify.new_task(case)
     return case
 
 
@@ -522,7 +515,7 @@ def accept(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
         data={"pooled": case.pooled, "handler": actor.pk},
     )
     _save(case, "handler_user", "status", "accepted_at", "responded_on_time")
-    _after_commit(lambda: notify.reporter(case, "case.accepted"))
+    notify.reporter(case, "case.accepted")
     return case
 
 
@@ -544,7 +537,7 @@ def return_case(*, case: Case | int, actor: Any, reason: str, at: datetime | Non
     case.level = case.owner_node.level
     _event(case, EventKind.RETURNED, actor=actor, at=now, from_status=before, note=reason, data=previous, public=False)
     _save(case, "status", "handler_user", "handler_node", "handler_department", "pooled", "level")
-    _after_commit(lambda: notify.dispatchers(case, "case.returned"))
+    notify.dispatchers(case, "case.returned")
     return case
 
 
@@ -583,7 +576,7 @@ def escalate(*, case: Case | int, actor: Any, reason: str, at: datetime | None =
         "pooled",
         "escalation_count",
     )
-    _after_commit(lambda: notify.dispatchers(case, "case.escalated"))
+    notify.dispatchers(case, "case.escalated")
     return case
 
 
@@ -635,6 +628,7 @@ def whistle(
     CoHandlingTask.objects.bulk_create(
         [CoHandlingTask(case=case, department=d, task=task, due=due, created_at=now) for d in fresh]
     )
+    case.open_co_tasks += len(fresh)
     _event(
         case,
         EventKind.WHISTLED,
@@ -643,9 +637,9 @@ def whistle(
         note=task,
         data={"departments": [d.pk for d in fresh], "due": due.isoformat()},
     )
-    _save(case)
+    _save(case, "open_co_tasks")
     ids = [d.pk for d in fresh]
-    _after_commit(lambda: notify.departments(case, ids, "case.whistled"))
+    notify.departments(case, ids, "case.whistled")
     return case
 
 
@@ -666,9 +660,10 @@ def report_in(*, task: CoHandlingTask | int, actor: Any, report: str, at: dateti
     t.next_status(t.REPORT_IN, _facts(case))
     row.status, row.report, row.reported_at, row.reported_by = CoTaskStatus.REPORTED, report, now, actor
     row.save(update_fields=["status", "report", "reported_at", "reported_by"])
+    case.open_co_tasks = max(case.open_co_tasks - 1, 0)
     _event(case, EventKind.REPORTED_IN, actor=actor, at=now, note=report, data={"department": row.department_id})
-    _save(case)
-    _after_commit(lambda: notify.dispatchers(case, "case.reported_in"))
+    _save(case, "open_co_tasks")
+    notify.dispatchers(case, "case.reported_in")
     return row
 
 
@@ -744,9 +739,8 @@ def resolve(
             raise DomainError("a case someone already accepted is not solved on the spot")
     else:
         require_handler(actor, case, what="resolve")
-    open_tasks = case.co_tasks.filter(status=CoTaskStatus.SUMMONED).count()
     before = case.status
-    case.status = t.next_status(t.RESOLVE, _facts(case, on_the_spot=on_the_spot, open_co_tasks=open_tasks))
+    case.status = t.next_status(t.RESOLVE, _facts(case, on_the_spot=on_the_spot, open_co_tasks=case.open_co_tasks))
     if on_the_spot:
         case.on_the_spot = True
         case.handler_user = actor
@@ -784,7 +778,7 @@ def resolve(
         "resolved_on_time",
         "sla_state",
     )
-    _after_commit(lambda: notify.resolved(case))
+    notify.resolved(case)
     return case
 
 
@@ -861,18 +855,24 @@ def rate(
 def _store_rating(
     target: Case, via: Case | None, *, actor: Any, score: str, solved: bool, comment: str, at: datetime
 ) -> Rating:
-    """One rating per reporter per result (rework round); a second one is a Conflict."""
-    if Rating.objects.filter(case=target, via_case=via, round=target.rework_count).exists():
+    """One rating per reporter per result (rework round); a second one is a Conflict.
+
+    The reporter's own rating needs no lookup: it is taken only while the locked case is resolved, and rating moves
+    it on (closed, or reopened with the next round). A duplicate's reporter rates the parent, which stays resolved.
+    """
+    if via is not None and Rating.objects.filter(case=target, via_case=via, round=target.rework_count).exists():
         raise Conflict("this result has already been rated")
-    return Rating.objects.create(
-        case=target,
-        via_case=via,
-        rater=actor if getattr(actor, "pk", None) else None,
-        score=score,
-        solved=solved,
-        comment=comment.strip(),
-        round=target.rework_count,
-        created_at=at,
+    return prepared.insert(
+        Rating(
+            case_id=target.pk,
+            via_case_id=via.pk if via is not None else None,
+            rater_id=actor.pk if getattr(actor, "pk", None) else None,
+            score=score,
+            solved=solved,
+            comment=comment.strip(),
+            round=target.rework_count,
+            created_at=at,
+        )
     )
 
 
@@ -933,7 +933,7 @@ def _reopen(case: Case, *, actor: Any, now: datetime, escalate_up: bool, note: s
         "dispatched_at",
         *SLA_FIELDS,
     )
-    _after_commit(lambda: notify.rework(case, escalated=escalate_up))
+    notify.rework(case, escalated=escalate_up)
 
 
 @transaction.atomic
@@ -976,7 +976,7 @@ def supervise(
     )
     _event(case, EventKind.SUPERVISED, actor=actor, at=now, note=reason, data={"notice": notice.pk}, public=False)
     _save(case)
-    _after_commit(lambda: notify.supervised(case))
+    notify.supervised(case)
     return notice
 
 
@@ -1043,9 +1043,9 @@ def refresh_sla(*, case: Case | int, at: datetime | None = None) -> Case:
                 note="automatic supervision: deadline passed",
             )
             _save(case)
-            _after_commit(lambda: notify.breached(case))
+            notify.breached(case)
         else:
-            _after_commit(lambda: notify.warning(case))
+            notify.warning(case)
         return case
     if (
         case.sla_state == SlaState.BREACHED
@@ -1083,7 +1083,7 @@ def refresh_sla(*, case: Case | int, at: datetime | None = None) -> Case:
             "breach_escalated_at",
             "sla_state",
         )
-        _after_commit(lambda: notify.dispatchers(case, "case.escalated"))
+        notify.dispatchers(case, "case.escalated")
     return case
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.console import views
+from gongzhi.console import case_views, inbox_views, io_views, views
 
 app_name = "console"
 
@@ -8,4 +8,30 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("grid/<int:node_id>/", views.grid_node, name="grid_node"),
     path("grid/<int:node_id>/boundaries.geojson", views.grid_node_geojson, name="grid_node_geojson"),
+    # Workbenches by role
+    path("tasks/", case_views.tasks, name="tasks"),
+    path("queue/", case_views.queue, name="queue"),
+    path("department/", case_views.department, name="department"),
+    path("department/tasks/<int:task_id>/report-in/", case_views.report_in, name="report_in"),
+    path("clearance/", case_views.clearance, name="clearance"),
+    path("record/", case_views.record, name="record"),
+    # Command centre
+    path("cases/", case_views.cases, name="cases"),
+    path("cases/bulk/", case_views.cases_bulk, name="cases_bulk"),
+    path("cases/map/", case_views.cases_map, name="cases_map"),
+    path("cases/map.geojson", case_views.cases_geojson, name="cases_geojson"),
+    path("cases/export.xlsx", io_views.cases_export, name="cases_export"),
+    # One case
+    path("cases/<int:case_id>/", case_views.case_detail, name="case"),
+    path("cases/<int:case_id>/act/<slug:action>/", case_views.case_action, name="case_action"),
+    path("cases/<int:case_id>/photos/<int:index>/", case_views.case_photo, name="case_photo"),
+    # Excel imports
+    path("imports/", io_views.imports_page, name="imports"),
+    path("imports/template.xlsx", io_views.import_template, name="import_template"),
+    path("imports/<int:job_id>/", io_views.import_detail, name="import"),
+    path("imports/<int:job_id>/progress/", io_views.import_progress, name="import_progress"),
+    path("imports/<int:job_id>/problems.xlsx", io_views.import_errors, name="import_errors"),
+    # Inbox
+    path("inbox/", inbox_views.inbox, name="inbox"),
+    path("inbox/read/", inbox_views.inbox_read, name="inbox_read"),
 ]

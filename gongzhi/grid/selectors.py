@@ -2,16 +2,57 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
+from gongzhi.core import prepared
 from gongzhi.core.scoping import get_in_scope
 from gongzhi.grid import roles
 from gongzhi.grid.models import Building, Department, GridNode, StaffPost
 
 _POSTS_MEMO = "_gongzhi_active_posts"
+
+# Grid nodes without their boundary, kept per process for the case engine's hot path. A node's jurisdiction, parent,
+# level and path never change once it exists (there is no "move" in the grid services), so a cached copy can be stale
+# only in its name or order: saves and deletes through the ORM drop the entry at once (signals, grid/apps.py), and
+# every entry expires after NODE_CACHE_SECONDS, which bounds what another process's admin edit can leave behind.
+NODE_CACHE_SECONDS = 60.0
+_NODE_FIELDS = ("jurisdiction", "parent", "level", "code", "name", "path", "centroid_lat", "centroid_lon", "sort_order")
+_nodes: dict[int, tuple[float, GridNode]] = {}
+
+
+def node(pk: int) -> GridNode:
+    """The grid node ``pk`` without its boundary polygon, from the per-process cache (raises GridNode.DoesNotExist)."""
+    now = time.monotonic()
+    hit = _nodes.get(pk)
+    if hit is not None and hit[0] > now:
+        return hit[1]
+    found = prepared.get(GridNode, pk, only=_NODE_FIELDS)
+    if found is None:
+        raise GridNode.DoesNotExist(f"grid node {pk} does not exist")
+    _nodes[pk] = (now + NODE_CACHE_SECONDS, found)
+    return found
+
+
+def ancestor_at(start: GridNode, level: str) -> GridNode | None:
+    """``start`` or the nearest node above it at ``level`` (None when there is none), walking the cached parents."""
+    current: GridNode | None = start
+    while current is not None:
+        if current.level == level:
+            return current
+        current = node(current.parent_id) if current.parent_id is not None else None
+    return None
+
+
+def forget_nodes(*pks: int) -> None:
+    """Drop cached nodes (all of them without arguments)."""
+    if not pks:
+        _nodes.clear()
+    for pk in pks:
+        _nodes.pop(pk, None)
 
 
 def active_posts(user: Any) -> tuple[StaffPost, ...]:

@@ -1,8 +1,9 @@
 """Writes of the notifications app: the in-app inbox and text messages.
 
-Callers (the case engine) call these after their own transaction commits, so a notification can never undo a
-domain change. Text messages are queued as rows in the caller's transaction and delivered once it commits; the
-retry sweep (``retry_failed``, run by the worker) picks up whatever failed or was never tried.
+Callers (the case engine) call these inside their own transaction: inbox rows and queued text messages are written
+with the change they tell about (an outbox), so they exist exactly when it commits — never for a rolled-back change,
+never lost when a process stops between commit and delivery. Text messages are delivered once the transaction
+commits; the retry sweep (``retry_failed``, run by the worker) picks up whatever failed or was never tried.
 """
 
 from __future__ import annotations
@@ -15,11 +16,11 @@ from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import F, Q
+from django.db import connections, router, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from gongzhi.core import crypto
+from gongzhi.core import crypto, prepared
 from gongzhi.core.privacy import mask_phone
 from gongzhi.notifications import backends, messages
 from gongzhi.notifications.models import Notification, SmsMessage
@@ -52,42 +53,52 @@ def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def notify(
     *,
-    recipients: Iterable[User],
+    recipients: Iterable[User] = (),
+    recipient_ids: Iterable[int] = (),
     kind: str,
     context: Mapping[str, Any],
     url: str = "",
     subject: str = "",
+    ids_are_active: bool = False,
 ) -> list[Notification]:
     """Put one notification of ``kind`` in each recipient's inbox; one row per active user, however often listed.
 
-    Rendered once, in the site language. Returns the created rows (empty when nobody is left to tell).
+    Recipients are users, or user ids (``recipient_ids``, checked for being active here unless the caller selected
+    them as active users already: ``ids_are_active``). Rendered once, in the site
+    language. Called inside the caller's transaction, so the notification exists exactly when the change it tells
+    about does (an outbox, not a promise).
+    Returns the created rows (empty when nobody is left to tell).
     """
     if len(subject) > _SUBJECT_MAX:
         raise ValueError(f"subject longer than {_SUBJECT_MAX} characters: {subject[:40]!r}…")
-    users: dict[int, User] = {}
+    user_ids: dict[int, None] = {}
     for user in recipients:
         if user is None or user.pk is None or not user.is_active:
             continue
-        users.setdefault(user.pk, user)
-    if not users:
+        user_ids.setdefault(user.pk, None)
+    wanted = [pk for pk in dict.fromkeys(recipient_ids) if pk is not None and pk not in user_ids]
+    if wanted and ids_are_active:
+        user_ids.update(dict.fromkeys(wanted))
+    elif wanted:
+        from django.contrib.auth import get_user_model
+
+        active = get_user_model().objects.filter(pk__in=wanted, is_active=True).values_list("pk", flat=True)
+        for pk in sorted(active, key=wanted.index):
+            user_ids.setdefault(pk, None)
+    if not user_ids:
         return []
-    text = messages.render(kind, context)
+    text = messages.render(kind, context)  # never raises in production (DEBUG off): a gap is logged and filled
     now = timezone.now()
+    title = _truncate(text.title, _TITLE_MAX)
     rows = [
-        Notification(
-            recipient=user,
-            kind=kind,
-            title=_truncate(text.title, _TITLE_MAX),
-            body=text.body,
-            url=url,
-            subject=subject,
-            created_at=now,
-        )
-        for user in users.values()
+        Notification(recipient_id=pk, kind=kind, title=title, body=text.body, url=url, subject=subject, created_at=now)
+        for pk in user_ids
     ]
+    if len(rows) == 1:  # the common case (one handler, one reporter): a prepared insert
+        return [prepared.insert(rows[0])]
     return Notification.objects.bulk_create(rows)
 
 
@@ -108,7 +119,7 @@ def mark_read(*, user: User | AnonymousUser, notification_ids: Iterable[int] | N
     return rows.update(read_at=timezone.now())
 
 
-@transaction.atomic
+@transaction.atomic(savepoint=False)
 def send_sms(*, phone: str, kind: str, context: Mapping[str, Any]) -> SmsMessage | None:
     """Queue a text message of ``kind`` to ``phone`` and deliver it once the current transaction commits.
 
@@ -126,30 +137,56 @@ def send_sms(*, phone: str, kind: str, context: Mapping[str, Any]) -> SmsMessage
     text = messages.render_sms(kind, context)
     if text is None:
         return None
-    sms = SmsMessage.objects.create(
-        phone=number,
-        phone_index=crypto.blind_index(number),
-        kind=kind,
-        body=f"{settings.GONGZHI_SMS_SIGNATURE}{text}",
+    sms = prepared.insert(
+        SmsMessage(
+            phone=number,
+            phone_index=crypto.blind_index(number),
+            kind=kind,
+            body=f"{settings.GONGZHI_SMS_SIGNATURE}{text}",
+        )
     )
-    # robust: a delivery problem is logged (and the row stays for the retry sweep); it never reaches the caller.
-    transaction.on_commit(partial(deliver, sms.pk), robust=True)
+    if settings.GONGZHI_SMS_DELIVERY == "commit":
+        # robust: a delivery problem is logged (and the row stays for the retry sweep); it never reaches the caller.
+        transaction.on_commit(partial(deliver, sms.pk), robust=True)
     return sms
 
 
-def _claim(sms_id: int, now: datetime) -> bool:
-    """Take the message for one delivery attempt; False when it is sent or another worker is sending it now.
+_CLAIM_SQL: dict[str, str] = {}
 
-    One conditional UPDATE, so of two workers racing for the same row exactly one wins (PostgreSQL re-checks the
-    condition after the winner commits; SQLite serialises writers).
+
+def _claim(sms_id: int, now: datetime) -> SmsMessage | None:
+    """Take the message for one delivery attempt and return it; None when it is sent or another worker is sending it.
+
+    One conditional UPDATE … RETURNING, so of two workers racing for the same row exactly one wins (PostgreSQL
+    re-checks the condition after the winner commits; SQLite serialises writers) and the winner has the row at once.
     """
-    claimable = Q(status__in=[SmsMessage.Status.QUEUED, SmsMessage.Status.FAILED]) | Q(
-        status=SmsMessage.Status.SENDING, last_attempt_at__lt=now - SEND_LEASE
-    )
-    claimed = SmsMessage.objects.filter(claimable, pk=sms_id).update(
-        status=SmsMessage.Status.SENDING, attempts=F("attempts") + 1, last_attempt_at=now
-    )
-    return claimed == 1
+    alias = router.db_for_write(SmsMessage) or "default"
+    connection = connections[alias]
+    sql = _CLAIM_SQL.get(alias)
+    if sql is None:
+        qn = connection.ops.quote_name
+        meta = SmsMessage._meta
+        status, attempts, last = (qn(meta.get_field(n).column) for n in ("status", "attempts", "last_attempt_at"))
+        # Identifiers from the model's metadata, quoted; values are parameters.
+        sql = _CLAIM_SQL[alias] = (
+            f"UPDATE {qn(meta.db_table)} SET {status} = %s, {attempts} = {attempts} + 1, {last} = %s "  # noqa: S608
+            f"WHERE {qn(meta.pk.column)} = %s AND ({status} IN (%s, %s) OR ({status} = %s AND {last} < %s)) "
+            f"RETURNING {prepared.returning_columns(SmsMessage, alias)}"
+        )
+    stamp = SmsMessage._meta.get_field("last_attempt_at")
+    params = [
+        SmsMessage.Status.SENDING,
+        stamp.get_db_prep_value(now, connection),
+        sms_id,
+        SmsMessage.Status.QUEUED,
+        SmsMessage.Status.FAILED,
+        SmsMessage.Status.SENDING,
+        stamp.get_db_prep_value(now - SEND_LEASE, connection),
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return prepared.from_returned(SmsMessage, row, alias) if row is not None else None
 
 
 def deliver(sms_id: int) -> SmsMessage | None:
@@ -161,12 +198,58 @@ def deliver(sms_id: int) -> SmsMessage | None:
     Call it outside a transaction (after commit, or from a task): a rolled-back caller would forget a sent message.
     """
     now = timezone.now()
-    if not _claim(sms_id, now):
+    sms = _claim(sms_id, now)
+    if sms is None:
         sms = SmsMessage.objects.filter(pk=sms_id).first()
         if sms is None:
             log.warning("SMS %s does not exist", sms_id)
         return sms
-    sms = SmsMessage.objects.get(pk=sms_id)
+    prepared.update(sms, _send(sms))
+    return sms
+
+
+_CLAIM_BATCH_SQL: dict[str, str] = {}
+
+
+def deliver_queued(*, limit: int = 500) -> int:
+    """Send up to ``limit`` queued messages, oldest first: the worker's loop (``GONGZHI_SMS_DELIVERY=worker``).
+
+    One UPDATE … RETURNING claims the batch (a second worker racing for the same rows gets none of them: the status
+    is checked again on each row it waits for), the gateway is called outside any transaction, and the outcomes are
+    written in one transaction. Returns how many messages were tried.
+    """
+    alias = router.db_for_write(SmsMessage) or "default"
+    connection = connections[alias]
+    sql = _CLAIM_BATCH_SQL.get(alias)
+    if sql is None:
+        qn = connection.ops.quote_name
+        meta = SmsMessage._meta
+        table, pk = qn(meta.db_table), qn(meta.pk.column)
+        status, attempts, last = (qn(meta.get_field(n).column) for n in ("status", "attempts", "last_attempt_at"))
+        # Identifiers from the model's metadata, quoted; values are parameters.
+        sql = _CLAIM_BATCH_SQL[alias] = (
+            f"UPDATE {table} SET {status} = %s, {attempts} = {attempts} + 1, {last} = %s "  # noqa: S608
+            f"WHERE {status} = %s AND {pk} IN (SELECT {pk} FROM {table} WHERE {status} = %s ORDER BY {pk} LIMIT %s) "
+            f"RETURNING {prepared.returning_columns(SmsMessage, alias)}"
+        )
+    now = timezone.now()
+    stamp = SmsMessage._meta.get_field("last_attempt_at").get_db_prep_value(now, connection)
+    queued = SmsMessage.Status.QUEUED
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [SmsMessage.Status.SENDING, stamp, queued, queued, limit])
+        rows = cursor.fetchall()
+    claimed = sorted((prepared.from_returned(SmsMessage, row, alias) for row in rows), key=lambda m: m.pk)
+    if not claimed:
+        return 0
+    outcomes = [_send(sms) for sms in claimed]
+    with transaction.atomic(using=alias):
+        for sms, fields in zip(claimed, outcomes, strict=True):
+            prepared.update(sms, fields)
+    return len(claimed)
+
+
+def _send(sms: SmsMessage) -> tuple[str, ...]:
+    """Call the gateway for a claimed message and record the outcome on it; returns the fields to save."""
     name = settings.GONGZHI_SMS_BACKEND
     try:
         name, backend = backends.get_backend()
@@ -179,17 +262,13 @@ def deliver(sms_id: int) -> SmsMessage | None:
         sms.status = SmsMessage.Status.FAILED
         sms.error = _truncate(str(exc) or type(exc).__name__, _ERROR_MAX)
         sms.backend = name
-        SmsMessage.objects.filter(pk=sms.pk).update(status=sms.status, error=sms.error, backend=name)
-        return sms
+        return ("status", "error", "backend")
     sms.status = SmsMessage.Status.SENT
     sms.sent_at = timezone.now()
     sms.provider_id = _truncate(str(provider_id or ""), 128)
     sms.backend = name
     sms.error = ""
-    SmsMessage.objects.filter(pk=sms.pk).update(
-        status=sms.status, sent_at=sms.sent_at, provider_id=sms.provider_id, backend=name, error=""
-    )
-    return sms
+    return ("status", "sent_at", "provider_id", "backend", "error")
 
 
 def due_for_retry(*, max_attempts: int = 5, now: datetime | None = None) -> list[int]:

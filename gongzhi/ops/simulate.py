@@ -17,15 +17,18 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
 from gongzhi.cases import services
 from gongzhi.cases import transitions as t
 from gongzhi.cases.models import Case, CaseCategory, CoHandlingTask
+from gongzhi.core import prepared
 from gongzhi.core.errors import DomainError
 from gongzhi.grid import roles
 from gongzhi.grid.models import Building, Department, GridNode, Jurisdiction, StaffPost
+from gongzhi.notifications import services as notifications
 
 # Practice figures (DESIGN.md §1): one county district, 21,140 requests in 15 months.
 CASES_PER_MONTH = 1409
@@ -52,6 +55,7 @@ class People:
     stewards: dict[int, list[Any]] = field(default_factory=lambda: defaultdict(list))  # micro-grid -> stewards
     department_staff: dict[int, Any] = field(default_factory=dict)
     departments: dict[str, list[Department]] = field(default_factory=lambda: defaultdict(list))  # by kind
+    users: dict[int, Any] = field(default_factory=dict)  # every acting user by id (their posts are read once)
 
 
 @dataclass
@@ -69,6 +73,7 @@ def _load_people(jurisdiction: Jurisdiction) -> People:
         StaffPost.objects.filter(jurisdiction=jurisdiction, active=True).select_related("user", "node").order_by("id")
     )
     for post in posts:
+        post.user = people.users.setdefault(post.user_id, post.user)
         if post.node_id is not None:
             if roles.can(post.role, roles.CASE_DISPATCH):
                 people.dispatcher.setdefault(post.node_id, post.user)
@@ -94,7 +99,7 @@ class Simulation:
         )
         self.end = self.start + timedelta(days=round(months * 30.44))
         self.people = _load_people(jurisdiction)
-        self.buildings = list(Building.objects.filter(jurisdiction=jurisdiction).values_list("pk", flat=True))
+        self.buildings = list(Building.objects.filter(jurisdiction=jurisdiction).order_by("pk"))
         leaves = list(CaseCategory.objects.filter(jurisdiction=jurisdiction, active=True, children__isnull=True))
         if not leaves or not self.buildings:
             raise DomainError("the jurisdiction needs buildings and case categories (run `gongzhi demo`)")
@@ -114,6 +119,11 @@ class Simulation:
         self.category_of: dict[int, CaseCategory] = {}  # the true category of each case, known to the simulation
         self.duplicate_of: dict[int, int] = {}  # case -> the open case it repeats
         self.open_by_node: dict[int, int] = {}  # micro-grid -> its latest unresolved case
+        self.failures: dict[int, int] = {}  # case -> consecutive failed steps
+        self.stuck: Counter[str] = Counter()  # why cases were given up on (should stay empty)
+        # The latest copy of each case the simulation changed; dropped whenever something else may have changed it
+        # (the daily sweep, a duplicate's merge or rating, a department reporting in).
+        self.live: dict[int, Case] = {}
 
     # -------------------------------------------------------------------------------------------------- schedule
     def _schedule(self, at: datetime, case_id: int) -> None:
@@ -125,14 +135,42 @@ class Simulation:
 
     # ------------------------------------------------------------------------------------------------------- run
     def run(self, progress: Any = None) -> Result:
+        """Play the months through. The simulation is its own worker: it commits once per simulated hour (every
+        service call still runs in its own atomic block, a savepoint inside that hour's transaction) and then sends
+        the hour's queued text messages in one batch, as ``gongzhi worker`` does with GONGZHI_SMS_DELIVERY=worker."""
         started = time.perf_counter()
         arrivals = self._arrival_times()
         day = self.start.replace(hour=2)
         if day < self.start:
             day += timedelta(days=1)
-        next_arrival = 0
+        state = {"next_arrival": 0, "day": day}
         total_days = (self.end - self.start).days or 1
+        delivery = settings.GONGZHI_SMS_DELIVERY
+        settings.GONGZHI_SMS_DELIVERY = "worker"
+        try:
+            hour_end = self.start + timedelta(hours=1)
+            more = True
+            while more:
+                with transaction.atomic():
+                    more = self._play_until(hour_end, arrivals, state, total_days, progress)
+                notifications.deliver_queued(limit=100_000)
+                hour_end += timedelta(hours=1)
+        finally:
+            settings.GONGZHI_SMS_DELIVERY = delivery
+        result = Result(cases=len(arrivals), wall_seconds=time.perf_counter() - started, service_calls=self.calls)
+        result.statuses = Counter(
+            Case.objects.filter(jurisdiction=self.jurisdiction, submitted_at__gte=self.start).values_list(
+                "status", flat=True
+            )
+        )
+        return result
+
+    def _play_until(
+        self, hour_end: datetime, arrivals: list[datetime], state: dict[str, Any], total_days: int, progress: Any
+    ) -> bool:
+        """Everything that happens before ``hour_end``; False once the simulation is over."""
         while True:
+            next_arrival, day = state["next_arrival"], state["day"]
             upcoming = [
                 x
                 for x in (
@@ -142,42 +180,46 @@ class Simulation:
                 if x is not None
             ]
             if not upcoming and day > self.end:
-                break
+                return False
             moment = min(upcoming) if upcoming else day
             if day <= moment and day <= self.end:
-                with transaction.atomic():
-                    services.sweep(jurisdiction=self.jurisdiction, at=day)
+                if day >= hour_end:
+                    return True
+                services.sweep(jurisdiction=self.jurisdiction, at=day)
+                self.live.clear()
                 self.calls += 1
                 if progress:
                     progress((day - self.start).days, total_days)
-                day += timedelta(days=1)
+                state["day"] = day + timedelta(days=1)
                 continue
             if moment > self.end:
-                break
+                return False
+            if moment >= hour_end:
+                return True
             if next_arrival < len(arrivals) and arrivals[next_arrival] == moment:
-                next_arrival += 1
+                state["next_arrival"] = next_arrival + 1
                 self._arrive(moment)
             else:
                 _at, _n, case_id = heapq.heappop(self.queue)
                 self._act(case_id, moment)
-        result = Result(cases=len(arrivals), wall_seconds=time.perf_counter() - started, service_calls=self.calls)
-        result.statuses = Counter(
-            Case.objects.filter(jurisdiction=self.jurisdiction, submitted_at__gte=self.start).values_list(
-                "status", flat=True
-            )
-        )
-        return result
 
     def _arrival_times(self) -> list[datetime]:
         """Poisson arrivals with a daily rhythm (few at night) and fewer at weekends."""
         times: list[datetime] = []
         per_day = CASES_PER_MONTH / 30.44
+
+        def hour_weight(hour: int) -> float:
+            return 0.15 if hour < 7 or hour >= 22 else (1.6 if 8 <= hour < 18 else 1.0)
+
+        def day_weight(weekday: int) -> float:
+            return 0.7 if weekday >= 5 else 1.0
+
+        # The rhythm moves arrivals around the week; dividing by its mean keeps the monthly volume at the practice's.
+        mean = sum(hour_weight(h) for h in range(24)) / 24 * sum(day_weight(d) for d in range(7)) / 7
         moment = self.start
         while moment < self.end:
             local = timezone.localtime(moment)
-            hour_weight = 0.15 if local.hour < 7 or local.hour >= 22 else (1.6 if 8 <= local.hour < 18 else 1.0)
-            weekend = 0.7 if local.weekday() >= 5 else 1.0
-            rate_per_hour = per_day / 24 * hour_weight * weekend / 1.07
+            rate_per_hour = per_day / 24 * hour_weight(local.hour) * day_weight(local.weekday()) / mean
             count = self._poisson(rate_per_hour)
             for _ in range(count):
                 times.append(moment + timedelta(seconds=self.rng.uniform(0, 3600)))
@@ -197,7 +239,7 @@ class Simulation:
     def _arrive(self, at: datetime) -> None:
         channel = self.rng.choices(list(CHANNELS), weights=list(CHANNELS.values()))[0]
         category = self.rng.choices(self.categories, weights=self.category_weights)[0]
-        building = Building.objects.select_related("node").get(pk=self.rng.choice(self.buildings))
+        building = self.rng.choice(self.buildings)
         recorder = None
         earlier = self.open_by_node.get(building.node_id)
         if earlier is not None and self.rng.random() < DUPLICATE_P:
@@ -205,10 +247,11 @@ class Simulation:
         else:
             earlier = None
         if channel in ("walk_in", "patrol", "visit", "phone"):
-            grid_node = self.nodes[building.node.parent_id]
+            grid_node = self.nodes[self.nodes[building.node_id].parent_id]
             recorder = self.people.person.get(grid_node.pk)
         phone = f"1{self.rng.choice('3589')}{self.rng.randint(100000000, 999999999)}" if self.rng.random() < 0.7 else ""
-        case = services.submit(
+        case = self._svc(
+            services.submit,
             jurisdiction=self.jurisdiction,
             channel=channel,
             title=f"{category.name}：{building.name}附近",
@@ -226,7 +269,7 @@ class Simulation:
         else:
             self.open_by_node[building.node_id] = case.pk
         if recorder is not None and self.rng.random() < ON_THE_SPOT_P.get(channel, 0):
-            services.resolve(case=case, actor=recorder, result="现场答复并解决", on_the_spot=True, at=at)
+            self._svc(services.resolve, case=case, actor=recorder, result="现场答复并解决", on_the_spot=True, at=at)
             self.calls += 1
             if self.open_by_node.get(building.node_id) == case.pk:
                 del self.open_by_node[building.node_id]
@@ -234,12 +277,27 @@ class Simulation:
             return
         self._schedule(at + self._minutes(10, 180), case.pk)
 
+    def _svc(self, service: Any, **kwargs: Any) -> Any:
+        """Call a service and keep the case it returns: the next step starts from it instead of reading it again."""
+        result = service(**kwargs)
+        if isinstance(result, Case):
+            self.live[result.pk] = result
+        return result
+
     def _act(self, case_id: int, at: datetime) -> None:
-        case = Case.objects.select_related("owner_node", "category").get(pk=case_id)
+        case = self.live.get(case_id) or prepared.get(Case, case_id)
+        assert case is not None
         try:
             nxt = self._step(case, at)
-        except DomainError:
-            # A race with the sweep (e.g. it escalated the case a moment ago): look again shortly.
+            self.failures.pop(case_id, None)
+        except DomainError as exc:
+            self.live.pop(case_id, None)
+            # A race with the sweep (e.g. it escalated the case a moment ago): look again shortly. A case that keeps
+            # failing is left where it is and reported, so a broken rule shows up instead of looping.
+            self.failures[case_id] = self.failures.get(case_id, 0) + 1
+            if self.failures[case_id] >= 3:
+                self.stuck[f"{case.status}: {exc}"[:160]] += 1
+                return
             nxt = at + self._minutes(5, 30)
         if nxt is not None:
             self._schedule(nxt, case_id)
@@ -249,23 +307,26 @@ class Simulation:
         if status == t.SUBMITTED:
             dispatcher = self.people.dispatcher[case.owner_node_id]
             if self.rng.random() < REJECT_P:
-                services.reject(case=case, actor=dispatcher, reason="信息不完整，无法受理", at=at)
+                self._svc(services.reject, case=case, actor=dispatcher, reason="信息不完整，无法受理", at=at)
                 self.calls += 1
                 return None
             original = self.duplicate_of.get(case.pk)
             if original is not None:
-                parent = Case.objects.only("status").get(pk=original)
-                if parent.status not in t.FINAL:
-                    services.merge(case=case, into=original, actor=dispatcher, at=at)
+                parent = prepared.get(Case, original, only=("status",))
+                if parent is not None and parent.status not in t.FINAL:
+                    self._svc(services.merge, case=case, into=original, actor=dispatcher, at=at)
+                    self.live.pop(original, None)
                     self.calls += 1
                     return at + self._minutes(3 * 1440, 6 * 1440)  # the neighbour rates once the parent is resolved
-            services.triage(case=case, actor=dispatcher, category=self.category_of[case.pk], at=at)
+            self._svc(services.triage, case=case, actor=dispatcher, category=self.category_of[case.pk], at=at)
             self.calls += 1
             return at + self._minutes(5, 90)
         if status == t.MERGED:
-            parent = Case.objects.only("status").get(pk=case.merged_into_id)
-            if parent.status in (t.RESOLVED, t.CLOSED) and self.rng.random() < RATE_P:
-                services.rate(case=case, actor=None, score="satisfied", solved=True, verified_reporter=True, at=at)
+            parent = prepared.get(Case, case.merged_into_id, only=("status",))
+            if parent is not None and parent.status in (t.RESOLVED, t.CLOSED) and self.rng.random() < RATE_P:
+                self._svc(
+                    services.rate, case=case, actor=None, score="satisfied", solved=True, verified_reporter=True, at=at
+                )
                 self.calls += 1
             return None
         if status == t.TRIAGED:
@@ -274,22 +335,23 @@ class Simulation:
             self._dispatch(case, at)
             return at + self._minutes(5, 240)
         if status == t.DISPATCHED:
-            services.accept(case=case, actor=self._taker(case), at=at)
+            self._svc(services.accept, case=case, actor=self._taker(case), at=at)
             self.calls += 1
             return at + self._minutes(30, 600)
         if status == t.ACCEPTED:
             return self._handle(case, at)
         if status == t.ON_HOLD:
-            services.resume(case=case, actor=case.handler_user, at=at)
+            self._svc(services.resume, case=case, actor=self._handler(case), at=at)
             self.calls += 1
             return at + self._minutes(60, 1440)
         if status == t.RESOLVED:
             if not case.public and self.rng.random() < 0.5:
-                services.publish(case=case, actor=self.people.dispatcher[case.owner_node_id], at=at)
+                self._svc(services.publish, case=case, actor=self.people.dispatcher[case.owner_node_id], at=at)
                 self.calls += 1
             if self.rng.random() < RATE_P:
                 score = self.rng.choices([s for s, _ in SCORES], weights=[w for _, w in SCORES])[0]
-                services.rate(
+                self._svc(
+                    services.rate,
                     case=case,
                     actor=None,
                     score=score,
@@ -306,7 +368,8 @@ class Simulation:
         """吹哨: the street summons one or two departments; they report in before the case can be resolved."""
         kinds = [k for k, ds in self.people.departments.items() if ds and k != "property"]
         chosen = {self.people.departments[k][0] for k in self.rng.sample(kinds, k=min(2, len(kinds)))}
-        services.whistle(
+        self._svc(
+            services.whistle,
             case=case,
             actor=self.people.dispatcher[case.owner_node_id],
             departments=chosen,
@@ -316,6 +379,9 @@ class Simulation:
         self.calls += 1
 
     def _report_in(self, case: Case, at: datetime) -> None:
+        if not case.open_co_tasks:
+            return
+        self.live.pop(case.pk, None)
         for task in CoHandlingTask.objects.filter(case=case, status="summoned"):
             services.report_in(
                 task=task,
@@ -329,11 +395,13 @@ class Simulation:
         level = case.level
         if self.rng.random() < ESCALATE_P.get(level, 0) and self.last_escalated_level.get(case.pk) != level:
             self.last_escalated_level[case.pk] = level
-            services.escalate(case=case, actor=case.handler_user, reason="超出本级处置能力，申请上级协调", at=at)
+            self._svc(
+                services.escalate, case=case, actor=self._handler(case), reason="超出本级处置能力，申请上级协调", at=at
+            )
             self.calls += 1
             return at + self._minutes(10, 120)
         if self.rng.random() < HOLD_P:
-            services.hold(case=case, actor=case.handler_user, reason="等待配件或居民在家时间", at=at)
+            self._svc(services.hold, case=case, actor=self._handler(case), reason="等待配件或居民在家时间", at=at)
             self.calls += 1
             return at + self._minutes(600, 3 * 1440)
         # Resolve: most well inside the deadline, a few late.
@@ -344,29 +412,33 @@ class Simulation:
         self._report_in(case, finish - timedelta(minutes=min(delay / 2, 60)))
         if self.open_by_node.get(case.grid_node_id or 0) == case.pk:
             del self.open_by_node[case.grid_node_id or 0]
-        services.resolve(case=case, actor=case.handler_user, result="已按要求处置完毕，现场已复核", at=finish)
+        self._svc(
+            services.resolve, case=case, actor=self._handler(case), result="已按要求处置完毕，现场已复核", at=finish
+        )
         self.calls += 1
         return finish + self._minutes(60, 3 * 1440)
 
     def _dispatch(self, case: Case, at: datetime) -> None:
-        owner = case.owner_node
+        owner = self.nodes[case.owner_node_id]
         dispatcher = self.people.dispatcher[owner.pk]
         level = case.level
         base = self.nodes[case.grid_node_id] if case.grid_node_id else owner
-        category = case.category
+        category = self.category_of.get(case.pk)
         if level == roles.MICRO_GRID and base.level == roles.MICRO_GRID and self.people.stewards.get(base.pk):
-            services.dispatch(case=case, actor=dispatcher, node=base, pool=True, at=at)
+            self._svc(services.dispatch, case=case, actor=dispatcher, node=base, pool=True, at=at)
         elif level in (roles.MICRO_GRID, roles.GRID) and base.level in (roles.MICRO_GRID, roles.GRID):
             grid = base if base.level == roles.GRID else self.nodes[base.parent_id]
-            services.dispatch(case=case, actor=dispatcher, user=self.people.person[grid.pk], at=at)
+            self._svc(services.dispatch, case=case, actor=dispatcher, user=self.people.person[grid.pk], at=at)
         elif owner.level == roles.COMMUNITY:
-            services.dispatch(case=case, actor=dispatcher, user=self.people.person.get(owner.pk, dispatcher), at=at)
+            self._svc(
+                services.dispatch, case=case, actor=dispatcher, user=self.people.person.get(owner.pk, dispatcher), at=at
+            )
         else:
             department = self._department_for(category, owner)
             if department is not None:
-                services.dispatch(case=case, actor=dispatcher, department=department, at=at)
+                self._svc(services.dispatch, case=case, actor=dispatcher, department=department, at=at)
             else:
-                services.dispatch(case=case, actor=dispatcher, user=dispatcher, at=at)
+                self._svc(services.dispatch, case=case, actor=dispatcher, user=dispatcher, at=at)
         self.calls += 1
 
     def _department_for(self, category: CaseCategory | None, owner: GridNode) -> Department | None:
@@ -376,11 +448,18 @@ class Simulation:
         wide = [d for d in candidates if d.service_area_id is None]
         if owner.level == roles.STREET and local:
             return local[0]
-        return (wide or local or [None])[0]
+        if wide or local:
+            return (wide or local)[0]
+        # No department of the category's kind: the district's general office (any district-wide department) takes it.
+        anywhere = [d for ds in self.people.departments.values() for d in ds if d.service_area_id is None]
+        return min(anywhere, key=lambda d: d.code) if anywhere else None
+
+    def _handler(self, case: Case) -> Any:
+        return self.people.users[case.handler_user_id]
 
     def _taker(self, case: Case) -> Any:
         if case.handler_user_id is not None:
-            return case.handler_user
+            return self._handler(case)
         if case.pooled:
             return self.rng.choice(self.people.stewards[case.handler_node_id])
         if case.handler_department_id is not None:

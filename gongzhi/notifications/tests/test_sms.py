@@ -229,3 +229,31 @@ def test_the_retry_sms_command_runs_the_sweep(sms_outbox, django_capture_on_comm
     out = io.StringIO()
     call_command("retry_sms", "--max-attempts", "3", stdout=out)
     assert out.getvalue().strip() == "1 message(s) tried" and len(sms_outbox) == 1
+
+
+def test_worker_delivery_leaves_messages_queued_until_the_worker_sends_them_in_one_batch(
+    settings, flaky, django_capture_on_commit_callbacks, django_assert_max_num_queries
+):
+    settings.GONGZHI_SMS_DELIVERY = "worker"
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        sent = [services.send_sms(phone=f"1381234567{i}", kind=KIND, context=CODE) for i in range(5)]
+    assert callbacks == [] and flaky.sent == []
+    assert set(SmsMessage.objects.values_list("status", flat=True)) == {"queued"}
+    flaky.failures = 1  # the first of the batch fails and stays for the retry sweep
+    # One claim, one transaction with one update per message (SQLite adds no BEGIN/COMMIT statements).
+    with django_assert_max_num_queries(1 + 5 + 2):
+        assert services.deliver_queued() == 5
+    statuses = dict(SmsMessage.objects.values_list("pk", "status"))
+    assert statuses == {sent[0].pk: "failed", **{s.pk: "sent" for s in sent[1:]}}
+    assert [phone for phone, _body in flaky.sent] == [f"1381234567{i}" for i in range(1, 5)]
+    assert services.deliver_queued() == 0  # nothing is sent twice
+    assert SmsMessage.objects.get(pk=sent[1].pk).attempts == 1
+
+
+def test_the_worker_batch_respects_its_limit_and_takes_the_oldest_first(settings, flaky):
+    settings.GONGZHI_SMS_DELIVERY = "worker"
+    sent = [services.send_sms(phone=PHONE, kind=KIND, context={**CODE, "code": str(i)}) for i in range(3)]
+    assert services.deliver_queued(limit=2) == 2
+    assert list(SmsMessage.objects.order_by("pk").values_list("status", flat=True)) == ["sent", "sent", "queued"]
+    assert services.deliver_queued(limit=2) == 1
+    assert SmsMessage.objects.get(pk=sent[2].pk).status == "sent"

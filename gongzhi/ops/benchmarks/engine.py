@@ -1,9 +1,11 @@
 """``gongzhi bench engine``: full case cycles per second on SQLite and PostgreSQL, and the simulator's wall time.
 
 A cycle is submit → triage → dispatch (to a micro-grid pool) → accept → resolve → rate (satisfied, which closes it):
-six service calls, each its own transaction with its row lock, event and after-commit notifications, exactly as in
-production. Each database is measured in a child process on a fresh database (SQLite in a temporary data directory,
-PostgreSQL in a throwaway cluster), so the figures do not depend on what the current database holds.
+six service calls, each its own transaction with its row lock, event, notifications and text messages (delivered
+right after the commit, GONGZHI_SMS_DELIVERY=commit, the default), exactly as a web request runs them. Each database
+is prepared on a fresh database (SQLite in a temporary data directory, PostgreSQL in a throwaway cluster); then
+``--processes`` processes (default 2, the web tier's worker count the budget was measured with) run cycles at the
+same time on different buildings, so the figure is what the engine sustains behind that web tier.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ SIMULATION_BUDGET_S = 120.0
 # "The engine never the bottleneck behind the web tier": a minimal Django view doing one insert serves ~1,255 req/s
 # on these machines (shared/ENVIRONMENT.md, gunicorn, 2 workers); one service call per request must keep up.
 WEB_TIER_REQ_PER_S = 1255.0
+WEB_TIER_WORKERS = 2
 ACTIONS = ("submit", "triage", "dispatch", "accept", "resolve", "rate")
 
 
@@ -33,7 +36,31 @@ def add_arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--months", type=int, default=15, help="months for the simulator run (default 15)")
     parser.add_argument("--no-simulate", action="store_true", help="skip the simulator run")
     parser.add_argument("--no-postgres", action="store_true", help="skip PostgreSQL")
+    parser.add_argument(
+        "--processes", type=int, default=WEB_TIER_WORKERS, help="processes running cycles at once (default 2)"
+    )
     parser.add_argument("--worker", action="store_true", help="(internal) measure the current database")
+    parser.add_argument("--prepare", action="store_true", help="(internal) build the demo district")
+    parser.add_argument("--offset", type=int, default=0, help="(internal) first building of this process")
+
+
+def _children(commands: list[list[str]], env_extra: dict[str, str], timeout: float = 900) -> list[dict[str, Any]]:
+    """Run several ``gongzhi`` commands at the same time; the last JSON line of each."""
+    env = {**os.environ, **env_extra}
+    running = [
+        subprocess.Popen(
+            [sys.executable, "-m", "gongzhi", *args], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for args in commands
+    ]
+    results = []
+    for args, process in zip(commands, running, strict=True):
+        out, err = process.communicate(timeout=timeout)
+        lines = [line for line in out.strip().splitlines() if line.startswith("{")]
+        if process.returncode != 0 or not lines:
+            raise RuntimeError(f"`gongzhi {' '.join(args)}` failed:\n{out[-2000:]}\n{err[-3000:]}")
+        results.append(json.loads(lines[-1]))
+    return results
 
 
 def _child(args: list[str], env_extra: dict[str, str], timeout: float = 900) -> dict[str, Any]:
@@ -47,19 +74,30 @@ def _child(args: list[str], env_extra: dict[str, str], timeout: float = 900) -> 
     return json.loads(lines[-1])
 
 
-def _prepare_and_measure(cycles: int) -> dict[str, Any]:
-    """In the worker: a fresh database with the demo district, then timed cycles."""
+def _prepare() -> dict[str, Any]:
+    """In a child: a fresh database with the demo district and its catalogue."""
     from django.conf import settings
     from django.core.management import call_command
 
-    from gongzhi.cases import catalogue, services
-    from gongzhi.cases.models import CaseCategory
-    from gongzhi.grid import demo, roles
-    from gongzhi.grid.models import Building, StaffPost
+    from gongzhi.cases import catalogue
+    from gongzhi.grid import demo
 
     call_command("migrate", verbosity=0, interactive=False)
     jurisdiction = demo.build_demo(password=settings.GONGZHI_DEMO_PASSWORD).jurisdiction
     catalogue.seed(jurisdiction=jurisdiction)
+    return {"prepared": jurisdiction.pk}
+
+
+def _measure(cycles: int, offset: int) -> dict[str, Any]:
+    """In a child: timed cycles on the prepared database, on buildings from ``offset`` on."""
+    from django.conf import settings
+
+    from gongzhi.cases import services
+    from gongzhi.cases.models import CaseCategory
+    from gongzhi.grid import roles
+    from gongzhi.grid.models import Building, Jurisdiction, StaffPost
+
+    jurisdiction = Jurisdiction.objects.get(code="demo")
     category = (
         CaseCategory.objects.filter(jurisdiction=jurisdiction, default_level=roles.MICRO_GRID, children__isnull=True)
         .order_by("code")
@@ -69,7 +107,7 @@ def _prepare_and_measure(cycles: int) -> dict[str, Any]:
     dispatchers = {
         p.node_id: p.user for p in StaffPost.objects.filter(role=roles.COMMUNITY_STAFF).select_related("user")
     }
-    buildings = list(Building.objects.select_related("node").order_by("pk")[: max(cycles, 1)])
+    buildings = list(Building.objects.order_by("pk")[offset : offset + max(cycles, 1)])
     timings: dict[str, list[float]] = {a: [] for a in ACTIONS}
 
     def timed(action: str, fn: Any) -> Any:
@@ -110,10 +148,33 @@ def _prepare_and_measure(cycles: int) -> dict[str, Any]:
     return {
         "engine": settings.DATABASES["default"]["ENGINE"].rsplit(".", 1)[-1],
         "cycles": cycles,
-        "cycles_per_s": round(cycles / wall, 1),
-        "calls_per_s": round(cycles * len(ACTIONS) / wall, 1),
-        **{f"{a}_p50_ms": round(statistics.median(v) * 1000, 2) for a, v in timings.items()},
-        **{f"{a}_p95_ms": round(statistics.quantiles(v, n=20)[-1] * 1000, 2) for a, v in timings.items()},
+        "wall_s": round(wall, 3),
+        "timings": {a: [round(x * 1000, 3) for x in v] for a, v in timings.items()},
+    }
+
+
+def _measure_database(cycles: int, processes: int, env: dict[str, str]) -> dict[str, Any]:
+    """Prepare one database, then run ``processes`` measuring children at once; their figures combined."""
+    _child(["bench", "engine", "--prepare"], env)
+    per_process = max(cycles // processes, 1)
+    runs = _children(
+        [
+            ["bench", "engine", "--worker", "--cycles", str(per_process), "--offset", str(i * (per_process + 20))]
+            for i in range(processes)
+        ],
+        env,
+    )
+    wall = max(r["wall_s"] for r in runs)
+    done = per_process * processes
+    merged = {a: [x for r in runs for x in r["timings"][a]] for a in ACTIONS}
+    return {
+        "engine": runs[0]["engine"],
+        "processes": processes,
+        "cycles": done,
+        "cycles_per_s": round(done / wall, 1),
+        "calls_per_s": round(done * len(ACTIONS) / wall, 1),
+        **{f"{a}_p50_ms": round(statistics.median(v), 2) for a, v in merged.items()},
+        **{f"{a}_p95_ms": round(statistics.quantiles(v, n=20)[-1], 2) for a, v in merged.items()},
     }
 
 
@@ -124,27 +185,32 @@ def _prepare_and_measure(cycles: int) -> dict[str, Any]:
 )
 def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
     cycles = int(options.get("cycles") or 400)
+    processes = max(int(options.get("processes") or WEB_TIER_WORKERS), 1)
+    if options.get("prepare"):
+        figures = _prepare()
+        stdout.write(json.dumps(figures))
+        return figures
     if options.get("worker"):
-        figures = _prepare_and_measure(cycles)
+        figures = _measure(cycles, int(options.get("offset") or 0))
         stdout.write(json.dumps(figures))
         return figures
 
     from gongzhi.ops.pgserver import PostgresUnavailable, throwaway_postgres
 
     results: dict[str, Any] = {"benchmark": "engine", "cycles": cycles}
-    stdout.write(f"gongzhi bench engine: {cycles} full cycles ({' → '.join(ACTIONS)} → closed) per database")
+    stdout.write(
+        f"gongzhi bench engine: {cycles} full cycles ({' → '.join(ACTIONS)} → closed) per database, "
+        f"{processes} process(es) at once"
+    )
     with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp:
-        sqlite = _child(
-            ["bench", "engine", "--worker", "--cycles", str(cycles)],
-            {"GONGZHI_DATA_DIR": f"{tmp}/sqlite", "GONGZHI_DATABASE_URL": ""},
+        results["sqlite"] = _measure_database(
+            cycles, processes, {"GONGZHI_DATA_DIR": f"{tmp}/sqlite", "GONGZHI_DATABASE_URL": ""}
         )
-        results["sqlite"] = sqlite
         if not options.get("no_postgres"):
             try:
                 with throwaway_postgres() as url:
-                    results["postgresql"] = _child(
-                        ["bench", "engine", "--worker", "--cycles", str(cycles)],
-                        {"GONGZHI_DATA_DIR": f"{tmp}/pg", "GONGZHI_DATABASE_URL": url},
+                    results["postgresql"] = _measure_database(
+                        cycles, processes, {"GONGZHI_DATA_DIR": f"{tmp}/pg", "GONGZHI_DATABASE_URL": url}
                     )
             except PostgresUnavailable as exc:
                 stdout.write(f"  PostgreSQL skipped: {exc}")

@@ -64,7 +64,7 @@ def test_the_simulation_merges_duplicates_and_summons_departments(district):
     from gongzhi.cases.models import CoHandlingTask
 
     sim = Simulation(district, months=1, seed=11)
-    sim.end = sim.start + timedelta(days=6)
+    sim.end = sim.start + timedelta(days=12)
     sim.run()
     cases = Case.objects.filter(jurisdiction=district, submitted_at__gte=sim.start)
     merged = cases.filter(status="merged")

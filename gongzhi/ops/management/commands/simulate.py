@@ -72,6 +72,8 @@ class Command(BaseCommand):
             f"  wall time {result.wall_seconds:.1f} s for {result.service_calls:,} service calls ({rate:,.0f} calls/s) "
             f"on {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}",
         ]
+        for reason, count in sorted(sim.stuck.items(), key=lambda x: -x[1]):
+            lines.append(f"  stuck: {count} case(s) left after repeated refusals: {reason}")
         for line in lines:
             self.stdout.write(line)
         self.stdout.write(
@@ -81,6 +83,7 @@ class Command(BaseCommand):
                     "seed": seed,
                     "wall_seconds": round(result.wall_seconds, 2),
                     "service_calls": result.service_calls,
+                    "stuck": sum(sim.stuck.values()),
                     **f,
                 },
                 ensure_ascii=False,

@@ -1,0 +1,145 @@
+"""Which case actions the console offers a viewer, and running one through the case services.
+
+``offered`` answers the same questions as the engine's policies (``cases.policies``) and transition table, so the
+page shows a button only when pressing it can succeed. The services check again when the action runs: a stale page
+or a forged form is refused by the engine, changes nothing and writes no event.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.cases import policies, services
+from gongzhi.cases import transitions as t
+from gongzhi.cases.models import Case
+from gongzhi.grid import roles
+from gongzhi.grid import selectors as grid_selectors
+
+
+@dataclass(frozen=True)
+class Action:
+    name: str
+    label: Any
+    transition: str
+    # How the viewer is allowed: a capability over the owning unit, or a relation to the case.
+    capability: str | None = None
+    handler_only: bool = False
+    acceptor: bool = False
+    danger: bool = False
+
+
+ACTIONS: dict[str, Action] = {
+    a.name: a
+    for a in (
+        Action("accept", _("Accept"), t.ACCEPT, acceptor=True),
+        Action("resolve", _("Report the result"), t.RESOLVE, handler_only=True),
+        Action("hold", _("Put on hold"), t.HOLD, handler_only=True),
+        Action("resume", _("Resume"), t.RESUME, handler_only=True),
+        Action("return", _("Return to the dispatcher"), t.RETURN, danger=True),
+        Action("escalate", _("Escalate one level"), t.ESCALATE, danger=True),
+        Action("triage", _("Triage"), t.TRIAGE, capability=roles.CASE_TRIAGE),
+        Action("dispatch", _("Dispatch"), t.DISPATCH, capability=roles.CASE_DISPATCH),
+        Action("merge", _("Merge into another case"), t.MERGE, capability=roles.CASE_TRIAGE),
+        Action("reject", _("Reject"), t.REJECT, capability=roles.CASE_TRIAGE, danger=True),
+        Action("supervise", _("Supervise (督办)"), t.SUPERVISE, capability=roles.CASE_SUPERVISE),
+        Action("whistle", _("Summon departments (吹哨)"), t.WHISTLE, capability=roles.CASE_WHISTLE),
+        Action("publish", _("Publish the result"), t.PUBLISH, capability=roles.CASE_PUBLISH),
+        Action("rework", _("Order rework"), t.REWORK, capability=roles.CASE_SUPERVISE, danger=True),
+        Action("close", _("Close"), t.CLOSE, capability=roles.CASE_SUPERVISE),
+    )
+}
+
+
+def _escalate_allowed(user: Any, case: Case) -> bool:
+    if case.status == t.ACCEPTED:
+        return case.handler_user_id == user.pk
+    if case.status == t.DISPATCHED:
+        return policies.can_accept(user, case)
+    return grid_selectors.user_can(user, roles.CASE_TRIAGE, case.owner_node)
+
+
+def _return_allowed(user: Any, case: Case) -> bool:
+    if case.status == t.ACCEPTED:
+        return case.handler_user_id == user.pk
+    return policies.can_accept(user, case)
+
+
+def _guard_ok(action: Action, case: Case, open_co_tasks: int) -> bool:
+    try:
+        t.next_status(
+            action.transition,
+            t.Facts(
+                status=case.status,
+                level=case.level,
+                public=case.public,
+                open_co_tasks=open_co_tasks,
+                has_handler=bool(case.handler_user_id or case.handler_node_id or case.handler_department_id),
+            ),
+        )
+    except t.TransitionError:
+        return False
+    return True
+
+
+def allowed(user: Any, case: Case, name: str, *, open_co_tasks: int = 0) -> bool:
+    """May ``user`` do ``name`` to ``case`` now (policy and state machine)?"""
+    action = ACTIONS.get(name)
+    if action is None or not getattr(user, "is_authenticated", False):
+        return False
+    if not _guard_ok(action, case, open_co_tasks):
+        return False
+    if name == "accept":
+        return policies.can_accept(user, case)
+    if name == "escalate":
+        return _escalate_allowed(user, case)
+    if name == "return":
+        return _return_allowed(user, case)
+    if action.handler_only:
+        return case.handler_user_id == user.pk
+    assert action.capability is not None
+    return grid_selectors.user_can(user, action.capability, case.owner_node)
+
+
+def offered(user: Any, case: Case, *, open_co_tasks: int = 0) -> list[Action]:
+    return [a for a in ACTIONS.values() if allowed(user, case, a.name, open_co_tasks=open_co_tasks)]
+
+
+# Each runner takes the viewer, the case and the cleaned form data, and calls exactly one service.
+Runner = Callable[[Any, Case, dict[str, Any]], Any]
+
+
+def _dispatch(user: Any, case: Case, data: dict[str, Any]) -> Any:
+    target = data["target"]
+    return services.dispatch(case=case, actor=user, note=data.get("note", ""), **target)
+
+
+RUNNERS: dict[str, Runner] = {
+    "accept": lambda u, c, d: services.accept(case=c, actor=u),
+    "resolve": lambda u, c, d: services.resolve(case=c, actor=u, result=d["result"], photos=d.get("photos", ())),
+    "hold": lambda u, c, d: services.hold(case=c, actor=u, reason=d["reason"]),
+    "resume": lambda u, c, d: services.resume(case=c, actor=u),
+    "return": lambda u, c, d: services.return_case(case=c, actor=u, reason=d["reason"]),
+    "escalate": lambda u, c, d: services.escalate(case=c, actor=u, reason=d["reason"]),
+    "triage": lambda u, c, d: services.triage(
+        case=c,
+        actor=u,
+        category=d["category"],
+        urgency=d.get("urgency") or None,
+        level=d.get("level") or None,
+        note=d.get("note", ""),
+    ),
+    "dispatch": _dispatch,
+    "merge": lambda u, c, d: services.merge(case=c, into=d["into"], actor=u),
+    "reject": lambda u, c, d: services.reject(case=c, actor=u, reason=d["reason"]),
+    "supervise": lambda u, c, d: services.supervise(case=c, actor=u, reason=d["reason"], due=d.get("due")),
+    "whistle": lambda u, c, d: services.whistle(
+        case=c, actor=u, departments=d["departments"], task=d["task"], due=d.get("due")
+    ),
+    "publish": lambda u, c, d: services.publish(case=c, actor=u),
+    "rework": lambda u, c, d: services.rework(case=c, actor=u, reason=d["reason"]),
+    "close": lambda u, c, d: services.close(case=c, actor=u, reason=d.get("reason", "")),
+}

@@ -1,0 +1,380 @@
+"""Console forms: they parse and validate input; the case services decide. No business rule lives here."""
+
+from __future__ import annotations
+
+import io
+import secrets
+from datetime import datetime
+from typing import Any
+
+from django import forms
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from gongzhi.cases import selectors as case_selectors
+from gongzhi.cases.choices import Channel, SlaState, Status, Urgency
+from gongzhi.cases.models import Case, CaseCategory
+from gongzhi.console import selectors
+from gongzhi.core.errors import NotFound
+from gongzhi.grid.choices import Level
+from gongzhi.grid.models import Department
+
+MAX_PHOTOS = 5
+MAX_PHOTO_BYTES = 5 * 1024 * 1024
+MAX_PHOTO_SIDE = 2048
+
+
+def _local_input(value: datetime | None) -> datetime | None:
+    if value is not None and timezone.is_naive(value):
+        return timezone.make_aware(value, timezone.get_current_timezone())
+    return value
+
+
+class DateTimeLocalInput(forms.DateTimeInput):
+    input_type = "datetime-local"
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(format="%Y-%m-%dT%H:%M", **kwargs)
+
+
+class MultipleFileInput(forms.ClearableFileInput):
+    allow_multiple_selected = True
+
+
+class PhotosField(forms.FileField):
+    """Up to MAX_PHOTOS images. Each is opened with Pillow (so only real images pass) and re-encoded later."""
+
+    widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"})
+
+    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+        files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
+        if len(files) > MAX_PHOTOS:
+            raise forms.ValidationError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS})
+        from PIL import Image, UnidentifiedImageError
+
+        for f in files:
+            if f.size > MAX_PHOTO_BYTES:
+                raise forms.ValidationError(_("Each photo must be smaller than 5 MB."))
+            try:
+                with Image.open(f) as image:
+                    image.verify()
+            except (UnidentifiedImageError, OSError, SyntaxError):
+                raise forms.ValidationError(_("%(name)s is not a photo we can read.") % {"name": f.name}) from None
+            f.seek(0)
+        return files
+
+
+def store_photos(case: Case, files: list[Any]) -> list[str]:
+    """Re-encode each photo as JPEG without its metadata (EXIF, GPS) and store it; returns the storage names."""
+    from PIL import Image, ImageOps
+
+    names = []
+    for f in files:
+        with Image.open(f) as image:
+            image = ImageOps.exif_transpose(image).convert("RGB")
+            image.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
+            out = io.BytesIO()
+            image.save(out, format="JPEG", quality=85)
+        name = f"cases/{case.pk}/{secrets.token_hex(8)}.jpg"
+        names.append(default_storage.save(name, ContentFile(out.getvalue())))
+    return names
+
+
+def discard_photos(names: list[str]) -> None:
+    for name in names:
+        default_storage.delete(name)
+
+
+# ---------------------------------------------------------------------------------------------------- actions
+
+
+class EmptyForm(forms.Form):
+    """Accept, resume, publish: the button is the whole input."""
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+
+
+class CloseForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=1000, required=False)
+
+
+class ResolveForm(forms.Form):
+    result = forms.CharField(label=_("What was done"), max_length=5000, widget=forms.Textarea(attrs={"rows": 3}))
+    photos = PhotosField(label=_("Photos"), required=False)
+
+
+class TriageForm(forms.Form):
+    category = forms.ModelChoiceField(label=_("Category"), queryset=CaseCategory.objects.none())
+    urgency = forms.ChoiceField(label=_("Urgency"), choices=[("", _("keep")), *list(Urgency.choices)], required=False)
+    level = forms.ChoiceField(
+        label=_("Handling level"), choices=[("", _("the category's default")), *list(Level.choices)], required=False
+    )
+    note = forms.CharField(label=_("Note"), max_length=1000, required=False)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["category"]
+        assert isinstance(field, forms.ModelChoiceField)
+        field.queryset = case_selectors.categories_for(case.jurisdiction_id, leaves_only=True).order_by(
+            "sort_order", "code"
+        )
+        if case.category_id:
+            self.initial.setdefault("category", case.category_id)
+
+
+class DispatchForm(forms.Form):
+    target = forms.ChoiceField(label=_("Send to"))
+    note = forms.CharField(label=_("Note"), max_length=1000, required=False)
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        options = selectors.dispatch_targets(case)
+        self._objects: dict[str, dict[str, Any]] = {}
+        groups: list[tuple[Any, list[tuple[str, str]]]] = []
+
+        def group(label: Any, items: list[tuple[str, str, dict[str, Any]]]) -> None:
+            if items:
+                groups.append((label, [(key, text) for key, text, _ in items]))
+                self._objects.update({key: target for key, _, target in items})
+
+        group(
+            _("Stewards' pool of a micro-grid (first to accept takes it)"),
+            [(f"pool:{n.pk}", n.name, {"node": n, "pool": True}) for n in options["micro_grids"]],
+        )
+        group(
+            _("A person"),
+            [
+                (f"user:{p.user_id}", f"{p.user} · {p.get_role_display()} · {p.node.name}", {"user": p.user})
+                for p in options["people"]
+            ],
+        )
+        group(
+            _("A unit"),
+            [(f"node:{n.pk}", n.name, {"node": n}) for n in options["units"] + options["micro_grids"]],
+        )
+        group(
+            _("A department"),
+            [(f"dept:{d.pk}", d.name, {"department": d}) for d in options["departments"]],
+        )
+        field = self.fields["target"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—"), *groups]
+
+    def clean_target(self) -> dict[str, Any]:
+        return self._objects[self.cleaned_data["target"]]
+
+
+class MergeForm(forms.Form):
+    into = forms.CharField(label=_("Tracking code of the case to merge into"), max_length=16)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.user = user
+
+    def clean_into(self) -> Case:
+        code = self.cleaned_data["into"].strip().upper()
+        try:
+            return case_selectors.case_list_visible_to(self.user).get(tracking_code=code)
+        except Case.DoesNotExist:
+            raise forms.ValidationError(_("No case with this tracking code in your area.")) from None
+
+
+class SuperviseForm(forms.Form):
+    reason = forms.CharField(label=_("What must happen"), max_length=1000, widget=forms.Textarea(attrs={"rows": 2}))
+    due = forms.DateTimeField(label=_("Respond by"), required=False, widget=DateTimeLocalInput())
+
+    def clean_due(self) -> datetime | None:
+        return _local_input(self.cleaned_data.get("due"))
+
+
+class WhistleForm(forms.Form):
+    departments = forms.ModelMultipleChoiceField(
+        label=_("Departments"), queryset=Department.objects.none(), widget=forms.CheckboxSelectMultiple
+    )
+    task = forms.CharField(label=_("Their task"), max_length=300)
+    due = forms.DateTimeField(label=_("Report in by"), required=False, widget=DateTimeLocalInput())
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        field = self.fields["departments"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = Department.objects.filter(jurisdiction_id=case.jurisdiction_id, active=True).order_by("code")
+
+    def clean_due(self) -> datetime | None:
+        return _local_input(self.cleaned_data.get("due"))
+
+
+def action_form(name: str, *, case: Case, user: Any, data: Any = None, files: Any = None) -> forms.Form:
+    if name == "resolve":
+        return ResolveForm(data, files)
+    if name == "triage":
+        return TriageForm(data, case=case)
+    if name == "dispatch":
+        return DispatchForm(data, case=case)
+    if name == "merge":
+        return MergeForm(data, user=user)
+    if name == "supervise":
+        return SuperviseForm(data)
+    if name == "whistle":
+        return WhistleForm(data, case=case)
+    if name in {"hold", "return", "escalate", "reject", "rework"}:
+        return ReasonForm(data)
+    if name == "close":
+        return CloseForm(data)
+    return EmptyForm(data)
+
+
+class ReportInForm(forms.Form):
+    report = forms.CharField(
+        label=_("What your department did"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+
+
+# ----------------------------------------------------------------------------------------------------- record
+
+
+class RecordForm(forms.Form):
+    """代录 (walk-in or phone, on a resident's behalf) and 主动发现 (found on patrol)."""
+
+    channel = forms.ChoiceField(
+        label=_("How it came in"),
+        choices=[(c, Channel(c).label) for c in (Channel.PATROL, Channel.WALK_IN, Channel.PHONE)],
+    )
+    building = forms.ChoiceField(label=_("Building"))
+    title = forms.CharField(label=_("Problem in one line"), max_length=200)
+    description = forms.CharField(
+        label=_("Details"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    reporter_name = forms.CharField(label=_("Resident's name"), max_length=64, required=False)
+    reporter_phone = forms.CharField(label=_("Resident's mobile phone"), max_length=20, required=False)
+    solved_on_the_spot = forms.BooleanField(label=_("Solved on the spot (即时办结)"), required=False)
+    result = forms.CharField(label=_("What was done on the spot"), max_length=5000, required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.buildings = {str(b.pk): b for b in selectors.buildings_for_recording(user)}
+        field = self.fields["building"]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—")] + [(k, str(b)) for k, b in self.buildings.items()]
+        self.fields["reporter_phone"].widget.input_type = "tel"
+
+    def clean_building(self) -> Any:
+        return self.buildings[self.cleaned_data["building"]]
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("solved_on_the_spot") and not (data.get("result") or "").strip():
+            self.add_error("result", _("Say what was done on the spot."))
+        if data.get("channel") in (Channel.WALK_IN, Channel.PHONE) and not (
+            (data.get("reporter_name") or "").strip() or (data.get("reporter_phone") or "").strip()
+        ):
+            self.add_error("reporter_name", _("Give the resident's name or phone for a request taken on their behalf."))
+        return data
+
+
+# ------------------------------------------------------------------------------------------------------ filters
+
+
+class CaseFilterForm(forms.Form):
+    """The command centre's filters. Unknown values are dropped, never an error page."""
+
+    q = forms.CharField(label=_("Text or tracking code"), max_length=100, required=False)
+    status = forms.MultipleChoiceField(label=_("Status"), choices=Status.choices, required=False)
+    sla_state = forms.MultipleChoiceField(label=_("Deadline"), choices=SlaState.choices, required=False)
+    level = forms.MultipleChoiceField(label=_("Level"), choices=Level.choices, required=False)
+    channel = forms.MultipleChoiceField(label=_("Channel"), choices=Channel.choices, required=False)
+    category = forms.TypedChoiceField(label=_("Category"), coerce=int, required=False, empty_value=None)
+    department = forms.TypedChoiceField(label=_("Department"), coerce=int, required=False, empty_value=None)
+    node = forms.TypedChoiceField(label=_("Area"), coerce=int, required=False, empty_value=None)
+    date_from = forms.DateField(
+        label=_("Submitted from"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    date_to = forms.DateField(
+        label=_("Submitted until"), required=False, widget=forms.DateInput(attrs={"type": "date"})
+    )
+    open_only = forms.BooleanField(label=_("Open cases only"), required=False)
+
+    def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        from gongzhi.grid import selectors as grid_selectors
+
+        homes = grid_selectors.home_nodes(user)
+        jurisdictions = {n.jurisdiction_id for n in homes}
+        categories = (
+            CaseCategory.objects.filter(jurisdiction_id__in=jurisdictions, active=True)
+            .order_by("sort_order", "code")
+            .values_list("pk", "name")
+        )
+        departments = (
+            Department.objects.filter(jurisdiction_id__in=jurisdictions, active=True)
+            .order_by("code")
+            .values_list("pk", "name")
+        )
+        # The viewer's top nodes and two levels below them: enough to narrow a district list to a community.
+        from gongzhi.grid import roles
+
+        deepest = max((n.level_index for n in homes), default=0) + 2
+        levels = [level for level in roles.LEVELS if roles.level_index(level) <= deepest]
+        areas = (
+            grid_selectors.grid_nodes_visible_to(user)
+            .filter(level__in=levels)
+            .order_by("path")
+            .values_list("pk", "name")[:500]
+        )
+        self._set("category", list(categories))
+        self._set("department", list(departments))
+        self._set("node", list(areas))
+
+    def _set(self, name: str, choices: list[tuple[int, str]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", _("any")), *choices]
+
+    def choice_rows(self) -> list[dict[str, Any]]:
+        """Each filter with its choices and what is selected, for a template that renders them cheaply by hand."""
+        data = self.data if self.is_bound else {}
+        rows = []
+        for name in ("status", "sla_state", "level", "channel", "category", "department", "node"):
+            field = self.fields[name]
+            assert isinstance(field, forms.ChoiceField)
+            multiple = isinstance(field, forms.MultipleChoiceField)
+            chosen = set(data.getlist(name)) if multiple and hasattr(data, "getlist") else {data.get(name, "")}
+            rows.append(
+                {
+                    "name": name,
+                    "label": field.label,
+                    "multiple": multiple,
+                    "choices": [(str(value), label, str(value) in chosen) for value, label in field.choices],
+                }
+            )
+        return rows
+
+    def filters(self) -> selectors.CaseFilters:
+        if not self.is_bound:
+            return selectors.CaseFilters()
+        self.is_valid()
+        data = dict(self.cleaned_data.items())
+        return selectors.CaseFilters(
+            status=data.get("status") or [],
+            sla_state=data.get("sla_state") or [],
+            level=data.get("level") or [],
+            channel=data.get("channel") or [],
+            category=data.get("category"),
+            department=data.get("department"),
+            node=data.get("node"),
+            submitted_from=data.get("date_from"),
+            submitted_to=data.get("date_to"),
+            text=data.get("q") or "",
+            open_only=bool(data.get("open_only")),
+        )
+
+
+def lookup_case(user: Any, code: str) -> Case | None:
+    try:
+        return case_selectors.case_list_visible_to(user).get(tracking_code=code.strip().upper())
+    except (Case.DoesNotExist, NotFound):
+        return None

@@ -1,0 +1,32 @@
+"""The viewer's notification inbox (their own only)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.views.decorators.http import require_POST
+
+from gongzhi.notifications import selectors, services
+
+INBOX_SIZE = 100
+
+
+@login_required
+def inbox(request: HttpRequest) -> HttpResponse:
+    unread_only = request.GET.get("unread") == "1"
+    rows = selectors.inbox_for(request.user, unread_only=unread_only, limit=INBOX_SIZE)
+    return render(request, "console/inbox.html", {"rows": rows, "unread_only": unread_only})
+
+
+@login_required
+@require_POST
+def inbox_read(request: HttpRequest) -> HttpResponse:
+    """Mark one notification (``id``) or all of them read; then follow its link when one is given."""
+    ids = [int(v) for v in request.POST.getlist("id") if v.isdigit()]
+    services.mark_read(user=request.user, notification_ids=ids or None)
+    target = request.POST.get("next", "")
+    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
+        return redirect(target)
+    return redirect("console:inbox")

@@ -1,0 +1,120 @@
+"""Excel in and out: export of a filtered case list, background imports with a progress bar and an error report."""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib.auth.decorators import login_required
+from django.core.files.base import ContentFile
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+
+from gongzhi.console import exports, imports, selectors
+from gongzhi.console import forms as console_forms
+from gongzhi.console.models import ImportJob
+from gongzhi.console.tasks import import_task
+from gongzhi.grid import roles
+from gongzhi.grid import selectors as grid_selectors
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+
+
+@login_required
+def cases_export(request: HttpRequest) -> HttpResponse:
+    if not selectors.workbenches(request.user).command:
+        return render(request, "403.html", status=403)
+    form = console_forms.CaseFilterForm(request.GET or None, user=request.user)
+    rows = selectors.command_list(request.user, form.filters()).order_by("-submitted_at", "-id")
+    handle, _written, _truncated = exports.write_cases(rows.iterator(chunk_size=2000))
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(handle, as_attachment=True, filename=f"cases-{stamp}.xlsx", content_type=XLSX)
+
+
+class ImportForm(forms.Form):
+    kind = forms.ChoiceField(label=gettext_lazy("What the file holds"), choices=ImportJob.Kind.choices)
+    file = forms.FileField(
+        label=gettext_lazy("Excel file (.xlsx)"),
+        widget=forms.ClearableFileInput(attrs={"accept": ".xlsx," + XLSX}),
+    )
+
+    def clean_file(self):  # type: ignore[no-untyped-def]
+        f = self.cleaned_data["file"]
+        if f.size > MAX_UPLOAD_BYTES:
+            raise forms.ValidationError(_("The file is larger than 20 MB; split it."))
+        head = f.read(4)
+        f.seek(0)
+        if head != b"PK\x03\x04":  # an .xlsx is a zip file; sniff it rather than trust the name or content type
+            raise forms.ValidationError(_("This is not an .xlsx workbook."))
+        return f
+
+
+def _may_import(user) -> bool:  # type: ignore[no-untyped-def]
+    return user.is_superuser or any(
+        roles.can(p.role, roles.CASE_RECORD) or roles.can(p.role, roles.GRID_MANAGE)
+        for p in grid_selectors.active_posts(user)
+        if p.node_id
+    )
+
+
+def _job_or_404(request: HttpRequest, job_id: int) -> ImportJob:
+    job = ImportJob.objects.filter(pk=job_id, created_by=request.user).first()
+    if job is None:
+        raise Http404("no such import")
+    return job
+
+
+@login_required
+def imports_page(request: HttpRequest) -> HttpResponse:
+    if not _may_import(request.user):
+        return render(request, "403.html", status=403)
+    form = ImportForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        homes = grid_selectors.home_nodes(request.user)
+        if not homes:
+            return render(request, "403.html", status=403)
+        upload = form.cleaned_data["file"]
+        job = ImportJob(
+            kind=form.cleaned_data["kind"],
+            jurisdiction_id=homes[0].jurisdiction_id,
+            original_name=upload.name[:200],
+            created_by=request.user,
+            created_at=timezone.now(),
+        )
+        job.file.save(upload.name, ContentFile(upload.read()), save=False)
+        job.save()
+        import_task.enqueue(job.pk)
+        return redirect("console:import", job_id=job.pk)
+    jobs = ImportJob.objects.filter(created_by=request.user)[:20]
+    status = 400 if form.errors else 200
+    return render(request, "console/imports.html", {"form": form, "jobs": jobs}, status=status)
+
+
+@login_required
+def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
+    return render(request, "console/import.html", {"job": _job_or_404(request, job_id)})
+
+
+@login_required
+def import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
+    """The progress fragment htmx polls; once the job finishes it stops polling (no hx-trigger in the answer)."""
+    return render(request, "console/includes/import_progress.html", {"job": _job_or_404(request, job_id)})
+
+
+@login_required
+def import_errors(request: HttpRequest, job_id: int) -> FileResponse:
+    job = _job_or_404(request, job_id)
+    if job.status != ImportJob.Status.FAILED:
+        raise Http404("this import has no problems to report")
+    return FileResponse(
+        imports.error_report(job), as_attachment=True, filename=f"import-{job.pk}-problems.xlsx", content_type=XLSX
+    )
+
+
+@login_required
+def import_template(request: HttpRequest) -> FileResponse:
+    return FileResponse(
+        imports.template_workbook(), as_attachment=True, filename="cases-template.xlsx", content_type=XLSX
+    )

@@ -1,0 +1,276 @@
+"""The console's permission matrix: every page and every case action, role × (own scope, other scope, anonymous).
+
+Pages: 200 for the roles whose workbench it is, 403 for signed-in staff it is not for, 302 to the login page for
+anonymous visitors. Cases: 404 out of scope (the same as a missing case). Actions: 302 and the exact new state for
+the roles the policy allows; 403 in scope but not allowed, 404 out of scope, 302 to login when anonymous — and on
+every denial the case, its events, notices and co-handling tasks are exactly as before.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+from django.urls import reverse
+
+from gongzhi.cases import services
+from gongzhi.cases import transitions as t
+from gongzhi.cases.models import Case, CaseEvent, CoHandlingTask, SupervisionNotice
+from gongzhi.cases.tests.factories import World, world
+
+pytestmark = pytest.mark.django_db
+
+ACTORS = (
+    "steward",
+    "steward2",
+    "grid_worker",
+    "dispatcher",
+    "other_dispatcher",
+    "street_staff",
+    "centre",
+    "dept_staff",
+    "resident",
+    "anonymous",
+)
+
+
+@pytest.fixture
+def w() -> World:
+    return world()
+
+
+def _client(client, w: World, actor: str):
+    if actor != "anonymous":
+        client.force_login(getattr(w, actor))
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    return client
+
+
+# ----------------------------------------------------------------------------------------------------------- pages
+
+PAGES = (
+    "tasks",
+    "queue",
+    "department",
+    "cases",
+    "cases_map",
+    "cases_geojson",
+    "cases_export",
+    "clearance",
+    "record",
+    "inbox",
+    "imports",
+)
+# Who gets each page (200); every other signed-in person gets 403, anonymous a redirect to the login page.
+ALLOWED_PAGES: dict[str, set[str]] = {
+    "steward": {
+        "tasks",
+        "cases",
+        "cases_map",
+        "cases_geojson",
+        "cases_export",
+        "clearance",
+        "record",
+        "inbox",
+        "imports",
+    },
+    "grid_worker": {
+        "tasks",
+        "queue",
+        "cases",
+        "cases_map",
+        "cases_geojson",
+        "cases_export",
+        "clearance",
+        "record",
+        "inbox",
+        "imports",
+    },
+    "dispatcher": set(PAGES) - {"department"},
+    "other_dispatcher": set(PAGES) - {"department"},
+    "street_staff": set(PAGES) - {"department"},
+    "centre": set(PAGES) - {"department", "tasks"},
+    "dept_staff": {"department", "cases", "cases_map", "cases_geojson", "cases_export", "clearance", "inbox"},
+    "resident": {"inbox"},
+}
+
+
+@pytest.mark.parametrize("actor", [a for a in ACTORS if a != "steward2"])
+def test_page_matrix(client, w, actor):
+    c = _client(client, w, actor)
+    for page in PAGES:
+        url = reverse(f"console:{page}")
+        response = c.get(url)
+        if actor == "anonymous":
+            assert response.status_code == 302, page
+            assert response["Location"].startswith(reverse("accounts:login")), page
+        elif page in ALLOWED_PAGES[actor]:
+            assert response.status_code == 200, (actor, page, response.status_code)
+        else:
+            assert response.status_code == 403, (actor, page, response.status_code)
+
+
+def test_case_page_scope_matrix(client, w):
+    case = w.to_resolved()
+    expected = {
+        "steward": 200,  # handled it
+        "steward2": 200,  # the micro-grid is in their scope
+        "grid_worker": 200,
+        "dispatcher": 200,
+        "other_dispatcher": 404,
+        "street_staff": 200,
+        "centre": 200,
+        "dept_staff": 200,  # a department without a service area serves the whole district
+        "resident": 404,
+        "anonymous": 302,
+    }
+    for actor, status in expected.items():
+        client.logout()
+        c = _client(client, w, actor)
+        for url in (reverse("console:case", args=[case.pk]), reverse("console:case_photo", args=[case.pk, 0])):
+            response = c.get(url)
+            wanted = 404 if url.endswith("/photos/0/") and status == 200 else status  # the case has no photo
+            assert response.status_code == wanted, (actor, url, response.status_code)
+    client.logout()
+    c = _client(client, w, "dispatcher")
+    assert c.get(reverse("console:case", args=[999_999])).status_code == 404
+
+
+# --------------------------------------------------------------------------------------------------------- actions
+
+
+def _snapshot(case: Case) -> tuple[Any, ...]:
+    case.refresh_from_db()
+    return (
+        case.status,
+        case.event_count,
+        case.handler_user_id,
+        case.handler_node_id,
+        case.handler_department_id,
+        case.owner_node_id,
+        case.level,
+        case.pooled,
+        case.public,
+        case.updated_at,
+        CaseEvent.objects.filter(case=case).count(),
+        SupervisionNotice.objects.filter(case=case).count(),
+        CoHandlingTask.objects.filter(case=case).count(),
+    )
+
+
+def _submitted(w: World) -> tuple[Case, dict[str, Any]]:
+    return w.submit(), {"category": w.category.pk, "note": "ok"}
+
+
+def _triaged(w: World) -> Case:
+    case = w.submit()
+    services.triage(case=case, actor=w.dispatcher, category=w.category)
+    return case
+
+
+def _pooled(w: World) -> Case:
+    case = _triaged(w)
+    return services.dispatch(case=case, actor=w.dispatcher, node=w.micro, pool=True)
+
+
+def _street_level(w: World) -> Case:
+    case = w.submit()
+    return services.triage(case=case, actor=w.dispatcher, category=w.category, level="street")
+
+
+Setup = Callable[[World], tuple[Case, dict[str, Any]]]
+SCENARIOS: dict[str, tuple[Setup, str, set[str]]] = {
+    # action: (setup -> (case, form data), status after success, actors allowed)
+    "triage": (_submitted, t.TRIAGED, {"dispatcher", "street_staff", "centre"}),
+    "reject": (
+        lambda w: (w.submit(), {"reason": "不属于受理范围"}),
+        t.REJECTED,
+        {"dispatcher", "street_staff", "centre"},
+    ),
+    "dispatch": (
+        lambda w: (_triaged(w), {"target": f"pool:{w.micro.pk}", "note": ""}),
+        t.DISPATCHED,
+        {"dispatcher", "street_staff", "centre"},
+    ),
+    "accept": (lambda w: (_pooled(w), {}), t.ACCEPTED, {"steward", "steward2"}),
+    "resolve": (lambda w: (w.to_accepted(), {"result": "已处理"}), t.RESOLVED, {"steward"}),
+    "hold": (lambda w: (w.to_accepted(), {"reason": "等配件"}), t.ON_HOLD, {"steward"}),
+    "return": (lambda w: (w.to_accepted(), {"reason": "不归我管"}), t.TRIAGED, {"steward"}),
+    "escalate": (lambda w: (w.to_accepted(), {"reason": "需要社区协调"}), t.TRIAGED, {"steward"}),
+    "supervise": (
+        lambda w: (w.to_accepted(), {"reason": "请尽快处理"}),
+        t.ACCEPTED,
+        {"dispatcher", "street_staff", "centre"},
+    ),
+    "whistle": (
+        lambda w: (_street_level(w), {"departments": [w.department.pk], "task": "协同清理"}),
+        t.TRIAGED,
+        {"street_staff", "centre"},
+    ),
+    "publish": (lambda w: (w.to_resolved(), {}), t.RESOLVED, {"dispatcher", "street_staff", "centre"}),
+    "rework": (
+        lambda w: (w.to_resolved(), {"reason": "没有清理干净"}),
+        t.DISPATCHED,
+        {"dispatcher", "street_staff", "centre"},
+    ),
+    "close": (lambda w: (w.to_resolved(), {"reason": ""}), t.CLOSED, {"dispatcher", "street_staff", "centre"}),
+}
+# Who cannot even see these cases (all located in the first community's first micro-grid).
+OUT_OF_SCOPE = {"other_dispatcher", "resident"}
+
+
+@pytest.mark.parametrize("action", list(SCENARIOS))
+@pytest.mark.parametrize("actor", ACTORS)
+def test_action_matrix(client, w, action, actor):
+    setup, after, allowed = SCENARIOS[action]
+    case, data = setup(w)
+    before = _snapshot(case)
+    c = _client(client, w, actor)
+    url = reverse("console:case_action", args=[case.pk, action])
+    response = c.post(url, data)
+    if actor in allowed:
+        assert response.status_code == 302, (action, actor, response.status_code)
+        assert response["Location"] == reverse("console:case", args=[case.pk])
+        case.refresh_from_db()
+        assert case.status == after
+        assert case.event_count > before[1]
+        return
+    if actor == "anonymous":
+        assert response.status_code == 302
+        assert response["Location"].startswith(reverse("accounts:login"))
+    elif actor in OUT_OF_SCOPE:
+        assert response.status_code == 404, (action, actor, response.status_code)
+    else:
+        assert response.status_code == 403, (action, actor, response.status_code)
+    assert _snapshot(case) == before, (action, actor)
+
+
+def test_get_on_an_action_changes_nothing(client, w):
+    case = _pooled(w)
+    before = _snapshot(case)
+    c = _client(client, w, "steward")
+    assert c.get(reverse("console:case_action", args=[case.pk, "accept"])).status_code == 405
+    assert c.post(reverse("console:case_action", args=[case.pk, "fly"])).status_code == 404
+    assert _snapshot(case) == before
+
+
+def test_report_in_matrix(client, w):
+    case = _street_level(w)
+    services.whistle(case=case, actor=w.street_staff, departments=[w.department], task="协同清理")
+    task = CoHandlingTask.objects.get(case=case)
+    url = reverse("console:report_in", args=[task.pk])
+    for actor in ("steward", "dispatcher", "street_staff", "centre", "resident"):
+        client.logout()
+        assert _client(client, w, actor).post(url, {"report": "已到场"}).status_code == 404, actor
+    task.refresh_from_db()
+    assert task.status == "summoned"
+    client.logout()
+    response = _client(client, w, "anonymous").post(url, {"report": "已到场"})
+    assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+    client.logout()
+    response = _client(client, w, "dept_staff").post(url, {"report": "已到场清理"})
+    assert response.status_code == 302
+    task.refresh_from_db()
+    assert (task.status, task.report, task.reported_by_id) == ("reported", "已到场清理", w.dept_staff.pk)
+    assert CaseEvent.objects.filter(case=case, kind="reported_in").count() == 1

@@ -1,0 +1,88 @@
+"""QR posters for buildings (码上反馈), as PDF: one A4 poster per building, or A4 sheets of six labels.
+
+The code holds the building's scan URL (``portal:scan``). Each poster names the building, shows the grid's staff
+cards (三亮: name, duty, phone) and a short instruction. WeasyPrint lays the page out and embeds the system CJK font
+(Debian ``fonts-noto-cjk``, "Noto Sans CJK SC"); nothing is fetched from anywhere.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import segno
+from django.conf import settings
+from django.http import HttpRequest
+from django.template.loader import render_to_string
+from django.urls import reverse
+
+from gongzhi.grid import selectors as grid_selectors
+from gongzhi.grid.models import Building
+
+CSS_PATH = Path(__file__).resolve().parent / "pdf" / "poster.css"
+MAX_BUILDINGS = 500  # one request; a whole street is printed community by community
+STAFF_ON_POSTER = 3
+LABELS_PER_SHEET = 6
+
+
+def base_url(request: HttpRequest | None = None) -> str:
+    """Where residents reach the site: GONGZHI_PUBLIC_URL, else the address the request came in on."""
+    if settings.GONGZHI_PUBLIC_URL:
+        return settings.GONGZHI_PUBLIC_URL
+    if request is None:
+        raise ValueError("set GONGZHI_PUBLIC_URL to make posters outside a request")
+    return request.build_absolute_uri("/").rstrip("/")
+
+
+def scan_url(building: Building, base: str) -> str:
+    return base.rstrip("/") + reverse("portal:scan", args=[building.public_token])
+
+
+def qr_data_uri(url: str) -> str:
+    # Error correction M survives a scuffed sticker; a 4-module quiet zone as the standard asks.
+    return segno.make(url, error="m", micro=False).svg_data_uri(scale=10, border=4, dark="#000", light="#fff")
+
+
+@dataclass(frozen=True)
+class Poster:
+    building: Building
+    title: str
+    url: str
+    qr: str
+    staff: list[grid_selectors.StaffCard]
+
+
+def posters_for(buildings: list[Building], base: str) -> list[Poster]:
+    cards_by_node: dict[int, list[grid_selectors.StaffCard]] = {}
+    out = []
+    for building in buildings:
+        if building.node_id not in cards_by_node:
+            cards_by_node[building.node_id] = grid_selectors.staff_cards(building.node)[:STAFF_ON_POSTER]
+        url = scan_url(building, base)
+        out.append(
+            Poster(
+                building=building,
+                title=str(building),
+                url=url,
+                qr=qr_data_uri(url),
+                staff=cards_by_node[building.node_id],
+            )
+        )
+    return out
+
+
+def render(buildings: list[Building], *, base_url: str, layout: str = "poster") -> bytes:
+    """The PDF bytes: one page per building (``poster``) or six labels a page (``sheet``)."""
+    from weasyprint import CSS, HTML  # imported here: it loads Pango, which a web worker needs only for posters
+
+    if layout not in ("poster", "sheet"):
+        raise ValueError(f"unknown layout {layout!r}")
+    items = posters_for(buildings, base_url)
+    pages = (
+        [items[i : i + LABELS_PER_SHEET] for i in range(0, len(items), LABELS_PER_SHEET)] if layout == "sheet" else []
+    )
+    html = render_to_string(
+        "portal/poster.html",
+        {"posters": items, "layout": layout, "sheets": pages, "site_name": settings.GONGZHI_SITE_NAME},
+    )
+    return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(CSS_PATH))])

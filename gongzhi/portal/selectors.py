@@ -1,0 +1,161 @@
+"""Reads for the resident pages. Residents see only what the public may see of a case: no staff-only events, no
+personal data of other people; everything shown about a reporter is masked."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+from django.db.models import Q, QuerySet
+
+from gongzhi.cases import figures
+from gongzhi.cases import transitions as t
+from gongzhi.cases.choices import EventKind
+from gongzhi.cases.models import Case, Rating
+from gongzhi.core import timeutil
+from gongzhi.grid import roles
+from gongzhi.grid import selectors as grid_selectors
+from gongzhi.grid.models import GridNode, Jurisdiction, StaffPost
+from gongzhi.portal import photos
+from gongzhi.portal.models import ServicePoint
+
+BOARD_DAYS = 90
+BOARD_LIMIT = 30
+MY_CASES_LIMIT = 50
+# Notes residents may read on their timeline: the result, the reason of a refusal, why it was reopened.
+NOTE_KINDS = {EventKind.RESOLVED, EventKind.REJECTED}
+
+
+def default_jurisdiction() -> Jurisdiction | None:
+    return Jurisdiction.objects.order_by("code").first()
+
+
+def card_for_post(post: StaffPost) -> grid_selectors.StaffCard:
+    return grid_selectors.StaffCard(
+        post_id=post.pk,
+        name=str(post.user),
+        title=post.title or post.get_role_display(),
+        role=post.role,
+        duty=post.duty,
+        phone=post.public_phone,
+        photo_url=post.photo.url if post.photo else "",
+        place=post.node.name if post.node else (post.department.name if post.department else ""),
+        level=post.node.level if post.node else "",
+    )
+
+
+@dataclass(frozen=True)
+class Handler:
+    """Who is handling a case, as far as the public may know: a staff card (三亮) or the unit's name."""
+
+    card: grid_selectors.StaffCard | None
+    unit: str
+
+
+def handler(case: Case) -> Handler | None:
+    unit = ""
+    if case.handler_department_id:
+        unit = case.handler_department.name
+    elif case.handler_node_id:
+        unit = case.handler_node.name
+    card = None
+    if case.handler_user_id:
+        post = (
+            StaffPost.objects.filter(user_id=case.handler_user_id, is_public=True, active=True)
+            .select_related("user", "node", "department")
+            .order_by("-node__path", "id")
+            .first()
+        )
+        card = card_for_post(post) if post else None
+    if card is None and not unit:
+        return None
+    return Handler(card=card, unit=unit)
+
+
+def rating_target(case: Case) -> tuple[Case, Case | None]:
+    """The case a reporter rates: their own, or the parent a duplicate was merged into (with the duplicate)."""
+    if case.status == t.MERGED and case.merged_into_id:
+        return Case.objects.select_related("handler_node", "handler_department").get(pk=case.merged_into_id), case
+    return case, None
+
+
+def can_be_rated(case: Case) -> bool:
+    target, via = rating_target(case)
+    if target.status != t.RESOLVED and not (via is not None and target.status == t.CLOSED):
+        return False
+    return not Rating.objects.filter(case=target, via_case=via, round=target.rework_count).exists()
+
+
+def last_rating(case: Case) -> Rating | None:
+    target, via = rating_target(case)
+    return Rating.objects.filter(case=target, via_case=via).order_by("-round", "-created_at").first()
+
+
+def photo_names(case: Case) -> tuple[list[str], list[str]]:
+    """(the reporter's photos, the handler's result photos), as storage names."""
+    names = [name for name in case.photos if isinstance(name, str)]
+    return [n for n in names if photos.is_report_photo(n)], [n for n in names if not photos.is_report_photo(n)]
+
+
+def cases_of_phone(phone_index: str) -> QuerySet[Case]:
+    """ "My requests": the cases whose reporter left this (verified) number."""
+    if not phone_index:
+        return Case.objects.none()
+    return (
+        Case.objects.filter(reporter_phone_index=phone_index)
+        .select_related("category", "building")
+        .order_by("-submitted_at")[:MY_CASES_LIMIT]
+    )
+
+
+def communities(jurisdiction: Jurisdiction) -> QuerySet[GridNode]:
+    return GridNode.objects.filter(jurisdiction=jurisdiction, level=roles.COMMUNITY).order_by("path")
+
+
+def public_node(node_id: Any, *, level: str | None = None) -> GridNode | None:
+    rows = GridNode.objects.select_related("jurisdiction").defer("boundary")
+    if level:
+        rows = rows.filter(level=level)
+    try:
+        return rows.filter(pk=int(node_id)).first()
+    except (TypeError, ValueError):
+        return None
+
+
+def _in_subtree(node: GridNode) -> Q:
+    return Q(jurisdiction_id=node.jurisdiction_id) & (
+        Q(grid_node__path__startswith=node.path) | Q(grid_node__isnull=True, owner_node__path__startswith=node.path)
+    )
+
+
+def board(node: GridNode, *, days: int = BOARD_DAYS) -> dict[str, Any]:
+    """公示 for a community: recent resolved cases published by staff, and simple figures of its last ``days``."""
+    since = timeutil.now() - timedelta(days=days)
+    published = (
+        Case.objects.filter(_in_subtree(node), public=True, resolved_at__isnull=False)
+        .select_related("category", "grid_node")
+        .order_by("-resolved_at")[:BOARD_LIMIT]
+    )
+    recent = Case.objects.filter(_in_subtree(node), submitted_at__gte=since)
+    return {"cases": list(published), "figures": figures.headline(recent), "days": days}
+
+
+def service_points(node: GridNode) -> list[ServicePoint]:
+    """Open service points in the node's subtree and in the nodes above it (a street's station serves it too)."""
+    chain = grid_selectors.ancestors(node, include_self=True).values("pk")
+    rows = (
+        ServicePoint.objects.filter(active=True)
+        .filter(Q(node__in=chain) | Q(node__jurisdiction_id=node.jurisdiction_id, node__path__startswith=node.path))
+        .select_related("node")
+        .prefetch_related("on_duty__user", "on_duty__node", "on_duty__department")
+        .order_by("tier", "node__path", "name")
+    )
+    return list(rows)
+
+
+def published_case(case_id: Any) -> Case | None:
+    try:
+        return Case.objects.filter(pk=int(case_id), public=True, resolved_at__isnull=False).first()
+    except (TypeError, ValueError):
+        return None

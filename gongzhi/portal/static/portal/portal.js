@@ -1,0 +1,81 @@
+// Resident report page: the phone's location, a pin on a map of the grid boundaries (no tile server needed), and a
+// check of how many photos were chosen. All text comes from data-* attributes, already translated by the template.
+// Without JavaScript the form still works with a building QR code; the server checks everything again.
+(function () {
+  "use strict";
+
+  const lat = document.getElementById("id_lat");
+  const lon = document.getElementById("id_lon");
+  const status = document.getElementById("location-status");
+  const mapEl = document.getElementById("pin-map");
+  let map = null;
+  let marker = null;
+
+  function say(text) {
+    if (status) status.textContent = text || "";
+  }
+
+  function pin(latitude, longitude, text) {
+    lat.value = latitude.toFixed(6);
+    lon.value = longitude.toFixed(6);
+    if (map) {
+      const point = [latitude, longitude];
+      if (marker) marker.setLatLng(point);
+      else marker = L.circleMarker(point, { radius: 9, color: "#ffffff", weight: 3, fillColor: "#a8231c", fillOpacity: 1 }).addTo(map);
+      map.panTo(point);
+    }
+    say(text);
+    if (mapEl) mapEl.dataset.pinned = "true";
+  }
+
+  if (mapEl && window.L && lat && lon) {
+    map = L.map(mapEl, { attributionControl: false, scrollWheelZoom: false, zoomSnap: 0.25 });
+    if (mapEl.dataset.tiles) L.tileLayer(mapEl.dataset.tiles, { maxZoom: 19 }).addTo(map);
+    fetch(mapEl.dataset.geojson, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status))))
+      .then((data) => {
+        const layer = L.geoJSON(data.features || [], {
+          style: () => ({ color: "#1d3b53", weight: 1.5, fillColor: "#2f6f9f", fillOpacity: 0.15 }),
+          onEachFeature: (f, l) => {
+            l.bindTooltip(f.properties.name, { direction: "center", className: "grid-label" });
+          },
+        }).addTo(map);
+        if (layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+        else map.setView([30, 120], 4);
+        map.on("click", (e) => pin(e.latlng.lat, e.latlng.lng, mapEl.dataset.pinnedText));
+        if (lat.value && lon.value) pin(parseFloat(lat.value), parseFloat(lon.value), "");
+        mapEl.dataset.ready = "true";
+      })
+      .catch(() => {
+        map.remove();
+        map = null;
+        mapEl.classList.add("empty");
+        mapEl.textContent = mapEl.dataset.errorText || "";
+        mapEl.dataset.ready = "error";
+      });
+  }
+
+  const locate = document.getElementById("use-location");
+  if (locate && navigator.geolocation && lat && lon) {
+    locate.hidden = false;
+    locate.addEventListener("click", () => {
+      say(locate.dataset.wait);
+      navigator.geolocation.getCurrentPosition(
+        (pos) => pin(pos.coords.latitude, pos.coords.longitude, locate.dataset.done),
+        () => say(locate.dataset.fail),
+        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+      );
+    });
+  }
+
+  const files = document.getElementById("id_photos");
+  const count = document.getElementById("photo-count");
+  if (files && count) {
+    files.addEventListener("change", () => {
+      const max = parseInt(files.dataset.max || "4", 10);
+      const n = files.files ? files.files.length : 0;
+      files.setCustomValidity(n > max ? files.dataset.tooMany : "");
+      count.textContent = n > max ? files.dataset.tooMany : "";
+    });
+  }
+})();

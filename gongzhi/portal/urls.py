@@ -1,0 +1,31 @@
+from django.urls import path
+
+from gongzhi.portal import views
+
+app_name = "portal"
+
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("display/", views.display, name="display"),
+    # The URL printed in a building's QR code: keep it short.
+    path("b/<str:token>/", views.scan, name="scan"),
+    path("report/", views.report, name="report"),
+    path("map/<int:jurisdiction_id>/areas.geojson", views.map_areas, name="map_areas"),
+    path("t/", views.track_lookup, name="track_lookup"),
+    path("t/<str:code>/", views.track, name="track"),
+    path("t/<str:code>/rate/", views.rate, name="rate"),
+    path("t/<str:code>/photo/<int:index>.jpg", views.photo, name="photo"),
+    path("login/", views.login, name="login"),
+    path("logout/", views.logout, name="logout"),
+    path("mine/", views.mine, name="mine"),
+    path("board/", views.board_index, name="board_index"),
+    path("board/<int:node_id>/", views.board, name="board"),
+    path("board/photo/<int:case_id>/<int:index>.jpg", views.board_photo, name="board_photo"),
+    path("points/", views.points_index, name="points_index"),
+    path("points/<int:node_id>/", views.points, name="points"),
+    # Staff: QR posters.
+    path("posters/<int:node_id>/", views.posters_page, name="posters"),
+    path("posters/building/<int:building_id>.pdf", views.poster_building, name="poster_building"),
+    path("posters/compound/<int:compound_id>.pdf", views.poster_compound, name="poster_compound"),
+    path("posters/node/<int:node_id>.pdf", views.poster_node, name="poster_node"),
+]

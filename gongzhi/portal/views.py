@@ -1,0 +1,625 @@
+"""Resident pages (码上反馈): report from the doorstep, follow, rate, and see what was done. Mobile first.
+
+Thin: forms check input, ``cases.services`` change cases, ``cases.selectors`` and ``portal.selectors`` read.
+Nothing here is behind a staff login except the QR posters.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.files.storage import default_storage
+from django.db import transaction
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from gongzhi.cases import selectors as case_selectors
+from gongzhi.cases import services as case_services
+from gongzhi.cases import transitions as t
+from gongzhi.cases.choices import Channel, EventKind, Score
+from gongzhi.core.errors import Conflict, DomainError, NotFound
+from gongzhi.grid import roles
+from gongzhi.grid import selectors as grid_selectors
+from gongzhi.grid.models import Building, Compound, GridNode, Jurisdiction
+from gongzhi.portal import phone_login, photos, posters, selectors, throttle
+from gongzhi.portal.forms import MAX_TEXT, CodeForm, PhoneForm, RatingForm, ReportForm, TrackForm, title_from
+
+LARGE_COOKIE = "gz_large"
+LARGE_COOKIE_AGE = 10 * 365 * 24 * 3600  # "stays on once chosen"
+SESSION_CODES = "portal_codes"
+SESSION_CODES_MAX = 50
+
+# What a resident reads for each status (staff words like "triaged" mean little on a doorstep).
+RESIDENT_STATUS = {
+    t.SUBMITTED: gettext_lazy("Received, waiting to be arranged"),
+    t.TRIAGED: gettext_lazy("Being arranged"),
+    t.DISPATCHED: gettext_lazy("Assigned to a handler"),
+    t.ACCEPTED: gettext_lazy("Being handled"),
+    t.ON_HOLD: gettext_lazy("Paused, waiting for something outside our control"),
+    t.RESOLVED: gettext_lazy("Resolved — please rate the result"),
+    t.CLOSED: gettext_lazy("Closed"),
+    t.REJECTED: gettext_lazy("Not taken on"),
+    t.MERGED: gettext_lazy("Handled together with an earlier report of the same problem"),
+}
+# The five steps residents are shown: 上报 → 受理 → 办理 → 办结 → 评价.
+STEPS = [
+    gettext_lazy("Reported"),
+    gettext_lazy("Accepted"),
+    gettext_lazy("Being handled"),
+    gettext_lazy("Resolved"),
+    gettext_lazy("Rated"),
+]
+STEP_OF_STATUS = {
+    t.SUBMITTED: 0,
+    t.TRIAGED: 1,
+    t.DISPATCHED: 1,
+    t.ACCEPTED: 2,
+    t.ON_HOLD: 2,
+    t.RESOLVED: 3,
+    t.CLOSED: 4,
+    t.REJECTED: 0,
+    t.MERGED: 1,
+}
+EVENT_TEXT = {
+    EventKind.SUBMITTED: gettext_lazy("Your report was received"),
+    EventKind.TRIAGED: gettext_lazy("Checked and sorted by the community"),
+    EventKind.REJECTED: gettext_lazy("Not taken on"),
+    EventKind.MERGED: gettext_lazy("Joined an earlier report of the same problem"),
+    EventKind.DISPATCHED: gettext_lazy("Assigned to a handler"),
+    EventKind.ACCEPTED: gettext_lazy("The handler took it on"),
+    EventKind.RETURNED: gettext_lazy("Being re-assigned"),
+    EventKind.ESCALATED: gettext_lazy("Passed up to a higher level to solve"),
+    EventKind.WHISTLED: gettext_lazy("Departments called in to help"),
+    EventKind.REPORTED_IN: gettext_lazy("A department reported in"),
+    EventKind.HELD: gettext_lazy("Paused"),
+    EventKind.RESUMED: gettext_lazy("Work resumed"),
+    EventKind.RESOLVED: gettext_lazy("Resolved"),
+    EventKind.PUBLISHED: gettext_lazy("Result published on the public board"),
+    EventKind.RATED: gettext_lazy("Rated"),
+    EventKind.REWORK: gettext_lazy("Reopened: it is being handled again"),
+    EventKind.CLOSED: gettext_lazy("Closed"),
+}
+
+
+# ----------------------------------------------------------------------------------------------------------- helpers
+
+
+def _page(request: HttpRequest, template: str, context: dict[str, Any] | None = None, *, status: int = 200):
+    return render(request, template, context or {}, status=status)
+
+
+def _not_found(request: HttpRequest, message: str) -> HttpResponse:
+    return _page(request, "portal/not_found.html", {"message": message}, status=404)
+
+
+def _remember_code(request: HttpRequest, code: str) -> None:
+    codes = [c for c in request.session.get(SESSION_CODES, []) if c != code]
+    request.session[SESSION_CODES] = [code, *codes][:SESSION_CODES_MAX]
+
+
+def _may_rate(request: HttpRequest, case: Any) -> bool:
+    """The reporter: this browser sent it, or it is logged in with the number they gave, or signed in as them."""
+    if case.tracking_code in request.session.get(SESSION_CODES, []):
+        return True
+    login = phone_login.current(request)
+    if login and case.reporter_phone_index and login["index"] == case.reporter_phone_index:
+        return True
+    return bool(request.user.is_authenticated and case.reporter_id == request.user.pk)
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or ""
+    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
+        return target
+    return fallback
+
+
+def _jurisdiction(request: HttpRequest) -> Jurisdiction | None:
+    code = request.GET.get("j") or request.POST.get("j") or ""
+    if code:
+        return Jurisdiction.objects.filter(code=code).first()
+    return selectors.default_jurisdiction()
+
+
+# -------------------------------------------------------------------------------------------------------------- home
+
+
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    jurisdiction = selectors.default_jurisdiction()
+    return _page(
+        request,
+        "portal/home.html",
+        {
+            "jurisdiction": jurisdiction,
+            "track_form": TrackForm(),
+            "login": phone_login.current(request),
+            "communities": selectors.communities(jurisdiction) if jurisdiction else [],
+        },
+    )
+
+
+@require_POST
+def display(request: HttpRequest) -> HttpResponse:
+    """Switch the large-text, high-contrast mode on or off; a cookie keeps the choice on this phone."""
+    response = HttpResponseRedirect(_safe_next(request, reverse("portal:home")))
+    if request.POST.get("large") == "1":
+        response.set_cookie(LARGE_COOKIE, "1", max_age=LARGE_COOKIE_AGE, samesite="Lax", httponly=True)
+    else:
+        response.delete_cookie(LARGE_COOKIE, samesite="Lax")
+    return response
+
+
+# ------------------------------------------------------------------------------------------------------------ report
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def scan(request: HttpRequest, token: str) -> HttpResponse:
+    """The URL in a building's QR code: the report page with compound, building and grid already known."""
+    building = grid_selectors.building_by_token(token)
+    if building is None:
+        return _not_found(request, _("This QR code is not known. Please check you scanned a code on your building."))
+    return _report(request, jurisdiction=building.jurisdiction, building=building, channel=Channel.QR)
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def report(request: HttpRequest) -> HttpResponse:
+    jurisdiction = _jurisdiction(request)
+    if jurisdiction is None:
+        return _not_found(request, _("This service is not set up yet."))
+    return _report(request, jurisdiction=jurisdiction, building=None, channel=Channel.WEB)
+
+
+def _report(request: HttpRequest, *, jurisdiction: Jurisdiction, building: Building | None, channel: str):
+    limit, seconds = settings.GONGZHI_REPORT_RATE_LIMIT
+    client = throttle.key_for(throttle.client_address(request))
+    context: dict[str, Any] = {
+        "jurisdiction": jurisdiction,
+        "building": building,
+        "max_photos": photos.MAX_PHOTOS,
+        "max_photo_mb": settings.GONGZHI_PHOTO_MAX_MB,
+        "max_text": MAX_TEXT,
+        "staff": grid_selectors.staff_cards(building.node)[:3] if building else [],
+    }
+    if request.method == "GET":
+        context["form"] = ReportForm(jurisdiction=jurisdiction, building=building)
+        return _page(request, "portal/report.html", context)
+
+    form = ReportForm(request.POST, jurisdiction=jurisdiction, building=building)
+    context["form"] = form
+
+    def refuse(message: str, status: int, **headers: str) -> HttpResponse:
+        context["problem"] = message
+        response = _page(request, "portal/report.html", context, status=status)
+        for name, value in headers.items():
+            response[name] = value
+        return response
+
+    verdict = throttle.peek("report", client, limit=limit, seconds=seconds)
+    if not verdict.allowed:
+        return _too_many_reports(refuse, verdict.retry_after)
+    uploads = request.FILES.getlist("photos")
+    if len(uploads) > photos.MAX_PHOTOS:
+        return refuse(_("Please send at most %(count)s photos.") % {"count": photos.MAX_PHOTOS}, 400)
+    cleaned: list[photos.CleanPhoto] = []
+    try:
+        for upload in uploads:
+            cleaned.append(photos.clean(upload))
+    except photos.PhotoError as exc:
+        form.is_valid()  # show the other fields' problems too
+        return refuse(exc.message, exc.status)
+    if not form.is_valid():
+        # Errors of single fields are marked at the field; a missing place is said once, at the top.
+        only_place = not any(name for name in form.errors if name != "__all__")
+        return refuse("" if only_place else _("Please check the highlighted fields."), 400)
+    verdict = throttle.hit("report", client, limit=limit, seconds=seconds)
+    if not verdict.allowed:
+        return _too_many_reports(refuse, verdict.retry_after)
+
+    data = form.cleaned_data
+    stored = photos.store(cleaned)
+    try:
+        with transaction.atomic():
+            case = case_services.submit(
+                jurisdiction=jurisdiction,
+                channel=channel,
+                title=title_from(data["description"]),
+                description=data["description"],
+                category=data["category"],
+                reporter=request.user if request.user.is_authenticated else None,
+                reporter_name=data["name"],
+                reporter_phone=data["phone"],
+                anonymous=data["anonymous"],
+                building=building,
+                lat=None if building else data["lat"],
+                lon=None if building else data["lon"],
+                address=data["address"],
+                photos=stored,
+            )
+    except DomainError as exc:
+        photos.discard(stored)
+        return refuse(exc.message, exc.http_status)
+    except Exception:
+        photos.discard(stored)
+        raise
+    _remember_code(request, case.tracking_code)
+    request.session["portal_just_sent"] = case.tracking_code
+    return redirect("portal:track", code=case.tracking_code)
+
+
+def _too_many_reports(refuse, retry_after: int) -> HttpResponse:  # type: ignore[no-untyped-def]
+    minutes = max(retry_after // 60, 1)
+    message = _(
+        "You have sent many reports in a short time. To keep the service open for everyone, please wait "
+        "%(minutes)s minutes and try again, or call your grid worker."
+    ) % {"minutes": minutes}
+    return refuse(message, 429, **{"Retry-After": str(retry_after)})
+
+
+@require_GET
+def map_areas(request: HttpRequest, jurisdiction_id: int) -> JsonResponse:
+    """Community boundaries as the base layer of the pin map (works without any tile server)."""
+    rows = (
+        GridNode.objects.filter(jurisdiction_id=jurisdiction_id, level=roles.COMMUNITY, boundary__isnull=False)
+        .order_by("path")
+        .values("pk", "name", "boundary")
+    )
+    features = [
+        {"type": "Feature", "id": r["pk"], "geometry": r["boundary"], "properties": {"name": r["name"]}} for r in rows
+    ]
+    response = JsonResponse({"type": "FeatureCollection", "features": features})
+    response["Cache-Control"] = "public, max-age=300"
+    return response
+
+
+# ------------------------------------------------------------------------------------------------------------- track
+
+
+@require_GET
+def track_lookup(request: HttpRequest) -> HttpResponse:
+    form = TrackForm(request.GET or None)
+    if form.is_valid():
+        code = form.cleaned_data["code"]
+        if case_selectors.case_by_tracking_code(code) is not None:
+            return redirect("portal:track", code=code)
+        form.add_error("code", _("No request has this tracking code. Please check it and try again."))
+    return _page(request, "portal/track_lookup.html", {"form": form}, status=404 if form.errors else 200)
+
+
+@never_cache
+@require_GET
+def track(request: HttpRequest, code: str) -> HttpResponse:
+    case = case_selectors.case_by_tracking_code(code)
+    if case is None:
+        return _not_found(request, _("No request has this tracking code. Please check it and try again."))
+    target, via = selectors.rating_target(case)
+    shown = _photo_list(case, target)
+    may_rate = _may_rate(request, case)
+    events = [
+        {"event": e, "text": EVENT_TEXT.get(e.kind, e.get_kind_display()), "show_note": e.kind in selectors.NOTE_KINDS}
+        for e in case_selectors.timeline(target, public_only=True)
+    ]
+    just_sent = request.session.pop("portal_just_sent", None) == case.tracking_code
+    rated_now = request.session.pop("portal_rated", None)
+    if not (isinstance(rated_now, dict) and rated_now.get("code") == case.tracking_code):
+        rated_now = None
+    context = {
+        "case": case,
+        "target": target,
+        "merged": via is not None,
+        "status_text": RESIDENT_STATUS.get(target.status, target.get_status_display()),
+        "steps": STEPS,
+        "step": STEP_OF_STATUS.get(target.status, 0),
+        "stopped": target.status == t.REJECTED,
+        "events": events,
+        "handler": selectors.handler(target) if target.status not in (t.SUBMITTED, t.REJECTED) else None,
+        "report_photos": [i for i, n in enumerate(shown) if photos.is_report_photo(n)],
+        "result_photos": [i for i, n in enumerate(shown) if not photos.is_report_photo(n)],
+        "can_rate": may_rate and selectors.can_be_rated(case),
+        "may_rate": may_rate,
+        "rating": selectors.last_rating(case),
+        "rating_form": RatingForm(),
+        "just_sent": just_sent,
+        "rated_now": rated_now,
+        "open": target.status in t.OPEN,
+    }
+    return _page(request, "portal/track.html", context)
+
+
+@require_POST
+def rate(request: HttpRequest, code: str) -> HttpResponse:
+    case = case_selectors.case_by_tracking_code(code)
+    if case is None:
+        return _not_found(request, _("No request has this tracking code. Please check it and try again."))
+    track_url = reverse("portal:track", args=[case.tracking_code])
+    if not _may_rate(request, case):
+        return _page(
+            request,
+            "portal/message.html",
+            {
+                "title": _("Only the person who reported it can rate"),
+                "message": _("Log in with the mobile number you gave when you reported it, then rate."),
+                "back": track_url,
+            },
+            status=403,
+        )
+    form = RatingForm(request.POST)
+    if not form.is_valid():
+        return _page(
+            request,
+            "portal/message.html",
+            {
+                "title": _("Please choose both answers"),
+                "message": _("Say how satisfied you are and whether it is solved."),
+                "back": track_url,
+            },
+            status=400,
+        )
+    data = form.cleaned_data
+    try:
+        rated = case_services.rate(
+            case=case,
+            actor=request.user if request.user.is_authenticated else None,
+            score=data["score"],
+            solved=data["solved"],
+            comment=data["comment"],
+            verified_reporter=True,
+        )
+    except Conflict:
+        return _page(
+            request,
+            "portal/message.html",
+            {
+                "title": _("Already rated"),
+                "message": _("This result has already been rated. Thank you."),
+                "back": track_url,
+            },
+            status=409,
+        )
+    except DomainError as exc:
+        return _page(
+            request,
+            "portal/message.html",
+            {"title": _("Cannot rate now"), "message": exc.message, "back": track_url},
+            status=exc.http_status,
+        )
+    unhappy = data["score"] == Score.UNSATISFIED or not data["solved"]
+    reopened = unhappy and rated.status in t.OPEN
+    request.session["portal_rated"] = {"code": case.tracking_code, "reopened": reopened}
+    return redirect(track_url + "#rating")
+
+
+@require_GET
+def photo(request: HttpRequest, code: str, index: int) -> HttpResponse:
+    """A photo of a case, for whoever holds its tracking code (photos are stored without any metadata)."""
+    case = case_selectors.case_by_tracking_code(code)
+    if case is None:
+        raise Http404
+    target, _via = selectors.rating_target(case)
+    names = _photo_list(case, target)
+    return _serve_photo(names, index, private=True)
+
+
+@require_GET
+def board_photo(request: HttpRequest, case_id: int, index: int) -> HttpResponse:
+    """A result photo of a case on the public board (published cases only; never the resident's own photos)."""
+    case = selectors.published_case(case_id)
+    if case is None:
+        raise Http404
+    _report_photos, result_photos = selectors.photo_names(case)
+    return _serve_photo(result_photos, index, private=False)
+
+
+def _photo_list(case: Any, target: Any) -> list[str]:
+    """The photos the tracking page shows, in URL index order: the case's own, then the result photos of the case a
+    duplicate was merged into (never the other reporter's photos)."""
+    own = [n for n in case.photos if isinstance(n, str)]
+    return own + [n for n in target.photos if isinstance(n, str) and not photos.is_report_photo(n) and n not in own]
+
+
+def _serve_photo(names: list[str], index: int, *, private: bool) -> HttpResponse:
+    if not 0 <= index < len(names):
+        raise Http404
+    try:
+        handle = default_storage.open(names[index], "rb")
+    except (FileNotFoundError, OSError):
+        raise Http404 from None
+    response = FileResponse(handle, content_type="image/jpeg")
+    response["Cache-Control"] = ("private" if private else "public") + ", max-age=86400"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+# ------------------------------------------------------------------------------------------------ phone login, mine
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def login(request: HttpRequest) -> HttpResponse:
+    """Step 1: the number (a code is sent). Step 2: the number and the code (logged in, off to "my requests")."""
+    context: dict[str, Any] = {"code_minutes": phone_login.CODE_MINUTES, "next": _safe_next(request, "")}
+    status = 200
+    if request.method == "GET":
+        context["phone_form"] = PhoneForm()
+        return _page(request, "portal/login.html", context)
+    if "code" in request.POST:
+        form = CodeForm(request.POST)
+        context["code_form"] = form
+        if form.is_valid():
+            try:
+                phone_login.verify(phone=form.cleaned_data["phone"], code=form.cleaned_data["code"])
+            except DomainError as exc:
+                form.add_error("code", exc.message)
+            else:
+                phone_login.log_in(request, phone=form.cleaned_data["phone"])
+                return redirect(_safe_next(request, reverse("portal:mine")))
+        return _page(request, "portal/login.html", context, status=400)
+    form = PhoneForm(request.POST)
+    if form.is_valid():
+        try:
+            phone_login.request_code(phone=form.cleaned_data["phone"], client=throttle.client_address(request))
+        except phone_login.TooMany as exc:
+            form.add_error("phone", exc.message)
+            response = _page(request, "portal/login.html", {**context, "phone_form": form}, status=429)
+            response["Retry-After"] = str(exc.retry_after)
+            return response
+        context["code_form"] = CodeForm(initial={"phone": form.cleaned_data["phone"]})
+        context["sent_to"] = form.cleaned_data["phone"]
+        return _page(request, "portal/login.html", context)
+    context["phone_form"] = form
+    status = 400
+    return _page(request, "portal/login.html", context, status=status)
+
+
+@require_POST
+def logout(request: HttpRequest) -> HttpResponse:
+    phone_login.log_out(request)
+    return redirect("portal:home")
+
+
+@never_cache
+@require_GET
+def mine(request: HttpRequest) -> HttpResponse:
+    login = phone_login.current(request)
+    if login is None:
+        return redirect(reverse("portal:login") + "?next=" + reverse("portal:mine"))
+    cases = list(selectors.cases_of_phone(login["index"]))
+    rows = [{"case": c, "status_text": RESIDENT_STATUS.get(c.status, c.get_status_display())} for c in cases]
+    return _page(request, "portal/mine.html", {"login": login, "rows": rows})
+
+
+# --------------------------------------------------------------------------------------- public board, service points
+
+
+@require_GET
+def board_index(request: HttpRequest) -> HttpResponse:
+    jurisdiction = _jurisdiction(request)
+    nodes = selectors.communities(jurisdiction) if jurisdiction else []
+    return _page(request, "portal/choose_community.html", {"nodes": nodes, "target": "portal:board", "kind": "board"})
+
+
+@require_GET
+def board(request: HttpRequest, node_id: int) -> HttpResponse:
+    node = selectors.public_node(node_id, level=roles.COMMUNITY)
+    if node is None:
+        return _not_found(request, _("This community is not known."))
+    data = selectors.board(node)
+    rows = [{"case": c, "result_photos": [i for i, n in enumerate(selectors.photo_names(c)[1])]} for c in data["cases"]]
+    return _page(
+        request, "portal/board.html", {"node": node, "rows": rows, "figures": data["figures"], "days": data["days"]}
+    )
+
+
+@require_GET
+def points_index(request: HttpRequest) -> HttpResponse:
+    jurisdiction = _jurisdiction(request)
+    nodes = selectors.communities(jurisdiction) if jurisdiction else []
+    return _page(request, "portal/choose_community.html", {"nodes": nodes, "target": "portal:points", "kind": "points"})
+
+
+@require_GET
+def points(request: HttpRequest, node_id: int) -> HttpResponse:
+    node = selectors.public_node(node_id)
+    if node is None:
+        return _not_found(request, _("This area is not known."))
+    rows = [
+        {
+            "point": p,
+            "cards": [selectors.card_for_post(post) for post in p.on_duty.all() if post.is_public and post.active],
+        }
+        for p in selectors.service_points(node)
+    ]
+    return _page(
+        request,
+        "portal/points.html",
+        {"node": node, "rows": rows, "staff": grid_selectors.staff_cards(node)},
+    )
+
+
+# ------------------------------------------------------------------------------------------------ QR posters (staff)
+
+
+def _scoped_node(request: HttpRequest, node: GridNode) -> GridNode:
+    try:
+        return grid_selectors.grid_node_for(request.user, node.pk)
+    except NotFound:
+        raise Http404 from None
+
+
+def _pdf(data: bytes, filename: str) -> HttpResponse:
+    response = HttpResponse(data, content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="{filename}"'
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@login_required
+@require_GET
+def posters_page(request: HttpRequest, node_id: int) -> HttpResponse:
+    """For staff: the buildings under a node, with their QR posters (one per building, or sheets of labels)."""
+    try:
+        node = grid_selectors.grid_node_for(request.user, node_id)
+    except NotFound:
+        raise Http404 from None
+    subtree = grid_selectors.subtree(node)
+    compounds = Compound.objects.filter(node__in=subtree).order_by("code")
+    buildings = Building.objects.filter(node__in=subtree).select_related("compound").order_by("code")[:500]
+    return _page(request, "portal/posters.html", {"node": node, "compounds": compounds, "buildings": buildings})
+
+
+@login_required
+@require_GET
+def poster_building(request: HttpRequest, building_id: int) -> HttpResponse:
+    building = Building.objects.select_related("node", "compound", "jurisdiction").filter(pk=building_id).first()
+    if building is None:
+        raise Http404
+    _scoped_node(request, building.node)
+    return _pdf(posters.render([building], base_url=posters.base_url(request)), f"qr-{building.code}.pdf")
+
+
+@login_required
+@require_GET
+def poster_compound(request: HttpRequest, compound_id: int) -> HttpResponse:
+    compound = Compound.objects.select_related("node").filter(pk=compound_id).first()
+    if compound is None:
+        raise Http404
+    _scoped_node(request, compound.node)
+    buildings = list(compound.buildings.select_related("node", "compound").order_by("code"))
+    return _poster_set(request, buildings, f"qr-{compound.code}")
+
+
+@login_required
+@require_GET
+def poster_node(request: HttpRequest, node_id: int) -> HttpResponse:
+    try:
+        node = grid_selectors.grid_node_for(request.user, node_id)
+    except NotFound:
+        raise Http404 from None
+    buildings = list(
+        Building.objects.filter(node__in=grid_selectors.subtree(node))
+        .select_related("node", "compound")
+        .order_by("compound__code", "code")[: posters.MAX_BUILDINGS]
+    )
+    return _poster_set(request, buildings, f"qr-{node.code}")
+
+
+def _poster_set(request: HttpRequest, buildings: list[Building], name: str) -> HttpResponse:
+    if not buildings:
+        return _page(
+            request,
+            "portal/message.html",
+            {"title": _("No buildings"), "message": _("There are no buildings here to print codes for.")},
+            status=404,
+        )
+    layout = "sheet" if request.GET.get("layout") == "sheet" else "poster"
+    return _pdf(posters.render(buildings, base_url=posters.base_url(request), layout=layout), f"{name}-{layout}.pdf")
