@@ -137,7 +137,8 @@ class Simulation:
     def run(self, progress: Any = None) -> Result:
         """Play the months through. The simulation is its own worker: it commits once per simulated hour (every
         service call still runs in its own atomic block, a savepoint inside that hour's transaction) and then sends
-        the hour's queued text messages in one batch, as ``gongzhi worker`` does with GONGZHI_SMS_DELIVERY=worker."""
+        the hour's queued text messages in one batch, as ``gongzhi worker`` does with GONGZHI_SMS_DELIVERY=worker,
+        to the null backend."""
         started = time.perf_counter()
         arrivals = self._arrival_times()
         day = self.start.replace(hour=2)
@@ -145,8 +146,10 @@ class Simulation:
             day += timedelta(days=1)
         state = {"next_arrival": 0, "day": day}
         total_days = (self.end - self.start).days or 1
-        delivery = settings.GONGZHI_SMS_DELIVERY
-        settings.GONGZHI_SMS_DELIVERY = "worker"
+        # Simulated residents have made-up phone numbers: their text messages go through the whole pipeline (queued,
+        # claimed, marked sent) but to the null backend, never to a configured gateway.
+        delivery, backend = settings.GONGZHI_SMS_DELIVERY, settings.GONGZHI_SMS_BACKEND
+        settings.GONGZHI_SMS_DELIVERY, settings.GONGZHI_SMS_BACKEND = "worker", "null"
         try:
             hour_end = self.start + timedelta(hours=1)
             more = True
@@ -156,7 +159,7 @@ class Simulation:
                 notifications.deliver_queued(limit=100_000)
                 hour_end += timedelta(hours=1)
         finally:
-            settings.GONGZHI_SMS_DELIVERY = delivery
+            settings.GONGZHI_SMS_DELIVERY, settings.GONGZHI_SMS_BACKEND = delivery, backend
         result = Result(cases=len(arrivals), wall_seconds=time.perf_counter() - started, service_calls=self.calls)
         result.statuses = Counter(
             Case.objects.filter(jurisdiction=self.jurisdiction, submitted_at__gte=self.start).values_list(

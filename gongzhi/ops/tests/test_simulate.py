@@ -74,3 +74,18 @@ def test_the_simulation_merges_duplicates_and_summons_departments(district):
     assert tasks.exists()
     # Every resolved case that summoned departments has all of them reported in.
     assert not tasks.filter(case__resolved_at__isnull=False, status="summoned").exists()
+
+
+def test_simulated_residents_text_messages_never_reach_the_configured_gateway(district, settings):
+    from gongzhi.notifications import backends
+    from gongzhi.notifications.models import SmsMessage
+
+    settings.GONGZHI_SMS_BACKEND = "locmem"
+    backends.outbox.clear()
+    sim = Simulation(district, months=1, seed=4)
+    sim.end = sim.start + timedelta(days=2)
+    sim.run()
+    assert backends.outbox == []
+    sent = SmsMessage.objects.all()
+    assert sent.exists() and set(sent.values_list("status", "backend").distinct()) == {("sent", "null")}
+    assert settings.GONGZHI_SMS_BACKEND == "locmem" and settings.GONGZHI_SMS_DELIVERY == "commit"
