@@ -96,6 +96,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "5/3600",
         "One-time login codes sent per phone number and per client, as count/seconds; more are refused with 429.",
     ),
+    "GONGZHI_TRACK_RATE_LIMIT": (
+        "20/600",
+        "Unknown tracking codes one client may try, as count/seconds; after that every lookup from it is refused with "
+        "429 until the window ends, so codes cannot be guessed.",
+    ),
     "GONGZHI_PROXY_HOPS": (
         "0",
         "Reverse proxies in front of gongzhi that append X-Forwarded-For; the client address for rate limits is "
@@ -137,6 +142,7 @@ class Config:
     photo_max_mb: float
     report_rate_limit: tuple[int, int]
     login_code_rate_limit: tuple[int, int]
+    track_rate_limit: tuple[int, int]
     proxy_hops: int
 
 
@@ -361,5 +367,6 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         photo_max_mb=parse_float("GONGZHI_PHOTO_MAX_MB", get("GONGZHI_PHOTO_MAX_MB")),
         report_rate_limit=parse_rate("GONGZHI_REPORT_RATE_LIMIT", get("GONGZHI_REPORT_RATE_LIMIT")),
         login_code_rate_limit=parse_rate("GONGZHI_LOGIN_CODE_RATE_LIMIT", get("GONGZHI_LOGIN_CODE_RATE_LIMIT")),
+        track_rate_limit=parse_rate("GONGZHI_TRACK_RATE_LIMIT", get("GONGZHI_TRACK_RATE_LIMIT")),
         proxy_hops=parse_int("GONGZHI_PROXY_HOPS", get("GONGZHI_PROXY_HOPS")),
     )

@@ -151,5 +151,6 @@ GONGZHI_PUBLIC_URL = CONFIG.public_url
 GONGZHI_PHOTO_MAX_MB = CONFIG.photo_max_mb
 GONGZHI_REPORT_RATE_LIMIT = CONFIG.report_rate_limit
 GONGZHI_LOGIN_CODE_RATE_LIMIT = CONFIG.login_code_rate_limit
+GONGZHI_TRACK_RATE_LIMIT = CONFIG.track_rate_limit
 GONGZHI_PROXY_HOPS = CONFIG.proxy_hops
 GONGZHI_SITE_NAME = _("Gongzhi community governance")

@@ -35,6 +35,7 @@ from gongzhi.portal.forms import MAX_TEXT, CodeForm, PhoneForm, RatingForm, Repo
 LARGE_COOKIE = "gz_large"
 LARGE_COOKIE_AGE = 10 * 365 * 24 * 3600  # "stays on once chosen"
 SESSION_CODES = "portal_codes"
+NO_SUCH_CODE = gettext_lazy("No request has this tracking code. Please check it and try again.")
 SESSION_CODES_MAX = 50
 
 # What a resident reads for each status (staff words like "triaged" mean little on a doorstep).
@@ -290,18 +291,43 @@ def track_lookup(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.GET or None)
     if form.is_valid():
         code = form.cleaned_data["code"]
-        if case_selectors.case_by_tracking_code(code) is not None:
+        case, refused = _case_by_code(request, code)
+        if case is not None:
             return redirect("portal:track", code=code)
-        form.add_error("code", _("No request has this tracking code. Please check it and try again."))
+        if refused is not None and refused.status_code == 429:
+            return refused
+        form.add_error("code", NO_SUCH_CODE)
     return _page(request, "portal/track_lookup.html", {"form": form}, status=404 if form.errors else 200)
+
+
+def _case_by_code(request: HttpRequest, code: str) -> tuple[Any, HttpResponse | None]:
+    """The case a tracking code names, or a refusal: 404 for an unknown code (counted against the client) and 429 for
+    every lookup once a client has tried too many unknown codes, so codes cannot be found by guessing."""
+    limit, seconds = settings.GONGZHI_TRACK_RATE_LIMIT
+    client = throttle.key_for(throttle.client_address(request))
+    verdict = throttle.peek("track_miss", client, limit=limit, seconds=seconds)
+    if verdict.allowed:
+        case = case_selectors.case_by_tracking_code(code)
+        if case is not None:
+            return case, None
+        throttle.hit("track_miss", client, limit=limit, seconds=seconds)
+        return None, _not_found(request, NO_SUCH_CODE)
+    minutes = max(verdict.retry_after // 60, 1)
+    message = _(
+        "Too many tracking codes were tried from here. Please check the code on your text message or receipt and "
+        "try again in %(minutes)s minutes."
+    ) % {"minutes": minutes}
+    response = _page(request, "portal/not_found.html", {"message": message}, status=429)
+    response["Retry-After"] = str(verdict.retry_after)
+    return None, response
 
 
 @never_cache
 @require_GET
 def track(request: HttpRequest, code: str) -> HttpResponse:
-    case = case_selectors.case_by_tracking_code(code)
-    if case is None:
-        return _not_found(request, _("No request has this tracking code. Please check it and try again."))
+    case, refused = _case_by_code(request, code)
+    if refused is not None:
+        return refused
     target, via = selectors.rating_target(case)
     shown = _photo_list(case, target)
     may_rate = _may_rate(request, case)
@@ -338,9 +364,9 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
 
 @require_POST
 def rate(request: HttpRequest, code: str) -> HttpResponse:
-    case = case_selectors.case_by_tracking_code(code)
-    if case is None:
-        return _not_found(request, _("No request has this tracking code. Please check it and try again."))
+    case, refused = _case_by_code(request, code)
+    if refused is not None:
+        return refused
     track_url = reverse("portal:track", args=[case.tracking_code])
     if not _may_rate(request, case):
         return _page(
@@ -402,9 +428,9 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
 @require_GET
 def photo(request: HttpRequest, code: str, index: int) -> HttpResponse:
     """A photo of a case, for whoever holds its tracking code (photos are stored without any metadata)."""
-    case = case_selectors.case_by_tracking_code(code)
-    if case is None:
-        raise Http404
+    case, refused = _case_by_code(request, code)
+    if refused is not None:
+        return refused
     target, _via = selectors.rating_target(case)
     names = _photo_list(case, target)
     return _serve_photo(names, index, private=True)
