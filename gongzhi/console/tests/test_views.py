@@ -168,6 +168,13 @@ def test_micro_grid_page_lists_its_buildings(worker_client, district):
     assert "Subdivisions" not in html
 
 
+def test_a_node_page_links_to_the_qr_posters_of_its_buildings(worker_client, district):
+    html = worker_client.get(node_url(district.micro_grid)).content.decode()
+    link = reverse("portal:posters", args=[district.micro_grid.pk])
+    assert f'href="{link}"' in html
+    assert worker_client.get(link).status_code == 200
+
+
 def test_district_page_has_no_empty_staff_section(en_client, district):
     en_client.force_login(post(roles.COMMAND_CENTRE, node=district.district).user)
     response = en_client.get(node_url(district.district))
