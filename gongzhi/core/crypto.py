@@ -36,8 +36,15 @@ def encrypt(plaintext: str) -> str:
 
 
 def decrypt(token: str) -> str:
+    return _decrypt(_keys(), token)
+
+
+# A row is loaded many times while it is worked on (a case is read on every action), so recent tokens are kept
+# decrypted per process, per key set: a token that no longer opens with the configured keys is never served from here.
+@lru_cache(maxsize=4096)
+def _decrypt(keys: tuple[str, ...], token: str) -> str:
     try:
-        return _fernet(_keys()).decrypt(token.encode("ascii")).decode("utf-8")
+        return _fernet(keys).decrypt(token.encode("ascii")).decode("utf-8")
     except InvalidToken as exc:
         raise DecryptionFailed("stored value does not decrypt with the configured GONGZHI_FIELD_KEYS") from exc
 

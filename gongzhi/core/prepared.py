@@ -4,7 +4,9 @@ Django compiles every query from scratch. For a wide model such as ``Case`` (abo
 ``Case.objects.get(pk=…)`` costs ten times what SQLite needs to run it, and the case engine runs a handful of these
 per action. These helpers compile once per (model, shape, database alias) — with Django's own compiler, so the SQL,
 the value preparation (``get_db_prep_save``, encrypted fields, JSON) and the result converters are exactly Django's —
-and afterwards only bind parameters, execute and build the instance with ``Model.from_db``.
+and afterwards only bind parameters, execute and build the instance as ``Model.from_db`` would (directly, for models
+with plain attributes and no init signal receivers). On SQLite the statements skip Django's per-execution rewrite of
+``%s`` into ``?`` (see ``_run``).
 
 They are deliberately narrow: no joins, no expressions, no signals (the models they are used on have no signal
 receivers; ``core/tests/test_prepared.py`` compares every helper with the ORM on SQLite and PostgreSQL). Everywhere
@@ -13,16 +15,41 @@ off the hot path, use the ORM.
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Iterable, Sequence
 from typing import Any
 
 from django.db import connections, router
 from django.db.models import Model
+from django.db.models.base import ModelState
+from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
+from django.db.models.query_utils import DeferredAttribute
+from django.db.models.signals import post_init, pre_init
 
 _SENTINEL = 0
 _selects: dict[tuple[Any, ...], tuple[str, list[str], dict[int, Any]]] = {}
 _updates: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
 _inserts: dict[tuple[Any, ...], tuple[str, list[Any], bool]] = {}
+_qmark: dict[str, str] = {}  # statement in Django's %s style -> the same in sqlite3's ? style ("" = keep Django's)
+_sqlite_execute = sqlite3.Cursor.execute
+_plain: dict[type[Model], bool] = {}
+
+
+def _run(connection: Any, cursor: Any, sql: str, params: Sequence[Any]) -> None:
+    """``cursor.execute(sql, params)``. On SQLite, when nobody records or wraps queries (``assertNumQueries``,
+    ``DEBUG``, ``execute_wrapper``), the statement goes straight to sqlite3 in its own ``?`` style, converted once:
+    Django's cursor wrapper would rewrite the SQL text with a regular expression on every execution, which for a
+    sixty-column statement costs more than SQLite running it. Errors are wrapped exactly as Django wraps them."""
+    if connection.vendor == "sqlite" and not connection.queries_logged and not connection.execute_wrappers:
+        native = _qmark.get(sql)
+        if native is None:
+            native = _qmark[sql] = "" if "%%" in sql else sql.replace("%s", "?")
+        if native:
+            connection.validate_no_broken_transaction()
+            with connection.wrap_database_errors:
+                _sqlite_execute(cursor.cursor, native, params)
+            return
+    cursor.execute(sql, params)
 
 
 def _select(model: type[Model], alias: str, for_update: bool, only: tuple[str, ...]) -> tuple[str, list[str], Any]:
@@ -54,7 +81,7 @@ def get[M: Model](
     connection = connections[alias]
     sql, names, converters = _select(model, alias, for_update, tuple(only))
     with connection.cursor() as cursor:
-        cursor.execute(sql, [pk])
+        _run(connection, cursor, sql, [pk])
         row = cursor.fetchone()
     if row is None:
         return None
@@ -71,7 +98,28 @@ def _build[M: Model](model: type[M], alias: str, names: list[str], converters: d
                 value = function(value, expression, connection)
             values[position] = value
         row = values
-    return model.from_db(alias, names, row)
+    if not _plain_attributes(model) or pre_init.has_listeners(model) or post_init.has_listeners(model):
+        return model.from_db(alias, names, row)
+    # What Model.from_db and Model.__init__ do for a row of concrete attributes when no init signal listens, without
+    # the generic argument handling: the attributes, and the state of an instance loaded from ``alias``.
+    obj = model.__new__(model)
+    obj.__dict__.update(zip(names, row, strict=True))
+    state = obj._state = ModelState()
+    state.adding = False
+    state.db = alias
+    return obj
+
+
+def _plain_attributes(model: type[Model]) -> bool:
+    """Whether every concrete field keeps its value as a plain instance attribute (no descriptor that does more on
+    assignment, such as a file field's)."""
+    plain = _plain.get(model)
+    if plain is None:
+        plain = _plain[model] = all(
+            type(getattr(model, f.attname, None)) in (DeferredAttribute, ForeignKeyDeferredAttribute)
+            for f in model._meta.concrete_fields
+        )
+    return plain
 
 
 def returning_columns(model: type[Model], using: str = "default") -> str:
@@ -127,7 +175,7 @@ def update(obj: Model, fields: Iterable[str]) -> int:
     params = [f.get_db_prep_save(f.pre_save(obj, False), connection=connection) for f in field_objects]
     params.append(obj.pk)
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        _run(connection, cursor, sql, params)
         return int(cursor.rowcount)
 
 
@@ -157,7 +205,7 @@ def insert[M: Model](obj: M) -> M:
     sql, field_objects, returning = prepared
     params = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in field_objects]
     with connection.cursor() as cursor:
-        cursor.execute(sql, params)
+        _run(connection, cursor, sql, params)
         pk = cursor.fetchone()[0] if returning else connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)  # type: ignore[union-attr]
     obj.pk = pk
     obj._state.adding = False
@@ -204,7 +252,7 @@ class Query:
                 bound[position] = value
         connection = connections[using]
         with connection.cursor() as cursor:
-            cursor.execute(sql, bound)
+            _run(connection, cursor, sql, bound)
             rows = cursor.fetchall()
         if not converters:
             return [tuple(row) for row in rows]

@@ -109,3 +109,34 @@ def test_returning_rows_become_instances(case):
         row = cursor.fetchone()
     back = prepared.from_returned(SmsMessage, row)
     assert back.attempts == 7 and back.phone == "13900139000" and back.created_at == sms.created_at
+
+
+def test_recorded_and_signalled_as_with_the_orm(case):
+    """Statements still show up where queries are recorded (assertNumQueries, DEBUG), and instances still reach
+    post_init receivers when there are any."""
+    from django.db.models.signals import post_init
+
+    with CaptureQueriesContext(connection) as queries:
+        prepared.get(Case, case.pk)
+    assert len(queries) == 1 and str(case.pk) in queries[0]["sql"]
+    seen = []
+
+    def receiver(sender, instance, **kwargs):
+        seen.append(instance.pk)
+
+    post_init.connect(receiver, sender=Case)
+    try:
+        prepared.get(Case, case.pk)
+    finally:
+        post_init.disconnect(receiver, sender=Case)
+    assert seen == [case.pk]
+
+
+def test_database_errors_are_djangos(case):
+    from django.db import IntegrityError
+
+    event = CaseEvent.objects.filter(case=case).first()
+    event.pk = None  # same (case, seq): the unique constraint refuses it
+    with pytest.raises(IntegrityError), transaction.atomic():
+        prepared.insert(event)
+    assert CaseEvent.objects.filter(case=case).count() == 1
