@@ -30,6 +30,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "postgres://user:pass@host:port/name for PostgreSQL; empty means SQLite in the data dir.",
     ),
     "GONGZHI_DB_CONN_MAX_AGE": ("600", "Seconds a database connection is kept (persistent connections; 0 costs ~7x)."),
+    "GONGZHI_DB_HEALTH_CHECKS": (
+        "true",
+        "Check a kept database connection (SELECT 1) before its first use in each request; false saves that round "
+        "trip, and after a database restart each worker's first request fails once instead.",
+    ),
     "GONGZHI_SECRET_KEY": ("", "Django secret key; empty means one generated once into DATA_DIR/secret_key."),
     "GONGZHI_FIELD_KEYS": (
         "",
@@ -58,6 +63,21 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "GONGZHI_GEO_CACHE_TTL": (
         "5",
         "Seconds a process trusts its cached grid boundary index before rechecking its version.",
+    ),
+    "GONGZHI_TRIAGE_AUTO_CONFIDENCE": (
+        "0.9",
+        "Triage suggestions at or above this confidence (0-1) are applied at submission by the system; below it the "
+        "dispatcher chooses with the suggestions shown. Above 1 never applies one.",
+    ),
+    "GONGZHI_TRIAGE_DUPLICATE_DISTANCE_M": (
+        "300",
+        "Metres within which an open case with a similar text is offered as a duplicate (same grid node without GPS).",
+    ),
+    "GONGZHI_TRIAGE_DUPLICATE_WINDOW_HOURS": ("72", "How far back (hours) the duplicate finder looks for open cases."),
+    "GONGZHI_TRIAGE_DUPLICATE_SIMILARITY": (
+        "0.35",
+        "Text similarity (0-1, bigram cosine, place words weighed down) from which an earlier case with the same "
+        "suggested category counts as a possible duplicate; without a model to suggest categories, 0.25 more.",
     ),
     "GONGZHI_DEMO_PASSWORD": ("gongzhi-demo", "Password given to every user `gongzhi demo` creates."),
     "GONGZHI_MAP_TILE_URL": (
@@ -106,6 +126,24 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Reverse proxies in front of gongzhi that append X-Forwarded-For; the client address for rate limits is "
         "taken that many hops from the right (0 = the connection's address).",
     ),
+    "GONGZHI_API_MAX_BODY_KB": (
+        "64",
+        "Largest request body the Open311 server and the exchange API accept, in kilobytes (larger ones: 413).",
+    ),
+    "GONGZHI_WEBHOOK_TIMEOUT": ("5", "Seconds the worker waits for a partner's webhook endpoint to answer."),
+    "GONGZHI_WEBHOOK_MAX_ATTEMPTS": (
+        "8",
+        "Tries per webhook delivery before it is marked failed (retried with exponential back-off per destination).",
+    ),
+    "GONGZHI_ANALYTICS_MIN_SAMPLE": (
+        "20",
+        "Cases an area or unit needs behind a figure before the command centre ranks it (smaller ones are listed as "
+        "too few to rank).",
+    ),
+    "GONGZHI_WEBHOOK_BACKOFF": (
+        "30",
+        "Seconds before the first webhook retry; each further retry waits twice as long (capped at six hours).",
+    ),
 }
 
 
@@ -132,6 +170,10 @@ class Config:
     workers: int
     backpressure: int
     geo_cache_ttl: float
+    triage_auto_confidence: float
+    triage_duplicate_distance_m: float
+    triage_duplicate_window_hours: float
+    triage_duplicate_similarity: float
     demo_password: str
     map_tile_url: str
     sms_backend: str
@@ -144,6 +186,11 @@ class Config:
     login_code_rate_limit: tuple[int, int]
     track_rate_limit: tuple[int, int]
     proxy_hops: int
+    api_max_body_kb: int
+    webhook_timeout: float
+    webhook_max_attempts: int
+    webhook_backoff: float
+    analytics_min_sample: int
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -198,7 +245,7 @@ def split_list(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-def parse_database_url(url: str, *, conn_max_age: int) -> dict[str, object]:
+def parse_database_url(url: str, *, conn_max_age: int, health_checks: bool = True) -> dict[str, object]:
     """Turn postgres://user:pass@host:port/name?opt=v into a Django DATABASES entry."""
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
@@ -218,7 +265,7 @@ def parse_database_url(url: str, *, conn_max_age: int) -> dict[str, object]:
         "HOST": host,
         "PORT": str(parts.port or ""),
         "CONN_MAX_AGE": conn_max_age,
-        "CONN_HEALTH_CHECKS": True,
+        "CONN_HEALTH_CHECKS": health_checks,
         "OPTIONS": options,
     }
 
@@ -325,7 +372,13 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
     conn_max_age = parse_int("GONGZHI_DB_CONN_MAX_AGE", get("GONGZHI_DB_CONN_MAX_AGE"))
     database_url = get("GONGZHI_DATABASE_URL").strip()
     database = (
-        parse_database_url(database_url, conn_max_age=conn_max_age) if database_url else sqlite_database(data_dir)
+        parse_database_url(
+            database_url,
+            conn_max_age=conn_max_age,
+            health_checks=parse_bool("GONGZHI_DB_HEALTH_CHECKS", get("GONGZHI_DB_HEALTH_CHECKS")),
+        )
+        if database_url
+        else sqlite_database(data_dir)
     )
 
     secret_key = get("GONGZHI_SECRET_KEY") or _generated(data_dir / "secret_key", secrets.token_urlsafe(50))
@@ -357,6 +410,16 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         workers=parse_int("GONGZHI_WORKERS", get("GONGZHI_WORKERS")),
         backpressure=parse_int("GONGZHI_BACKPRESSURE", get("GONGZHI_BACKPRESSURE"), minimum=1),
         geo_cache_ttl=parse_float("GONGZHI_GEO_CACHE_TTL", get("GONGZHI_GEO_CACHE_TTL")),
+        triage_auto_confidence=parse_float("GONGZHI_TRIAGE_AUTO_CONFIDENCE", get("GONGZHI_TRIAGE_AUTO_CONFIDENCE")),
+        triage_duplicate_distance_m=parse_float(
+            "GONGZHI_TRIAGE_DUPLICATE_DISTANCE_M", get("GONGZHI_TRIAGE_DUPLICATE_DISTANCE_M")
+        ),
+        triage_duplicate_window_hours=parse_float(
+            "GONGZHI_TRIAGE_DUPLICATE_WINDOW_HOURS", get("GONGZHI_TRIAGE_DUPLICATE_WINDOW_HOURS")
+        ),
+        triage_duplicate_similarity=parse_float(
+            "GONGZHI_TRIAGE_DUPLICATE_SIMILARITY", get("GONGZHI_TRIAGE_DUPLICATE_SIMILARITY")
+        ),
         demo_password=get("GONGZHI_DEMO_PASSWORD"),
         map_tile_url=get("GONGZHI_MAP_TILE_URL"),
         sms_backend=parse_sms_backend(get("GONGZHI_SMS_BACKEND")),
@@ -369,4 +432,9 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         login_code_rate_limit=parse_rate("GONGZHI_LOGIN_CODE_RATE_LIMIT", get("GONGZHI_LOGIN_CODE_RATE_LIMIT")),
         track_rate_limit=parse_rate("GONGZHI_TRACK_RATE_LIMIT", get("GONGZHI_TRACK_RATE_LIMIT")),
         proxy_hops=parse_int("GONGZHI_PROXY_HOPS", get("GONGZHI_PROXY_HOPS")),
+        api_max_body_kb=parse_int("GONGZHI_API_MAX_BODY_KB", get("GONGZHI_API_MAX_BODY_KB"), minimum=1),
+        webhook_timeout=parse_float("GONGZHI_WEBHOOK_TIMEOUT", get("GONGZHI_WEBHOOK_TIMEOUT")),
+        webhook_max_attempts=parse_int("GONGZHI_WEBHOOK_MAX_ATTEMPTS", get("GONGZHI_WEBHOOK_MAX_ATTEMPTS"), minimum=1),
+        webhook_backoff=parse_float("GONGZHI_WEBHOOK_BACKOFF", get("GONGZHI_WEBHOOK_BACKOFF")),
+        analytics_min_sample=parse_int("GONGZHI_ANALYTICS_MIN_SAMPLE", get("GONGZHI_ANALYTICS_MIN_SAMPLE"), minimum=1),
     )

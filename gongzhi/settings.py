@@ -37,10 +37,15 @@ INSTALLED_APPS = [
     "gongzhi.accounts",
     "gongzhi.grid",
     "gongzhi.notifications",
+    "gongzhi.routing",
     "gongzhi.cases",
     "gongzhi.console",
     "gongzhi.portal",
+    "gongzhi.analytics",
     "gongzhi.ops",
+    "gongzhi.open311",
+    "gongzhi.api",
+    "ninja",  # serves the API docs (Swagger UI) from its own static files, no CDN
 ]
 
 MIDDLEWARE = [
@@ -141,6 +146,10 @@ LOGGING = {
 GONGZHI_FIELD_KEYS = CONFIG.field_keys
 GONGZHI_BLIND_INDEX_KEY = CONFIG.blind_index_key
 GONGZHI_GEO_CACHE_TTL = CONFIG.geo_cache_ttl
+GONGZHI_TRIAGE_AUTO_CONFIDENCE = CONFIG.triage_auto_confidence
+GONGZHI_TRIAGE_DUPLICATE_DISTANCE_M = CONFIG.triage_duplicate_distance_m
+GONGZHI_TRIAGE_DUPLICATE_WINDOW_HOURS = CONFIG.triage_duplicate_window_hours
+GONGZHI_TRIAGE_DUPLICATE_SIMILARITY = CONFIG.triage_duplicate_similarity
 GONGZHI_DEMO_PASSWORD = CONFIG.demo_password
 GONGZHI_MAP_TILE_URL = CONFIG.map_tile_url
 GONGZHI_SMS_BACKEND = CONFIG.sms_backend
@@ -153,4 +162,9 @@ GONGZHI_REPORT_RATE_LIMIT = CONFIG.report_rate_limit
 GONGZHI_LOGIN_CODE_RATE_LIMIT = CONFIG.login_code_rate_limit
 GONGZHI_TRACK_RATE_LIMIT = CONFIG.track_rate_limit
 GONGZHI_PROXY_HOPS = CONFIG.proxy_hops
+GONGZHI_API_MAX_BODY_KB = CONFIG.api_max_body_kb
+GONGZHI_WEBHOOK_TIMEOUT = CONFIG.webhook_timeout
+GONGZHI_WEBHOOK_MAX_ATTEMPTS = CONFIG.webhook_max_attempts
+GONGZHI_WEBHOOK_BACKOFF = CONFIG.webhook_backoff
+GONGZHI_ANALYTICS_MIN_SAMPLE = CONFIG.analytics_min_sample
 GONGZHI_SITE_NAME = _("Gongzhi community governance")

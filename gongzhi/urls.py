@@ -10,8 +10,13 @@ urlpatterns = [
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
     path("accounts/", include("gongzhi.accounts.urls")),
     path("console/", include("gongzhi.console.urls")),
+    path("analytics/", include("gongzhi.analytics.urls")),
+    # 公开: the public transparency page, on the resident site (before the portal so it is matched first).
+    path("r/figures/", include("gongzhi.analytics.public_urls")),
     path("r/", include("gongzhi.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
+    path("open311/v2/", include("gongzhi.open311.urls")),
+    path("api/", include("gongzhi.api.urls")),
 ]

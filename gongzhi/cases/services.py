@@ -34,6 +34,7 @@ from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenie
 from gongzhi.grid import coords, location, roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Building, Department, GridNode, Jurisdiction
+from gongzhi.routing import services as routing
 
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on the phone
 MAX_TITLE = 200
@@ -240,6 +241,21 @@ def submit(
             node = grid_selectors.node(found.node_id)
     elif (lat is None) != (lon is None):
         raise DomainError("give both latitude and longitude, or neither")
+    # 梳理 at intake (routing): suggestions, the emergency flag, duplicates nearby, a place named in the text.
+    suggestion = routing.suggest(
+        jurisdiction_id=jurisdiction.pk,
+        title=title,
+        description=description,
+        lat=lat,
+        lon=lon,
+        node_id=node.pk if node is not None else None,
+        at=now,
+        locate=node is None and lat is None,
+    )
+    if node is None and suggestion.place is not None:
+        building, node, lat, lon = _place_from_text(jurisdiction, suggestion.place)
+    if urgency is None and suggestion.emergency:
+        urgency = Urgency.EMERGENCY
     if node is not None:
         owner = _owner_for(node, roles.COMMUNITY)
     else:
@@ -293,9 +309,92 @@ def submit(
     else:  # pragma: no cover - 32^6 codes a month
         raise DomainError("could not allocate a tracking code; try again")
     _event(case, EventKind.SUBMITTED, actor=recorded_by or reporter, at=now, from_status="", data={"channel": channel})
-    _save(case)
+    dup_ids = [m.case_id for m in suggestion.duplicates]
+    open_dups = (
+        list(Case.objects.filter(pk__in=dup_ids, status__in=t.OPEN).values_list("pk", flat=True)) if dup_ids else []
+    )
+    # A possible duplicate waits for the dispatcher: merging is only possible before triage.
+    auto = (
+        category is None
+        and suggestion.auto
+        and not open_dups
+        and _auto_triage(case, suggestion, urgency_given=urgency, now=now)
+    )
+    _save(case, *(TRIAGE_FIELDS if auto else ()))
+    routing.record(
+        case_id=case.pk,
+        jurisdiction_id=jurisdiction.pk,
+        suggestion=suggestion,
+        title=title,
+        description=case.description,
+        at=now,
+        lat=lat,
+        lon=lon,
+        node_id=node.pk if node is not None else None,
+        node_path=(node or owner).path,
+        auto_applied=auto,
+        open_duplicates=open_dups,
+    )
     notify.case_submitted(case)
     return case
+
+
+def _place_from_text(
+    jurisdiction: Jurisdiction, place: routing.PlaceFound
+) -> tuple[Building | None, GridNode | None, float | None, float | None]:
+    """A building or grid unit named in the text of a request that came without a place."""
+    building = None
+    if place.building_id is not None:
+        building = Building.objects.filter(pk=place.building_id, jurisdiction=jurisdiction).first()
+    node_id = building.node_id if building is not None else place.node_id
+    node = grid_selectors.node(node_id) if node_id is not None else None
+    if node is not None and node.jurisdiction_id != jurisdiction.pk:
+        return None, None, None, None
+    return building, node, place.lat, place.lon
+
+
+# Per process: the categories auto-triage may apply, by code, kept as long as the catalogue cache's table (a catalogue
+# edit or its expiry makes a new table, and these are read again).
+_auto_categories: dict[int, tuple[catalogue_cache.Table, dict[str, CaseCategory | None]]] = {}
+
+
+def _auto_category(jurisdiction_id: int, code: str) -> CaseCategory | None:
+    """The active leaf category with this code (None: not one triage may apply), read once per catalogue table."""
+    table = catalogue_cache.table(jurisdiction_id)
+    cached = _auto_categories.get(jurisdiction_id)
+    if cached is None or cached[0] is not table:
+        cached = _auto_categories[jurisdiction_id] = (table, {})
+    known = cached[1]
+    if code not in known:
+        info = next((c for c in table.categories.values() if c.code == code), None)
+        category = None
+        if info is not None and not any(c.parent_id == info.pk for c in table.categories.values()):
+            category = prepared.get(
+                CaseCategory,
+                info.pk,
+                only=("jurisdiction_id", "code", "name", "kind", "default_level", "default_urgency", "active"),
+            )
+        known[code] = category if category is not None and category.active else None
+    return known[code]
+
+
+def _auto_triage(case: Case, suggestion: routing.Suggestion, *, urgency_given: str | None, now: datetime) -> bool:
+    """Apply a confident suggestion as the system (actor None), with the confidence in the event. A suggestion the
+    catalogue or the place cannot take is left for the dispatcher."""
+    category = _auto_category(case.jurisdiction_id, suggestion.category)
+    if category is None:
+        return False
+    limit = routing.thresholds(case.jurisdiction_id).auto_confidence
+    level = suggestion.level if suggestion.level and suggestion.level_confidence >= limit else None
+    keep = case.urgency if urgency_given or suggestion.emergency else None
+    data = {"auto": True, "confidence": suggestion.confidence, "model": suggestion.model_version}
+    for choice in (level, None) if level else (None,):
+        try:
+            _apply_triage(case, actor=None, category=category, urgency=keep, level=choice, note="", now=now, data=data)
+        except DomainError:
+            continue
+        return True
+    return False
 
 
 # ----------------------------------------------------------------------------------------------------------- triage
@@ -316,6 +415,26 @@ def triage(
     now = _now(at)
     case = _locked(case)
     require_over_node(actor, roles.CASE_TRIAGE, case.owner_node, what="triage")
+    _apply_triage(case, actor=actor, category=category, urgency=urgency, level=level, note=note, now=now)
+    _save(case, *TRIAGE_FIELDS)
+    return case
+
+
+TRIAGE_FIELDS = ("category", "kind", "urgency", "level", "owner_node", "status", "triaged_at", *SLA_FIELDS)
+
+
+def _apply_triage(
+    case: Case,
+    *,
+    actor: Any,
+    category: CaseCategory,
+    urgency: str | None,
+    level: str | None,
+    note: str,
+    now: datetime,
+    data: dict[str, Any] | None = None,
+) -> None:
+    """Triage in memory plus its event; checks everything before changing anything. The caller saves."""
     before = case.status
     new_status = t.next_status(t.TRIAGE, _facts(case))
     if category.jurisdiction_id != case.jurisdiction_id:
@@ -346,21 +465,15 @@ def triage(
         at=now,
         from_status=before,
         note=note,
-        data={"category": category.code, "urgency": case.urgency, "level": case.level, "owner": owner.pk},
+        data={
+            "category": category.code,
+            "urgency": case.urgency,
+            "level": case.level,
+            "owner": owner.pk,
+            **(data or {}),
+        },
         public=True,
     )
-    _save(
-        case,
-        "category",
-        "kind",
-        "urgency",
-        "level",
-        "owner_node",
-        "status",
-        "triaged_at",
-        *SLA_FIELDS,
-    )
-    return case
 
 
 @transaction.atomic

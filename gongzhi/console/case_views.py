@@ -23,11 +23,13 @@ from django.views.decorators.http import require_POST
 from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases import services
 from gongzhi.cases.choices import CoTaskStatus
-from gongzhi.cases.models import Case
+from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.console import actions, forms, selectors
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
+from gongzhi.grid.choices import DepartmentKind, Level
+from gongzhi.routing import services as routing
 
 
 def _case_or_404(request: HttpRequest, case_id: int) -> Case:
@@ -64,6 +66,46 @@ def tasks(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _triage_hints(cases: list[Case]) -> list[dict[str, Any]]:
+    """What smart triage said about these cases, with names for its codes. Duplicates are offered by tracking code
+    and link; their pages check the viewer's scope as usual."""
+    found = routing.triage_for(c.pk for c in cases)
+    if not found:
+        return []
+    codes = {code for row in found.values() for code, _p in row.data.get("top", [])}
+    jurisdictions = {c.jurisdiction_id for c in cases}
+    names = dict(
+        CaseCategory.objects.filter(jurisdiction_id__in=jurisdictions, code__in=codes).values_list("code", "name")
+    )
+    dup_ids = {d["case"] for row in found.values() for d in row.data.get("duplicates", [])}
+    dup_codes = dict(Case.objects.filter(pk__in=dup_ids).values_list("pk", "tracking_code")) if dup_ids else {}
+    hints = []
+    for case in cases:
+        row = found.get(case.pk)
+        if row is None:
+            continue
+        unit = row.data.get("unit") or None
+        level = row.data.get("level") or None
+        hints.append(
+            {
+                "case": case,
+                "auto": row.auto_applied,
+                "emergency": row.emergency,
+                "reasons": row.data.get("reasons", []),
+                "top": [(names.get(code, code), round(p * 100)) for code, p in row.data.get("top", [])],
+                "unit": DepartmentKind(unit[0]).label if unit and unit[0] in DepartmentKind.values else "",
+                "level": Level(level[0]).label if level and level[0] in Level.values else "",
+                "duplicates": [
+                    {"id": d["case"], "code": dup_codes.get(d["case"], ""), "similarity": round(d["similarity"] * 100)}
+                    for d in row.data.get("duplicates", [])
+                    if d["case"] in dup_codes
+                ],
+                "place": (row.data.get("place") or {}).get("name", ""),
+            }
+        )
+    return hints
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """Community / street dispatcher: cases waiting for triage or dispatch, and the departments they summoned."""
@@ -90,6 +132,7 @@ def queue(request: HttpRequest) -> HttpResponse:
             "desks": desks,
             "desk": node_ids[0] if node_ids else None,
             "watched": watched,
+            "hints": _triage_hints(list(page)),
         },
     )
 
@@ -313,6 +356,7 @@ def _case_context(request: HttpRequest, case: Case, *, failed: tuple[str, Any] |
         "photos": list(range(len(case.photos or []))),
         "candidates": selectors.duplicate_candidates(case) if any(a.name == "merge" for a in offered) else [],
         "location": _location(case),
+        "hints": _triage_hints([case]),
     }
 
 

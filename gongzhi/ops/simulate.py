@@ -120,6 +120,7 @@ class Simulation:
         self.duplicate_of: dict[int, int] = {}  # case -> the open case it repeats
         self.open_by_node: dict[int, int] = {}  # micro-grid -> its latest unresolved case
         self.failures: dict[int, int] = {}  # case -> consecutive failed steps
+        self.reviewed: set[int] = set()  # cases a dispatcher has looked at (to reject or merge)
         self.stuck: Counter[str] = Counter()  # why cases were given up on (should stay empty)
         # The latest copy of each case the simulation changed; dropped whenever something else may have changed it
         # (the daily sweep, a duplicate's merge or rating, a department reporting in).
@@ -307,7 +308,10 @@ class Simulation:
 
     def _step(self, case: Case, at: datetime) -> datetime | None:
         status = case.status
-        if status == t.SUBMITTED:
+        if status in (t.SUBMITTED, t.TRIAGED) and case.pk not in self.reviewed:
+            # The dispatcher's first look, whether smart triage already sorted the case or not: refuse what cannot be
+            # taken on, merge a neighbour's report of the same problem.
+            self.reviewed.add(case.pk)
             dispatcher = self.people.dispatcher[case.owner_node_id]
             if self.rng.random() < REJECT_P:
                 self._svc(services.reject, case=case, actor=dispatcher, reason="信息不完整，无法受理", at=at)
@@ -321,6 +325,8 @@ class Simulation:
                     self.live.pop(original, None)
                     self.calls += 1
                     return at + self._minutes(3 * 1440, 6 * 1440)  # the neighbour rates once the parent is resolved
+        if status == t.SUBMITTED:
+            dispatcher = self.people.dispatcher[case.owner_node_id]
             self._svc(services.triage, case=case, actor=dispatcher, category=self.category_of[case.pk], at=at)
             self.calls += 1
             return at + self._minutes(5, 90)

@@ -11,6 +11,7 @@ from django.db.models import Count
 from gongzhi.cases import catalogue, figures
 from gongzhi.cases.models import Case, CaseEvent
 from gongzhi.grid import demo
+from gongzhi.grid.models import GridNode
 from gongzhi.ops.simulate import Simulation
 
 pytestmark = [pytest.mark.django_db, pytest.mark.slow]
@@ -47,6 +48,15 @@ def test_simulate_command_prints_figures_and_json(district):
     assert data["received"] > 50
     assert "721:" in out.getvalue()
     assert 0 < data["completion_rate"] <= 1
+    # The dashboard's rollups were brought up to date: the district's received count is the simulation's.
+    from gongzhi.analytics import selectors as analytics
+    from gongzhi.analytics.models import Rollup, RollupCursor
+
+    assert data["rollup_seconds"] >= 0
+    assert RollupCursor.objects.get(name="events").last_id == CaseEvent.objects.order_by("-pk").first().pk
+    root = GridNode.objects.get(jurisdiction=district, parent__isnull=True)
+    assert Rollup.objects.filter(node_id=root.pk, period="m", dim="").exists()
+    assert analytics.counts(node=root, since=None, until=None)["received"] == data["received"]
 
 
 def test_sweep_and_daily_report_commands(district):

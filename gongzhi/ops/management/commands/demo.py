@@ -11,6 +11,8 @@ from django.utils.translation import gettext as _
 from gongzhi.cases import catalogue
 from gongzhi.grid import demo
 from gongzhi.grid.choices import Role
+from gongzhi.open311 import keys as open311_keys
+from gongzhi.ops.management.commands.triage import prepare_demo as prepare_triage
 
 
 class Command(BaseCommand):
@@ -26,6 +28,7 @@ class Command(BaseCommand):
         password = password or settings.GONGZHI_DEMO_PASSWORD
         result = demo.build_demo(password=password)
         created = {**result.created, **catalogue.seed(jurisdiction=result.jurisdiction)}
+        created.update(prepare_triage(result.jurisdiction))
         summary = ", ".join(f"{k} +{v}" for k, v in created.items())
         self.stdout.write(
             f"Demo district {result.jurisdiction.name} ({result.jurisdiction.code}) ready in "
@@ -42,4 +45,8 @@ class Command(BaseCommand):
                 "gj0001–gj0988 stewards, bm01–bm%(n)02d departments"
             )
             % {"n": result.jurisdiction.departments.count()}
+        )
+        self.stdout.write(
+            _("Open311 demo api_key (POST /open311/v2/requests.json): %(key)s")
+            % {"key": open311_keys.demo_key(jurisdiction=result.jurisdiction)}
         )

@@ -20,6 +20,8 @@ from typing import Any
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import close_old_connections
 
+from gongzhi.analytics import rollup as analytics
+from gongzhi.api import webhooks
 from gongzhi.cases import services as cases
 from gongzhi.notifications import services as notifications
 
@@ -42,6 +44,8 @@ class Command(BaseCommand):
             ("sms", options["tick"], notifications.deliver_queued),
             ("sms-retry", options["retry_every"], notifications.retry_failed),
             ("sweep", options["sweep_every"], lambda: cases.sweep(rating_days=options["rating_days"])),
+            ("webhooks", options["tick"], webhooks.deliver_webhooks),  # partners' status-change webhooks, with back-off
+            ("analytics", options["tick"], analytics.catch_up),  # fold new case events into the dashboard rollups
         ]
         if options["once"]:
             for name, _every, job in jobs:

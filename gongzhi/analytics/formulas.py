@@ -1,0 +1,239 @@
+"""Every command-centre figure, defined once. PURE: no Django, no ORM (``mypy --strict``).
+
+A case contributes a fixed vector of small counters (``contribution``); a rollup row is the sum of the vectors of the
+cases in it; a figure is a formula over such a sum (``figures``). So the same formulas serve a rollup row, a sum of
+rollup rows over a subtree or a period, and a recomputation from raw cases — and docs/metrics.md describes each one.
+
+Attribution: a case belongs to the day (and month) it was submitted, in the display time zone, and to the grid node
+it is located in (else the node that owns it). Its counters reflect its *current* state: when a case submitted in
+January is resolved in February, January's 解决 count moves. Rework, merges and holds change the case, so they change
+its vector; nothing is double counted.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Final
+
+# Statuses (the engine's names; transitions.py is their source, repeated here to keep this module pure).
+OPEN_STATUSES: Final = frozenset({"submitted", "triaged", "dispatched", "accepted", "on_hold"})
+PROACTIVE_CHANNELS: Final = frozenset({"patrol", "visit"})
+LEVELS: Final = ("micro_grid", "grid", "community", "street", "district")
+COMMUNITY_OR_BELOW: Final = ("micro_grid", "grid", "community")
+
+# The counter vector, in storage order. Never reorder: rollup rows and case facts store vectors positionally.
+COUNTERS: Final[tuple[str, ...]] = (
+    "received",  # 受理量: every case submitted
+    "handled",  # not rejected, not merged into another case
+    "rejected",
+    "merged",
+    "resolved",  # handled and currently resolved (办结), i.e. resolved_at set
+    "closed",
+    "open",
+    "due_response",  # handled and its response deadline is decided (responded_on_time not null)
+    "responded",  # … responded within it
+    "due_resolution",  # handled and its resolution deadline is decided (resolved_on_time not null)
+    "on_time",  # … resolved within it
+    "overdue",  # open and past its deadline (超期)
+    "warning",  # open and due soon
+    "on_hold",
+    "reworked",  # handled and reopened at least once (返工)
+    "on_the_spot",  # handled and solved on the spot (即时办结)
+    "proactive",  # found by staff: patrol or visit (主动发现)
+    "rated",  # ratings given (a case may have several: per rework round, and its duplicates' reporters)
+    "satisfied",  # 满意 + 基本满意
+    "very_satisfied",  # 满意
+    "solved",  # ratings saying the problem was solved
+    "level_micro_grid",  # resolved, by the level where it was resolved (721)
+    "level_grid",
+    "level_community",
+    "level_street",
+    "level_district",
+    "handling_minutes",  # resolved: submitted → resolved minus the time on hold, in whole minutes
+)
+N: Final = len(COUNTERS)
+INDEX: Final[dict[str, int]] = {name: i for i, name in enumerate(COUNTERS)}
+
+Vector = tuple[int, ...]
+_MICROSECOND: Final = timedelta(microseconds=1)
+ZERO: Final[Vector] = (0,) * N
+
+
+@dataclass(frozen=True)
+class CaseState:
+    """The plain facts of one case that its counters depend on."""
+
+    status: str
+    channel: str
+    submitted_at: datetime
+    resolved_at: datetime | None
+    resolved_level: str
+    responded_on_time: bool | None
+    resolved_on_time: bool | None
+    sla_state: str
+    rework_count: int
+    on_the_spot: bool
+    held_seconds: float = 0.0  # total time on hold before the (current) resolution
+    ratings: Sequence[tuple[str, bool]] = ()  # (score, solved) of every rating of this case
+
+
+def contribution(case: CaseState) -> Vector:
+    """The counter vector of one case (see COUNTERS)."""
+    v = [0] * N
+    handled = case.status not in ("rejected", "merged")
+    is_open = case.status in OPEN_STATUSES
+    resolved = handled and case.resolved_at is not None
+    v[INDEX["received"]] = 1
+    v[INDEX["handled"]] = int(handled)
+    v[INDEX["rejected"]] = int(case.status == "rejected")
+    v[INDEX["merged"]] = int(case.status == "merged")
+    v[INDEX["resolved"]] = int(resolved)
+    v[INDEX["closed"]] = int(case.status == "closed")
+    v[INDEX["open"]] = int(is_open)
+    if handled:
+        v[INDEX["due_response"]] = int(case.responded_on_time is not None)
+        v[INDEX["responded"]] = int(case.responded_on_time is True)
+        v[INDEX["due_resolution"]] = int(case.resolved_on_time is not None)
+        v[INDEX["on_time"]] = int(case.resolved_on_time is True)
+        v[INDEX["reworked"]] = int(case.rework_count > 0)
+        v[INDEX["on_the_spot"]] = int(case.on_the_spot)
+    v[INDEX["overdue"]] = int(is_open and case.sla_state == "breached")
+    v[INDEX["warning"]] = int(is_open and case.sla_state == "warning")
+    v[INDEX["on_hold"]] = int(case.status == "on_hold")
+    v[INDEX["proactive"]] = int(case.channel in PROACTIVE_CHANNELS)
+    for score, solved in case.ratings:
+        v[INDEX["rated"]] += 1
+        v[INDEX["satisfied"]] += int(score != "unsatisfied")
+        v[INDEX["very_satisfied"]] += int(score == "satisfied")
+        v[INDEX["solved"]] += int(solved)
+    if resolved and case.resolved_at is not None:
+        if case.resolved_level in LEVELS:
+            v[INDEX[f"level_{case.resolved_level}"]] = 1
+        # Whole minutes, half up, from integer microseconds: exactly what the bulk SQL build computes (bulk.py).
+        micros = (case.resolved_at - case.submitted_at) // _MICROSECOND - round(case.held_seconds * 1_000_000)
+        v[INDEX["handling_minutes"]] = max(0, (micros + 30_000_000) // 60_000_000)
+    return tuple(v)
+
+
+def add(a: Sequence[int], b: Sequence[int]) -> Vector:
+    return tuple(x + y for x, y in zip(a, b, strict=True))
+
+
+def sub(a: Sequence[int], b: Sequence[int]) -> Vector:
+    return tuple(x - y for x, y in zip(a, b, strict=True))
+
+
+def total(vectors: Iterable[Sequence[int]]) -> Vector:
+    out = list(ZERO)
+    for v in vectors:
+        for i, x in enumerate(v):
+            out[i] += x
+    return tuple(out)
+
+
+def as_dict(v: Sequence[int]) -> dict[str, int]:
+    return dict(zip(COUNTERS, v, strict=True))
+
+
+def ratio(part: int, whole: int) -> float | None:
+    """part ÷ whole rounded to 4 places; None (shown as —) when there is nothing to divide by."""
+    return round(part / whole, 4) if whole else None
+
+
+def figures(counts: Mapping[str, int]) -> dict[str, float | int | None]:
+    """The headline figures of a sum of counters. Rates are fractions (0.9731), None when undefined."""
+    c = counts
+    resolved = c["resolved"]
+    low = sum(c[f"level_{level}"] for level in COMMUNITY_OR_BELOW)
+    return {
+        "received": c["received"],  # 受理量
+        "handled": c["handled"],
+        "rejected": c["rejected"],
+        "merged": c["merged"],
+        "resolved": resolved,
+        "closed": c["closed"],
+        "open": c["open"],
+        "completion_rate": ratio(resolved, c["handled"]),  # 办结率
+        "response_rate": ratio(c["responded"], c["due_response"]),  # 响应率
+        "solved_rate": ratio(c["solved"], c["rated"]),  # 解决率
+        "satisfaction_rate": ratio(c["satisfied"], c["rated"]),  # 满意率
+        "on_time_rate": ratio(c["on_time"], c["due_resolution"]),  # 按期办结率
+        "overdue": c["overdue"],  # 超期数
+        "warning": c["warning"],
+        "on_hold": c["on_hold"],
+        "rework_rate": ratio(c["reworked"], resolved),  # 返工率
+        "on_the_spot_rate": ratio(c["on_the_spot"], c["handled"]),  # 即时办结率
+        "proactive_rate": ratio(c["proactive"], c["received"]),  # 主动发现率
+        "rated": c["rated"],
+        "share_community_or_below": ratio(low, resolved),  # 721: the 7
+        "share_street": ratio(c["level_street"], resolved),  # the 2
+        "share_district": ratio(c["level_district"], resolved),  # the 1
+        "avg_handling_hours": round(c["handling_minutes"] / resolved / 60, 2) if resolved else None,
+    }
+
+
+# Figures a ranking may sort by, and whether higher is better.
+RANKABLE: Final[dict[str, bool]] = {
+    "received": True,
+    "response_rate": True,
+    "solved_rate": True,
+    "satisfaction_rate": True,
+    "on_time_rate": True,
+    "completion_rate": True,
+    "rework_rate": False,
+    "overdue": False,
+    "avg_handling_hours": False,
+}
+# The denominator that must reach the minimum sample before a rate is ranked.
+SAMPLE_OF: Final[dict[str, str]] = {
+    "received": "received",
+    "response_rate": "due_response",
+    "solved_rate": "rated",
+    "satisfaction_rate": "rated",
+    "on_time_rate": "due_resolution",
+    "completion_rate": "handled",
+    "rework_rate": "resolved",
+    "overdue": "received",
+    "avg_handling_hours": "resolved",
+}
+
+
+@dataclass(frozen=True)
+class Ranked:
+    key: str
+    value: float | int
+    sample: int
+    rank: int
+
+
+def rank(rows: Mapping[str, Mapping[str, int]], by: str, *, min_sample: int) -> tuple[list[Ranked], list[str]]:
+    """Rank the rows (key -> counters) by one figure; rows whose sample is below ``min_sample`` are left out and
+    returned separately, so the page can say which and why. Ties share a rank (1, 2, 2, 4)."""
+    if by not in RANKABLE:
+        raise ValueError(f"cannot rank by {by!r}")
+    higher_better = RANKABLE[by]
+    eligible: list[tuple[str, float | int, int]] = []
+    too_small: list[str] = []
+    for key, counts in rows.items():
+        sample = counts[SAMPLE_OF[by]]
+        value = figures(counts)[by]
+        if sample < min_sample or value is None:
+            too_small.append(key)
+        else:
+            eligible.append((key, value, sample))
+    eligible.sort(key=lambda r: (-r[1] if higher_better else r[1], r[0]))
+    out: list[Ranked] = []
+    for i, (key, value, sample) in enumerate(eligible):
+        position = out[-1].rank if out and out[-1].value == value else i + 1
+        out.append(Ranked(key=key, value=value, sample=sample, rank=position))
+    return out, sorted(too_small)
+
+
+def month_start(day: date) -> date:
+    return day.replace(day=1)
+
+
+def next_month(day: date) -> date:
+    return date(day.year + (day.month == 12), day.month % 12 + 1, 1)

@@ -1,0 +1,241 @@
+"""The dashboard's panels as plain data (JSON-ready), each from a few rollup sums. Views only pick and serialise.
+
+Every panel takes a node the viewer may see (``selectors.node_for``) and a month; the public page reuses
+``headline`` with no personal data (rollups hold none).
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict, is_dataclass
+from datetime import date, datetime, time, timedelta
+from typing import Any
+
+from django.conf import settings
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from gongzhi.analytics import formulas as f
+from gongzhi.analytics import selectors
+from gongzhi.analytics.models import Rollup
+from gongzhi.cases.models import CaseCategory
+from gongzhi.grid.models import Department, GridNode
+
+PANELS = ("headline", "trend", "categories", "heat", "rankings", "hot")
+TREND_DAYS = 30
+TREND_MONTHS = 12
+TOP_CATEGORIES = 12
+LEVEL_LABELS = {
+    "micro_grid": "level_micro_grid",
+    "grid": "level_grid",
+    "community": "level_community",
+    "street": "level_street",
+    "district": "level_district",
+}
+
+
+def min_sample() -> int:
+    return int(getattr(settings, "GONGZHI_ANALYTICS_MIN_SAMPLE", 20))
+
+
+def parse_month(value: str | None) -> date:
+    """'2025-03' → 1 March 2025; empty → this month. ValueError with a readable message otherwise."""
+    if not value:
+        return timezone.localdate().replace(day=1)
+    try:
+        return datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 - a calendar month, no time of day
+    except ValueError:
+        raise ValueError(_("The month must look like 2025-03.")) from None
+
+
+def month_label(month: date) -> str:
+    return f"{month.year}-{month.month:02d}"
+
+
+def _level_names() -> dict[str, str]:
+    return {
+        "micro_grid": _("micro-grid"),
+        "grid": _("grid"),
+        "community": _("community"),
+        "street": _("street"),
+        "district": _("district"),
+    }
+
+
+def headline(node: GridNode, month: date) -> dict[str, Any]:
+    today = timezone.localdate()
+    month_counts = selectors.counts(node=node, period=Rollup.MONTH, since=month, until=f.next_month(month))
+    today_counts = selectors.counts(node=node, period=Rollup.DAY, since=today, until=today + timedelta(days=1))
+    everything = selectors.counts(node=node, period=Rollup.MONTH)
+    names = _level_names()
+    return {
+        "node": {"id": node.pk, "name": node.name, "level": node.level},
+        "month": month_label(month),
+        "today": f.figures(today_counts),
+        "figures": f.figures(month_counts),
+        "level_721": [{"level": lv, "name": names[lv], "value": month_counts[LEVEL_LABELS[lv]]} for lv in f.LEVELS],
+        # Deadline states of every case still open, whenever it was submitted.
+        "deadlines": {
+            "open": everything["open"],
+            "on_track": everything["open"] - everything["warning"] - everything["overdue"] - everything["on_hold"],
+            "warning": everything["warning"],
+            "overdue": everything["overdue"],
+            "on_hold": everything["on_hold"],
+        },
+    }
+
+
+def trend(node: GridNode, month: date) -> dict[str, Any]:
+    end = min(timezone.localdate(), f.next_month(month) - timedelta(days=1))
+    since = end - timedelta(days=TREND_DAYS - 1)
+    by_day = dict(selectors.series(node=node, period=Rollup.DAY, since=since, until=end + timedelta(days=1)))
+    days = [since + timedelta(days=i) for i in range(TREND_DAYS)]
+    first = month
+    for _i in range(TREND_MONTHS - 1):
+        first = (first - timedelta(days=1)).replace(day=1)
+    by_month = dict(selectors.series(node=node, period=Rollup.MONTH, since=first, until=f.next_month(month)))
+    months, m = [], first
+    while m <= month:
+        months.append(m)
+        m = f.next_month(m)
+    zero = f.as_dict(f.ZERO)
+    month_figures = [f.figures(by_month.get(m, zero)) for m in months]
+    return {
+        "days": [d.isoformat() for d in days],
+        "received": [by_day.get(d, zero)["received"] for d in days],
+        "resolved": [by_day.get(d, zero)["resolved"] for d in days],
+        "months": [month_label(m) for m in months],
+        "month_received": [x["received"] for x in month_figures],
+        "response_rate": [x["response_rate"] for x in month_figures],
+        "satisfaction_rate": [x["satisfaction_rate"] for x in month_figures],
+        "on_time_rate": [x["on_time_rate"] for x in month_figures],
+    }
+
+
+def categories(node: GridNode, month: date) -> dict[str, Any]:
+    until = f.next_month(month)
+    by_category = selectors.breakdown(node=node, dim="category", since=month, until=until)
+    by_channel = selectors.breakdown(node=node, dim="channel", since=month, until=until)
+    names = dict(
+        CaseCategory.objects.filter(pk__in=[int(k) for k in by_category if k != "0"]).values_list("pk", "name")
+    )
+    top = sorted(by_category.items(), key=lambda kv: (-kv[1]["received"], kv[0]))[:TOP_CATEGORIES]
+    from gongzhi.cases.choices import Channel
+
+    channel_names = dict(Channel.choices)
+    return {
+        "categories": [
+            {
+                "key": key,
+                "name": names.get(int(key), _("not yet categorised")) if key != "0" else _("not yet categorised"),
+                "received": c["received"],
+                "on_time_rate": f.figures(c)["on_time_rate"],
+            }
+            for key, c in top
+        ],
+        "channels": [
+            {
+                "key": key,
+                "name": str(channel_names.get(key, key)),
+                "received": c["received"],
+                "proactive": key in f.PROACTIVE_CHANNELS,
+            }
+            for key, c in sorted(by_channel.items(), key=lambda kv: -kv[1]["received"])
+        ],
+    }
+
+
+def heat(node: GridNode, month: date) -> dict[str, Any]:
+    """The node's children with their boundaries and this month's figures (GeoJSON), for the heat map."""
+    counted = selectors.by_child(node=node, period=Rollup.MONTH, since=month, until=f.next_month(month))
+    zero = f.as_dict(f.ZERO)
+    features = []
+    for child in selectors.descendants(node).only("pk", "name", "level", "boundary", "path"):
+        c = counted.get(child.pk, zero)
+        fig = f.figures(c)
+        features.append(
+            {
+                "type": "Feature",
+                "geometry": child.boundary,
+                "properties": {
+                    "id": child.pk,
+                    "name": child.name,
+                    "level": child.level,
+                    "received": c["received"],
+                    "overdue": c["overdue"],
+                    "satisfaction_rate": fig["satisfaction_rate"],
+                    "on_time_rate": fig["on_time_rate"],
+                    "leaf": child.level == "micro_grid",
+                },
+            }
+        )
+    return {"type": "FeatureCollection", "features": features}
+
+
+def _ranking(rows: dict[str, dict[str, int]], names: dict[str, str], by: str) -> dict[str, Any]:
+    ranked, too_small = f.rank(rows, by, min_sample=min_sample())
+    return {
+        "by": by,
+        "rows": [
+            {"key": r.key, "name": names.get(r.key, r.key), "value": r.value, "sample": r.sample, "rank": r.rank}
+            for r in ranked
+        ],
+        "too_small": [names.get(k, k) for k in too_small],
+    }
+
+
+def rankings(node: GridNode, month: date, by: str = "on_time_rate") -> dict[str, Any]:
+    if by not in f.RANKABLE:
+        raise ValueError(_("Rankings can be by: %(names)s.") % {"names": ", ".join(f.RANKABLE)})
+    until = f.next_month(month)
+    children = selectors.by_child(node=node, period=Rollup.MONTH, since=month, until=until)
+    child_names = {
+        str(pk): name for pk, name in GridNode.objects.filter(pk__in=list(children)).values_list("pk", "name")
+    }
+    units = selectors.breakdown(node=node, dim="unit", since=month, until=until)
+    units.pop("", None)
+    node_ids = [int(k[1:]) for k in units if k.startswith("n")]
+    dept_ids = [int(k[1:]) for k in units if k.startswith("d")]
+    unit_names = {f"n{pk}": name for pk, name in GridNode.objects.filter(pk__in=node_ids).values_list("pk", "name")}
+    unit_names.update(
+        {f"d{pk}": name for pk, name in Department.objects.filter(pk__in=dept_ids).values_list("pk", "name")}
+    )
+    return {
+        "min_sample": min_sample(),
+        "note": _("Only areas and units with at least %(n)d cases behind the figure are ranked.") % {"n": min_sample()},
+        "areas": _ranking({str(k): v for k, v in children.items()}, child_names, by),
+        "units": _ranking(units, unit_names, by),
+    }
+
+
+def hot(node: GridNode, month: date) -> dict[str, Any]:
+    """Hot issues from triage (gongzhi.routing), when that module is installed; otherwise say so."""
+    try:
+        from gongzhi.routing import hot_issues  # type: ignore[attr-defined]
+    except ImportError:
+        return {"available": False, "message": _("Hot issues are not available yet."), "issues": []}
+    tz = timezone.get_current_timezone()
+    since = datetime.combine(month, time.min, tzinfo=tz)
+    until = datetime.combine(f.next_month(month), time.min, tzinfo=tz)
+    try:
+        issues = hot_issues(
+            node.jurisdiction_id, since, until, path_prefix=node.path if node.parent_id else None, limit=10
+        )
+    except Exception:  # another module's failure must not take the dashboard down; the panel says so
+        return {"available": False, "message": _("Hot issues could not be computed."), "issues": []}
+    out = []
+    for issue in issues:
+        row = asdict(issue) if is_dataclass(issue) and not isinstance(issue, type) else dict(vars(issue))
+        for key, value in list(row.items()):
+            if isinstance(value, datetime):
+                row[key] = value.isoformat()
+            elif isinstance(value, tuple | set):
+                row[key] = list(value)
+        row.pop("case_ids", None)  # the dashboard shows counts, not case lists
+        out.append(row)
+    return {"available": True, "message": "", "issues": out}
+
+
+def panel(name: str, node: GridNode, month: date, **options: Any) -> dict[str, Any]:
+    if name == "rankings":
+        return rankings(node, month, by=options.get("by") or "on_time_rate")
+    return {"headline": headline, "trend": trend, "categories": categories, "heat": heat, "hot": hot}[name](node, month)

@@ -1,0 +1,111 @@
+"""Dashboard, panels, reports and the public page: scoped by the viewer, clear 4xx on bad input, no personal data."""
+
+import io
+from datetime import date
+
+import pytest
+from django.test import Client
+from django.urls import reverse
+from django.utils import timezone
+
+from gongzhi.analytics import panels, rollup
+from gongzhi.cases import services
+from gongzhi.cases.tests.factories import world
+
+pytestmark = pytest.mark.django_db
+
+PANELS = ("headline", "trend", "categories", "heat", "rankings", "hot")
+
+
+@pytest.fixture
+def w():
+    w = world()
+    case = w.to_resolved(reporter_name="王小明", reporter_phone="13800138000", reporter=w.resident)
+    services.rate(case=case, actor=w.resident, score="satisfied", solved=True)
+    w.submit(reporter_name="李大华", reporter_phone="13900139000")
+    rollup.catch_up()
+    return w
+
+
+def client(user):
+    c = Client(HTTP_ACCEPT_LANGUAGE="zh-hans")
+    c.force_login(user)
+    return c
+
+
+def month():
+    return panels.month_label(timezone.localdate().replace(day=1))
+
+
+def test_home_opens_the_top_of_the_viewers_scope(w):
+    response = client(w.centre).get(reverse("analytics:home"))
+    assert response.status_code == 302 and response.url == reverse("analytics:dashboard", args=[w.district.pk])
+    response = client(w.dispatcher).get(reverse("analytics:home"))
+    assert response.url == reverse("analytics:dashboard", args=[w.community.pk])
+    assert client(w.steward).get(reverse("analytics:home")).status_code == 404  # stewards have no analytics
+
+
+def test_every_panel_answers_for_the_district(w):
+    c = client(w.centre)
+    page = c.get(reverse("analytics:dashboard", args=[w.district.pk]))
+    assert page.status_code == 200 and w.district.name in page.content.decode()
+    for name in PANELS:
+        response = c.get(reverse("analytics:panel", args=[w.district.pk, name]), {"month": month()})
+        assert response.status_code == 200, name
+    head = c.get(reverse("analytics:panel", args=[w.district.pk, "headline"])).json()
+    assert head["figures"]["received"] == 2 and head["figures"]["satisfaction_rate"] == 1.0
+    assert head["today"]["received"] == 2 and head["deadlines"]["open"] == 1
+    assert [x["value"] for x in head["level_721"]] == [1, 0, 0, 0, 0]
+    ranking = c.get(reverse("analytics:panel", args=[w.district.pk, "rankings"])).json()
+    assert ranking["min_sample"] == 20 and ranking["areas"]["rows"] == []  # two cases: too few to rank anyone
+    assert ranking["areas"]["too_small"] == [w.street.name]
+    hot = c.get(reverse("analytics:panel", args=[w.district.pk, "hot"])).json()
+    assert set(hot) == {"available", "message", "issues"}
+
+
+def test_out_of_scope_is_404_and_bad_input_is_400(w):
+    c = client(w.dispatcher)
+    assert c.get(reverse("analytics:dashboard", args=[w.community.pk])).status_code == 200
+    for node in (w.district, w.other_community):
+        assert c.get(reverse("analytics:dashboard", args=[node.pk])).status_code == 404
+        assert c.get(reverse("analytics:panel", args=[node.pk, "headline"])).status_code == 404
+        assert c.get(reverse("analytics:report", args=[node.pk, month(), "pdf"])).status_code == 404
+    bad = c.get(reverse("analytics:panel", args=[w.community.pk, "headline"]), {"month": "2025-13"})
+    assert bad.status_code == 400 and "2025-03" in bad.json()["error"]
+    bad = c.get(reverse("analytics:panel", args=[w.community.pk, "rankings"]), {"by": "nonsense"})
+    assert bad.status_code == 400
+    assert c.get(reverse("analytics:panel", args=[w.community.pk, "nope"])).status_code == 404
+    assert Client().get(reverse("analytics:panel", args=[w.community.pk, "headline"])).status_code == 302
+
+
+def test_monthly_report_as_pdf_with_chinese_text_and_as_excel(w):
+    from openpyxl import load_workbook
+    from pypdf import PdfReader
+
+    c = client(w.centre)
+    response = c.get(reverse("analytics:report", args=[w.district.pk, month(), "pdf"]))
+    assert response.status_code == 200 and response.content.startswith(b"%PDF")
+    text = "".join(page.extract_text() for page in PdfReader(io.BytesIO(response.content)).pages)
+    assert w.district.name in text and "满意率" in text
+    response = c.get(reverse("analytics:report", args=[w.district.pk, month(), "xlsx"]))
+    book = load_workbook(io.BytesIO(response.content))
+    rows = {r[0]: r[1] for r in book.worksheets[0].iter_rows(min_row=3, values_only=True) if r[0]}
+    received = next(v for k, v in rows.items() if "受理量" in k)
+    assert received == "2"
+    assert book.worksheets[0]._charts  # the 721 pie
+
+
+def test_public_page_shows_community_figures_and_no_personal_data(w):
+    response = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(reverse("transparency:figures"), {"month": month()})
+    body = response.content.decode()
+    assert response.status_code == 200
+    assert w.community.name in body and w.other_community.name in body
+    for secret in ("王小明", "李大华", "13800138000", "13900139000", "138****8000", "楼道里堆满杂物"):
+        assert secret not in body
+    assert Client().get(reverse("transparency:figures"), {"month": "x"}).status_code == 400
+
+
+def test_parse_month():
+    assert panels.parse_month("2025-03") == date(2025, 3, 1)
+    with pytest.raises(ValueError, match="2025-03"):
+        panels.parse_month("March")

@@ -1,0 +1,24 @@
+from django.urls import path, register_converter
+
+from gongzhi.analytics import views
+
+
+class MonthConverter:
+    regex = r"[0-9]{4}-[0-9]{2}"
+
+    def to_python(self, value: str) -> str:
+        return value
+
+    def to_url(self, value: str) -> str:
+        return value
+
+
+register_converter(MonthConverter, "month")
+
+app_name = "analytics"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("node/<int:node_id>/", views.dashboard, name="dashboard"),
+    path("node/<int:node_id>/panel/<slug:name>.json", views.panel, name="panel"),
+    path("node/<int:node_id>/report/<month:month>.<str:fmt>", views.report, name="report"),
+]

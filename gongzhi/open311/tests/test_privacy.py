@@ -1,0 +1,154 @@
+"""What the public Open311 reads may show: public-problem requests (报事) with personal data in their text masked;
+private requests (办事/求助, private categories, uncategorised) only by status in a GET by id, and left out of lists
+and updates; the client whose key filed a request sees it in full."""
+
+from __future__ import annotations
+
+import xml.etree.ElementTree as ET
+
+import pytest
+
+from gongzhi.cases import services as case_services
+from gongzhi.cases.choices import EventKind
+from gongzhi.cases.models import Case
+from gongzhi.cases.tests.factories import category
+from gongzhi.open311 import keys, selectors
+from gongzhi.open311.tests.factories import setup
+
+BASE = "/open311/v2/"
+PHONE = "13812345678"
+ID_NUMBER = "11010119900307123X"
+TEXT = f"我叫张三，电话{PHONE}，身份证{ID_NUMBER}，3号楼楼道堆满杂物"
+MASKED = "我叫张*，电话138****5678，身份证**************123X，3号楼楼道堆满杂物"
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def s():
+    return setup()
+
+
+def _file(s, cat=None, **kw):
+    kw.setdefault("category", cat or s.noise)
+    kw.setdefault("description", TEXT)
+    kw.setdefault("address", f"幸福路1号 联系电话{PHONE}")
+    kw.setdefault("lat", 31.2)
+    kw.setdefault("lon", 121.4)
+    kw.setdefault("attributes", {"_media_url": "https://example.org/p.jpg"})
+    return s.world.submit(channel="api", **kw)
+
+
+def _help_category(s):
+    return category(s.jurisdiction, "care.lone_elderly", name="独居老人关爱", kind="help")
+
+
+def _ids(response) -> list[str]:
+    assert response.status_code == 200, response.content
+    return [r["service_request_id"] for r in response.json()]
+
+
+def test_public_problem_requests_are_shown_with_personal_data_masked(client, s):
+    case = _file(s)
+    case_services.reject(case=case, actor=s.world.dispatcher, reason=f"请联系{PHONE}")
+    row = client.get(f"{BASE}requests/{case.tracking_code}.json").json()[0]
+    assert row["description"] == MASKED
+    assert row["address"] == "幸福路1号 联系电话138****5678"
+    assert (row["lat"], row["long"], row["media_url"]) == (31.2, 121.4, "https://example.org/p.jpg")
+    assert row["status_notes"] == "请联系138****5678"
+    assert [r["description"] for r in client.get(f"{BASE}requests.json").json()] == [MASKED]
+    updates = client.get(f"{BASE}servicerequestupdates.json").json()
+    assert [u["description"] for u in updates][1:] == ["请联系138****5678"] and len(updates) == 2
+    body = client.get(f"{BASE}requests.xml").content.decode()
+    assert PHONE not in body and ID_NUMBER not in body and "张三" not in body
+    assert ET.fromstring(body).findtext("request/description") == MASKED  # noqa: S314 - our own output
+
+
+def test_a_result_is_masked_too(client, s):
+    w = s.world
+    case = _file(s)
+    case_services.triage(case=case, actor=w.dispatcher, category=s.noise)
+    case_services.dispatch(case=case, actor=w.dispatcher, node=w.micro, pool=True)
+    case_services.accept(case=case, actor=w.steward)
+    case_services.resolve(case=case, actor=w.steward, result=f"已联系户主王五（{PHONE}）清理")
+    row = client.get(f"{BASE}requests/{case.tracking_code}.json").json()[0]
+    assert row["status_notes"] == "已联系户主王*（138****5678）清理"
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_help_request_shows_only_its_status_and_stays_out_of_lists(client, s, fmt):
+    case = _file(s, _help_category(s))
+    assert case.kind == "help"
+    case_services.reject(case=case, actor=s.world.dispatcher, reason=f"已转民政，联系{PHONE}")
+    response = client.get(f"{BASE}requests/{case.tracking_code}.{fmt}")
+    assert response.status_code == 200
+    body = response.content.decode()
+    assert PHONE not in body and "138****5678" not in body and "楼道" not in body and "幸福路" not in body
+    if fmt == "json":
+        row = response.json()[0]
+        assert (row["description"], row["address"], row["address_id"], row["media_url"]) == ("", "", "", "")
+        assert (row["lat"], row["long"]) == (None, None)
+        assert (row["status"], row["status_notes"]) == ("closed", str(EventKind.REJECTED.label))
+        assert row["extended_attributes"] == {"detailed_status": "rejected"}
+        assert row["service_code"] == "care.lone_elderly"
+    else:
+        request = ET.fromstring(response.content).find("request")  # noqa: S314 - our own output
+        assert [request.findtext(f) for f in ("description", "address", "lat", "long", "media_url")] == [""] * 5
+    assert client.get(f"{BASE}requests.{fmt}").content.count(b"care.lone_elderly") == 0
+    assert client.get(f"{BASE}requests.json?service_request_id={case.tracking_code}").json() == []
+    assert client.get(f"{BASE}servicerequestupdates.json").json() == []
+
+
+@pytest.mark.parametrize("code", ["neighbourhood.dispute", "safety.fraud", "errands.dibao"])
+def test_private_categories_are_private(client, s, code):
+    public = _file(s)
+    case = _file(s, category(s.jurisdiction, code, name="私密"))
+    assert case.kind == "report"
+    assert _ids(client.get(f"{BASE}requests.json")) == [public.tracking_code]
+    row = client.get(f"{BASE}requests/{case.tracking_code}.json").json()[0]
+    assert (row["description"], row["address"], row["lat"]) == ("", "", None)
+
+
+def test_an_uncategorised_request_is_private(client, s):
+    case = s.world.submit(channel="api", description=TEXT, category=None)
+    assert _ids(client.get(f"{BASE}requests.json")) == []
+    assert client.get(f"{BASE}requests/{case.tracking_code}.json").json()[0]["description"] == ""
+
+
+def test_is_private():
+    assert selectors.is_private("report", "noise.night") is False
+    assert selectors.is_private("report", "care") is True
+    assert selectors.is_private("report", "safety.fraud.online") is True
+    assert selectors.is_private("report", "safety.fire_hazard") is False
+    assert selectors.is_private("report", "neighbourhood.disputes") is False  # a code, not a prefix of letters
+    assert selectors.is_private("help", "noise.night") is True
+    assert selectors.is_private("report", None) is True
+
+
+def test_the_client_that_filed_a_request_sees_it_in_full(client, s):
+    help_category = _help_category(s)
+    data = {"api_key": s.key, "service_code": help_category.code, "lat": "31.2", "long": "121.4",
+            "description": TEXT}  # fmt: skip
+    response = client.post(f"{BASE}requests.json", data)
+    assert response.status_code == 201
+    code = response.json()[0]["service_request_id"]
+    _row, other = keys.create_key(name="another app")
+    mine = client.get(f"{BASE}requests/{code}.json", {"api_key": s.key}).json()[0]
+    assert (mine["description"], mine["lat"]) == (TEXT, 31.2)
+    assert _ids(client.get(f"{BASE}requests.json", {"api_key": s.key})) == [code]
+    assert [
+        u["service_request_id"] for u in client.get(f"{BASE}servicerequestupdates.json?api_key={s.key}").json()
+    ] == [code]
+    theirs = client.get(f"{BASE}requests/{code}.json", {"api_key": other}).json()[0]
+    assert (theirs["description"], theirs["lat"]) == ("", None)
+    assert _ids(client.get(f"{BASE}requests.json", {"api_key": other})) == []
+    assert client.get(f"{BASE}requests/{code}.json").json()[0]["description"] == ""
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_wrong_key_on_a_read_is_403(client, s, fmt):
+    case = _file(s)
+    for path in (f"requests/{case.tracking_code}", "requests", "servicerequestupdates"):
+        response = client.get(f"{BASE}{path}.{fmt}", {"api_key": "o311_wrong"})
+        assert response.status_code == 403, path
+    assert Case.objects.count() == 1

@@ -1,0 +1,341 @@
+"""``gongzhi bench api``: Open311 POST /requests and GET one request through the real HTTP stack, next to the same
+machine's raw PostgreSQL rates measured in the same run.
+
+On a throwaway PostgreSQL (default durability: the figures must be honest about commits) it builds the demo district,
+starts the production server command (``gongzhi run --no-worker``: granian WSGI, persistent connections) and drives
+it with ``--clients`` concurrent keep-alive HTTP clients (in two client processes) for ``--seconds``: first POST
+``/open311/v2/requests.json`` (a real service request: key check, attributes, geo lookup, case + event), then GET
+``/open311/v2/requests/<id>.json`` of the requests just filed. With the server stopped, pgbench measures a raw
+single-row INSERT and a raw 20-row SELECT on the same cluster (16 connections). Budget: POST ≥ 8 % of the raw insert
+rate, GET one ≥ 8 % of the raw 20-row read rate. The last line is one JSON object with the figures.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.parse
+from argparse import ArgumentParser
+from collections.abc import Mapping
+from http.client import HTTPConnection
+from pathlib import Path
+from typing import Any
+
+from gongzhi.ops.benchmarks import Writer, register
+
+BUDGET_RATIO = 0.08
+CLIENT_PROCESSES = 2
+
+
+def add_arguments(parser: ArgumentParser) -> None:
+    parser.add_argument("--seconds", type=float, default=10.0, help="seconds per measured phase (default 10)")
+    parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients in all (default 8)")
+    parser.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
+    parser.add_argument("--prepare", action="store_true", help="(internal) build the demo district, print a key")
+    parser.add_argument("--client", default="", help="(internal) drive this base URL: post|get,key,...")
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+# ------------------------------------------------------------------------------------------------------ children
+
+
+def _prepare() -> dict[str, Any]:
+    from django.conf import settings
+    from django.core.management import call_command
+
+    from gongzhi.cases import catalogue
+    from gongzhi.cases.models import CaseCategory
+    from gongzhi.grid import demo
+    from gongzhi.grid.models import Building
+    from gongzhi.open311 import keys, selectors
+
+    call_command("migrate", verbosity=0, interactive=False)
+    call_command("collectstatic", interactive=False, verbosity=0)  # `gongzhi run` would do it before serving
+    jurisdiction = demo.build_demo(password=settings.GONGZHI_DEMO_PASSWORD).jurisdiction
+    catalogue.seed(jurisdiction=jurisdiction)
+    # A public-problem service (报事), so GET one answers with the full, masked request rather than a status only.
+    category = next(
+        c
+        for c in CaseCategory.objects.filter(
+            jurisdiction=jurisdiction, children__isnull=True, attributes=[], kind="report"
+        ).order_by("code")
+        if not selectors.is_private(c.kind, c.code)
+    )
+    _row, raw = keys.create_key(name="bench", jurisdiction=jurisdiction)
+    tokens = list(Building.objects.filter(jurisdiction=jurisdiction).values_list("public_token", flat=True)[:200])
+    return {"key": raw, "service_code": category.code, "buildings": tokens}
+
+
+def _drive(spec: dict[str, Any]) -> dict[str, Any]:
+    """In a client process: ``threads`` keep-alive clients for ``seconds``; counts answers by status."""
+    host, port = spec["host"], spec["port"]
+    stop_at = time.perf_counter() + spec["seconds"]
+    lock = threading.Lock()
+    counts: dict[str, int] = {}
+    ids: list[str] = []
+    latencies: list[float] = []
+
+    def one(n: int) -> None:
+        conn = HTTPConnection(host, port, timeout=30)
+        i = n
+        local_counts: dict[str, int] = {}
+        local_ids: list[str] = []
+        local_lat: list[float] = []
+        while time.perf_counter() < stop_at:
+            began = time.perf_counter()
+            if spec["mode"] == "post":
+                body = urllib.parse.urlencode(
+                    {
+                        "api_key": spec["key"],
+                        "service_code": spec["service_code"],
+                        "address_id": spec["buildings"][i % len(spec["buildings"])],
+                        "description": f"楼道灯不亮，第 {i} 次压测",
+                    }
+                )
+                conn.request(
+                    "POST",
+                    "/open311/v2/requests.json",
+                    body=body,
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                )
+            else:
+                conn.request("GET", f"/open311/v2/requests/{spec['ids'][i % len(spec['ids'])]}.json")
+            response = conn.getresponse()
+            data = response.read()
+            local_lat.append(time.perf_counter() - began)
+            local_counts[str(response.status)] = local_counts.get(str(response.status), 0) + 1
+            if spec["mode"] == "post" and response.status == 201 and len(local_ids) < 2000:
+                local_ids.append(json.loads(data)[0]["service_request_id"])
+            i += spec["threads"]
+        conn.close()
+        with lock:
+            for k, v in local_counts.items():
+                counts[k] = counts.get(k, 0) + v
+            ids.extend(local_ids)
+            latencies.extend(local_lat)
+
+    threads = [threading.Thread(target=one, args=(n,)) for n in range(spec["threads"])]
+    began = time.perf_counter()
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    return {"counts": counts, "ids": ids, "elapsed": time.perf_counter() - began, "latencies": latencies}
+
+
+# -------------------------------------------------------------------------------------------------------- phases
+
+
+def _gongzhi(args: list[str], env: dict[str, str], timeout: float = 900) -> dict[str, Any]:
+    done = subprocess.run(
+        [sys.executable, "-m", "gongzhi", *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
+    )
+    lines = [line for line in done.stdout.strip().splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"`gongzhi {' '.join(args)}` failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    return json.loads(lines[-1])
+
+
+def _phase(spec: dict[str, Any], env: dict[str, str], clients: int) -> dict[str, Any]:
+    per = max(1, clients // CLIENT_PROCESSES)
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "gongzhi", "bench", "api", "--client", json.dumps({**spec, "threads": per})],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for _ in range(CLIENT_PROCESSES)
+    ]
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=spec["seconds"] + 120)
+        lines = [line for line in out.splitlines() if line.startswith("{")]
+        if p.returncode != 0 or not lines:
+            raise RuntimeError(f"bench client failed:\n{out[-2000:]}\n{err[-3000:]}")
+        results.append(json.loads(lines[-1]))
+    counts: dict[str, int] = {}
+    for r in results:
+        for k, v in r["counts"].items():
+            counts[k] = counts.get(k, 0) + v
+    latencies = sorted(x for r in results for x in r["latencies"])
+    ok = counts.get("201" if spec["mode"] == "post" else "200", 0)
+    elapsed = max(r["elapsed"] for r in results)
+    return {
+        "rps": ok / elapsed,
+        "ok": ok,
+        "counts": counts,
+        "ids": [i for r in results for i in r["ids"]],
+        "p50_ms": 1000 * latencies[len(latencies) // 2] if latencies else float("nan"),
+        "p95_ms": 1000 * latencies[int(len(latencies) * 0.95)] if latencies else float("nan"),
+    }
+
+
+def _pgbench(url: str, seconds: float) -> dict[str, float]:
+    from gongzhi.ops.pgserver import find_bindir
+
+    pgbench = find_bindir() / "pgbench"
+    if not pgbench.exists():
+        raise RuntimeError(f"pgbench not found at {pgbench} (Debian package postgresql-contrib)")
+    parts = urllib.parse.urlsplit(url)
+    conn = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port), "-U", parts.username or "postgres"]
+    db = parts.path.lstrip("/")
+    psql = find_bindir() / "psql"
+    setup = (
+        "DROP TABLE IF EXISTS bench_raw; CREATE TABLE bench_raw (id bigserial PRIMARY KEY, a int NOT NULL, "
+        "b text NOT NULL, at timestamptz NOT NULL DEFAULT now()); "
+        "INSERT INTO bench_raw (a, b) SELECT g, 'row ' || g FROM generate_series(1, 100000) g; ANALYZE bench_raw;"
+    )
+    subprocess.run([str(psql), *conn, "-q", "-c", setup, db], check=True, capture_output=True)
+    rates = {}
+    scripts = {
+        "insert": "\\set r random(1, 1000000)\nINSERT INTO bench_raw (a, b) VALUES (:r, 'x');\n",
+        "read20": "\\set s random(1, 99900)\nSELECT * FROM bench_raw WHERE id BETWEEN :s AND :s + 19;\n",
+    }
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, script in scripts.items():
+            path = Path(tmp) / f"{name}.sql"
+            path.write_text(script)
+            out = subprocess.run(
+                [str(pgbench), *conn, "-n", "-c", "16", "-j", "2", "-T", str(int(seconds)), "-f", str(path), db],
+                check=True,
+                capture_output=True,
+                text=True,
+            ).stdout
+            match = re.search(r"tps = ([0-9.]+) \(without initial connection time\)", out)
+            if match is None:
+                raise RuntimeError(f"could not read pgbench's rate:\n{out[-1500:]}")
+            rates[name] = float(match.group(1))
+    return rates
+
+
+def _wait_for(port: int, server: subprocess.Popen[str], timeout: float = 120) -> None:
+    deadline = time.monotonic() + timeout
+    last = "no answer"
+    while time.monotonic() < deadline:
+        if server.poll() is not None:
+            raise RuntimeError(f"the server stopped:\n{server.stdout.read() if server.stdout else ''}")
+        try:
+            conn = HTTPConnection("127.0.0.1", port, timeout=2)
+            conn.request("GET", "/open311/v2/discovery.json")
+            response = conn.getresponse()
+            if response.status == 200:
+                return
+            last = f"HTTP {response.status}: {response.read()[:300]!r}"
+        except OSError as exc:
+            last = str(exc)
+        time.sleep(0.2)
+    raise RuntimeError(f"the server did not answer within two minutes ({last})")
+
+
+@register(
+    "api", help="Open311 POST/GET through the production server vs raw PostgreSQL (pgbench)", arguments=add_arguments
+)
+def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
+    if options.get("prepare"):
+        figures = _prepare()
+        stdout.write(json.dumps(figures))
+        return figures
+    if options.get("client"):
+        figures = _drive(json.loads(options["client"]))
+        stdout.write(json.dumps(figures))
+        return figures
+
+    from gongzhi.ops.pgserver import throwaway_postgres
+
+    seconds, clients, workers = float(options["seconds"]), int(options["clients"]), int(options["workers"])
+    stdout.write(
+        f"gongzhi bench api: throwaway PostgreSQL, `gongzhi run` with {workers} worker(s), {clients} HTTP clients, "
+        f"{seconds:g} s per phase"
+    )
+    with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp, throwaway_postgres() as url:
+        env = {**os.environ, "GONGZHI_DATA_DIR": tmp, "GONGZHI_DATABASE_URL": url, "GONGZHI_SMS_BACKEND": "locmem"}
+        began = time.perf_counter()
+        prepared = _gongzhi(["bench", "api", "--prepare"], env)
+        setup_s = time.perf_counter() - began
+        port = _free_port()
+        server = subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "gongzhi",
+                "run",
+                "--no-worker",
+                "--host",
+                "127.0.0.1",
+                "--port",
+                str(port),
+                "--workers",
+                str(workers),
+            ],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+            text=True,
+        )
+        try:
+            _wait_for(port, server)
+            base = {"host": "127.0.0.1", "port": port, "seconds": seconds}
+            post = _phase({**base, "mode": "post", **prepared}, env, clients)
+            if not post["ids"]:
+                raise RuntimeError(f"no request was filed: {post['counts']}")
+            get = _phase({**base, "mode": "get", "ids": post["ids"]}, env, clients)
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+        raw = _pgbench(url, seconds)
+    post_ratio, get_ratio = post["rps"] / raw["insert"], get["rps"] / raw["read20"]
+    post_ok, get_ok = post_ratio >= BUDGET_RATIO, get_ratio >= BUDGET_RATIO
+    stdout.write(f"  setup: demo district + catalogue in {setup_s:.1f} s")
+    stdout.write(
+        f"  POST /open311/v2/requests.json   {post['rps']:>8.1f} req/s  p50 {post['p50_ms']:.1f} ms  "
+        f"p95 {post['p95_ms']:.1f} ms  answers {post['counts']}"
+    )
+    stdout.write(
+        f"  GET  /open311/v2/requests/ID.json {get['rps']:>7.1f} req/s  p50 {get['p50_ms']:.1f} ms  "
+        f"p95 {get['p95_ms']:.1f} ms  answers {get['counts']}"
+    )
+    stdout.write(f"  pgbench single-row INSERT        {raw['insert']:>8.1f} tps (16 connections)")
+    stdout.write(f"  pgbench 20-row SELECT            {raw['read20']:>8.1f} tps (16 connections)")
+    stdout.write(
+        f"  POST / raw insert = {100 * post_ratio:.1f} % (budget ≥ {100 * BUDGET_RATIO:.0f} %): "
+        f"{'PASS' if post_ok else 'FAIL'}"
+    )
+    stdout.write(
+        f"  GET one / raw 20-row read = {100 * get_ratio:.1f} % (budget ≥ {100 * BUDGET_RATIO:.0f} %): "
+        f"{'PASS' if get_ok else 'FAIL'}"
+    )
+    figures = {
+        "benchmark": "api",
+        "post_req_per_s": round(post["rps"], 1),
+        "post_p95_ms": round(post["p95_ms"], 1),
+        "get_req_per_s": round(get["rps"], 1),
+        "get_p95_ms": round(get["p95_ms"], 1),
+        "raw_insert_tps": round(raw["insert"], 1),
+        "raw_read20_tps": round(raw["read20"], 1),
+        "post_ratio": round(post_ratio, 4),
+        "get_ratio": round(get_ratio, 4),
+        "budget_ratio": BUDGET_RATIO,
+        "clients": clients,
+        "workers": workers,
+        "seconds": seconds,
+        "pass": post_ok and get_ok,
+    }
+    stdout.write(json.dumps(figures))
+    return figures

@@ -1,0 +1,72 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime, timedelta
+
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gongzhi.routing import similarity
+from gongzhi.routing.tests.labelled import DUPLICATES
+
+THRESHOLD = 0.35  # GONGZHI_TRIAGE_DUPLICATE_SIMILARITY's default
+AT = datetime(2026, 5, 1, 8, tzinfo=UTC)
+
+
+def _score(found: list[tuple[bool, bool]]) -> tuple[float, float]:
+    tp = sum(1 for f, same in found if f and same)
+    fp = sum(1 for f, same in found if f and not same)
+    fn = sum(1 for f, same in found if same and not f)
+    return tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+
+
+def _found(earlier: str, new: str, group=lambda text: "") -> bool:
+    candidate = similarity.Candidate(1, earlier, AT, 30.0, 120.0, group=group(earlier))
+    return bool(similarity.duplicates(new, [candidate], lat=30.0, lon=120.0, group=group(new), threshold=THRESHOLD))
+
+
+def test_duplicates_without_a_model_are_stricter():
+    precision, recall = _score([(_found(a, b), same) for a, b, same in DUPLICATES])
+    print(f"duplicates (text only): {len(DUPLICATES)} pairs, precision {precision:.3f}, recall {recall:.3f}")
+    assert precision >= 0.75
+
+
+def test_far_away_or_other_node_is_no_duplicate():
+    text = "3号楼门口的路灯不亮了"
+    far = similarity.Candidate(1, text, AT, 30.01, 120.0)  # ~1.1 km north
+    assert similarity.duplicates(text, [far], lat=30.0, lon=120.0, max_distance_m=300) == []
+    same_node = similarity.Candidate(2, text, AT, node_id=7)
+    other_node = similarity.Candidate(3, text, AT, node_id=8)
+    found = similarity.duplicates(text, [same_node, other_node], node_id=7)
+    assert [(m.case_id, m.similarity, m.distance_m) for m in found] == [(2, 1.0, None)]
+
+
+def test_distance_is_haversine_metres():
+    assert abs(similarity.distance_m(30.0, 120.0, 30.001, 120.0) - 111.19) < 0.1
+
+
+def test_chinese_numerals_match_digits():
+    assert similarity.cosine(similarity.vector("三号楼路灯"), similarity.vector("3号楼路灯")) > 0.99
+
+
+def test_clusters_group_similar_texts_within_a_group():
+    texts = [
+        "东门垃圾桶满了没人收",
+        "东门垃圾桶满了好几天没人收",
+        "东门的垃圾桶又满了没人收",
+        "3号楼路灯不亮",
+        "西门井盖丢了",
+    ]
+    items = [
+        similarity.Item(i, t, AT + timedelta(hours=i), "sanitation.uncollected" if i < 3 else "x")
+        for i, t in enumerate(texts)
+    ]
+    found = similarity.clusters(items)
+    assert [[item.case_id for item in c.items] for c in found] == [[0, 1, 2]]
+    assert "垃圾" in found[0].keywords()
+
+
+@given(st.text(max_size=80), st.text(max_size=80))
+def test_cosine_is_symmetric_and_bounded(a, b):
+    va, vb = similarity.vector(a), similarity.vector(b)
+    assert abs(similarity.cosine(va, vb) - similarity.cosine(vb, va)) < 1e-9
+    assert -1e-9 <= similarity.cosine(va, vb) <= 1 + 1e-9
