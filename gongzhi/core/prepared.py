@@ -214,38 +214,46 @@ def insert[M: Model](obj: M) -> M:
 
 
 class Query:
-    """A read compiled once from a queryset whose parameters are integers (ids), then run with different values.
+    """A read compiled once from a queryset whose parameters are ids or short strings, then run with other values.
 
-    ``build`` takes one integer per parameter and returns a queryset (usually ``values_list``); it is compiled once per
-    database with sentinel integers in those places, and each call binds its arguments where the sentinels were.
-    Returns the rows as tuples, with Django's converters applied. Lists of variable length cannot be parameters.
+    ``build`` takes one value per parameter and returns a queryset (``values_list`` or ``values``); it is compiled
+    once per database with sentinels in those places (integers, or strings where ``kinds`` says ``str``), and each
+    call binds its arguments where the sentinels were. ``__call__`` returns the rows as tuples, ``dicts`` as dicts
+    keyed like ``values()``; both with Django's converters applied. Lists of variable length cannot be parameters.
     """
 
     _SENTINEL_BASE = -7_340_000_001
 
-    def __init__(self, build: Any) -> None:
+    def __init__(self, build: Any, *, kinds: Sequence[type] = ()) -> None:
         self.build = build
-        self._compiled: dict[str, tuple[str, list[Any], list[list[int]], dict[int, Any]]] = {}
+        self.kinds = tuple(kinds)
+        self._compiled: dict[str, tuple[str, list[Any], list[list[int]], list[str], dict[int, Any]]] = {}
 
-    def _compile(self, alias: str, nargs: int) -> tuple[str, list[Any], list[list[int]], dict[int, Any]]:
-        sentinels = [self._SENTINEL_BASE - i for i in range(nargs)]
-        compiler = self.build(*sentinels).using(alias).query.get_compiler(using=alias)
+    def _sentinel(self, i: int) -> Any:
+        kind = self.kinds[i] if i < len(self.kinds) else int
+        return f"\x00prepared-sentinel-{i}\x00" if kind is str else self._SENTINEL_BASE - i
+
+    def _compile(self, alias: str, nargs: int) -> tuple[str, list[Any], list[list[int]], list[str], dict[int, Any]]:
+        sentinels = [self._sentinel(i) for i in range(nargs)]
+        query = self.build(*sentinels).using(alias).query
+        compiler = query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         params = list(params)
         slots = []
         for sentinel in sentinels:
-            positions = [i for i, value in enumerate(params) if type(value) is int and value == sentinel]
+            positions = [i for i, value in enumerate(params) if type(value) is type(sentinel) and value == sentinel]
             if not positions:  # pragma: no cover - a parameter the query folded away
                 raise ValueError("every argument of a prepared query must appear as a parameter")
             slots.append(positions)
+        names = [*query.extra_select, *query.values_select, *query.annotation_select]
         columns = [col for col, _sql, _alias in compiler.select]
-        return sql, params, slots, compiler.get_converters(columns)
+        return sql, params, slots, names, compiler.get_converters(columns)
 
-    def __call__(self, *args: int, using: str = "default") -> list[tuple[Any, ...]]:
+    def __call__(self, *args: Any, using: str = "default") -> list[tuple[Any, ...]]:
         compiled = self._compiled.get(using)
         if compiled is None:
             compiled = self._compiled[using] = self._compile(using, len(args))
-        sql, params, slots, converters = compiled
+        sql, params, slots, _names, converters = compiled
         bound = list(params)
         for value, positions in zip(args, slots, strict=True):
             for position in positions:
@@ -266,3 +274,9 @@ class Query:
                 values[position] = value
             converted.append(tuple(values))
         return converted
+
+    def dicts(self, *args: Any, using: str = "default") -> list[dict[str, Any]]:
+        """The rows of a ``values()`` queryset as dicts, as the ORM returns them."""
+        rows = self(*args, using=using)
+        names = self._compiled[using][3]
+        return [dict(zip(names, row, strict=True)) for row in rows]

@@ -14,7 +14,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import connections, router
+from django.db import router
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
@@ -22,7 +22,7 @@ from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import EventKind, Kind
 from gongzhi.cases.models import Case, CaseCategory, CaseEvent
-from gongzhi.core import timeutil
+from gongzhi.core import prepared, timeutil
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.privacy import mask_text
 from gongzhi.grid.models import Jurisdiction
@@ -253,58 +253,11 @@ def _as_request(row: dict[str, Any], *, english: bool, key_id: int | None = None
     }
 
 
-class _Compiled:
-    """A ``values()`` read compiled once per database (Django's compiler builds the SQL for every call otherwise,
-    which for this twenty-column read with a subquery costs more than PostgreSQL running it). ``build`` takes
-    placeholders (a string and an integer here) and returns the queryset; each call binds its arguments where the
-    placeholders were and returns the rows as dicts, with Django's converters applied."""
-
-    _TEXT = "\x00open311-sentinel\x00"
-    _NUMBER = -7_340_311_001
-
-    def __init__(self, build: Any) -> None:
-        self.build = build
-        self._compiled: dict[str, tuple[str, list[Any], int, int, list[str], dict[int, Any]]] = {}
-
-    def _compile(self, alias: str) -> tuple[str, list[Any], int, int, list[str], dict[int, Any]]:
-        queryset = self.build(self._TEXT, self._NUMBER).using(alias)
-        query = queryset.query
-        compiler = query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
-        params = list(params)
-        text_at = [i for i, v in enumerate(params) if type(v) is str and v == self._TEXT]
-        number_at = [i for i, v in enumerate(params) if type(v) is int and v == self._NUMBER]
-        if len(text_at) != 1 or len(number_at) != 1:  # pragma: no cover - a query shaped unlike the one below
-            raise ValueError("each placeholder must appear exactly once")
-        names = [*query.extra_select, *query.values_select, *query.annotation_select]
-        columns = [col for col, _sql, _alias in compiler.select]
-        return sql, params, text_at[0], number_at[0], names, compiler.get_converters(columns)
-
-    def __call__(self, text: str, number: int, *, using: str = "default") -> list[dict[str, Any]]:
-        compiled = self._compiled.get(using)
-        if compiled is None:
-            compiled = self._compiled[using] = self._compile(using)
-        sql, params, text_at, number_at, names, converters = compiled
-        bound = list(params)
-        bound[text_at], bound[number_at] = text, number
-        connection = connections[using]
-        with connection.cursor() as cursor:
-            cursor.execute(sql, bound)
-            rows = cursor.fetchall()
-        out = []
-        for row in rows:
-            values = list(row)
-            for position, (functions, expression) in converters.items():
-                value = values[position]
-                for function in functions:
-                    value = function(value, expression, connection)
-                values[position] = value
-            out.append(dict(zip(names, values, strict=True)))
-        return out
-
-
-_one_request = _Compiled(
-    lambda code, jurisdiction_id: _rows(Case.objects.filter(tracking_code=code, jurisdiction_id=jurisdiction_id))[:1]
+# Compiled once per database: Django would build this twenty-column read with a subquery on every call, which costs
+# more than PostgreSQL running it.
+_one_request = prepared.Query(
+    lambda code, jurisdiction_id: _rows(Case.objects.filter(tracking_code=code, jurisdiction_id=jurisdiction_id))[:1],
+    kinds=(str, int),
 )
 
 
@@ -315,7 +268,9 @@ def service_request(
     request is shown by its status only, unless ``key_id`` is the key that filed it."""
     code = (request_id or "").strip().upper()
     rows = (
-        _one_request(code, jurisdiction.pk, using=router.db_for_read(Case) or "default") if 0 < len(code) <= 16 else []
+        _one_request.dicts(code, jurisdiction.pk, using=router.db_for_read(Case) or "default")
+        if 0 < len(code) <= 16
+        else []
     )
     if not rows:
         raise NotFound(f"service_request_id {request_id[:32]!r} not found")

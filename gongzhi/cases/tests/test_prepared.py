@@ -140,3 +140,13 @@ def test_database_errors_are_djangos(case):
     with pytest.raises(IntegrityError), transaction.atomic():
         prepared.insert(event)
     assert CaseEvent.objects.filter(case=case).count() == 1
+
+
+def test_a_prepared_query_takes_strings_and_returns_dicts_like_values(case):
+    read = prepared.Query(
+        lambda code, pk: Case.objects.filter(tracking_code=code, pk__gte=pk).values("pk", "title", "submitted_at"),
+        kinds=(str, int),
+    )
+    rows = read.dicts(case.tracking_code, case.pk)
+    assert rows == list(Case.objects.filter(pk=case.pk).values("pk", "title", "submitted_at"))
+    assert read.dicts("NOPE", case.pk) == [] and read(case.tracking_code, case.pk + 1) == []
