@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
-import secrets
 from typing import Any
 
 from django.db import transaction
 
 from gongzhi.api.models import ApiToken, Partner
+from gongzhi.core import crypto
 from gongzhi.core.errors import DomainError
 
 TOKEN_PREFIX = "gzt_"  # noqa: S105 - a marker, not a secret
@@ -16,11 +15,11 @@ MAX_TOKEN_LENGTH = 200
 
 
 def digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
+    return crypto.secret_digest(raw)
 
 
 def new_secret() -> str:
-    return TOKEN_PREFIX + secrets.token_urlsafe(32)
+    return crypto.new_secret(TOKEN_PREFIX)
 
 
 @transaction.atomic

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import hmac
+import secrets
 from functools import lru_cache
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
@@ -64,3 +65,13 @@ def normalise_phone(phone: str) -> str:
 def blind_index(value: str) -> str:
     key = settings.GONGZHI_BLIND_INDEX_KEY.encode("utf-8")
     return hmac.new(key, value.encode("utf-8"), hashlib.sha256).hexdigest()[:32]
+
+
+def new_secret(prefix: str) -> str:
+    """A bearer secret (API token, Open311 key): a readable prefix and 256 random bits."""
+    return prefix + secrets.token_urlsafe(32)
+
+
+def secret_digest(raw: str) -> str:
+    """How a bearer secret is stored and looked up: its SHA-256 (the secret itself is never stored)."""
+    return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()

@@ -6,10 +6,10 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import secrets
 
 from django.db import transaction
 
+from gongzhi.core import crypto
 from gongzhi.core.errors import DomainError
 from gongzhi.grid.models import Jurisdiction
 from gongzhi.open311 import cache
@@ -20,11 +20,11 @@ MAX_KEY_LENGTH = 200
 
 
 def digest(raw: str) -> str:
-    return hashlib.sha256(raw.encode("utf-8", "replace")).hexdigest()
+    return crypto.secret_digest(raw)
 
 
 def new_secret() -> str:
-    return KEY_PREFIX + secrets.token_urlsafe(32)
+    return crypto.new_secret(KEY_PREFIX)
 
 
 @transaction.atomic

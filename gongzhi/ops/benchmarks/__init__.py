@@ -8,7 +8,11 @@ last line, one JSON object with the same figures (what ``run`` returns), so scri
 from __future__ import annotations
 
 import importlib
+import json
+import os
 import pkgutil
+import subprocess
+import sys
 from argparse import ArgumentParser
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -56,3 +60,21 @@ def registry() -> dict[str, Benchmark]:
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
     return dict(sorted(_registry.items()))
+
+
+def child(args: list[str], env: Mapping[str, str] | None = None, timeout: float = 900) -> dict[str, Any]:
+    """Run ``gongzhi ARGS`` in a fresh process (its own settings and database) and return the JSON object it printed
+    last; ``env`` is added to this process's environment. A failure raises with the end of its output."""
+    done = subprocess.run(
+        [sys.executable, "-m", "gongzhi", *args],
+        env={**os.environ, **(env or {})},
+        capture_output=True,
+        text=True,
+        timeout=timeout,
+        check=False,
+    )
+    lines = [line for line in done.stdout.strip().splitlines() if line.startswith("{")]
+    if done.returncode != 0 or not lines:
+        raise RuntimeError(f"`gongzhi {' '.join(args)}` failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
+    result: dict[str, Any] = json.loads(lines[-1])
+    return result

@@ -28,7 +28,7 @@ from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
-from gongzhi.ops.benchmarks import Writer, register
+from gongzhi.ops.benchmarks import Writer, child, register
 
 BUDGET_RATIO = 0.08
 CLIENT_PROCESSES = 2
@@ -136,16 +136,6 @@ def _drive(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 # -------------------------------------------------------------------------------------------------------- phases
-
-
-def _gongzhi(args: list[str], env: dict[str, str], timeout: float = 900) -> dict[str, Any]:
-    done = subprocess.run(
-        [sys.executable, "-m", "gongzhi", *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    lines = [line for line in done.stdout.strip().splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"`gongzhi {' '.join(args)}` failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
-    return json.loads(lines[-1])
 
 
 def _phase(spec: dict[str, Any], env: dict[str, str], clients: int) -> dict[str, Any]:
@@ -264,7 +254,7 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
     with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp, throwaway_postgres() as url:
         env = {**os.environ, "GONGZHI_DATA_DIR": tmp, "GONGZHI_DATABASE_URL": url, "GONGZHI_SMS_BACKEND": "locmem"}
         began = time.perf_counter()
-        prepared = _gongzhi(["bench", "api", "--prepare"], env)
+        prepared = child(["bench", "api", "--prepare"], env)
         setup_s = time.perf_counter() - began
         port = _free_port()
         server = subprocess.Popen(

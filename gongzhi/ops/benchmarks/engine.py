@@ -21,7 +21,7 @@ from argparse import ArgumentParser
 from collections.abc import Mapping
 from typing import Any
 
-from gongzhi.ops.benchmarks import Writer, register
+from gongzhi.ops.benchmarks import Writer, child, register
 
 SIMULATION_BUDGET_S = 120.0
 TRIAGE_BUDGET_MS = 5.0  # issue 7: smart triage adds at most this to a submission
@@ -63,17 +63,6 @@ def _children(commands: list[list[str]], env_extra: dict[str, str], timeout: flo
             raise RuntimeError(f"`gongzhi {' '.join(args)}` failed:\n{out[-2000:]}\n{err[-3000:]}")
         results.append(json.loads(lines[-1]))
     return results
-
-
-def _child(args: list[str], env_extra: dict[str, str], timeout: float = 900) -> dict[str, Any]:
-    env = {**os.environ, **env_extra}
-    done = subprocess.run(
-        [sys.executable, "-m", "gongzhi", *args], env=env, capture_output=True, text=True, timeout=timeout, check=False
-    )
-    lines = [line for line in done.stdout.strip().splitlines() if line.startswith("{")]
-    if done.returncode != 0 or not lines:
-        raise RuntimeError(f"`gongzhi {' '.join(args)}` failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
-    return json.loads(lines[-1])
 
 
 def _prepare() -> dict[str, Any]:
@@ -216,7 +205,7 @@ def _measure_triage(jurisdiction: Any, buildings: list[Any]) -> dict[str, float]
 
 def _measure_database(cycles: int, processes: int, env: dict[str, str]) -> dict[str, Any]:
     """Prepare one database, then run ``processes`` measuring children at once; their figures combined."""
-    _child(["bench", "engine", "--prepare"], env)
+    child(["bench", "engine", "--prepare"], env)
     per_process = max(cycles // processes, 1)
     runs = _children(
         [
@@ -300,7 +289,7 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
                 )
         if not options.get("no_simulate"):
             months = int(options.get("months") or 15)
-            sim = _child(
+            sim = child(
                 ["simulate", "--months", str(months), "--quiet"],
                 {"GONGZHI_DATA_DIR": f"{tmp}/sim", "GONGZHI_DATABASE_URL": ""},
                 timeout=1800,
