@@ -17,6 +17,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
+from gongzhi.routing.text import words
+
 # Bigrams every request shares; they say nothing about which problem it is.
 STOP_BIGRAMS: Final[frozenset[str]] = frozenset(
     {
@@ -192,10 +194,11 @@ class Cluster:
     centroid: dict[str, float] = field(default_factory=dict)
 
     def keywords(self, count: int = 5) -> list[str]:
-        """The bigrams most of the cluster's texts share, problem words before place words."""
+        """The words (of two characters or more) most of the cluster's texts share, problem words before place
+        words: 楼道 杂物 堆放, not the character pairs the similarity uses, which read as nonsense (满杂, 道里)."""
         seen: Counter[str] = Counter()
         for item in self.items:
-            seen.update(set(vector(item.text)))
+            seen.update({w for w in words(item.text) if len(w) >= 2})
         ranked = sorted(seen.items(), key=lambda kv: (-kv[1], all(c in PLACE_CHARS for c in kv[0]), kv[0]))
         return [gram for gram, _n in ranked[:count]]
 

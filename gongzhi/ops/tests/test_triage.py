@@ -301,7 +301,7 @@ def test_hot_issues_cluster_recent_similar_cases(w):
     assert len(found) == 1
     issue = found[0]
     assert (issue.count, issue.case_ids, issue.node_id) == (3, sorted(ids), w.micro.pk)
-    assert issue.label == "sanitation.uncollected" and "垃圾" in issue.keywords
+    assert issue.label == "sanitation.uncollected" and issue.keywords[:3] == ["垃圾桶", "没人收", "东门"]
     assert issue.first_at == now - timedelta(hours=5) and issue.last_at == now - timedelta(hours=1)
     assert routing.hot_issues(w.jurisdiction.pk, now - timedelta(days=1), now, path_prefix=w.other_community.path) == []
     with pytest.raises(DomainError):
