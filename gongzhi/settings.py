@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from django.utils.translation import gettext_lazy as _
+from whitenoise.compress import Compressor
 
 from gongzhi import config as _config
 
@@ -114,6 +115,9 @@ STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+# Source maps (django-ninja ships 15 MB of them for its API docs) are for developer tools only: not worth compressing,
+# which would make the first `gongzhi run` (collectstatic) several times slower.
+WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
 # Uploads larger than this are refused before they reach a view (413 handled per endpoint).
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
