@@ -310,8 +310,7 @@ class Simulation:
         status = case.status
         if status in (t.SUBMITTED, t.TRIAGED) and case.pk not in self.reviewed:
             # The dispatcher's first look, whether smart triage already sorted the case or not: refuse what cannot be
-            # taken on, merge a neighbour's report of the same problem.
-            self.reviewed.add(case.pk)
+            # taken on, merge a neighbour's report of the same problem. (A refused attempt is looked at again.)
             dispatcher = self.people.dispatcher[case.owner_node_id]
             if self.rng.random() < REJECT_P:
                 self._svc(services.reject, case=case, actor=dispatcher, reason="信息不完整，无法受理", at=at)
@@ -325,6 +324,7 @@ class Simulation:
                     self.live.pop(original, None)
                     self.calls += 1
                     return at + self._minutes(3 * 1440, 6 * 1440)  # the neighbour rates once the parent is resolved
+            self.reviewed.add(case.pk)
         if status == t.SUBMITTED:
             dispatcher = self.people.dispatcher[case.owner_node_id]
             self._svc(services.triage, case=case, actor=dispatcher, category=self.category_of[case.pk], at=at)

@@ -75,6 +75,9 @@ def test_the_simulation_merges_duplicates_and_summons_departments(district):
 
     sim = Simulation(district, months=1, seed=11)
     sim.end = sim.start + timedelta(days=12)
+    # Everything happens in a few micro-grids, so neighbours often report a problem that is still open there.
+    few = sorted({b.node_id for b in sim.buildings})[:4]
+    sim.buildings = [b for b in sim.buildings if b.node_id in few]
     sim.run()
     cases = Case.objects.filter(jurisdiction=district, submitted_at__gte=sim.start)
     merged = cases.filter(status="merged")

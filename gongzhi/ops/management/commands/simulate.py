@@ -8,6 +8,7 @@ import time
 from datetime import timedelta
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 
 from gongzhi.analytics import rollup
@@ -36,6 +37,7 @@ class Command(BaseCommand):
         if months < 1 or months > 120:
             self.stderr.write("--months must be between 1 and 120")
             sys.exit(2)
+        call_command("migrate", interactive=False, verbosity=0)  # a fresh data directory has no tables yet
         jurisdiction = Jurisdiction.objects.filter(code=demo.DEMO_CODE).first()
         if jurisdiction is None:
             self.stdout.write("No demo district yet: building it first…")
