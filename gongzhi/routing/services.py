@@ -7,6 +7,7 @@ case ids, grid node and building ids) and the case engine maps them onto its row
 
 from __future__ import annotations
 
+import logging
 import time
 from collections import Counter
 from collections.abc import Iterable, Sequence
@@ -27,6 +28,8 @@ from gongzhi.routing.models import CaseTriage, Place, Source, TriageModel, Triag
 CACHE_SECONDS = 30.0
 TEXT_CHARS = 300  # of title + description kept for duplicates and hot issues
 HISTORY_HEADS = ("category", "unit", "level")
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -116,8 +119,14 @@ def active_model(jurisdiction_id: int) -> tuple[int | None, classifier.Model | N
     model = None
     if pk is not None:
         blob = TriageModel.objects.filter(pk=pk).values_list("blob", flat=True).get()
-        model = classifier.Model.from_bytes(bytes(blob))
-        model.predict("路灯", "")  # warm up here, not in a submission: the segmenter's dictionary, the lookup tables
+        try:
+            model = classifier.Model.from_bytes(bytes(blob))
+            model.predict("路灯", "")  # warm up here, not in a submission: the segmenter's dictionary, lookup tables
+        except Exception:  # a damaged model must not stop residents' reports: dispatchers triage by hand meanwhile
+            log.exception(
+                "triage model %s (version %s) of jurisdiction %s cannot be used", pk, version, jurisdiction_id
+            )
+            model = None
     _models[jurisdiction_id] = _Loaded(now + CACHE_SECONDS, pk, version, model)
     return version, model
 

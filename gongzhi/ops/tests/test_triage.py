@@ -380,3 +380,13 @@ def test_no_triage_record_shows_no_panel(client, w):
     client.force_login(w.dispatcher)
     assert 'id="triage-hints"' not in client.get(reverse("console:queue")).content.decode()
     assert 'id="triage"' not in client.get(reverse("console:case", args=[case.pk])).content.decode()
+
+
+def test_a_damaged_model_leaves_triage_to_the_dispatcher_and_the_report_goes_through(w, caplog):
+    model = _activate(w, auto_confidence=0.5)
+    TriageModel.objects.filter(pk=model.pk).update(blob=b"not a model")
+    routing.invalidate()
+    case = w.submit(title="路灯不亮", description="小区门口的路灯坏了好几天，晚上很黑")
+    assert case.status == "submitted" and case.category_id is None
+    assert CaseTriage.objects.get(case_id=case.pk).category == ""
+    assert "cannot be used" in caplog.text
