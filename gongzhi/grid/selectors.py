@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -65,13 +66,27 @@ def active_posts(user: Any) -> tuple[StaffPost, ...]:
         return ()
     memo = user.__dict__.get(_POSTS_MEMO)
     if memo is None:
-        memo = tuple(
-            StaffPost.objects.filter(user=user, active=True)
-            .select_related("node", "department__service_area")
-            .defer("node__boundary", "department__service_area__boundary")
-        )
-        user.__dict__[_POSTS_MEMO] = memo
+        memo = user.__dict__[_POSTS_MEMO] = tuple(_posts().filter(user=user))
     return memo
+
+
+def _posts() -> QuerySet[StaffPost]:
+    return (
+        StaffPost.objects.filter(active=True)
+        .select_related("node", "department__service_area")
+        .defer("node__boundary", "department__service_area__boundary")
+    )
+
+
+def prime_posts(users: Iterable[Any]) -> None:
+    """Read the active posts of many users in one query and keep them as ``active_posts`` would (a batch job that
+    acts as many people, such as the simulation)."""
+    by_id = {user.pk: user for user in users if getattr(user, "is_authenticated", False)}
+    found: dict[int, list[StaffPost]] = {pk: [] for pk in by_id}
+    for post in _posts().filter(user_id__in=list(by_id)).order_by("user_id", "jurisdiction", "role", "id"):
+        found[post.user_id].append(post)
+    for pk, posts in found.items():
+        by_id[pk].__dict__[_POSTS_MEMO] = tuple(posts)
 
 
 def forget_posts(user: Any) -> None:

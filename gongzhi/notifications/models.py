@@ -84,6 +84,8 @@ class SmsMessage(models.Model):
                 name="sms_unsent",
             ),
             models.Index(fields=["-created_at"], name="sms_created"),
+            # The delivery loop claims queued rows oldest first; without this it scans the whole table each time.
+            models.Index(fields=["id"], condition=models.Q(status="queued"), name="sms_queued"),
         ]
 
     def __str__(self) -> str:

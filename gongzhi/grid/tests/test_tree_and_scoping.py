@@ -174,3 +174,27 @@ def test_staff_cards_show_the_chain_up_to_the_community_nearest_first():
     cards = selectors.staff_cards(micro)
     assert [c.title for c in cards] == ["小管家", "网格员", "社区书记"]
     assert cards[0].phone == "13800000001"
+
+
+def test_posts_primed_for_many_users_are_what_each_user_would_read(django_assert_num_queries):
+    from django.contrib.auth import get_user_model
+
+    district = make_tree(2)
+    street = district.children.order_by("path").first()
+    grid = GridNode.objects.filter(jurisdiction=district.jurisdiction, level="grid").order_by("path").first()
+    two = post(roles.STREET_STAFF, node=street)
+    post(roles.GRID_WORKER, node=grid, user=two.user)
+    one = post(roles.DEPARTMENT_STAFF, department=DepartmentFactory(jurisdiction=district.jurisdiction))
+    gone = post(roles.GRID_WORKER, node=grid)
+    gone.active = False
+    gone.save()
+    users = get_user_model().objects.filter(pk__in=[two.user_id, one.user_id, gone.user_id])
+    expected = {u.pk: [p.pk for p in selectors.active_posts(u)] for u in users}
+    fresh = list(get_user_model().objects.filter(pk__in=expected))
+    with django_assert_num_queries(1):
+        selectors.prime_posts(fresh)
+    with django_assert_num_queries(0):
+        primed = {u.pk: [p.pk for p in selectors.active_posts(u)] for u in fresh}
+        assert all(p.node is None or p.node.path for u in fresh for p in selectors.active_posts(u))
+    assert primed == expected
+    assert len(primed[two.user_id]) == 2 and len(primed[one.user_id]) == 1 and primed[gone.user_id] == []
