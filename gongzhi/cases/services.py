@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
@@ -92,22 +92,21 @@ def _event(
     note: str = "",
     data: dict[str, Any] | None = None,
     public: bool = True,
-) -> CaseEvent:
+) -> None:
     """Append one timeline row; the caller saves the case (event_count is the sequence)."""
     case.event_count += 1
-    return prepared.insert(
-        CaseEvent(
-            case_id=case.pk,
-            seq=case.event_count,
-            kind=kind,
-            actor_id=actor.pk if getattr(actor, "pk", None) else None,
-            from_status=from_status or case.status,
-            to_status=case.status,
-            note=note,
-            data=data or {},
-            public=public,
-            at=at,
-        )
+    prepared.insert_values(
+        CaseEvent,
+        case_id=case.pk,
+        seq=case.event_count,
+        kind=kind,
+        actor_id=actor.pk if getattr(actor, "pk", None) else None,
+        from_status=from_status or case.status,
+        to_status=case.status,
+        note=note,
+        data=data or {},
+        public=public,
+        at=at,
     )
 
 
@@ -292,20 +291,16 @@ def submit(
         photos=list(photos),
     )
     _set_deadlines(case, now)
+    # A taken tracking code (or external id) skips the row instead of failing, so no savepoint is needed.
     for _attempt in range(5):
         case.tracking_code = _new_tracking_code(now)
-        try:
-            with transaction.atomic():
-                prepared.insert(case)
+        if prepared.insert_unless_taken(case) is not None:
             break
-        except IntegrityError:
-            if (
-                external_id
-                and Case.objects.filter(jurisdiction=jurisdiction, channel=channel, external_id=external_id).exists()
-            ):
-                raise Conflict(f"a case with external id {external_id!r} already exists") from None
-            case.pk = None
-            case._state.adding = True
+        if (
+            external_id
+            and Case.objects.filter(jurisdiction=jurisdiction, channel=channel, external_id=external_id).exists()
+        ):
+            raise Conflict(f"a case with external id {external_id!r} already exists")
     else:  # pragma: no cover - 32^6 codes a month
         raise DomainError("could not allocate a tracking code; try again")
     _event(case, EventKind.SUBMITTED, actor=recorded_by or reporter, at=now, from_status="", data={"channel": channel})

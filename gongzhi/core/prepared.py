@@ -6,7 +6,9 @@ per action. These helpers compile once per (model, shape, database alias) — wi
 the value preparation (``get_db_prep_save``, encrypted fields, JSON) and the result converters are exactly Django's —
 and afterwards only bind parameters, execute and build the instance as ``Model.from_db`` would (directly, for models
 with plain attributes and no init signal receivers). On SQLite the statements skip Django's per-execution rewrite of
-``%s`` into ``?`` (see ``_run``).
+``%s`` into ``?`` and its cursor wrappers (see ``_run``); values of the plain field types (text, integers, booleans,
+floats, foreign keys to integer keys, aware datetimes, JSON on SQLite) are converted by shortcuts that give what the
+field's ``get_db_prep_save`` gives (``_preparer``), everything else by the field itself.
 
 They are deliberately narrow: no joins, no expressions, no signals (the models they are used on have no signal
 receivers; ``core/tests/test_prepared.py`` compares every helper with the ORM on SQLite and PostgreSQL). Everywhere
@@ -15,11 +17,15 @@ off the hot path, use the ORM.
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Iterable, Sequence
+import threading
+from collections.abc import Callable, Iterable, Sequence
+from datetime import datetime
 from typing import Any
 
-from django.db import connections, router
+from django.db import connections, models, router
+from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Model
 from django.db.models.base import ModelState
 from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttribute
@@ -29,27 +35,188 @@ from django.db.models.signals import post_init, pre_init
 _SENTINEL = 0
 _selects: dict[tuple[Any, ...], tuple[str, list[str], dict[int, Any]]] = {}
 _updates: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
-_inserts: dict[tuple[Any, ...], tuple[str, list[Any], bool]] = {}
+_inserts: dict[tuple[Any, ...], tuple[str, list[Any], Any]] = {}
 _qmark: dict[str, str] = {}  # statement in Django's %s style -> the same in sqlite3's ? style ("" = keep Django's)
 _sqlite_execute = sqlite3.Cursor.execute
 _plain: dict[type[Model], bool] = {}
 
 
-def _run(connection: Any, cursor: Any, sql: str, params: Sequence[Any]) -> None:
-    """``cursor.execute(sql, params)``. On SQLite, when nobody records or wraps queries (``assertNumQueries``,
-    ``DEBUG``, ``execute_wrapper``), the statement goes straight to sqlite3 in its own ``?`` style, converted once:
-    Django's cursor wrapper would rewrite the SQL text with a regular expression on every execution, which for a
-    sixty-column statement costs more than SQLite running it. Errors are wrapped exactly as Django wraps them."""
+def _run[T](connection: Any, sql: str, params: Sequence[Any], result: Callable[[Any], T]) -> T:
+    """``result(cursor)`` after ``cursor.execute(sql, params)`` on a cursor of ``connection``.
+
+    On SQLite, when nobody records or wraps queries (``assertNumQueries``, ``DEBUG``, ``execute_wrapper``), the
+    statement goes straight to sqlite3 in its own ``?`` style, converted once, on one sqlite3 cursor kept per
+    connection: Django's cursor wrapper would rewrite the SQL text with a regular expression on every execution (for
+    a sixty-column statement that costs more than SQLite running it), and making its wrapped cursor costs as much
+    again. Errors are wrapped exactly as Django wraps them; a connection used from another thread is refused as
+    Django refuses it."""
     if connection.vendor == "sqlite" and not connection.queries_logged and not connection.execute_wrappers:
         native = _qmark.get(sql)
         if native is None:
             native = _qmark[sql] = "" if "%%" in sql else sql.replace("%s", "?")
         if native:
+            if connection.connection is None:
+                connection.ensure_connection()
+            if connection._thread_ident != threading.get_ident():
+                connection.validate_thread_sharing()
             connection.validate_no_broken_transaction()
+            raw = connection.connection
+            cursor = connection.__dict__.get("_prepared_cursor")
+            if cursor is None or cursor.connection is not raw:
+                cursor = connection.__dict__["_prepared_cursor"] = raw.cursor()
             with connection.wrap_database_errors:
-                _sqlite_execute(cursor.cursor, native, params)
-            return
-    cursor.execute(sql, params)
+                _sqlite_execute(cursor, native, params)
+                return result(cursor)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return result(cursor)
+
+
+def _one(cursor: Any) -> Any:
+    """The first row or None, the statement read to its end (a kept sqlite3 cursor holds no statement open)."""
+    rows = cursor.fetchall()
+    return rows[0] if rows else None
+
+
+def _all(cursor: Any) -> Any:
+    return cursor.fetchall()
+
+
+def _rowcount(cursor: Any) -> int:
+    return int(cursor.rowcount)
+
+
+# ---------------------------------------------------------------------------------------------- value conversion
+
+_INTEGER_FIELDS = (
+    models.AutoField,
+    models.BigAutoField,
+    models.SmallAutoField,
+    models.IntegerField,
+    models.BigIntegerField,
+    models.SmallIntegerField,
+    models.PositiveIntegerField,
+    models.PositiveBigIntegerField,
+    models.PositiveSmallIntegerField,
+)
+# Field classes (exactly these, not subclasses) whose get_db_prep_save returns a value of these types unchanged (and
+# the integer fields, where the backend leaves integers alone).
+_PASS_THROUGH: dict[type[Any], tuple[type, ...]] = {
+    models.CharField: (str,),
+    models.TextField: (str,),
+    models.BooleanField: (bool,),
+    models.FloatField: (float,),
+}
+
+
+def _preparer(field: Any, connection: Any) -> Callable[[Any], Any]:
+    """A function giving ``field.get_db_prep_save(value, connection)``: for the plain types of the plain field
+    classes without going through Django's chain of methods, for anything else by calling it."""
+
+    def generic(value: Any) -> Any:
+        return field.get_db_prep_save(value, connection=connection)
+
+    kind = type(field)
+    # PostgreSQL's backend wraps integers in typed parameters (psycopg's Int4, Int8 …): only where the backend
+    # passes them through unchanged are they passed through here.
+    integers_as_they_are = (
+        type(connection.ops).adapt_integerfield_value is BaseDatabaseOperations.adapt_integerfield_value
+    )
+    types: tuple[type, ...] | None
+    if kind is models.ForeignKey:
+        types = (int,) if integers_as_they_are and type(field.target_field) in _INTEGER_FIELDS else None
+    elif kind in _INTEGER_FIELDS:
+        types = (int,) if integers_as_they_are else None
+    else:
+        types = _PASS_THROUGH.get(kind)
+    if types is not None:
+
+        def plain(value: Any) -> Any:
+            return value if value is None or type(value) in types else generic(value)
+
+        return plain
+    if kind is models.DateTimeField:
+        if connection.vendor == "postgresql":  # psycopg takes aware datetimes as they are
+
+            def aware_pg(value: Any) -> Any:
+                return value if type(value) is datetime and value.tzinfo is not None else generic(value)
+
+            return aware_pg
+        if connection.vendor == "sqlite":
+            zone = connection.timezone  # Django stores naive text in the connection's zone (UTC)
+
+            def aware_sqlite(value: Any) -> Any:
+                if type(value) is datetime and value.tzinfo is not None:
+                    return str(value.astimezone(zone).replace(tzinfo=None))
+                return generic(value)
+
+            return aware_sqlite
+    if (
+        kind is models.JSONField
+        and connection.vendor == "sqlite"
+        and type(connection.ops).adapt_json_value is BaseDatabaseOperations.adapt_json_value
+    ):
+        encoder = field.encoder
+
+        def json_sqlite(value: Any) -> Any:
+            return json.dumps(value, cls=encoder) if type(value) in (dict, list) else generic(value)
+
+        return json_sqlite
+    return generic
+
+
+def _getter(field: Any, add: bool) -> Callable[[Model], Any]:
+    """``field.pre_save(obj, add)``: the attribute itself unless the field stamps or changes it on save."""
+    pre_save = type(field).pre_save
+    if pre_save is models.Field.pre_save or (
+        pre_save in (models.DateField.pre_save, models.DateTimeField.pre_save)
+        and not field.auto_now
+        and not (add and field.auto_now_add)
+    ):
+        attname = field.attname
+
+        def attribute(obj: Model) -> Any:
+            return getattr(obj, attname)
+
+        return attribute
+
+    def stamped(obj: Model) -> Any:
+        return field.pre_save(obj, add)
+
+    return stamped
+
+
+def _values(obj: Model, spec: Sequence[tuple[Callable[[Model], Any], Callable[[Any], Any]]]) -> list[Any]:
+    return [prep(get(obj)) for get, prep in spec]
+
+
+def _sqlite_datetime_converter() -> Any:
+    # Imported when first needed: importing the SQLite backend's operations module before its base is circular.
+    from django.db.backends.sqlite3.base import DatabaseOperations
+
+    return DatabaseOperations.convert_datetimefield_value
+
+
+def _fast_converter(function: Any, connection: Any) -> Any:
+    """SQLite's datetime converter without its generic path: the naive datetime sqlite3 parsed for a ``datetime``
+    column (or ISO text) becomes an aware one in the connection's zone, as ``convert_datetimefield_value`` gives."""
+    if connection.vendor != "sqlite" or getattr(function, "__func__", None) is not _sqlite_datetime_converter():
+        return function
+    zone = connection.timezone
+
+    def convert(value: Any, expression: Any, conn: Any) -> Any:
+        kind = type(value)
+        if kind is datetime:
+            return value.replace(tzinfo=zone) if value.tzinfo is None else value
+        if kind is str:
+            try:
+                parsed = datetime.fromisoformat(value)
+            except ValueError:
+                return function(value, expression, conn)
+            return parsed.replace(tzinfo=zone) if parsed.tzinfo is None else parsed
+        return function(value, expression, conn)
+
+    return convert
 
 
 def _select(model: type[Model], alias: str, for_update: bool, only: tuple[str, ...]) -> tuple[str, list[str], Any]:
@@ -67,7 +234,12 @@ def _select(model: type[Model], alias: str, for_update: bool, only: tuple[str, .
             raise ValueError(f"cannot prepare a primary-key lookup for {model.__name__}")
         columns = [col for col, _sql, _alias in compiler.select]
         names = [col.target.attname for col in columns]
-        prepared = (sql, names, compiler.get_converters(columns))
+        connection = connections[alias]
+        converters = {
+            position: ([_fast_converter(f, connection) for f in functions], expression)
+            for position, (functions, expression) in compiler.get_converters(columns).items()
+        }
+        prepared = (sql, names, converters)
         _selects[key] = prepared
     return prepared
 
@@ -80,9 +252,7 @@ def get[M: Model](
     alias = using or (router.db_for_write(model) if for_update else router.db_for_read(model)) or "default"
     connection = connections[alias]
     sql, names, converters = _select(model, alias, for_update, tuple(only))
-    with connection.cursor() as cursor:
-        _run(connection, cursor, sql, [pk])
-        row = cursor.fetchone()
+    row = _run(connection, sql, [pk], _one)
     if row is None:
         return None
     return _build(model, alias, names, converters, row)
@@ -169,24 +339,103 @@ def update(obj: Model, fields: Iterable[str]) -> int:
         assignments = ", ".join(f"{qn(f.column)} = %s" for f in field_objects)  # type: ignore[union-attr]
         # Identifiers come from the model's metadata and are quoted; values are always parameters.
         sql = f"UPDATE {qn(meta.db_table)} SET {assignments} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608  # type: ignore[union-attr]
-        prepared = (sql, field_objects)
+        spec = [(_getter(f, False), _preparer(f, connection)) for f in field_objects]
+        prepared = (sql, spec)
         _updates[key] = prepared
-    sql, field_objects = prepared
-    params = [f.get_db_prep_save(f.pre_save(obj, False), connection=connection) for f in field_objects]
+    sql, spec = prepared
+    params = _values(obj, spec)
     params.append(obj.pk)
-    with connection.cursor() as cursor:
-        _run(connection, cursor, sql, params)
-        return int(cursor.rowcount)
+    return _run(connection, sql, params, _rowcount)
 
 
 def insert[M: Model](obj: M) -> M:
     """``obj.save()`` of a new row with an auto primary key (defaults and ``auto_now_add`` applied by the fields)."""
     model = type(obj)
     alias = router.db_for_write(model) or "default"
-    connection = connections[alias]
-    key = (model, alias)
+    sql, spec, new_pk = _insert(model, alias)
+    obj.pk = _run(connections[alias], sql, _values(obj, spec), new_pk)
+    obj._state.adding = False
+    obj._state.db = alias
+    return obj
+
+
+def insert_unless_taken[M: Model](obj: M) -> M | None:
+    """``insert``, except that a row another row's unique value stands in the way of is not written and None comes
+    back (``INSERT … ON CONFLICT DO NOTHING``): no error, so no savepoint is needed to carry on in the transaction
+    (PostgreSQL aborts a transaction at the first error). Other errors (NOT NULL, foreign keys) still raise."""
+    model = type(obj)
+    alias = router.db_for_write(model) or "default"
+    sql, spec, new_pk = _insert(model, alias, skip_conflicts=True)
+    pk = _run(connections[alias], sql, _values(obj, spec), new_pk)
+    if pk is None:
+        return None
+    obj.pk = pk
+    obj._state.adding = False
+    obj._state.db = alias
+    return obj
+
+
+def insert_values(model: type[Model], **values: Any) -> Any:
+    """Insert one row given as attribute values (``case_id=…``, not ``case=…``) without building an instance, for
+    append-only rows nobody reads back (timeline events); returns the new primary key. Every field without a value
+    takes its default, as a new instance would; ``auto_now``/``auto_now_add`` fields are stamped. Unknown names are
+    refused."""
+    alias = router.db_for_write(model) or "default"
+    sql, spec, new_pk = _insert(model, alias)
+    row = _Row(model, values)
+    return _run(connections[alias], sql, _values(row, spec), new_pk)  # type: ignore[arg-type]
+
+
+class _Row:
+    """Attribute access over a dict of values, with each missing field's default (what ``_getter`` reads)."""
+
+    def __init__(self, model: type[Model], values: dict[str, Any]) -> None:
+        known = _attnames(model)
+        unknown = set(values) - known
+        if unknown:
+            raise TypeError(f"{model.__name__} has no field {', '.join(sorted(unknown))}")
+        self._model = model
+        self._values = values
+
+    def __getattr__(self, attname: str) -> Any:
+        try:
+            return self._values[attname]
+        except KeyError:
+            field = _field_by_attname(self._model, attname)
+            value = self._values[attname] = field.get_default()
+            return value
+
+    def __setattr__(self, name: str, value: Any) -> None:  # pre_save of auto_now fields stamps the instance
+        if name.startswith("_"):
+            object.__setattr__(self, name, value)
+        else:
+            self._values[name] = value
+
+
+_attnames_cache: dict[type[Model], frozenset[str]] = {}
+
+
+def _attnames(model: type[Model]) -> frozenset[str]:
+    names = _attnames_cache.get(model)
+    if names is None:
+        names = _attnames_cache[model] = frozenset(f.attname for f in model._meta.concrete_fields)
+    return names
+
+
+def _field_by_attname(model: type[Model], attname: str) -> Any:
+    for field in model._meta.concrete_fields:
+        if field.attname == attname:
+            return field
+    raise AttributeError(attname)
+
+
+def _insert(model: type[Model], alias: str, *, skip_conflicts: bool = False) -> tuple[str, list[Any], Any]:
+    """The compiled INSERT of ``model`` on ``alias``: SQL, how to read each value, how to get the new key (None when
+    ``skip_conflicts`` skipped the row)."""
+    key = (model, alias, skip_conflicts)
     prepared = _inserts.get(key)
     meta = model._meta
+    connection = connections[alias]
     if prepared is None:
         field_objects = [f for f in meta.local_concrete_fields if not f.generated and f is not meta.auto_field]
         if meta.auto_field is None or meta.parents:  # pragma: no cover - not used for such models
@@ -197,20 +446,33 @@ def insert[M: Model](obj: M) -> M:
         columns = ", ".join(qn(f.column) for f in field_objects)
         placeholders = ", ".join("%s" for _ in field_objects)
         sql = f"INSERT INTO {qn(meta.db_table)} ({columns}) VALUES ({placeholders})"  # noqa: S608 - quoted identifiers
-        returning = bool(connection.features.can_return_columns_from_insert)
-        if returning:
+        if skip_conflicts:
+            if not connection.features.can_return_columns_from_insert:  # pragma: no cover
+                raise ValueError("skipping conflicts needs INSERT … RETURNING (SQLite ≥ 3.35, PostgreSQL)")
+            sql += " ON CONFLICT DO NOTHING"
+        new_pk: Any
+        if connection.features.can_return_columns_from_insert:
             sql += f" RETURNING {qn(meta.pk.column)}"  # type: ignore[union-attr]
-        prepared = (sql, field_objects, returning)
+
+            def new_pk(cursor: Any) -> Any:
+                row = _one(cursor)
+                return None if row is None else row[0]
+        else:  # pragma: no cover - backends without RETURNING (not SQLite ≥ 3.35 or PostgreSQL)
+
+            def new_pk(cursor: Any) -> Any:
+                return connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)  # type: ignore[union-attr]
+
+        prepared = (sql, [(_getter(f, True), _preparer(f, connection)) for f in field_objects], new_pk)
         _inserts[key] = prepared
-    sql, field_objects, returning = prepared
-    params = [f.get_db_prep_save(f.pre_save(obj, True), connection=connection) for f in field_objects]
-    with connection.cursor() as cursor:
-        _run(connection, cursor, sql, params)
-        pk = cursor.fetchone()[0] if returning else connection.ops.last_insert_id(cursor, meta.db_table, meta.pk.column)  # type: ignore[union-attr]
-    obj.pk = pk
-    obj._state.adding = False
-    obj._state.db = alias
-    return obj
+    return prepared
+
+
+def fetch(sql: str, params: Sequence[Any], *, using: str = "default") -> list[tuple[Any, ...]]:
+    """``cursor.execute(sql, params); cursor.fetchall()`` for a hand-written read on the hot path (``%s``
+    placeholders, values always as parameters), without Django's per-execution wrapping on SQLite (see ``_run``).
+    No converters: the caller reads the raw column values. Meant for a few fixed statement texts (each distinct
+    text is converted once and kept)."""
+    return [tuple(row) for row in _run(connections[using], sql, params, _all)]
 
 
 class Query:
@@ -259,9 +521,7 @@ class Query:
             for position in positions:
                 bound[position] = value
         connection = connections[using]
-        with connection.cursor() as cursor:
-            _run(connection, cursor, sql, bound)
-            rows = cursor.fetchall()
+        rows = _run(connection, sql, bound, _all)
         if not converters:
             return [tuple(row) for row in rows]
         converted = []

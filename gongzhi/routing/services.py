@@ -209,9 +209,7 @@ def duplicate_candidates(
     else:
         return []
     sql.append("ORDER BY submitted_at DESC LIMIT 200")
-    with connection.cursor() as cursor:
-        cursor.execute(" ".join(sql), params)
-        fetched = cursor.fetchall()
+    fetched = prepared.fetch(" ".join(sql), params)
     # The window is applied in SQL and the matcher does not look at the time again: no datetime is read back
     # (converting SQLite's text timestamps cost more than the query).
     candidates = [

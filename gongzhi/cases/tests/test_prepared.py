@@ -150,3 +150,100 @@ def test_a_prepared_query_takes_strings_and_returns_dicts_like_values(case):
     rows = read.dicts(case.tracking_code, case.pk)
     assert rows == list(Case.objects.filter(pk=case.pk).values("pk", "title", "submitted_at"))
     assert read.dicts("NOPE", case.pk) == [] and read(case.tracking_code, case.pk + 1) == []
+
+
+def test_insert_values_writes_the_row_the_orm_would(case):
+    at = timezone.now() - timedelta(minutes=5)
+    pk = prepared.insert_values(CaseEvent, case_id=case.pk, seq=77, kind="published", to_status="b", at=at)
+    row = CaseEvent.objects.get(pk=pk)
+    # Defaults for what was not given: data {} (a callable default), public True, empty texts, no actor.
+    assert (row.case_id, row.seq, row.kind, row.at) == (case.pk, 77, "published", at)
+    assert (row.data, row.public, row.note, row.from_status, row.actor_id) == ({}, True, "", "", None)
+    sms_pk = prepared.insert_values(SmsMessage, phone="13900139000", phone_index="x", kind="k", body="b")
+    sms = SmsMessage.objects.get(pk=sms_pk)
+    assert sms.phone == "13900139000" and sms.status == "queued" and sms.created_at is not None
+    with pytest.raises(TypeError, match="no field case"):
+        prepared.insert_values(CaseEvent, case=case, seq=78, kind="published", at=at)  # attribute names only
+    assert not CaseEvent.objects.filter(seq=78).exists()
+
+
+def test_value_shortcuts_give_what_the_fields_give(case):
+    """Every field of the hot models, with the values they hold and the awkward ones (naive and foreign-zone
+    datetimes, booleans in integer fields, strings in JSON fields): the shortcut's parameter is Django's."""
+    import warnings
+    from datetime import datetime
+    from zoneinfo import ZoneInfo
+
+    from django.core.exceptions import ValidationError
+    from django.db.models import JSONField
+
+    event = CaseEvent.objects.filter(case=case).first()
+    sms = prepared.insert(SmsMessage(phone="13900139000", phone_index="x", kind="k", body="b"))
+    shanghai = datetime(2026, 10, 1, 8, 30, 15, 123456, tzinfo=ZoneInfo("Asia/Shanghai"))
+    naive = datetime(2026, 10, 1, 8, 30)  # noqa: DTZ001 - on purpose
+    extra = [None, True, 0, 7, "7", 1.5, "文本", shanghai, naive, {"a": [1, "二"]}, [1], "x"]
+    checked = 0
+    for obj in (case, event, sms):
+        for field in type(obj)._meta.concrete_fields:
+            if field.primary_key:
+                continue
+            fast = prepared._preparer(field, connection)
+            for value in [getattr(obj, field.attname), *extra]:
+                try:
+                    with warnings.catch_warnings():  # a naive datetime: Django warns, both sides convert it
+                        warnings.simplefilter("ignore", RuntimeWarning)
+                        expected = field.get_db_prep_save(value, connection=connection)
+                        got = fast(value)
+                        if isinstance(field, JSONField) and expected is not None and type(expected) is not str:
+                            expected, got = expected.dumps(expected.obj), got.dumps(got.obj)  # psycopg's Jsonb
+                except (TypeError, ValueError, ValidationError):
+                    continue  # not a value this field takes at all
+                if getattr(field, "blind_index_field", None) or "Encrypted" in type(field).__name__:
+                    continue  # encrypted fields always go through the field (ciphertexts differ each time)
+                assert got == expected and type(got) is type(expected), (field, value)
+                checked += 1
+    assert checked > 200
+
+
+def test_datetimes_read_back_as_the_orm_reads_them(case):
+    from zoneinfo import ZoneInfo
+
+    moment = timezone.now().replace(microsecond=0).astimezone(ZoneInfo("Asia/Shanghai"))
+    Case.objects.filter(pk=case.pk).update(triaged_at=moment, accepted_at=moment.replace(microsecond=5))
+    orm = Case.objects.get(pk=case.pk)
+    fast = prepared.get(Case, case.pk)
+    assert (
+        (fast.triaged_at, fast.accepted_at)
+        == (orm.triaged_at, orm.accepted_at)
+        == (moment, moment.replace(microsecond=5))
+    )
+    assert fast.triaged_at.utcoffset() == orm.triaged_at.utcoffset()
+
+
+def test_statements_survive_a_closed_connection(case):
+    """The sqlite3 cursor kept for the statements belongs to one connection; a new connection gets a new one."""
+    import sqlite3
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the kept cursor is SQLite's; other databases use Django's cursors")
+    assert prepared.get(Case, case.pk) is not None
+    # Closing the in-memory test database would drop it: leave a cursor of another connection behind instead (used,
+    # it would fail with "no such table").
+    connection.__dict__["_prepared_cursor"] = sqlite3.connect(":memory:").cursor()
+    assert prepared.get(Case, case.pk).tracking_code == case.tracking_code
+
+
+def test_insert_unless_taken_skips_a_row_whose_unique_value_is_taken(case):
+    copy = prepared.get(Case, case.pk)
+    copy.pk, copy._state.adding = None, True
+    before = Case.objects.count()
+    assert prepared.insert_unless_taken(copy) is None  # the same tracking code
+    assert copy.pk is None and Case.objects.count() == before
+    copy.tracking_code = "Z" + case.tracking_code[1:]
+    assert prepared.insert_unless_taken(copy) is copy and copy.pk is not None
+    assert Case.objects.get(pk=copy.pk).tracking_code == copy.tracking_code
+    # In the same transaction the work goes on (no error was raised, so nothing is aborted on PostgreSQL).
+    with transaction.atomic():
+        copy.pk, copy.tracking_code = None, "Y" + case.tracking_code[1:]
+        assert prepared.insert_unless_taken(copy) is not None
+        assert Case.objects.filter(tracking_code__startswith="Y").count() == 1
