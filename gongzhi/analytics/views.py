@@ -3,9 +3,11 @@ figures come from ``panels`` (rollup sums + ``formulas``), every staff read star
 
 from __future__ import annotations
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from gongzhi.analytics import formulas as f
@@ -45,7 +47,13 @@ def dashboard(request: HttpRequest, node_id: int) -> HttpResponse:
     node = _node_or_404(request, node_id)
     month, error = _month_or_400(request)
     if error is not None:
-        return HttpResponse(error.content, status=400, content_type="application/json")
+        # A person typed or followed a bad address: say so on the page and show the current month (the rest of the
+        # query, such as the big-screen mode, is kept).
+        messages.warning(request, _("The month must look like 2025-03; this month is shown instead."))
+        query = request.GET.copy()
+        query.pop("month", None)
+        target = reverse("analytics:dashboard", args=[node.pk])
+        return redirect(f"{target}?{query.urlencode()}" if query else target)
     crumbs = [
         n
         for n in GridNode.objects.filter(

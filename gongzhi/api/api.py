@@ -27,6 +27,7 @@ from gongzhi.api.schemas import (
     MeOut,
     ReportInIn,
     ResolveIn,
+    Text,
 )
 from gongzhi.core.errors import DomainError
 
@@ -111,7 +112,7 @@ def me(request: HttpRequest):
     response={200: list[CategoryOut], 404: ErrorOut, **ERRORS},
     summary="Case categories (Open311 services) with their attributes",
 )
-def categories(request: HttpRequest, jurisdiction: str = Query("", max_length=64)):
+def categories(request: HttpRequest, jurisdiction: Text = Query("", max_length=64)):
     return selectors.categories(_auth(request), jurisdiction)
 
 
@@ -125,7 +126,7 @@ def categories(request: HttpRequest, jurisdiction: str = Query("", max_length=64
 def file_case(
     request: HttpRequest,
     payload: CaseIn,
-    idempotency_key: str = Header("", alias="Idempotency-Key", max_length=200),
+    idempotency_key: Text = Header("", alias="Idempotency-Key", max_length=200),
 ):
     partner = selectors.require_partner(_auth(request))
     filed = services.file_case(partner=partner, data=payload.dict(), idempotency_key=idempotency_key)
@@ -137,7 +138,7 @@ def list_cases(
     request: HttpRequest,
     cursor: int | None = Query(None, ge=1, le=2**62, description="`next_cursor` of the previous page"),
     limit: int = Query(50, ge=1, le=200),
-    status: str = Query("", max_length=16),
+    status: Text = Query("", max_length=16),
 ):
     return selectors.case_page(_auth(request), cursor=cursor, limit=limit, status=status)
 
@@ -147,7 +148,7 @@ def list_cases(
     response={200: CaseOut, 404: ErrorOut, **ERRORS},
     summary="One case by tracking code",
 )
-def get_case(request: HttpRequest, tracking_code: str):
+def get_case(request: HttpRequest, tracking_code: Text):
     return selectors.case_out(selectors.case_for(_auth(request), tracking_code))
 
 
@@ -156,7 +157,7 @@ def get_case(request: HttpRequest, tracking_code: str):
     response={200: list[EventOut], 404: ErrorOut, **ERRORS},
     summary="A case's timeline (partners see the public entries)",
 )
-def case_events(request: HttpRequest, tracking_code: str):
+def case_events(request: HttpRequest, tracking_code: Text):
     token = _auth(request)
     return selectors.events(token, selectors.case_for(token, tracking_code))
 
@@ -166,7 +167,7 @@ def case_events(request: HttpRequest, tracking_code: str):
     response={200: CaseOut, 404: ErrorOut, **ERRORS},
     summary="One of the partner's cases by the partner's own id",
 )
-def get_by_external_id(request: HttpRequest, external_id: str):
+def get_by_external_id(request: HttpRequest, external_id: Text):
     token = _auth(request)
     return selectors.case_out(selectors.case_by_external_id(selectors.require_partner(token), external_id))
 
@@ -187,7 +188,7 @@ ACTION_NOTE = (
     summary="Accept a case (接单) as the token's user",
     description=ACTION_NOTE,
 )
-def accept_case(request: HttpRequest, tracking_code: str):
+def accept_case(request: HttpRequest, tracking_code: Text):
     token = _auth(request)
     services.require_user(token)
     return selectors.case_out(services.accept(token=token, case=selectors.case_for(token, tracking_code)))
@@ -199,7 +200,7 @@ def accept_case(request: HttpRequest, tracking_code: str):
     summary="Resolve a case (办结) with the result, as the token's user",
     description=ACTION_NOTE,
 )
-def resolve_case(request: HttpRequest, tracking_code: str, payload: ResolveIn):
+def resolve_case(request: HttpRequest, tracking_code: Text, payload: ResolveIn):
     token = _auth(request)
     services.require_user(token)
     case = services.resolve(token=token, case=selectors.case_for(token, tracking_code), result=payload.result)
@@ -212,7 +213,7 @@ def resolve_case(request: HttpRequest, tracking_code: str, payload: ResolveIn):
     summary="Report in (报到) for the user's department summoned to the case",
     description=ACTION_NOTE,
 )
-def report_in(request: HttpRequest, tracking_code: str, payload: ReportInIn):
+def report_in(request: HttpRequest, tracking_code: Text, payload: ReportInIn):
     token = _auth(request)
     return selectors.case_out(services.report_in(token=token, tracking_code=tracking_code, report=payload.report))
 

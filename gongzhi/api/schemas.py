@@ -3,11 +3,23 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from ninja import Field, Schema
+from pydantic import AfterValidator
 
 from gongzhi.cases.choices import Urgency
+
+
+def _no_nul(value: str) -> str:
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL characters (\\u0000)")
+    return value
+
+
+# Every text a client sends: PostgreSQL cannot store (or even compare with) a NUL character, so it is refused here
+# with a 422 instead of failing in the database.
+Text = Annotated[str, AfterValidator(_no_nul)]
 
 
 class ErrorOut(Schema):
@@ -31,18 +43,18 @@ class CategoryOut(Schema):
 
 
 class CaseIn(Schema):
-    external_id: str = Field(..., min_length=1, max_length=64, description="The partner's own id (unique per partner)")
-    title: str = Field(..., min_length=1, max_length=200)
-    description: str = Field("", max_length=4000)
-    category_code: str = Field("", max_length=64, description="Open311 service_code; empty: triaged by staff")
+    external_id: Text = Field(..., min_length=1, max_length=64, description="The partner's own id (unique per partner)")
+    title: Text = Field(..., min_length=1, max_length=200)
+    description: Text = Field("", max_length=4000)
+    category_code: Text = Field("", max_length=64, description="Open311 service_code; empty: triaged by staff")
     urgency: Literal["normal", "urgent", "emergency"] | None = None
     lat: float | None = Field(None, ge=-90, le=90)
     lon: float | None = Field(None, ge=-180, le=180)
     coord_system: Literal["wgs84", "gcj02", "bd09"] = "wgs84"
-    address: str = Field("", max_length=200)
-    reporter_name: str = Field("", max_length=64)
-    reporter_phone: str = Field("", max_length=32, description="Mainland mobile number (stored encrypted)")
-    attributes: dict[str, str | float | list[str]] = Field(default_factory=dict, max_length=50)
+    address: Text = Field("", max_length=200)
+    reporter_name: Text = Field("", max_length=64)
+    reporter_phone: Text = Field("", max_length=32, description="Mainland mobile number (stored encrypted)")
+    attributes: dict[Text, Text | float | list[Text]] = Field(default_factory=dict, max_length=50)
 
 
 class CaseOut(Schema):
@@ -83,8 +95,8 @@ URGENCIES = tuple(Urgency.values)
 
 
 class ResolveIn(Schema):
-    result: str = Field(..., min_length=1, max_length=5000, description="What was done (shown to the resident)")
+    result: Text = Field(..., min_length=1, max_length=5000, description="What was done (shown to the resident)")
 
 
 class ReportInIn(Schema):
-    report: str = Field(..., min_length=1, max_length=2000, description="What the summoned department did")
+    report: Text = Field(..., min_length=1, max_length=2000, description="What the summoned department did")

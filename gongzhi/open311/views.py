@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import functools
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 from defusedxml import ElementTree as SafeET
@@ -54,6 +54,7 @@ def endpoint(*methods: str) -> Callable[[View], View]:
             if length > _max_body():
                 return render.errors(fmt, 413, [f"the request body is larger than {_max_body() // 1024} KB"])
             try:
+                _refuse_nul([*kwargs.items(), *((k, v) for k, vs in request.GET.lists() for v in vs)])
                 return view(request, fmt, **kwargs)
             except wire.WireError as exc:
                 return render.errors(fmt, 400, exc.problems)
@@ -65,6 +66,13 @@ def endpoint(*methods: str) -> Callable[[View], View]:
         return wrapped
 
     return decorate
+
+
+def _refuse_nul(pairs: Iterable[tuple[str, Any]]) -> None:
+    """PostgreSQL can neither store nor compare text with NUL characters: such input is refused at the edge."""
+    bad = [name for name, value in pairs if "\x00" in name or (isinstance(value, str) and "\x00" in value)]
+    if bad:
+        raise wire.WireError([f"{name.replace(chr(0), '')[:64]}: text must not contain NUL characters" for name in bad])
 
 
 def _jurisdiction(request: HttpRequest, fields: services.Fields | None = None):
@@ -201,10 +209,13 @@ def _fields(request: HttpRequest) -> services.Fields:
             data = json.loads(body or b"null")
         except (ValueError, UnicodeDecodeError):
             raise wire.WireError(["the body is not valid JSON"]) from None
-        return services.Fields(_json_pairs(data))
-    if content_type in ("application/xml", "text/xml"):
-        return services.Fields(_xml_pairs(body))
-    return services.Fields([(k, v) for k, values in request.POST.lists() for v in values])
+        pairs = _json_pairs(data)
+    elif content_type in ("application/xml", "text/xml"):
+        pairs = _xml_pairs(body)
+    else:
+        pairs = [(k, v) for k, values in request.POST.lists() for v in values]
+    _refuse_nul(pairs)
+    return services.Fields(pairs)
 
 
 def _json_pairs(data: Any) -> list[tuple[str, str]]:

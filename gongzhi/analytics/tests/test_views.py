@@ -72,6 +72,14 @@ def test_out_of_scope_is_404_and_bad_input_is_400(w):
         assert c.get(reverse("analytics:report", args=[node.pk, month(), "pdf"])).status_code == 404
     bad = c.get(reverse("analytics:panel", args=[w.community.pk, "headline"]), {"month": "2025-13"})
     assert bad.status_code == 400 and "2025-03" in bad.json()["error"]
+    # The page itself: back to this month with the reason shown, the big-screen mode kept.
+    page = c.get(reverse("analytics:dashboard", args=[w.community.pk]), {"month": "2025-13", "screen": "1"})
+    assert (
+        page.status_code == 302
+        and page["Location"] == reverse("analytics:dashboard", args=[w.community.pk]) + "?screen=1"
+    )
+    shown = c.get(page["Location"])
+    assert shown.status_code == 200 and "2025-03" in shown.content.decode()
     bad = c.get(reverse("analytics:panel", args=[w.community.pk, "rankings"]), {"by": "nonsense"})
     assert bad.status_code == 400
     assert c.get(reverse("analytics:panel", args=[w.community.pk, "nope"])).status_code == 404

@@ -95,6 +95,11 @@ def test_a_refused_request_does_not_keep_its_idempotency_key(client, hotline):
         ({**BODY, "urgency": "whenever"}, 422),
         ({**BODY, "reporter_phone": "555"}, 400),
         ({**BODY, "description": "长" * 4001}, 422),
+        # PostgreSQL cannot store or compare NUL characters: refused at the edge, in any text.
+        ({**BODY, "external_id": "H-\x00"}, 422),
+        ({**BODY, "title": "路灯\x00不亮"}, 422),
+        ({**BODY, "attributes": {"floor\x00": "3"}}, 422),
+        ({**BODY, "attributes": {"floor": ["3", "\x00"]}}, 422),
     ],
 )
 def test_bad_input_is_4xx_and_writes_nothing(client, hotline, body, status):
@@ -102,6 +107,21 @@ def test_bad_input_is_4xx_and_writes_nothing(client, hotline, body, status):
     response = _post(client, raw, body)
     assert response.status_code == status, response.content
     assert response.json()["detail"]
+    assert Case.objects.count() == 0
+
+
+def test_nul_characters_in_paths_queries_and_headers_are_refused(client, hotline):
+    _p, raw = hotline
+    for url in (
+        "/api/v1/cases/AB%00CD",
+        "/api/v1/cases/AB%00CD/events",
+        "/api/v1/external/x%00",
+        "/api/v1/cases?status=%00",
+    ):
+        response = client.get(url, **bearer(raw))
+        assert response.status_code == 422 and "NUL" in response.json()["detail"], url
+    response = _post(client, raw, BODY, HTTP_IDEMPOTENCY_KEY="k\x00")
+    assert response.status_code == 422 and "NUL" in response.json()["detail"]
     assert Case.objects.count() == 0
 
 
