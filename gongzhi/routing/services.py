@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import time
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
@@ -216,7 +216,9 @@ def duplicate_candidates(
         similarity.Candidate(case_id, other, at, olat, olon, onode, other_group)
         for case_id, other, olat, olon, onode, other_group in fetched
     ]
-    return similarity.duplicates(
+    found = _guarded(
+        "duplicate search",
+        similarity.duplicates,
         text,
         candidates,
         lat=lat,
@@ -227,6 +229,18 @@ def duplicate_candidates(
         max_distance_m=limits.duplicate_distance_m,
         limit=5,
     )
+    return found or []
+
+
+def _guarded[T](what: str, function: Callable[..., T], *args: Any, **kwargs: Any) -> T | None:
+    """Smart triage only helps: when one of its computations fails (a bug, a strange text), the error is logged and
+    the request goes on without that help (None) instead of a resident's report failing. Database errors are not
+    computations and are not caught here."""
+    try:
+        return function(*args, **kwargs)
+    except Exception:
+        log.exception("smart triage: the %s failed; the request goes on without it", what)
+        return None
 
 
 def suggest(
@@ -245,19 +259,19 @@ def suggest(
     duplicates nearby and (``locate``: the request came without a place) a place named in the text."""
     at = at or timeutil.now()
     text = f"{title}。{description}" if description else title
-    flagged = urgency.detect(text)
+    flagged = _guarded("urgency check", urgency.detect, text) or urgency.Urgency(emergency=False, reasons=())
     version, model = active_model(jurisdiction_id)
     limits = thresholds(jurisdiction_id)
     found_place = None
     if locate:
-        hit = gazetteer(jurisdiction_id).find(text)
+        hit = _guarded("place search", gazetteer(jurisdiction_id).find, text)
         if hit is not None:
             p = hit.place
             found_place = PlaceFound(p.name, p.kind, p.node_id, p.building_id, p.lat, p.lon)
             if lat is None and p.lat is not None:
                 lat, lon = p.lat, p.lon
             node_id = node_id or p.node_id
-    predicted = model.predict(title, description, k=3) if model is not None else {}
+    predicted = (_guarded("prediction", model.predict, title, description, k=3) if model is not None else None) or {}
     category = predicted.get("category")
     unit = predicted.get("unit")
     level = predicted.get("level")

@@ -390,3 +390,32 @@ def test_a_damaged_model_leaves_triage_to_the_dispatcher_and_the_report_goes_thr
     assert case.status == "submitted" and case.category_id is None
     assert CaseTriage.objects.get(case_id=case.pk).category == ""
     assert "cannot be used" in caplog.text
+
+
+@pytest.mark.parametrize("broken", ["predict", "duplicates", "urgency", "places"])
+def test_a_failing_triage_computation_is_logged_and_the_report_goes_through(w, caplog, monkeypatch, broken):
+    from gongzhi.routing import urgency
+
+    _activate(w, auto_confidence=0.5)
+    routing.invalidate()
+    earlier = w.submit(title="路灯不亮", description="小区门口的路灯坏了好几天，晚上很黑")
+
+    def fail(*args, **kwargs):
+        raise RuntimeError("a bug in smart triage")
+
+    target = {
+        "predict": (classifier.Model, "predict"),
+        "duplicates": (similarity, "duplicates"),
+        "urgency": (urgency, "detect"),
+        "places": (routing.place_names.Gazetteer, "find"),
+    }[broken]
+    monkeypatch.setattr(*target, fail)
+    if broken == "places":  # only requests without a place look for one in the text
+        case = cases.submit(jurisdiction=w.jurisdiction, channel="web", title="路灯不亮", description="门口的路灯坏了")
+    else:
+        case = w.submit(title="路灯不亮", description="小区门口的路灯坏了好几天，晚上很黑")
+    assert case.pk != earlier.pk and case.status in ("submitted", "triaged")
+    if broken == "predict":
+        assert case.status == "submitted" and CaseTriage.objects.get(case_id=case.pk).category == ""
+    assert CaseEvent.objects.filter(case=case, kind="submitted").count() == 1
+    assert "smart triage: the" in caplog.text and "a bug in smart triage" in caplog.text
