@@ -17,8 +17,17 @@ class SlaPolicyInline(admin.TabularInline):
 
 @admin.register(CaseCategory)
 class CaseCategoryAdmin(admin.ModelAdmin):
-    list_display = ("name", "code", "kind", "default_level", "default_department_kind", "default_urgency", "active")
-    list_filter = ("jurisdiction", "kind", "default_level", "active")
+    list_display = (
+        "name",
+        "code",
+        "kind",
+        "default_level",
+        "default_department_kind",
+        "default_urgency",
+        "private",
+        "active",
+    )
+    list_filter = ("jurisdiction", "kind", "default_level", "private", "active")
     search_fields = ("code", "name", "name_en")
     raw_id_fields = ("parent",)
     inlines = [SlaPolicyInline]

@@ -10,7 +10,7 @@ from django.db import transaction
 
 from gongzhi.cases import catalogue_cache
 from gongzhi.cases.models import CaseCategory, SlaPolicy
-from gongzhi.cases.seed_catalogue import DEFAULT_SLA, iter_categories
+from gongzhi.cases.seed_catalogue import DEFAULT_SLA, iter_categories, seeded_private
 from gongzhi.grid.models import Jurisdiction
 
 
@@ -34,6 +34,7 @@ def seed(*, jurisdiction: Jurisdiction) -> dict[str, int]:
             default_urgency=node.urgency,
             keywords=list(node.keywords),
             attributes=[a.to_open311() for a in node.attributes],
+            private=seeded_private(node.code),
             sort_order=order,
         )
         created += 1

@@ -50,6 +50,13 @@ class CaseCategory(models.Model):
     # Open311 service definition attributes: [{code, datatype, required, description, order, values}]
     attributes = models.JSONField(_("attributes"), default=list, blank=True)
     active = models.BooleanField(_("active"), default=True)
+    # About people rather than a public place or thing (disputes, security, assistance …): the exchange interfaces
+    # show such requests by their status only (Open311 lists and reads), whatever their kind.
+    private = models.BooleanField(
+        _("private"),
+        default=False,
+        help_text=_("Requests of this category are about people: Open311 shows them by their status only."),
+    )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:

@@ -2054,6 +2054,26 @@ def iter_categories(
     yield from walk(roots, None, default_sla)
 
 
+# Report (报事) categories whose requests are about people rather than a public place or thing, seeded as private
+# (``CaseCategory.private``). A code names the category and everything under it. 办事/求助 are private by kind.
+PRIVATE_CODES = (
+    "safety.security",
+    "safety.suspicious",
+    "safety.fraud",
+    "neighbourhood.dispute",
+    "neighbourhood.family",
+    "neighbourhood.labour",
+    "noise.neighbour",
+    "street.vagrancy",
+    "errands",
+    "care",
+)
+
+
+def seeded_private(code: str) -> bool:
+    return any(code == c or code.startswith(c + ".") for c in PRIVATE_CODES)
+
+
 def iter_leaves(roots: Sequence[Category] = CATALOGUE) -> Iterator[Category]:
     for node, _parent, _sla in iter_categories(roots):
         if node.is_leaf:

@@ -3,8 +3,9 @@ reporter, no staff-only events, no internal notes. Lists are read as plain rows 
 latest public timeline entry joined in, and are paged without counting (no ``COUNT(*)``).
 
 Privacy (see README.md): only public-problem requests (报事 in a category that is not private) are shown in full,
-with personal data in their text masked (``core.privacy.mask_text``). Private requests — 办事 and 求助, the categories
-in ``PRIVATE_SERVICES`` (public security, neighbour and family disputes …) and requests not yet given a category —
+with personal data in their text masked (``core.privacy.mask_text``). Private requests — 办事 and 求助, categories
+marked private (``CaseCategory.private``: public security, neighbour and family disputes …) and requests not yet
+given a category —
 are left out of lists and updates, and a GET by id shows only their status. The client whose ``api_key`` filed a
 request sees it in full.
 """
@@ -32,37 +33,19 @@ DEFAULT_DAYS = 90
 MAX_PAGE_SIZE = 1000
 NOTE_KINDS = {EventKind.RESOLVED, EventKind.REJECTED}
 MAX_NOTE = 500
-# Report (报事) categories whose requests are about people rather than a public place or thing: never published.
-# A code names the category and everything under it. 办事/求助 categories (errands, care, …) are private by kind.
-PRIVATE_SERVICES = (
-    "safety.security",
-    "safety.suspicious",
-    "safety.fraud",
-    "neighbourhood.dispute",
-    "neighbourhood.family",
-    "neighbourhood.labour",
-    "noise.neighbour",
-    "street.vagrancy",
-    "errands",
-    "care",
-)
 # Set on a case filed through Open311: the id of the key that filed it (that client sees the case in full).
 KEY_ATTRIBUTE = "_open311_key"
 
 
-def is_private(kind: str | None, service_code: str | None) -> bool:
-    """Whether a request of this kind and category may be shown only by its status."""
-    if kind != Kind.REPORT or not service_code:
-        return True
-    return any(service_code == code or service_code.startswith(code + ".") for code in PRIVATE_SERVICES)
+def is_private(kind: str | None, category_private: bool | None) -> bool:
+    """Whether a request of this kind, in a category with this ``private`` flag (None: no category yet), may be shown
+    only by its status. 办事/求助 are private by kind."""
+    return kind != Kind.REPORT or category_private is None or bool(category_private)
 
 
 def _public_filter(prefix: str = "") -> Q:
     """``is_private`` as a filter: the public-problem requests (``prefix`` reaches the case from another model)."""
-    q = Q(**{f"{prefix}kind": Kind.REPORT, f"{prefix}category__isnull": False})
-    for code in PRIVATE_SERVICES:
-        q &= ~Q(**{f"{prefix}category__code": code}) & ~Q(**{f"{prefix}category__code__startswith": code + "."})
-    return q
+    return Q(**{f"{prefix}kind": Kind.REPORT, f"{prefix}category__isnull": False, f"{prefix}category__private": False})
 
 
 def _visible(key_id: int | None, prefix: str = "") -> Q:
@@ -185,6 +168,7 @@ _FIELDS = (
     "category__code",
     "category__name",
     "category__name_en",
+    "category__private",
     "handler_department__name",
     "handler_node__name",
     "owner_node__name",
@@ -228,7 +212,7 @@ def _as_request(row: dict[str, Any], *, english: bool, key_id: int | None = None
     if not isinstance(attributes, dict):
         attributes = {}
     full = _filed_by(row, key_id)
-    private = not full and is_private(row["kind"], row["category__code"])
+    private = not full and is_private(row["kind"], row["category__private"])
     clean = str if full else mask_text
     return {
         "service_request_id": row["tracking_code"],

@@ -102,11 +102,44 @@ def test_a_help_request_shows_only_its_status_and_stays_out_of_lists(client, s, 
 @pytest.mark.parametrize("code", ["neighbourhood.dispute", "safety.fraud", "errands.dibao"])
 def test_private_categories_are_private(client, s, code):
     public = _file(s)
-    case = _file(s, category(s.jurisdiction, code, name="私密"))
+    case = _file(s, category(s.jurisdiction, code, name="私密", private=True))
     assert case.kind == "report"
     assert _ids(client.get(f"{BASE}requests.json")) == [public.tracking_code]
     row = client.get(f"{BASE}requests/{case.tracking_code}.json").json()[0]
     assert (row["description"], row["address"], row["lat"]) == ("", "", None)
+
+
+def test_an_administrator_marks_a_category_private_and_it_disappears_from_public_reads(client, s, admin_client):
+    case = _file(s)
+    assert _ids(client.get(f"{BASE}requests.json")) == [case.tracking_code]
+    url = f"/admin/cases/casecategory/{s.noise.pk}/change/"
+    assert 'name="private"' in admin_client.get(url).content.decode()  # the administrator's checkbox
+    s.noise.private = True
+    s.noise.save()  # what the admin form's save does
+    s.noise.refresh_from_db()
+    assert s.noise.private is True
+    assert _ids(client.get(f"{BASE}requests.json")) == []  # the per-process caches were dropped by the save
+    row = client.get(f"{BASE}requests/{case.tracking_code}.json").json()[0]
+    assert (row["description"], row["address"]) == ("", "")
+
+
+def test_the_seed_catalogue_marks_the_categories_about_people_private(s):
+    import importlib
+
+    from gongzhi.cases import catalogue
+    from gongzhi.cases.models import CaseCategory
+    from gongzhi.cases.seed_catalogue import PRIVATE_CODES, seeded_private
+
+    catalogue.seed(jurisdiction=s.jurisdiction)
+    seeded = {c.code: c.private for c in CaseCategory.objects.filter(jurisdiction=s.jurisdiction)}
+    assert seeded["neighbourhood.dispute"] is True and seeded["safety.fraud"] is True
+    assert (
+        any(v for k, v in seeded.items() if k.startswith("care.")) and seeded.get("safety.fire_hazard", False) is False
+    )
+    assert all(v == seeded_private(k) for k, v in seeded.items() if k not in ("noise.night", "env.litter"))
+    # The migration that brought the flag marks existing catalogues with the same codes.
+    migration = importlib.import_module("gongzhi.cases.migrations.0004_category_private")
+    assert migration.PRIVATE_CODES == PRIVATE_CODES
 
 
 def test_an_uncategorised_request_is_private(client, s):
@@ -116,13 +149,19 @@ def test_an_uncategorised_request_is_private(client, s):
 
 
 def test_is_private():
-    assert selectors.is_private("report", "noise.night") is False
-    assert selectors.is_private("report", "care") is True
-    assert selectors.is_private("report", "safety.fraud.online") is True
-    assert selectors.is_private("report", "safety.fire_hazard") is False
-    assert selectors.is_private("report", "neighbourhood.disputes") is False  # a code, not a prefix of letters
-    assert selectors.is_private("help", "noise.night") is True
-    assert selectors.is_private("report", None) is True
+    assert selectors.is_private("report", False) is False
+    assert selectors.is_private("report", True) is True
+    assert selectors.is_private("help", False) is True  # 办事/求助 by kind
+    assert selectors.is_private("errand", False) is True
+    assert selectors.is_private("report", None) is True  # no category yet
+
+
+def test_seeded_private_codes_name_a_category_and_everything_under_it():
+    from gongzhi.cases.seed_catalogue import seeded_private
+
+    assert seeded_private("care") and seeded_private("safety.fraud.online")
+    assert not seeded_private("safety.fire_hazard") and not seeded_private("noise.night")
+    assert not seeded_private("neighbourhood.disputes")  # a code, not a prefix of letters
 
 
 def test_the_client_that_filed_a_request_sees_it_in_full(client, s):

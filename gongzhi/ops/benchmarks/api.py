@@ -59,20 +59,21 @@ def _prepare() -> dict[str, Any]:
     from gongzhi.cases.models import CaseCategory
     from gongzhi.grid import demo
     from gongzhi.grid.models import Building
-    from gongzhi.open311 import keys, selectors
+    from gongzhi.open311 import keys
 
     call_command("migrate", verbosity=0, interactive=False)
     call_command("collectstatic", interactive=False, verbosity=0)  # `gongzhi run` would do it before serving
     jurisdiction = demo.build_demo(password=settings.GONGZHI_DEMO_PASSWORD).jurisdiction
     catalogue.seed(jurisdiction=jurisdiction)
     # A public-problem service (报事), so GET one answers with the full, masked request rather than a status only.
-    category = next(
-        c
-        for c in CaseCategory.objects.filter(
-            jurisdiction=jurisdiction, children__isnull=True, attributes=[], kind="report"
-        ).order_by("code")
-        if not selectors.is_private(c.kind, c.code)
+    category = (
+        CaseCategory.objects.filter(
+            jurisdiction=jurisdiction, children__isnull=True, attributes=[], kind="report", private=False
+        )
+        .order_by("code")
+        .first()
     )
+    assert category is not None, "the demo catalogue has public report categories"
     _row, raw = keys.create_key(name="bench", jurisdiction=jurisdiction)
     tokens = list(Building.objects.filter(jurisdiction=jurisdiction).values_list("public_token", flat=True)[:200])
     return {"key": raw, "service_code": category.code, "buildings": tokens}
