@@ -8,11 +8,12 @@ here (unlike the classifier) and the threshold sits above what topic words alone
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import unicodedata
 from collections import Counter
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
@@ -72,6 +73,8 @@ EARTH_RADIUS_M: Final = 6_371_000.0
 UNGROUPED_MARGIN: Final = 0.25
 _NUMERALS: Final = re.compile(r"([一二三四五六七八九十]{1,3})(号楼|号|栋|幢|单元|层|楼)")
 _DIGIT: Final = {c: i for i, c in enumerate("零一二三四五六七八九")}
+# Texts whose vectors are kept (a few kilobytes each): more than the requests of a busy district's duplicate window.
+VECTOR_CACHE: Final = 4096
 
 
 def _arabic(found: re.Match[str]) -> str:
@@ -85,8 +88,11 @@ def _arabic(found: re.Match[str]) -> str:
     return f"{value}{found.group(2)}"
 
 
-def vector(text: str) -> dict[str, float]:
-    """L2-normalised bigram counts (digits kept: building numbers tell look-alikes apart)."""
+@functools.lru_cache(maxsize=VECTOR_CACHE)
+def vector(text: str) -> Mapping[str, float]:
+    """L2-normalised bigram counts (digits kept: building numbers tell look-alikes apart). Remembered for the most
+    recent texts: every new request is compared with up to a few hundred earlier ones nearby, the same texts again
+    and again (the mapping is shared: read it, never change it)."""
     counts: Counter[str] = Counter()
     text = _NUMERALS.sub(_arabic, unicodedata.normalize("NFKC", text).lower())
     for run in _SPLIT.split(text):
@@ -101,7 +107,7 @@ def vector(text: str) -> dict[str, float]:
     return {g: n / norm for g, n in weighted.items()} if norm else {}
 
 
-def cosine(a: dict[str, float], b: dict[str, float]) -> float:
+def cosine(a: Mapping[str, float], b: Mapping[str, float]) -> float:
     if len(a) > len(b):
         a, b = b, a
     return sum(v * b.get(g, 0.0) for g, v in a.items())
