@@ -111,6 +111,8 @@ def test_the_same_in_large_text_mode_with_an_unhappy_rating(browser_session, w, 
     normal = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
     page.click(".display-switch button")
     expect(page.locator("html")).to_have_class(re.compile(r"\blarge\b"))
+    # The class is in the new page's markup before its stylesheet has loaded; measure once the page has.
+    page.wait_for_load_state("load")
     large = page.evaluate("() => parseFloat(getComputedStyle(document.documentElement).fontSize)")
     assert large >= normal * 1.25, (normal, large)
 
