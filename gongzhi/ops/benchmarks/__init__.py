@@ -13,8 +13,10 @@ import os
 import pkgutil
 import subprocess
 import sys
+import tempfile
 from argparse import ArgumentParser
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any, Protocol
 
@@ -60,6 +62,16 @@ def registry() -> dict[str, Benchmark]:
     for module in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{module.name}")
     return dict(sorted(_registry.items()))
+
+
+@contextmanager
+def throwaway_environment(*, tuned: bool = False) -> Iterator[dict[str, str]]:
+    """A temporary data directory and a throwaway PostgreSQL cluster (``tuned``: settings for bulk loads), as the
+    environment to give ``child`` processes; both are removed afterwards."""
+    from gongzhi.ops.pgserver import throwaway_postgres
+
+    with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp, throwaway_postgres(tuned=tuned) as url:
+        yield {"GONGZHI_DATA_DIR": tmp, "GONGZHI_DATABASE_URL": url}
 
 
 def child(args: list[str], env: Mapping[str, str] | None = None, timeout: float = 900) -> dict[str, Any]:

@@ -21,15 +21,12 @@ from __future__ import annotations
 import json
 import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from argparse import ArgumentParser
 from collections.abc import Mapping
 from typing import Any
 
-from gongzhi.ops.benchmarks import Writer, register
+from gongzhi.ops.benchmarks import Writer, child, register, throwaway_environment
 from gongzhi.ops.benchmarks.console import _fill, _percentile
 
 DEFAULT_CASES = 10_000_000
@@ -173,18 +170,10 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
             stdout.write(json.dumps(figures))
             return figures
     else:
-        from gongzhi.ops.pgserver import throwaway_postgres
-
         stdout.write(f"gongzhi bench analytics: {cases:,} cases on a throwaway PostgreSQL, {samples} dashboard loads")
-        with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp, throwaway_postgres(tuned=True) as url:
-            env = {**os.environ, "GONGZHI_DATA_DIR": tmp, "GONGZHI_DATABASE_URL": url}
-            argv = [sys.executable, "-m", "gongzhi", "bench", "analytics", "--worker"]
-            argv += ["--cases", str(cases), "--samples", str(samples), "--submit", str(submit)]
-            done = subprocess.run(argv, env=env, capture_output=True, text=True, timeout=4 * 3600, check=False)
-            lines = [line for line in done.stdout.strip().splitlines() if line.startswith("{")]
-            if done.returncode != 0 or not lines:
-                raise RuntimeError(f"the analytics bench worker failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
-            figures = json.loads(lines[-1])
+        with throwaway_environment(tuned=True) as env:
+            argv = ["bench", "analytics", "--worker", "--cases", str(cases), "--samples", str(samples)]
+            figures = child([*argv, "--submit", str(submit)], env, timeout=4 * 3600)
     stdout.write(
         f"  filled: demo district in {figures['setup_s']} s, {cases:,} cases in {figures['fill_s']} s, "
         f"rollups ({figures['rollup_rows']:,} rows) in {figures['rollup_s']} s"

@@ -28,7 +28,7 @@ from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
-from gongzhi.ops.benchmarks import Writer, child, register
+from gongzhi.ops.benchmarks import Writer, child, register, throwaway_environment
 
 BUDGET_RATIO = 0.08
 CLIENT_PROCESSES = 2
@@ -245,15 +245,13 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
         stdout.write(json.dumps(figures))
         return figures
 
-    from gongzhi.ops.pgserver import throwaway_postgres
-
     seconds, clients, workers = float(options["seconds"]), int(options["clients"]), int(options["workers"])
     stdout.write(
         f"gongzhi bench api: throwaway PostgreSQL, `gongzhi run` with {workers} worker(s), {clients} HTTP clients, "
         f"{seconds:g} s per phase"
     )
-    with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp, throwaway_postgres() as url:
-        env = {**os.environ, "GONGZHI_DATA_DIR": tmp, "GONGZHI_DATABASE_URL": url, "GONGZHI_SMS_BACKEND": "locmem"}
+    with throwaway_environment() as throwaway:
+        env = {**os.environ, **throwaway, "GONGZHI_SMS_BACKEND": "locmem"}
         began = time.perf_counter()
         prepared = child(["bench", "api", "--prepare"], env)
         setup_s = time.perf_counter() - began
@@ -290,7 +288,7 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
                 server.wait(timeout=20)
             except subprocess.TimeoutExpired:
                 server.kill()
-        raw = _pgbench(url, seconds)
+        raw = _pgbench(throwaway["GONGZHI_DATABASE_URL"], seconds)
     post_ratio, get_ratio = post["rps"] / raw["insert"], get["rps"] / raw["read20"]
     post_ok, get_ok = post_ratio >= BUDGET_RATIO, get_ratio >= BUDGET_RATIO
     stdout.write(f"  setup: demo district + catalogue in {setup_s:.1f} s")

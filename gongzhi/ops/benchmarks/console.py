@@ -15,17 +15,13 @@ Budget: p95 ≤ 100 ms for each. The last line is one JSON object with the figur
 from __future__ import annotations
 
 import json
-import os
 import statistics
-import subprocess
-import sys
-import tempfile
 import time
 from argparse import ArgumentParser
 from collections.abc import Mapping
 from typing import Any
 
-from gongzhi.ops.benchmarks import Writer, register
+from gongzhi.ops.benchmarks import Writer, child, register, throwaway_environment
 
 BUDGET_P95_MS = 100.0
 DEFAULT_CASES = 1_000_000
@@ -267,34 +263,10 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
             stdout.write(json.dumps(figures))
             return figures
     else:
-        from gongzhi.ops.pgserver import throwaway_postgres
-
         stdout.write(f"gongzhi bench console: {cases:,} cases on a throwaway PostgreSQL, {samples} requests per page")
-        with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp, throwaway_postgres(tuned=True) as url:
-            env = {**os.environ, "GONGZHI_DATA_DIR": tmp, "GONGZHI_DATABASE_URL": url}
-            done = subprocess.run(
-                [
-                    sys.executable,
-                    "-m",
-                    "gongzhi",
-                    "bench",
-                    "console",
-                    "--worker",
-                    "--cases",
-                    str(cases),
-                    "--samples",
-                    str(samples),
-                ],
-                env=env,
-                capture_output=True,
-                text=True,
-                timeout=3600,
-                check=False,
-            )
-            lines = [line for line in done.stdout.strip().splitlines() if line.startswith("{")]
-            if done.returncode != 0 or not lines:
-                raise RuntimeError(f"the console bench worker failed:\n{done.stdout[-2000:]}\n{done.stderr[-3000:]}")
-            figures = json.loads(lines[-1])
+        with throwaway_environment(tuned=True) as env:
+            argv = ["bench", "console", "--worker", "--cases", str(cases), "--samples", str(samples)]
+            figures = child(argv, env, timeout=3600)
     stdout.write(
         f"  filled: demo district + catalogue in {figures['setup_s']} s, {cases:,} cases in {figures['fill_s']} s "
         f"({figures['open_cases']:,} open)"
