@@ -2000,35 +2000,6 @@ EMERGENCY_TERMS: Final[tuple[str, ...]] = (
     "救命",
 )
 
-# Words that, shortly before an emergency term, suggest it is not happening now: a denial ("没有煤气味"), something
-# already over ("火已经灭了"), or a worry rather than an event ("担心燃气泄漏"). Short words such as 没 and 无 also
-# occur in ordinary phrases (没水, 无人), so triage should only look a few characters back from the term.
-NEGATION_HINTS: Final[tuple[str, ...]] = (
-    "没有",
-    "没",
-    "未",
-    "不是",
-    "并非",
-    "并未",
-    "无",
-    "不存在",
-    "排除",
-    "已排除",
-    "已经灭了",
-    "已扑灭",
-    "已处理",
-    "已修好",
-    "已恢复",
-    "误报",
-    "担心",
-    "万一",
-    "以防",
-    "预防",
-    "防止",
-    "会不会",
-    "是否",
-)
-
 
 def merge_sla(base: Mapping[Urgency, SlaTarget], override: Mapping[Urgency, SlaTarget]) -> dict[Urgency, SlaTarget]:
     merged = dict(base)

@@ -4,7 +4,7 @@ The pure core is tested in ``gongzhi/routing/tests``."""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 from functools import cache
 
 import pytest
@@ -24,7 +24,7 @@ from gongzhi.routing import classifier, demo_corpus, similarity
 from gongzhi.routing import services as routing
 from gongzhi.routing.models import CaseTriage, Source, TriageModel, TriageSettings
 from gongzhi.routing.places import Place
-from gongzhi.routing.tests.labelled import DUPLICATES
+from gongzhi.routing.tests.labelled import DUPLICATES, found_duplicate, precision_recall
 
 pytestmark = pytest.mark.django_db
 
@@ -89,22 +89,6 @@ def test_round_trip_through_bytes_predicts_the_same():
         assert a.label == b.label and abs(a.confidence - b.confidence) < 0.01
 
 
-THRESHOLD = 0.35  # GONGZHI_TRIAGE_DUPLICATE_SIMILARITY's default
-AT = datetime(2026, 5, 1, 8, tzinfo=UTC)
-
-
-def _score(found: list[tuple[bool, bool]]) -> tuple[float, float]:
-    tp = sum(1 for f, same in found if f and same)
-    fp = sum(1 for f, same in found if f and not same)
-    fn = sum(1 for f, same in found if same and not f)
-    return tp / max(tp + fp, 1), tp / max(tp + fn, 1)
-
-
-def _found(earlier: str, new: str, group) -> bool:
-    candidate = similarity.Candidate(1, earlier, AT, 30.0, 120.0, group=group(earlier))
-    return bool(similarity.duplicates(new, [candidate], lat=30.0, lon=120.0, group=group(new), threshold=THRESHOLD))
-
-
 def test_duplicate_precision_and_recall_on_the_labelled_set():
     """As in production: both cases carry the category the demo model suggests for them."""
     model = demo_model()
@@ -112,7 +96,7 @@ def test_duplicate_precision_and_recall_on_the_labelled_set():
     def group(text: str) -> str:
         return model.predict(text)["category"].label
 
-    precision, recall = _score([(_found(a, b, group), same) for a, b, same in DUPLICATES])
+    precision, recall = precision_recall([(found_duplicate(a, b, group), same) for a, b, same in DUPLICATES])
     print(
         f"duplicates (with suggested categories): {len(DUPLICATES)} pairs, "
         f"precision {precision:.3f}, recall {recall:.3f}"

@@ -3,6 +3,33 @@ pairs (near-duplicates, and look-alikes that are not the same problem)."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from datetime import UTC, datetime
+
+from gongzhi.routing import similarity
+
+DUPLICATE_THRESHOLD = 0.35  # GONGZHI_TRIAGE_DUPLICATE_SIMILARITY's default
+AT = datetime(2026, 5, 1, 8, tzinfo=UTC)
+
+
+def found_duplicate(earlier: str, new: str, group: Callable[[str], str] = lambda text: "") -> bool:
+    """Whether the duplicate finder takes ``new`` for a repeat of ``earlier`` (same place; ``group`` gives each text's
+    suggested category)."""
+    candidate = similarity.Candidate(1, earlier, AT, 30.0, 120.0, group=group(earlier))
+    found = similarity.duplicates(
+        new, [candidate], lat=30.0, lon=120.0, group=group(new), threshold=DUPLICATE_THRESHOLD
+    )
+    return bool(found)
+
+
+def precision_recall(found: list[tuple[bool, bool]]) -> tuple[float, float]:
+    """(precision, recall) of (found, really the same) pairs."""
+    tp = sum(1 for f, same in found if f and same)
+    fp = sum(1 for f, same in found if f and not same)
+    fn = sum(1 for f, same in found if same and not f)
+    return tp / max(tp + fp, 1), tp / max(tp + fn, 1)
+
+
 # (text, is an emergency happening now)
 URGENCY: list[tuple[str, bool]] = [
     # direct

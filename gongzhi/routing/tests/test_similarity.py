@@ -1,31 +1,16 @@
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import timedelta
 
 from hypothesis import given
 from hypothesis import strategies as st
 
 from gongzhi.routing import similarity
-from gongzhi.routing.tests.labelled import DUPLICATES
-
-THRESHOLD = 0.35  # GONGZHI_TRIAGE_DUPLICATE_SIMILARITY's default
-AT = datetime(2026, 5, 1, 8, tzinfo=UTC)
-
-
-def _score(found: list[tuple[bool, bool]]) -> tuple[float, float]:
-    tp = sum(1 for f, same in found if f and same)
-    fp = sum(1 for f, same in found if f and not same)
-    fn = sum(1 for f, same in found if same and not f)
-    return tp / max(tp + fp, 1), tp / max(tp + fn, 1)
-
-
-def _found(earlier: str, new: str, group=lambda text: "") -> bool:
-    candidate = similarity.Candidate(1, earlier, AT, 30.0, 120.0, group=group(earlier))
-    return bool(similarity.duplicates(new, [candidate], lat=30.0, lon=120.0, group=group(new), threshold=THRESHOLD))
+from gongzhi.routing.tests.labelled import AT, DUPLICATES, found_duplicate, precision_recall
 
 
 def test_duplicates_without_a_model_are_stricter():
-    precision, recall = _score([(_found(a, b), same) for a, b, same in DUPLICATES])
+    precision, recall = precision_recall([(found_duplicate(a, b), same) for a, b, same in DUPLICATES])
     print(f"duplicates (text only): {len(DUPLICATES)} pairs, precision {precision:.3f}, recall {recall:.3f}")
     assert precision >= 0.75
 
