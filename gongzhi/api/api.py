@@ -61,7 +61,8 @@ ERRORS = {401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut}
 
 @api.exception_handler(DomainError)
 def _domain_error(request: HttpRequest, exc: DomainError):
-    return api.create_response(request, {"detail": exc.message, "code": exc.code}, status=exc.http_status)
+    # English, like the schema's validation errors: a machine interface answers in one language (str: untranslated).
+    return api.create_response(request, {"detail": str(exc), "code": exc.code}, status=exc.http_status)
 
 
 @api.exception_handler(ValidationError)

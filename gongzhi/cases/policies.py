@@ -8,10 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from gongzhi.core.errors import PermissionDenied
+from gongzhi.core.errors import PermissionDenied, Term, gettext_noop
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import GridNode
+
+# The ``what`` of the refusals below that are not action names (cases.transitions.ACTION_TERMS has those).
+EXTRA_TERMS = (gettext_noop("reopen"), gettext_noop("summon departments for"))
 
 
 def _posts(user: Any) -> list[Any]:
@@ -22,7 +25,9 @@ def require_over_node(user: Any, capability: str, node: GridNode, *, what: str) 
     if user is None:
         return  # the system actor (sweeps, simulation of residents) is trusted
     if not grid_selectors.user_can(user, capability, node):
-        raise PermissionDenied(f"you may not {what} cases of {node.name}")
+        raise PermissionDenied(
+            gettext_noop("you may not %(what)s cases of %(node)s"), params={"what": Term(what), "node": node.name}
+        )
 
 
 def can_accept(user: Any, case: Any) -> bool:
@@ -46,7 +51,7 @@ def require_accept(user: Any, case: Any) -> None:
     if user is None:
         return
     if not can_accept(user, case):
-        raise PermissionDenied("this case was not dispatched to you")
+        raise PermissionDenied(gettext_noop("this case was not dispatched to you"))
 
 
 def require_handler(user: Any, case: Any, *, what: str) -> None:
@@ -54,20 +59,22 @@ def require_handler(user: Any, case: Any, *, what: str) -> None:
     if user is None:
         return
     if case.handler_user_id != user.pk:
-        raise PermissionDenied(f"only the person handling this case may {what} it")
+        raise PermissionDenied(
+            gettext_noop("only the person handling this case may %(what)s it"), params={"what": Term(what)}
+        )
 
 
 def require_recorder(user: Any, case: Any) -> None:
     """即时办结 is for the staff member who recorded the case at intake."""
     if user is None or case.recorded_by_id != user.pk:
-        raise PermissionDenied("only the staff member who recorded the case can resolve it on the spot")
+        raise PermissionDenied(gettext_noop("only the staff member who recorded the case can resolve it on the spot"))
 
 
 def require_report_in(user: Any, department_id: int) -> None:
     if user is None:
         return
     if not any(p.department_id == department_id and roles.can(p.role, roles.CASE_REPORT_IN) for p in _posts(user)):
-        raise PermissionDenied("only staff of the summoned department may report in")
+        raise PermissionDenied(gettext_noop("only staff of the summoned department may report in"))
 
 
 def require_reporter(user: Any, case: Any, *, verified_reporter: bool) -> None:
@@ -75,4 +82,4 @@ def require_reporter(user: Any, case: Any, *, verified_reporter: bool) -> None:
     if verified_reporter:
         return
     if user is None or case.reporter_id is None or case.reporter_id != user.pk:
-        raise PermissionDenied("only the person who reported the case may rate it")
+        raise PermissionDenied(gettext_noop("only the person who reported the case may rate it"))

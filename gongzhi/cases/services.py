@@ -30,7 +30,7 @@ from gongzhi.cases.policies import (
 )
 from gongzhi.core import crypto, prepared, timeutil
 from gongzhi.core.calendar_days import current_calendar
-from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied
+from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, Term, gettext_noop
 from gongzhi.grid import coords, location, roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Building, Department, GridNode, Jurisdiction
@@ -61,7 +61,7 @@ def _locked(case: Case | int) -> Case:
     pk = case.pk if isinstance(case, Case) else case
     row = prepared.get(Case, pk, for_update=True)
     if row is None:
-        raise NotFound("case not found")
+        raise NotFound(gettext_noop("case not found"))
     _attach_nodes(row)
     return row
 
@@ -114,19 +114,43 @@ def _save(case: Case, *fields: str) -> None:
     prepared.update(case, (*fields, "event_count", "updated_at"))
 
 
+# How messages name the levels (grid.choices.Level's labels) and the text fields.
+LEVEL_TERMS = {
+    roles.DISTRICT: "district",
+    roles.STREET: "street",
+    roles.COMMUNITY: "community",
+    roles.GRID: "grid",
+    roles.MICRO_GRID: "micro-grid",
+}
+FIELD_TERMS = {
+    "title": gettext_noop("title"),
+    "description": gettext_noop("description"),
+    "reason": gettext_noop("reason"),
+    "task": gettext_noop("task"),
+    "report": gettext_noop("report"),
+    "result": gettext_noop("result"),
+}
+
+
 def _require_text(value: str, *, field: str, maximum: int) -> str:
     value = (value or "").strip()
     if not value:
-        raise DomainError(f"{field} is required")
+        raise DomainError(gettext_noop("%(field)s is required"), params={"field": Term(FIELD_TERMS[field])})
     if len(value) > maximum:
-        raise DomainError(f"{field} is too long ({len(value)} characters; at most {maximum})")
+        raise DomainError(
+            gettext_noop("%(field)s is too long (%(n)d characters; at most %(max)d)"),
+            params={"field": Term(FIELD_TERMS[field]), "n": len(value), "max": maximum},
+        )
     return value
 
 
 def _ancestor_at(node: GridNode, level: str) -> GridNode:
     found = grid_selectors.ancestor_at(node, level)
     if found is None:
-        raise DomainError(f"{node.name} has no {level} above it")
+        raise DomainError(
+            gettext_noop("%(node)s has no %(level)s above it"),
+            params={"node": node.name, "level": Term(LEVEL_TERMS.get(level, level))},
+        )
     return found
 
 
@@ -215,21 +239,24 @@ def submit(
     """上报: file a case. Location comes from the building, else the coordinates; the community there owns it."""
     now = _now(at)
     if channel not in Channel.values:
-        raise DomainError(f"unknown channel {channel!r}")
+        raise DomainError(gettext_noop("unknown channel %(channel)r"), params={"channel": channel})
     title = _require_text(title, field="title", maximum=MAX_TITLE)
     if len(description) > MAX_DESCRIPTION:
-        raise DomainError(f"description is too long ({len(description)} characters; at most {MAX_DESCRIPTION})")
+        raise DomainError(
+            gettext_noop("%(field)s is too long (%(n)d characters; at most %(max)d)"),
+            params={"field": Term(FIELD_TERMS["description"]), "n": len(description), "max": MAX_DESCRIPTION},
+        )
     if category is not None and category.jurisdiction_id != jurisdiction.pk:
-        raise DomainError("the category belongs to another jurisdiction")
+        raise DomainError(gettext_noop("the category belongs to another jurisdiction"))
     if urgency is not None and urgency not in Urgency.values:
-        raise DomainError(f"unknown urgency {urgency!r}")
+        raise DomainError(gettext_noop("unknown urgency %(urgency)r"), params={"urgency": urgency})
     phone = crypto.normalise_phone(reporter_phone) if reporter_phone else ""
     if reporter_phone and not (len(phone) == 11 and phone.startswith("1")):
-        raise DomainError("the phone number is not a mainland mobile number (11 digits starting with 1)")
+        raise DomainError(gettext_noop("the phone number is not a mainland mobile number (11 digits starting with 1)"))
     node: GridNode | None = None
     if building is not None:
         if building.jurisdiction_id != jurisdiction.pk:
-            raise DomainError("the building belongs to another jurisdiction")
+            raise DomainError(gettext_noop("the building belongs to another jurisdiction"))
         node = grid_selectors.node(building.node_id)
         if lat is None and building.lat is not None:
             lat, lon = building.lat, building.lon
@@ -239,7 +266,7 @@ def submit(
         if found.node_id is not None:
             node = grid_selectors.node(found.node_id)
     elif (lat is None) != (lon is None):
-        raise DomainError("give both latitude and longitude, or neither")
+        raise DomainError(gettext_noop("give both latitude and longitude, or neither"))
     # 梳理 at intake (routing): suggestions, the emergency flag, duplicates nearby, a place named in the text.
     suggestion = routing.suggest(
         jurisdiction_id=jurisdiction.pk,
@@ -260,7 +287,7 @@ def submit(
     else:
         root = GridNode.objects.filter(jurisdiction=jurisdiction, parent__isnull=True).defer("boundary").first()
         if root is None:
-            raise DomainError("the jurisdiction has no grid yet")
+            raise DomainError(gettext_noop("the jurisdiction has no grid yet"))
         owner = root
 
     case = Case(
@@ -300,9 +327,9 @@ def submit(
             external_id
             and Case.objects.filter(jurisdiction=jurisdiction, channel=channel, external_id=external_id).exists()
         ):
-            raise Conflict(f"a case with external id {external_id!r} already exists")
+            raise Conflict(gettext_noop("a case with external id %(id)r already exists"), params={"id": external_id})
     else:  # pragma: no cover - 32^6 codes a month
-        raise DomainError("could not allocate a tracking code; try again")
+        raise DomainError(gettext_noop("could not allocate a tracking code; try again"))
     _event(case, EventKind.SUBMITTED, actor=recorded_by or reporter, at=now, from_status="", data={"channel": channel})
     dup_ids = [m.case_id for m in suggestion.duplicates]
     open_dups = (
@@ -433,16 +460,16 @@ def _apply_triage(
     before = case.status
     new_status = t.next_status(t.TRIAGE, _facts(case))
     if category.jurisdiction_id != case.jurisdiction_id:
-        raise DomainError("the category belongs to another jurisdiction")
+        raise DomainError(gettext_noop("the category belongs to another jurisdiction"))
     if urgency is not None and urgency not in Urgency.values:
-        raise DomainError(f"unknown urgency {urgency!r}")
+        raise DomainError(gettext_noop("unknown urgency %(urgency)r"), params={"urgency": urgency})
     level = level or category.default_level
     if level not in roles.LEVELS:
-        raise DomainError(f"unknown level {level!r}")
+        raise DomainError(gettext_noop("unknown level %(level)r"), params={"level": level})
     base = case.grid_node or case.owner_node
     owner = _owner_for(base, level)
     if not owner.is_ancestor_of(base) and owner != base:
-        raise DomainError("the handling level does not fit where the case is")
+        raise DomainError(gettext_noop("the handling level does not fit where the case is"))
     # The first triage takes the category's default urgency unless told otherwise; later ones keep the case's.
     new_urgency = urgency or (category.default_urgency if case.category_id is None else case.urgency)
     deadlines_change = new_urgency != case.urgency or case.category_id != category.pk
@@ -496,11 +523,11 @@ def merge(*, case: Case | int, into: Case | int, actor: Any, at: datetime | None
     parent = _locked(into)
     require_over_node(actor, roles.CASE_TRIAGE, case.owner_node, what="merge")
     if parent.pk == case.pk:
-        raise DomainError("a case cannot be merged into itself")
+        raise DomainError(gettext_noop("a case cannot be merged into itself"))
     if parent.jurisdiction_id != case.jurisdiction_id:
-        raise DomainError("cases of different jurisdictions cannot be merged")
+        raise DomainError(gettext_noop("cases of different jurisdictions cannot be merged"))
     if parent.status in t.FINAL or parent.status == t.MERGED:
-        raise DomainError("merge into an open or resolved case, not a closed, rejected or merged one")
+        raise DomainError(gettext_noop("merge into an open or resolved case, not a closed, rejected or merged one"))
     before = case.status
     case.status = t.next_status(t.MERGE, _facts(case))
     case.merged_into = parent
@@ -538,7 +565,7 @@ def dispatch(
     require_over_node(actor, roles.CASE_DISPATCH, case.owner_node, what="dispatch")
     targets = sum(x is not None for x in (user, node, department))
     if targets != 1:
-        raise DomainError("dispatch to exactly one of: a person, a unit, a department")
+        raise DomainError(gettext_noop("dispatch to exactly one of: a person, a unit, a department"))
     before = case.status
     new_status = t.next_status(t.DISPATCH, _facts(case))
     owner = case.owner_node
@@ -553,20 +580,25 @@ def dispatch(
         elif dept_posts:
             handler_department = dept_posts[0].department
         else:
-            raise DomainError(f"{user} holds no post that can take cases of {owner.name}")
+            raise DomainError(
+                gettext_noop("%(user)s holds no post that can take cases of %(node)s"),
+                params={"user": str(user), "node": owner.name},
+            )
     elif node is not None:
         if not owner.is_ancestor_of(node):
-            raise DomainError(f"{node.name} is outside {owner.name}")
+            raise DomainError(
+                gettext_noop("%(node)s is outside %(owner)s"), params={"node": node.name, "owner": owner.name}
+            )
         if pool and node.level != roles.MICRO_GRID:
-            raise DomainError("the stewards' pool belongs to a micro-grid")
+            raise DomainError(gettext_noop("the stewards' pool belongs to a micro-grid"))
         handler_node = node
     else:
         assert department is not None
         if department.jurisdiction_id != case.jurisdiction_id or not department.active:
-            raise DomainError("the department is not an active department of this jurisdiction")
+            raise DomainError(gettext_noop("the department is not an active department of this jurisdiction"))
         handler_department = department
     if pool and node is None:
-        raise DomainError("a pool dispatch names the micro-grid whose stewards take it")
+        raise DomainError(gettext_noop("a pool dispatch names the micro-grid whose stewards take it"))
     case.handler_user = user
     case.handler_node = handler_node
     case.handler_department = handler_department
@@ -602,12 +634,12 @@ def accept(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
     case = _locked(case)
     if case.status == t.ACCEPTED:
         if case.handler_user_id == getattr(actor, "pk", None):
-            raise Conflict("you have already accepted this case")
-        raise Conflict("already taken: another person accepted this case first")
+            raise Conflict(gettext_noop("you have already accepted this case"))
+        raise Conflict(gettext_noop("already taken: another person accepted this case first"))
     before = case.status
     new_status = t.next_status(t.ACCEPT, _facts(case))
     if actor is None:
-        raise PermissionDenied("a case is accepted by a person, not by the system")
+        raise PermissionDenied(gettext_noop("a case is accepted by a person, not by the system"))
     require_accept(actor, case)
     case.handler_user = actor
     case.status = new_status
@@ -721,17 +753,20 @@ def whistle(
     task = _require_text(task, field="task", maximum=300)
     departments = list(dict.fromkeys(departments))
     if not departments:
-        raise DomainError("name at least one department to summon")
+        raise DomainError(gettext_noop("name at least one department to summon"))
     for department in departments:
         if department.jurisdiction_id != case.jurisdiction_id or not department.active:
-            raise DomainError(f"{department} is not an active department of this jurisdiction")
+            raise DomainError(
+                gettext_noop("%(department)s is not an active department of this jurisdiction"),
+                params={"department": str(department)},
+            )
     t.next_status(t.WHISTLE, _facts(case))
     already = set(case.co_tasks.filter(status=CoTaskStatus.SUMMONED).values_list("department_id", flat=True))
     fresh = [d for d in departments if d.pk not in already]
     if not fresh:
-        raise DomainError("these departments are already summoned and have not reported in yet")
+        raise DomainError(gettext_noop("these departments are already summoned and have not reported in yet"))
     if due is not None and due <= now:
-        raise DomainError("the report-in deadline must be in the future")
+        raise DomainError(gettext_noop("the report-in deadline must be in the future"))
     due = due or case.resolve_due or now + timedelta(days=1)
     CoHandlingTask.objects.bulk_create(
         [CoHandlingTask(case=case, department=d, task=task, due=due, created_at=now) for d in fresh]
@@ -758,13 +793,13 @@ def report_in(*, task: CoHandlingTask | int, actor: Any, report: str, at: dateti
     task_id = task.pk if isinstance(task, CoHandlingTask) else task
     row = CoHandlingTask.objects.select_related("department").filter(pk=task_id).first()
     if row is None:
-        raise NotFound("co-handling task not found")
+        raise NotFound(gettext_noop("co-handling task not found"))
     case = _locked(row.case_id)
     row = CoHandlingTask.objects.select_for_update().get(pk=task_id)
     require_report_in(actor, row.department_id)
     report = _require_text(report, field="report", maximum=2000)
     if row.status != CoTaskStatus.SUMMONED:
-        raise Conflict("this department has already reported in")
+        raise Conflict(gettext_noop("this department has already reported in"))
     t.next_status(t.REPORT_IN, _facts(case))
     row.status, row.report, row.reported_at, row.reported_by = CoTaskStatus.REPORTED, report, now, actor
     row.save(update_fields=["status", "report", "reported_at", "reported_by"])
@@ -844,7 +879,7 @@ def resolve(
     if on_the_spot:
         require_recorder(actor, case)
         if case.accepted_at is not None:
-            raise DomainError("a case someone already accepted is not solved on the spot")
+            raise DomainError(gettext_noop("a case someone already accepted is not solved on the spot"))
     else:
         require_handler(actor, case, what="resolve")
     before = case.status
@@ -898,11 +933,13 @@ def _recorder_node(actor: Any, case: Case) -> GridNode | None:
 
 @transaction.atomic
 def publish(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
-    """公示: show the result on the public board (personal data masked by the board)."""
+    """公示: show the result on the public board (personal data masked by the board). Never for a case in a private
+    category (``CaseCategory.private``: disputes, assistance, care …): the board would show a personal matter."""
     now = _now(at)
     case = _locked(case)
     require_over_node(actor, roles.CASE_PUBLISH, case.owner_node, what="publish")
-    t.next_status(t.PUBLISH, _facts(case))
+    private = case.category_id is not None and CaseCategory.objects.filter(pk=case.category_id, private=True).exists()
+    t.next_status(t.PUBLISH, _facts(case, private=private))
     case.public = True
     case.published_at = now
     _event(case, EventKind.PUBLISHED, actor=actor, at=now)
@@ -931,16 +968,16 @@ def rate(
     """
     now = _now(at)
     if score not in Score.values:
-        raise DomainError(f"unknown score {score!r}")
+        raise DomainError(gettext_noop("unknown score %(score)r"), params={"score": score})
     if len(comment) > 2000:
-        raise DomainError("the comment is too long (at most 2000 characters)")
+        raise DomainError(gettext_noop("the comment is too long (at most 2000 characters)"))
     target = _locked(case)
     via: Case | None = None
     if target.status == t.MERGED:
         via, target = target, _locked(target.merged_into_id)
     require_reporter(actor, via or target, verified_reporter=verified_reporter)
     if target.status != t.RESOLVED and not (via is not None and target.status == t.CLOSED):
-        raise DomainError("only a resolved case can be rated")
+        raise DomainError(gettext_noop("only a resolved case can be rated"))
     _store_rating(target, via, actor=actor, score=score, solved=solved, comment=comment, at=now)
     if target.status == t.CLOSED:
         return target  # a duplicate's reporter rating after the parent closed: counted; the parent stays closed
@@ -969,7 +1006,7 @@ def _store_rating(
     it on (closed, or reopened with the next round). A duplicate's reporter rates the parent, which stays resolved.
     """
     if via is not None and Rating.objects.filter(case=target, via_case=via, round=target.rework_count).exists():
-        raise Conflict("this result has already been rated")
+        raise Conflict(gettext_noop("this result has already been rated"))
     return prepared.insert(
         Rating(
             case_id=target.pk,

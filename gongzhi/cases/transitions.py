@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final
 
-from gongzhi.core.errors import DomainError
+from gongzhi.core.errors import DomainError, Term, gettext_noop
 from gongzhi.grid import roles
 
 SUBMITTED: Final = "submitted"
@@ -48,6 +48,39 @@ REWORK: Final = "rework"
 CLOSE: Final = "close"
 SUPERVISE: Final = "supervise"
 MARK_SLA: Final = "mark_sla"
+
+# How a message names a status or an action (translated when the message is shown; core.errors).
+STATUS_TERMS: Final = {
+    SUBMITTED: gettext_noop("submitted"),
+    TRIAGED: gettext_noop("triaged"),
+    DISPATCHED: gettext_noop("dispatched"),
+    ACCEPTED: gettext_noop("accepted"),
+    ON_HOLD: gettext_noop("on hold"),
+    RESOLVED: gettext_noop("resolved"),
+    CLOSED: gettext_noop("closed"),
+    REJECTED: gettext_noop("rejected"),
+    MERGED: gettext_noop("merged"),
+}
+ACTION_TERMS: Final = {
+    TRIAGE: gettext_noop("triage"),
+    REJECT: gettext_noop("reject"),
+    MERGE: gettext_noop("merge"),
+    DISPATCH: gettext_noop("dispatch"),
+    ACCEPT: gettext_noop("accept"),
+    RETURN: gettext_noop("return"),
+    ESCALATE: gettext_noop("escalate"),
+    WHISTLE: gettext_noop("summon departments"),
+    REPORT_IN: gettext_noop("report in"),
+    HOLD: gettext_noop("put on hold"),
+    RESUME: gettext_noop("resume"),
+    RESOLVE: gettext_noop("resolve"),
+    PUBLISH: gettext_noop("publish"),
+    RATE: gettext_noop("rate"),
+    REWORK: gettext_noop("send back for rework"),
+    CLOSE: gettext_noop("close"),
+    SUPERVISE: gettext_noop("supervise"),
+    MARK_SLA: gettext_noop("mark the deadline state"),
+}
 
 _SAME_WHILE_OPEN: Final = {s: s for s in (SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED, ON_HOLD)}
 
@@ -95,6 +128,7 @@ class Facts:
     open_co_tasks: int = 0
     public: bool = False
     has_handler: bool = False
+    private: bool = False  # the category is private (a resident's personal matter): never on the public board
 
 
 def allowed(action: str, status: str) -> bool:
@@ -109,34 +143,50 @@ def next_status(action: str, facts: Facts) -> str:
     """The status after ``action``, or TransitionError with the reason."""
     moves = TABLE.get(action)
     if moves is None:
-        raise TransitionError(f"unknown action {action!r}")
+        raise TransitionError(gettext_noop("unknown action %(action)r"), params={"action": action})
     if facts.status not in moves:
-        raise TransitionError(f"cannot {action.replace('_', ' ')} a case that is {facts.status.replace('_', ' ')}")
+        raise TransitionError(
+            gettext_noop("cannot %(action)s a case that is %(status)s"),
+            params={"action": Term(ACTION_TERMS[action]), "status": Term(STATUS_TERMS[facts.status])},
+        )
     _guard(action, facts)
     return moves[facts.status]
 
 
 def _guard(action: str, facts: Facts) -> None:
     if action == ESCALATE and facts.level == roles.DISTRICT:
-        raise TransitionError("the case is already at district level, the top of the ladder")
+        raise TransitionError(gettext_noop("the case is already at district level, the top of the ladder"))
     if action == WHISTLE and roles.level_index(facts.level) > roles.level_index(roles.STREET):
-        raise TransitionError("departments are summoned (吹哨) at street level or above; escalate the case first")
+        raise TransitionError(
+            gettext_noop("departments are summoned (吹哨) at street level or above; escalate the case first")
+        )
     if action == RESOLVE:
         if facts.status != ACCEPTED and not facts.on_the_spot:
-            raise TransitionError("only an accepted case can be resolved (or one solved on the spot at intake)")
+            raise TransitionError(
+                gettext_noop("only an accepted case can be resolved (or one solved on the spot at intake)")
+            )
         if facts.open_co_tasks:
-            raise TransitionError(f"{facts.open_co_tasks} summoned department(s) have not reported in yet")
+            raise TransitionError(
+                gettext_noop("%(n)d summoned department(s) have not reported in yet"), params={"n": facts.open_co_tasks}
+            )
     if action == PUBLISH and facts.public:
-        raise TransitionError("the result is already published")
+        raise TransitionError(gettext_noop("the result is already published"))
+    if action == PUBLISH and facts.private:
+        raise TransitionError(
+            gettext_noop(
+                "cases in a private category are not published: the public board would show a resident's personal "
+                "matter"
+            )
+        )
     if action == REWORK and not facts.has_handler:
-        raise TransitionError("the case has no handler to send it back to")
+        raise TransitionError(gettext_noop("the case has no handler to send it back to"))
 
 
 def escalated_level(level: str) -> str:
     """One rung up the ladder micro_grid → grid → community → street → district."""
     parent = roles.parent_level(level)
     if parent is None:
-        raise TransitionError("the case is already at district level, the top of the ladder")
+        raise TransitionError(gettext_noop("the case is already at district level, the top of the ladder"))
     return parent
 
 

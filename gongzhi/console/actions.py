@@ -78,6 +78,7 @@ def _guard_ok(action: Action, case: Case, open_co_tasks: int) -> bool:
                 public=case.public,
                 open_co_tasks=open_co_tasks,
                 has_handler=bool(case.handler_user_id or case.handler_node_id or case.handler_department_id),
+                private=action.transition == t.PUBLISH and case.category_id is not None and case.category.private,
             ),
         )
     except t.TransitionError:

@@ -256,7 +256,9 @@ def cases_bulk(request: HttpRequest) -> HttpResponse:
         messages.error(request, _("Give the reason for the supervision notice."))
         return redirect(back)
     done, refused = 0, []
-    visible = case_selectors.case_list_visible_to(request.user).select_related("owner_node").filter(pk__in=ids)
+    visible = (
+        case_selectors.case_list_visible_to(request.user).select_related("owner_node", "category").filter(pk__in=ids)
+    )
     for case in visible:
         if not actions.allowed(request.user, case, action):
             refused.append(case.tracking_code)

@@ -6,3 +6,10 @@ class CoreConfig(AppConfig):
     name = "gongzhi.core"
     label = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.utils.translation import gettext
+
+        from gongzhi.core import errors
+
+        errors.set_translator(gettext)

@@ -2,22 +2,62 @@
 
 Services raise these instead of Django's HTTP exceptions so that the same rule gives the same message in a view,
 an API response, a CLI command and a test.
+
+Messages are written in English and translated when they are read: ``DomainError("… %(name)s …", params={...})``
+keeps the template (marked for ``makemessages`` with ``gettext_noop``) and the values; ``exc.message`` is the text in
+the active language (the person's, in a request), ``str(exc)`` the English text for logs. A value that is itself a
+word to translate (a status, a level, a field) is passed as a ``Term``. No Django import here, so the pure modules
+(``cases.transitions``) raise translated errors too: ``core.apps`` installs Django's ``gettext`` at start-up.
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
+
+
+def gettext_noop(message: str) -> str:
+    """Marks a message for ``makemessages`` (it looks for this name); translated later, when it is shown."""
+    return message
+
+
+class Term(str):
+    """A message parameter that is a word of the interface (a status, a level …): translated with the message."""
+
+    __slots__ = ()
+
+
+_translate: Callable[[str], str] = str
+
+
+def set_translator(translate: Callable[[str], str]) -> None:
+    """Called once at start-up with Django's ``gettext`` (the identity until then: English)."""
+    global _translate
+    _translate = translate
+
+
+def _render(template: str, params: Mapping[str, object], translate: Callable[[str], str]) -> str:
+    text = translate(template)
+    if not params:
+        return text
+    return text % {key: translate(value) if isinstance(value, Term) else value for key, value in params.items()}
+
 
 class DomainError(Exception):
-    """A use case cannot go ahead; ``message`` is safe to show to the user."""
+    """A use case cannot go ahead; ``message`` is safe to show to the user, in the active language."""
 
     code = "invalid"
     http_status = 400
 
-    def __init__(self, message: str, *, code: str | None = None) -> None:
-        super().__init__(message)
-        self.message = message
+    def __init__(self, message: str, *, code: str | None = None, params: Mapping[str, object] | None = None) -> None:
+        self.template = message
+        self.params = dict(params or {})
+        super().__init__(_render(message, self.params, str))
         if code is not None:
             self.code = code
+
+    @property
+    def message(self) -> str:
+        return _render(self.template, self.params, _translate)
 
 
 class NotFound(DomainError):

@@ -10,11 +10,11 @@ from typing import Any
 
 from django.db import models
 
-from gongzhi.core.errors import NotFound
+from gongzhi.core.errors import NotFound, gettext_noop
 
 
 def get_in_scope[M: models.Model](queryset: models.QuerySet[M], **lookup: Any) -> M:
     try:
         return queryset.get(**lookup)
     except (queryset.model.DoesNotExist, ValueError, TypeError):
-        raise NotFound(f"{queryset.model._meta.verbose_name} not found") from None
+        raise NotFound(gettext_noop("%(what)s not found"), params={"what": queryset.model._meta.verbose_name}) from None

@@ -20,7 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
-from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.errors import DomainError, NotFound, gettext_noop
 from gongzhi.grid import coords, roles
 from gongzhi.grid.geo import GridIndex, LocateResult
 
@@ -64,7 +64,7 @@ def _current_version(jurisdiction_id: int) -> int:
     try:
         return int(Jurisdiction.objects.filter(pk=jurisdiction_id).values_list("boundary_version", flat=True).get())
     except Jurisdiction.DoesNotExist:
-        raise NotFound(f"jurisdiction {jurisdiction_id} does not exist") from None
+        raise NotFound(gettext_noop("jurisdiction %(id)s does not exist"), params={"id": jurisdiction_id}) from None
 
 
 def _still_pending(callback: Callable[[], None]) -> bool:

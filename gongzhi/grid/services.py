@@ -7,7 +7,7 @@ from typing import Any
 from django.db import transaction
 from django.db.models import F, Max
 
-from gongzhi.core.errors import DomainError
+from gongzhi.core.errors import DomainError, Term, gettext_noop
 from gongzhi.grid import geo, location, roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import PATH_SEGMENT_WIDTH, Department, GridNode, Jurisdiction, StaffPost
@@ -16,10 +16,20 @@ _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 MAX_SIBLINGS = 36**PATH_SEGMENT_WIDTH
 
 
+# How messages name the levels (grid.choices.Level's labels, translated when shown).
+_LEVEL = {
+    roles.DISTRICT: "district",
+    roles.STREET: "street",
+    roles.COMMUNITY: "community",
+    roles.GRID: "grid",
+    roles.MICRO_GRID: "micro-grid",
+}
+
+
 def path_segment(index: int) -> str:
     """Fixed-width base-36 segment: index 0 -> '0000', 37 -> '0011'."""
     if not 0 <= index < MAX_SIBLINGS:
-        raise DomainError(f"a grid node can have at most {MAX_SIBLINGS} children")
+        raise DomainError(gettext_noop("a grid node can have at most %(n)d children"), params={"n": MAX_SIBLINGS})
     chars = []
     for _ in range(PATH_SEGMENT_WIDTH):
         index, rest = divmod(index, 36)
@@ -29,14 +39,21 @@ def path_segment(index: int) -> str:
 
 def validate_child_level(parent: GridNode | None, level: str) -> None:
     if level not in roles.LEVELS:
-        raise DomainError(f"unknown level {level!r}")
+        raise DomainError(gettext_noop("unknown level %(level)r"), params={"level": level})
     expected = roles.DISTRICT if parent is None else roles.child_level(parent.level)
     if level != expected:
         if parent is None:
-            raise DomainError("only a district can be the root of a jurisdiction's grid")
+            raise DomainError(gettext_noop("only a district can be the root of a jurisdiction's grid"))
         if expected is None:
-            raise DomainError("a micro-grid cannot have children")
-        raise DomainError(f"a {parent.level} node's children are {expected} nodes, not {level}")
+            raise DomainError(gettext_noop("a micro-grid cannot have children"))
+        raise DomainError(
+            gettext_noop("a %(parent)s node's children are %(expected)s nodes, not %(level)s"),
+            params={
+                "parent": Term(_LEVEL[parent.level]),
+                "expected": Term(_LEVEL[expected]),
+                "level": Term(_LEVEL[level]),
+            },
+        )
 
 
 def boundary_fields(boundary: dict[str, Any] | None) -> dict[str, Any]:
@@ -46,7 +63,7 @@ def boundary_fields(boundary: dict[str, Any] | None) -> dict[str, Any]:
     try:
         lat, lon = geo.centroid(boundary)
     except geo.BoundaryError as exc:
-        raise DomainError(f"boundary: {exc}") from None
+        raise DomainError(gettext_noop("boundary: %(problem)s"), params={"problem": str(exc)}) from None
     return {"boundary": geo.json_safe(boundary), "centroid_lat": lat, "centroid_lon": lon}
 
 
@@ -68,11 +85,11 @@ def add_node(
 ) -> GridNode:
     validate_child_level(parent, level)
     if parent is not None and parent.jurisdiction_id != jurisdiction.pk:
-        raise DomainError("the parent belongs to another jurisdiction")
+        raise DomainError(gettext_noop("the parent belongs to another jurisdiction"))
     if parent is None and GridNode.objects.filter(jurisdiction=jurisdiction, parent__isnull=True).exists():
-        raise DomainError("this jurisdiction already has a district root")
+        raise DomainError(gettext_noop("this jurisdiction already has a district root"))
     if GridNode.objects.filter(jurisdiction=jurisdiction, code=code).exists():
-        raise DomainError(f"grid node code {code!r} is already used")
+        raise DomainError(gettext_noop("grid node code %(code)r is already used"), params={"code": code})
     # Lock the parent so two concurrent inserts under it cannot take the same path segment.
     siblings = GridNode.objects.filter(jurisdiction=jurisdiction, parent=parent)
     if parent is not None:

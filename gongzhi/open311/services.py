@@ -48,7 +48,7 @@ def file_request(*, key: Open311Key | None, jurisdiction: Jurisdiction, fields: 
         try:
             category = selectors.category(jurisdiction, code)
         except NotFound as exc:
-            problems.append(exc.message)
+            problems.append(str(exc))  # English, like every Open311 answer
     lat = lon = None
     lat_text, lon_text = fields.get("lat"), fields.get("long")
     if lat_text or lon_text:

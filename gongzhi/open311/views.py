@@ -58,8 +58,8 @@ def endpoint(*methods: str) -> Callable[[View], View]:
                 return view(request, fmt, **kwargs)
             except wire.WireError as exc:
                 return render.errors(fmt, 400, exc.problems)
-            except DomainError as exc:
-                return render.errors(fmt, exc.http_status, [exc.message])
+            except DomainError as exc:  # English, like the rest of the protocol's answers (str: untranslated)
+                return render.errors(fmt, exc.http_status, [str(exc)])
             except RequestDataTooBig:
                 return render.errors(fmt, 413, [f"the request body is larger than {_max_body() // 1024} KB"])
 

@@ -117,6 +117,10 @@ class Simulation:
             for c in leaves
         ]
         self.nodes = {n.pk: n for n in GridNode.objects.filter(jurisdiction=jurisdiction)}
+        # Cases in these categories are never published (公示): services.publish refuses them.
+        self.private_categories = set(
+            CaseCategory.objects.filter(jurisdiction=jurisdiction, private=True).values_list("pk", flat=True)
+        )
         self.queue: list[tuple[datetime, int, int]] = []
         self.counter = 0
         self.calls = 0
@@ -359,7 +363,7 @@ class Simulation:
             self.calls += 1
             return at + self._minutes(60, 1440)
         if status == t.RESOLVED:
-            if not case.public and self.rng.random() < 0.5:
+            if not case.public and self.rng.random() < 0.5 and case.category_id not in self.private_categories:
                 self._svc(services.publish, case=case, actor=self.people.dispatcher[case.owner_node_id], at=at)
                 self.calls += 1
             if self.rng.random() < RATE_P:

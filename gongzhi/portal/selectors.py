@@ -134,6 +134,7 @@ def board(node: GridNode, *, days: int = BOARD_DAYS) -> dict[str, Any]:
     since = timeutil.now() - timedelta(days=days)
     published = (
         Case.objects.filter(_in_subtree(node), public=True, resolved_at__isnull=False)
+        .exclude(category__private=True)  # published before the category was made private: no longer shown
         .select_related("category", "grid_node")
         .order_by("-resolved_at")[:BOARD_LIMIT]
     )
@@ -156,6 +157,10 @@ def service_points(node: GridNode) -> list[ServicePoint]:
 
 def published_case(case_id: Any) -> Case | None:
     try:
-        return Case.objects.filter(pk=int(case_id), public=True, resolved_at__isnull=False).first()
+        return (
+            Case.objects.filter(pk=int(case_id), public=True, resolved_at__isnull=False)
+            .exclude(category__private=True)
+            .first()
+        )
     except (TypeError, ValueError):
         return None

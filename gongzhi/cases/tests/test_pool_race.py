@@ -36,7 +36,7 @@ def test_exactly_one_steward_wins_an_accept_race():
             services.accept(case=case.pk, actor=user)
             result = "won"
         except Conflict as exc:
-            result = f"conflict: {exc.message}"
+            result = f"conflict: {exc}"  # English (str); people read exc.message in their language
         except Exception as exc:  # any other error is a failure of the test
             result = f"error: {exc!r}"
         finally:

@@ -1,6 +1,7 @@
 """The pure transition table and its guards (no database)."""
 
 import pytest
+from django.utils import translation
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -40,7 +41,7 @@ def test_the_main_loop_follows_the_design_diagram():
     ],
 )
 def test_actions_outside_the_table_are_refused_with_a_reason(action, status):
-    with pytest.raises(t.TransitionError, match=f"cannot {action.replace('_', ' ')}"):
+    with pytest.raises(t.TransitionError, match=f"cannot {t.ACTION_TERMS[action]}"):
         t.next_status(action, facts(status))
 
 
@@ -88,6 +89,19 @@ def test_publish_twice_is_refused():
         t.next_status(t.PUBLISH, facts(t.RESOLVED, public=True))
 
 
+def test_a_private_category_is_never_published():
+    with pytest.raises(t.TransitionError, match="private category"):
+        t.next_status(t.PUBLISH, facts(t.RESOLVED, private=True))
+    assert t.next_status(t.PUBLISH, facts(t.RESOLVED, private=False)) == t.RESOLVED
+    # Only publishing looks at the flag.
+    assert t.next_status(t.CLOSE, facts(t.RESOLVED, private=True)) == t.CLOSED
+
+
+def test_every_action_and_status_has_a_name_for_messages():
+    assert set(t.ACTION_TERMS) == set(t.TABLE)
+    assert set(t.STATUS_TERMS) == set(t.STATUSES)
+
+
 @given(
     action=st.sampled_from(sorted(t.TABLE)),
     status=st.sampled_from(t.STATUSES),
@@ -105,3 +119,12 @@ def test_next_status_only_ever_follows_the_table(action, status, level, spot, ta
         return
     assert after == t.TABLE[action][status]
     assert status not in t.FINAL
+
+
+def test_a_refused_transition_names_the_action_and_status_in_chinese():
+    with pytest.raises(t.TransitionError) as refused:
+        t.next_status(t.ACCEPT, t.Facts(status=t.CLOSED))
+    with translation.override("zh-hans"):
+        assert refused.value.message == "案件当前为“已结案”，不能接单"
+    with translation.override("en"):
+        assert refused.value.message == "cannot accept a case that is closed"

@@ -313,6 +313,37 @@ def test_bulk_supervise_only_where_allowed(w, login):
     assert SupervisionNotice.objects.filter(case=a).count() == 1
 
 
+def test_a_case_in_a_private_category_is_never_published(w, login):
+    from gongzhi.cases.tests.factories import category
+
+    private = category(w.jurisdiction, "social.dispute", private=True)
+    case = w.submit(title="邻里纠纷：楼上漏水不肯修")
+    services.triage(case=case, actor=w.dispatcher, category=private)
+    services.dispatch(case=case, actor=w.dispatcher, node=w.micro, pool=True)
+    services.accept(case=case, actor=w.steward)
+    services.resolve(case=case, actor=w.steward, result="已调解")
+    case.refresh_from_db()
+    events = case.event_count
+    c = login(w.dispatcher)
+    # Not offered on the case page, refused as an action, and listed as not possible in bulk.
+    page = c.get(reverse("console:case", args=[case.pk])).content.decode()
+    assert reverse("console:case_action", args=[case.pk, "publish"]) not in page
+    ordinary = w.to_resolved()
+    page = c.get(reverse("console:case", args=[ordinary.pk])).content.decode()
+    assert reverse("console:case_action", args=[ordinary.pk, "publish"]) in page
+    assert c.post(reverse("console:case_action", args=[case.pk, "publish"])).status_code == 403
+    response = c.post(reverse("console:cases_bulk"), {"action": "publish", "case": [case.pk]}, follow=True)
+    assert f"Not possible for: {case.tracking_code}" in response.content.decode()
+    with pytest.raises(t.TransitionError, match="private category"):
+        services.publish(case=case, actor=w.dispatcher)
+    case.refresh_from_db()
+    assert (case.public, case.published_at, case.event_count) == (False, None, events)
+    # One published before the category was made private is no longer on the public board.
+    Case.objects.filter(pk=case.pk).update(public=True)
+    board = c.get(reverse("portal:board", args=[w.community.pk])).content.decode()
+    assert "已调解" not in board and "楼上漏水" not in board
+
+
 def test_map_geojson_has_located_cases(w, login):
     w.building.lat, w.building.lon = 30.01, 120.01
     w.building.save()

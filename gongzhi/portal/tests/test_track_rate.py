@@ -151,6 +151,15 @@ def test_rating_before_resolution_is_refused(en, w):
     assert Rating.objects.count() == 0
 
 
+def test_the_reason_of_a_refusal_is_in_the_residents_language(client, w):
+    case = submit_as_resident(client, w)  # no Accept-Language: the default, Chinese
+    response = client.post(reverse("portal:rate", args=[case.tracking_code]), {"score": "satisfied", "solved": "yes"})
+    assert response.status_code == 400
+    html = response.content.decode()
+    assert "只有已办结的案件可以评价" in html and "only a resolved case" not in html
+    assert Rating.objects.count() == 0
+
+
 def test_a_merged_duplicate_follows_and_rates_its_parent(en, w):
     parent = w.submit(title="三号楼楼道堆物")
     case = submit_as_resident(en, w)
