@@ -1,6 +1,7 @@
 """The triage classifier: TF-IDF over character n-grams and dictionary words (title and body as separate blocks)
-and one linear support-vector machine per head — category, handling unit, level — with temperature-calibrated
-softmax confidences and top-k suggestions. Pure: no Django import; numpy at prediction, scikit-learn and scipy only
+and, per head — category, handling unit, level — one linear support-vector machine per label on features scaled by
+that label's naive-Bayes log-count ratios (NBSVM, Wang & Manning 2012), with temperature-calibrated softmax
+confidences and top-k suggestions. Pure: no Django import; numpy at prediction, scikit-learn and scipy only
 when training.
 
 Why this and not a bigger model: a district has a few thousand labelled cases, runs on one machine without a GPU or
@@ -12,6 +13,11 @@ and rolled back there (``routing.models.TriageModel``).
 Features (four blocks, each L2-normalised on its own so a long body does not drown the title):
 title character 1–3-grams, body character 1–3-grams (first ``max_chars``), title words, body words (rjieba with the
 domain dictionary in ``text.DOMAIN_WORDS``); sub-linear tf (1 + log tf) × smoothed idf.
+
+NBSVM: for label k, r_k = log((α + presence counts in k, normalised) / (α + presence counts elsewhere, normalised));
+the SVM for k sees x ⊙ r_k, L2-normalised again. Stored folded: weights r_k ⊙ w_k and r_k², so a score is
+(x · (r_k ⊙ w_k)) / √(x² · r_k²) + b_k — two gathers of the message's feature rows. On the public city messages it
+lifts 5-fold macro-F1 from 0.8945 to 0.9031 over the plain SVM with the same settings (routing/README.md).
 """
 
 from __future__ import annotations
@@ -34,8 +40,8 @@ from gongzhi.routing.text import ngrams, words
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int32]
 
-FORMAT: Final = 2
-LEGACY_FORMATS: Final = (1,)  # read (for rollback to an old version), never written
+FORMAT: Final = 3
+LEGACY_FORMATS: Final = (1, 2)  # read (for rollback to an old version), never written; 2 has no NB ratios
 TITLE_PREFIX: Final = "\x01"  # title n-grams are features of their own: a title says what the request is about
 TITLE_WORD_PREFIX: Final = "\x02"
 BODY_WORD_PREFIX: Final = "\x03"
@@ -53,6 +59,8 @@ class Options:
     words: bool = True  # dictionary-word blocks beside the character n-grams
     blocks: bool = True  # normalise title/body/words blocks apart (False: format 1, one vector for everything)
     c: float = 0.5  # the SVM's inverse regularisation (scikit-learn's default is 1.0; TF-IDF text likes ≤ 1)
+    nb: bool = True  # scale features by each label's naive-Bayes log-count ratios (NBSVM); False: one plain SVM
+    nb_alpha: float = 1.0  # the ratios' additive smoothing (Wang & Manning's default)
     balanced: bool = True  # weight classes inversely to their frequency: macro-F1 counts every class the same
     calibrate: bool = True  # fit a softmax temperature on a held-out tenth
     temperature: float = 1.0  # used when not calibrating
@@ -76,9 +84,10 @@ class Prediction:
 @dataclass
 class Head:
     labels: tuple[str, ...]
-    weights: FloatArray  # (features, classes)
+    weights: FloatArray  # (features, classes); with NB ratios: r ⊙ w
     bias: FloatArray  # (classes,)
     temperature: float = 1.0
+    ratio_sq: FloatArray | None = None  # (features, classes): r², each label's per-message norm (None: plain SVM)
 
 
 @dataclass
@@ -88,8 +97,8 @@ class Model:
     idf: FloatArray
     heads: dict[str, Head]
     meta: dict[str, Any] = field(default_factory=dict)
-    _stacked: tuple[FloatArray, FloatArray, FloatArray, list[tuple[str, Head, int, int]]] | None = field(
-        default=None, repr=False
+    _stacked: tuple[FloatArray, FloatArray, FloatArray, FloatArray | None, list[tuple[str, Head, int, int]]] | None = (
+        field(default=None, repr=False)
     )
     _lookup: dict[str, tuple[int, float]] | None = field(default=None, repr=False)
 
@@ -107,7 +116,7 @@ class Model:
             vals += v
         return np.array(cols, dtype=np.int32), np.array(vals, dtype=np.float32)
 
-    def _stack(self) -> tuple[FloatArray, FloatArray, FloatArray, list[tuple[str, Head, int, int]]]:
+    def _stack(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None, list[tuple[str, Head, int, int]]]:
         """Every head's weights, biases and temperatures side by side: one gather, one product and one exp serve all
         the heads."""
         if self._stacked is None:
@@ -119,14 +128,28 @@ class Model:
             weights = np.ascontiguousarray(np.hstack([h.weights for h in heads]), dtype=np.float32)
             bias = np.concatenate([h.bias for h in heads]).astype(np.float32)
             scale = np.concatenate([np.full(len(h.labels), 1.0 / h.temperature) for h in heads]).astype(np.float32)
-            self._stacked = (weights, bias, scale, spans)
+            ratio_sq = None
+            if any(h.ratio_sq is not None for h in heads):  # a plain head's zeros leave its scores as they are
+                ratio_sq = np.ascontiguousarray(
+                    np.hstack([h.ratio_sq if h.ratio_sq is not None else np.zeros_like(h.weights) for h in heads]),
+                    dtype=np.float32,
+                )
+            self._stacked = (weights, bias, scale, ratio_sq, spans)
         return self._stacked
 
     def predict(self, title: str, body: str = "", *, k: int = 3) -> dict[str, Prediction]:
         """Every head's best label, its calibrated probability and the top ``k``."""
         index, value = self.features(title, body)
-        weights, bias, scale, spans = self._stack()
-        scores = (value @ weights[index] + bias if len(index) else bias.copy()) * scale
+        weights, bias, scale, ratio_sq, spans = self._stack()
+        if len(index):
+            scores: FloatArray = value @ weights[index]
+            if ratio_sq is not None:
+                norms: FloatArray = np.sqrt((value * value) @ ratio_sq[index])
+                norms[norms == 0] = 1.0  # no feature with a ratio (or a plain head's zero columns): as it is
+                scores = scores / norms
+            scores = (scores + bias) * scale
+        else:
+            scores = bias * scale
         found = {}
         for name, head, lo, hi in spans:
             part = scores[lo:hi]
@@ -158,6 +181,8 @@ class Model:
             # float16 halves the blob; the weights' precision matters far less than their sign and rank.
             arrays[f"w_{name}"] = head.weights.astype(np.float16)
             arrays[f"b_{name}"] = head.bias
+            if head.ratio_sq is not None:
+                arrays[f"r_{name}"] = head.ratio_sq.astype(np.float16)
         buffer = io.BytesIO()
         np.savez_compressed(
             buffer, header=np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), dtype=np.uint8), **arrays
@@ -174,6 +199,8 @@ class Model:
             raw = dict(header["options"])
             if version == 1:  # one vector for title n-grams and the text, no words
                 raw.update(words=False, blocks=False, title_orders=raw.get("title_orders", [1, 2]))
+            if version in (1, 2):  # one plain SVM per head, no NB ratios
+                raw["nb"] = False
             known = {f.name for f in dataclasses.fields(Options)}
             raw = {key: value for key, value in raw.items() if key in known}
             options = Options(**{**raw, "orders": tuple(raw["orders"]), "title_orders": tuple(raw["title_orders"])})
@@ -183,6 +210,7 @@ class Model:
                     weights=data[f"w_{name}"].astype(np.float32),
                     bias=data[f"b_{name}"].astype(np.float32),
                     temperature=float(spec["temperature"]),
+                    ratio_sq=data[f"r_{name}"].astype(np.float32) if f"r_{name}" in data.files else None,
                 )
                 for name, spec in header["heads"].items()
             }
@@ -292,10 +320,13 @@ def _matrix(vocabulary: Mapping[str, int], idf: FloatArray, grams: Sequence[list
 
 
 def _train_head(matrix: Any, y: IntArray, classes: int, options: Options) -> Head:
-    """One-vs-rest linear SVM (liblinear through scikit-learn), squared hinge loss, L2."""
+    """Linear SVMs (liblinear through scikit-learn), squared hinge loss, L2: one per label on NB-scaled features
+    (``options.nb``), else one one-vs-rest machine on the features as they are."""
     features = matrix.shape[1]
     if classes == 1:
         return Head(labels=(), weights=np.zeros((features, 1), dtype=np.float32), bias=np.zeros(1, dtype=np.float32))
+    if options.nb:
+        return _train_nb_head(matrix, y, classes, options)
     from sklearn.svm import LinearSVC
 
     svm = LinearSVC(C=options.c, class_weight="balanced" if options.balanced else None, random_state=options.seed)
@@ -313,9 +344,66 @@ def _train_head(matrix: Any, y: IntArray, classes: int, options: Options) -> Hea
     return Head(labels=(), weights=full, bias=full_bias)
 
 
+def _nb_ratios(inside: Any, total: Any, alpha: float) -> FloatArray:
+    """r = log((α + p) / ‖α + p‖₁ ÷ (α + q) / ‖α + q‖₁), p and q the features' presence counts in and out of the
+    label (``inside`` = p, ``total`` = p + q)."""
+    p = alpha + inside
+    q = alpha + (total - inside)
+    ratios: FloatArray = np.log((p / p.sum()) / (q / q.sum())).astype(np.float32)
+    return ratios
+
+
+def _train_nb_head(matrix: Any, y: IntArray, classes: int, options: Options) -> Head:
+    from scipy import sparse
+    from sklearn.preprocessing import normalize
+    from sklearn.svm import LinearSVC
+
+    features = matrix.shape[1]
+    weights = np.zeros((features, classes), dtype=np.float32)
+    ratio_sq = np.zeros((features, classes), dtype=np.float32)
+    bias = np.full(classes, -10.0, dtype=np.float32)  # a label absent from the probe's rows: never its pick
+    present = sorted(set(y.tolist()))
+    # Two labels: one machine, the other label's score its negation (its ratios are the first one's, negated).
+    trained = present[1:] if len(present) == 2 else present
+    presence = matrix.copy()
+    presence.data[:] = 1.0
+    rows = len(y)
+    # Presence counts per label in one product: (labels × rows) one-hot times (rows × features).
+    by_label = sparse.csr_matrix((np.ones(rows), (y, np.arange(rows))), shape=(classes, rows)) @ presence
+    total = np.asarray(presence.sum(axis=0), dtype=np.float64).ravel()
+    for label in trained:
+        inside = np.asarray(by_label[label].toarray(), dtype=np.float64).ravel()
+        r = _nb_ratios(inside, total, options.nb_alpha)
+        scaled = normalize(matrix @ sparse.diags(r))
+        svm = LinearSVC(C=options.c, class_weight="balanced" if options.balanced else None, random_state=options.seed)
+        svm.fit(scaled, (y == label).astype(np.int32))
+        weights[:, label] = r * np.asarray(svm.coef_, dtype=np.float32).ravel()
+        ratio_sq[:, label] = r * r
+        bias[label] = float(svm.intercept_[0])
+    if len(present) == 2:  # softmax over (-s/2, s/2) is the logistic of s, as for the plain machine
+        other, label = present
+        weights[:, label] /= 2
+        bias[label] /= 2
+        weights[:, other] = -weights[:, label]
+        ratio_sq[:, other] = ratio_sq[:, label]
+        bias[other] = -bias[label]
+    return Head(labels=(), weights=weights, bias=bias, ratio_sq=ratio_sq)
+
+
+def _scores(matrix: Any, head: Head) -> FloatArray:
+    """Every row's raw score for every label (what ``Model.predict`` computes for one message)."""
+    scores = np.asarray(matrix @ head.weights, dtype=np.float32)
+    if head.ratio_sq is not None:
+        norms = np.sqrt(np.asarray(matrix.multiply(matrix) @ head.ratio_sq, dtype=np.float32))
+        norms[norms == 0] = 1.0
+        scores = scores / norms
+    result: FloatArray = (scores + head.bias).astype(np.float32, copy=False)
+    return result
+
+
 def _temperature(matrix: Any, head: Head, y: IntArray) -> float:
     """The softmax temperature that minimises the held-out negative log-likelihood (Guo et al. 2017)."""
-    scores = np.asarray(matrix @ head.weights, dtype=np.float32) + head.bias
+    scores = _scores(matrix, head)
     best, best_nll = 1.0, math.inf
     for t in np.exp(np.linspace(math.log(0.02), math.log(5.0), 80)):
         probs = _softmax(scores / t)
@@ -355,6 +443,6 @@ def train(samples: Sequence[Sample], *, heads: Iterable[str] = ("category",), op
             probe = _train_head(matrix[cut:], y[cut:], len(labels), options)
             temperature = _temperature(matrix[:cut], probe, y[:cut])
         head = _train_head(matrix, y, len(labels), options)
-        trained[name] = Head(labels=labels, weights=head.weights, bias=head.bias, temperature=temperature)
+        trained[name] = dataclasses.replace(head, labels=labels, temperature=temperature)
     meta = {"samples": len(samples), "features": len(vocabulary), "train_seconds": time.perf_counter() - began}
     return Model(options, vocabulary, idf, trained, meta)

@@ -17,8 +17,9 @@ from gongzhi.routing.classifier import Options, Sample
 
 # Training options for the generated text: it is easy to separate, so a stronger regularisation (small C) and a fixed
 # softmax temperature keep the confidences honest (a model sure of everything would apply everything automatically);
-# held-out generated text would calibrate nothing.
-OPTIONS: Final = Options(c=0.1, calibrate=False, temperature=0.3)
+# held-out generated text would calibrate nothing. The temperature was chosen for the plain SVM's scores, so the demo
+# model stays a plain SVM (``nb=False``); models trained on a deployment's own cases use NB ratios and calibrate.
+OPTIONS: Final = Options(c=0.1, calibrate=False, temperature=0.3, nb=False)
 
 PLACES: Final[tuple[str, ...]] = (
     "我们小区",

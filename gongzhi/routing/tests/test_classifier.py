@@ -121,7 +121,7 @@ def test_a_format_1_model_still_loads_and_predicts():
     assert (model.options.words, model.options.blocks, model.options.title_orders) == (False, False, (1, 2))
     assert model.predict("路灯不亮")["category"].label == "light"
     assert model.predict("楼上太吵")["category"].label == "noise"
-    again = classifier.Model.from_bytes(model.to_bytes())  # re-saved as format 2 with the same behaviour
+    again = classifier.Model.from_bytes(model.to_bytes())  # re-saved in the current format with the same behaviour
     assert again.predict("楼上太吵")["category"] == model.predict("楼上太吵")["category"]
 
 
@@ -134,8 +134,80 @@ def test_a_head_trained_without_one_label_never_picks_it_and_keeps_the_other_two
     grams = [classifier._grams(options, s.title, s.body) for s in samples]
     vocabulary, idf = classifier._fit_vocabulary(options, grams)
     matrix = classifier._matrix(vocabulary, idf, grams)
-    head = classifier._train_head(matrix, np.array([0, 0, 2, 2], dtype=np.int32), 3, options)
-    scores = np.asarray(matrix @ head.weights) + head.bias
-    assert scores.argmax(axis=1).tolist() == [0, 0, 2, 2]
-    assert head.bias[1] == -10.0 and not head.weights[:, 1].any()
-    assert np.allclose(scores[:, 0], -scores[:, 2], atol=1e-5)  # (-s/2, s/2)
+    for nb in (True, False):
+        opts = classifier.Options(min_df=1, nb=nb)
+        head = classifier._train_head(matrix, np.array([0, 0, 2, 2], dtype=np.int32), 3, opts)
+        scores = classifier._scores(matrix, head)
+        assert scores.argmax(axis=1).tolist() == [0, 0, 2, 2]
+        assert head.bias[1] == -10.0 and not head.weights[:, 1].any()
+        assert np.allclose(scores[:, 0], -scores[:, 2], atol=1e-5)  # (-s/2, s/2)
+        assert (head.ratio_sq is not None) == nb
+
+
+LETTERS = {
+    "light": ["路灯不亮，晚上很黑", "小区路灯坏了好几天", "路灯一直不亮没人修", "楼下路灯闪个不停", "路灯不亮影响出行"],
+    "noise": ["楼上装修太吵", "晚上广场舞噪音太大", "工地夜间施工很吵", "酒吧噪音扰民", "楼上每天很吵"],
+    "water": ["家里停水两天了", "水管破裂漏水", "自来水发黄有异味", "小区经常停水", "楼道水管漏水"],
+}
+
+
+def _letters():
+    return [
+        classifier.Sample(t, "", {"category": label, "level": "grid" if label == "light" else "community"})
+        for label, texts in LETTERS.items()
+        for t in texts
+    ]
+
+
+def test_a_message_is_scored_as_in_training_and_its_length_does_not_change_the_nb_scores():
+    """``predict`` (one message, folded weights, per-label norms) agrees with the batch scores of training."""
+    import numpy as np
+
+    samples = _letters()
+    options = classifier.Options(min_df=1, calibrate=False)
+    model = classifier.train(samples, heads=("category", "level"), options=options)
+    grams = [classifier._grams(options, s.title, s.body) for s in samples]
+    matrix = classifier._matrix(model.vocabulary, model.idf, grams)
+    for name, head in model.heads.items():
+        assert head.ratio_sq is not None
+        probs = classifier._softmax(classifier._scores(matrix, head) / head.temperature)
+        for sample, row in zip(samples, probs, strict=True):
+            predicted = model.predict(sample.title, sample.body, k=len(head.labels))[name]
+            assert predicted.label == sample.labels[name]
+            assert dict(predicted.top) == pytest.approx(dict(zip(head.labels, row.tolist(), strict=True)), abs=1e-3)
+    # The NB machine sees each message L2-normalised: the same text twice scores the same.
+    twice = classifier._scores(matrix * 2.0, model.heads["category"])
+    assert np.allclose(twice, classifier._scores(matrix, model.heads["category"]), atol=1e-5)
+
+
+def test_an_nb_model_survives_saving_and_a_format_2_model_still_loads_as_a_plain_svm():
+    import io
+    import json
+
+    import numpy as np
+
+    samples = _letters()
+    nb = classifier.train(samples, options=classifier.Options(min_df=1, calibrate=False))
+    again = classifier.Model.from_bytes(nb.to_bytes())
+    assert again.options.nb and again.heads["category"].ratio_sq is not None
+    for text_ in ("路灯又不亮了", "楼上装修吵死了", "停水了"):
+        a, b = nb.predict(text_)["category"], again.predict(text_)["category"]
+        assert a.label == b.label and a.confidence == pytest.approx(b.confidence, abs=0.01)
+
+    plain = classifier.train(samples, options=classifier.Options(min_df=1, calibrate=False, nb=False))
+    assert plain.heads["category"].ratio_sq is None
+    with np.load(io.BytesIO(plain.to_bytes()), allow_pickle=False) as data:
+        arrays = {key: data[key] for key in data.files}
+    header = json.loads(bytes(arrays.pop("header")).decode())
+    header["format"] = 2
+    for key in ("nb", "nb_alpha"):  # what a format-2 blob's options lacked
+        header["options"].pop(key)
+    buffer = io.BytesIO()
+    np.savez_compressed(
+        buffer, header=np.frombuffer(json.dumps(header, ensure_ascii=False).encode(), dtype=np.uint8), **arrays
+    )
+    old = classifier.Model.from_bytes(buffer.getvalue())
+    assert old.options.nb is False and old.heads["category"].ratio_sq is None
+    saved = classifier.Model.from_bytes(plain.to_bytes())  # float16 weights on disk, as in the old blob
+    for text_ in ("路灯又不亮了", "楼上装修吵死了", "停水了"):
+        assert old.predict(text_)["category"] == saved.predict(text_)["category"]
