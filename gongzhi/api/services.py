@@ -102,6 +102,7 @@ def _submit(partner: Partner, data: dict[str, Any], external_id: str) -> Case:
             coord_system=str(data.get("coord_system") or "wgs84"),
             address=str(data.get("address") or ""),
             external_id=external_id,
+            source=partner.code,
             attributes=data.get("attributes") or {},
         )
     except Conflict:

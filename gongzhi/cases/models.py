@@ -124,6 +124,12 @@ class Case(models.Model):
         blank=True,
         help_text=_("The id the case has in another system (e.g. the 12345 hotline)."),
     )
+    source = models.CharField(
+        _("filed by system"),
+        max_length=32,
+        blank=True,
+        help_text=_("The exchange partner that filed the case (its code); its external ids are its own."),
+    )
     channel = models.CharField(_("channel"), max_length=16, choices=Channel.choices)
     kind = models.CharField(_("kind"), max_length=16, choices=Kind.choices, default=Kind.REPORT)
     category = models.ForeignKey(
@@ -254,7 +260,8 @@ class Case(models.Model):
         ordering = ["-submitted_at"]
         constraints = [
             models.UniqueConstraint(
-                fields=["jurisdiction", "channel", "external_id"],
+                # Two partners on one channel may use the same ids: each partner's ids are unique among its own.
+                fields=["jurisdiction", "channel", "source", "external_id"],
                 condition=~Q(external_id=""),
                 name="case_external_id_unique",
             ),

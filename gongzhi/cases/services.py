@@ -232,11 +232,14 @@ def submit(
     address: str = "",
     recorded_by: Any = None,
     external_id: str = "",
+    source: str = "",
     attributes: dict[str, Any] | None = None,
     photos: Iterable[str] = (),
     at: datetime | None = None,
 ) -> Case:
-    """上报: file a case. Location comes from the building, else the coordinates; the community there owns it."""
+    """上报: file a case. Location comes from the building, else the coordinates; the community there owns it.
+    ``external_id`` is the case's id in another system, unique per jurisdiction, channel and ``source`` (the
+    exchange partner filing it, if any)."""
     now = _now(at)
     if channel not in Channel.values:
         raise DomainError(gettext_noop("unknown channel %(channel)r"), params={"channel": channel})
@@ -314,6 +317,7 @@ def submit(
         status=t.SUBMITTED,
         submitted_at=now,
         external_id=external_id,
+        source=source[:32] if external_id else "",
         attributes=attributes or {},
         photos=list(photos),
     )
@@ -325,7 +329,9 @@ def submit(
             break
         if (
             external_id
-            and Case.objects.filter(jurisdiction=jurisdiction, channel=channel, external_id=external_id).exists()
+            and Case.objects.filter(
+                jurisdiction=jurisdiction, channel=channel, source=case.source, external_id=external_id
+            ).exists()
         ):
             raise Conflict(gettext_noop("a case with external id %(id)r already exists"), params={"id": external_id})
     else:  # pragma: no cover - 32^6 codes a month

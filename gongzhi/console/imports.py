@@ -267,7 +267,7 @@ class CaseImport:
             chunk = ids[start : start + 1000]
             taken = set(
                 Case.objects.filter(
-                    jurisdiction=self.jurisdiction, channel=Channel.HOTLINE, external_id__in=chunk
+                    jurisdiction=self.jurisdiction, channel=Channel.HOTLINE, source="", external_id__in=chunk
                 ).values_list("external_id", flat=True)
             )
             for r in rows[start : start + 1000]:

@@ -62,6 +62,28 @@ def test_same_external_id_twice_is_409_and_writes_nothing(client, hotline):
     assert (Case.objects.count(), CaseEvent.objects.count()) == before
 
 
+def test_two_partners_on_one_channel_may_use_the_same_id(client, w, hotline):
+    """Each partner's ids are its own: a city app and the 12345 hotline both numbering from 1 never collide, and a
+    hotline spreadsheet imported in the console does not collide with either."""
+    _p, raw = hotline
+    _other, other_raw = partner(w.jurisdiction, code="cityapp", name="城市App")
+    first = _post(client, raw, BODY)
+    second = _post(client, other_raw, {**BODY, "title": "另一个系统的同号工单"})
+    assert (first.status_code, second.status_code) == (201, 201), second.content
+    cases = Case.objects.filter(external_id=BODY["external_id"]).order_by("pk")
+    assert [(c.channel, c.source) for c in cases] == [("hotline", "h12345"), ("hotline", "cityapp")]
+    mine = client.get(f"/api/v1/external/{BODY['external_id']}", **bearer(other_raw)).json()
+    assert mine["tracking_code"] == second.json()["tracking_code"] and mine["title"] == "另一个系统的同号工单"
+    imported = case_services.submit(
+        jurisdiction=w.jurisdiction, channel="hotline", title="导入的工单", external_id=BODY["external_id"]
+    )
+    assert imported.source == ""
+    # The same partner twice is still refused, and nothing is written.
+    before = (Case.objects.count(), CaseEvent.objects.count())
+    assert _post(client, other_raw, BODY).status_code == 409
+    assert (Case.objects.count(), CaseEvent.objects.count()) == before
+
+
 def test_idempotency_key_replays_the_same_case(client, hotline):
     _p, raw = hotline
     first = _post(client, raw, BODY, HTTP_IDEMPOTENCY_KEY="k-1")
@@ -185,3 +207,17 @@ def test_docs_are_served_without_a_cdn(client):
     assert b"cdn" not in response.content.lower() and b"swagger-ui-bundle.js" in response.content
     schema = client.get("/api/openapi.json").json()
     assert schema["openapi"].startswith("3.1")
+
+
+def test_the_migration_gives_earlier_partner_cases_their_partner(client, hotline):
+    import importlib
+
+    from django.apps import apps
+
+    p, raw = hotline
+    code = _post(client, raw, BODY).json()["tracking_code"]
+    plain = case_services.submit(jurisdiction=p.jurisdiction, channel="hotline", title="导入", external_id="X-1")
+    Case.objects.filter(tracking_code=code).update(source="")  # as filed before the field existed
+    importlib.import_module("gongzhi.api.migrations.0002_case_source").backfill(apps, None)
+    assert Case.objects.get(tracking_code=code).source == "h12345"
+    assert Case.objects.get(pk=plain.pk).source == ""
