@@ -937,6 +937,9 @@ def _recorder_node(actor: Any, case: Case) -> GridNode | None:
     return max(posts, key=lambda p: p.node.level_index).node if posts else None
 
 
+_CATEGORY_PRIVATE = prepared.Query(lambda pk: CaseCategory.objects.filter(pk=pk).values_list("private"))
+
+
 @transaction.atomic
 def publish(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
     """公示: show the result on the public board (personal data masked by the board). Never for a case in a private
@@ -944,7 +947,7 @@ def publish(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case
     now = _now(at)
     case = _locked(case)
     require_over_node(actor, roles.CASE_PUBLISH, case.owner_node, what="publish")
-    private = case.category_id is not None and CaseCategory.objects.filter(pk=case.category_id, private=True).exists()
+    private = case.category_id is not None and _CATEGORY_PRIVATE(case.category_id) == [(True,)]
     t.next_status(t.PUBLISH, _facts(case, private=private))
     case.public = True
     case.published_at = now
