@@ -114,14 +114,7 @@ def _save(case: Case, *fields: str) -> None:
     prepared.update(case, (*fields, "event_count", "updated_at"))
 
 
-# How messages name the levels (grid.choices.Level's labels) and the text fields.
-LEVEL_TERMS = {
-    roles.DISTRICT: "district",
-    roles.STREET: "street",
-    roles.COMMUNITY: "community",
-    roles.GRID: "grid",
-    roles.MICRO_GRID: "micro-grid",
-}
+# How messages name the text fields.
 FIELD_TERMS = {
     "title": gettext_noop("title"),
     "description": gettext_noop("description"),
@@ -149,7 +142,7 @@ def _ancestor_at(node: GridNode, level: str) -> GridNode:
     if found is None:
         raise DomainError(
             gettext_noop("%(node)s has no %(level)s above it"),
-            params={"node": node.name, "level": Term(LEVEL_TERMS.get(level, level))},
+            params={"node": node.name, "level": Term(roles.LEVEL_TERMS.get(level, level))},
         )
     return found
 

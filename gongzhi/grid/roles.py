@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Final
 
+from gongzhi.core.errors import gettext_noop
+
 RESIDENT: Final = "resident"
 STEWARD: Final = "steward"
 GRID_WORKER: Final = "grid_worker"
@@ -37,6 +39,14 @@ COMMUNITY: Final = "community"
 GRID: Final = "grid"
 MICRO_GRID: Final = "micro_grid"
 LEVELS: Final[tuple[str, ...]] = (DISTRICT, STREET, COMMUNITY, GRID, MICRO_GRID)
+# How messages name the levels (grid.choices.Level's labels; translated when a message is shown, core.errors).
+LEVEL_TERMS: Final = {
+    DISTRICT: gettext_noop("district"),
+    STREET: gettext_noop("street"),
+    COMMUNITY: gettext_noop("community"),
+    GRID: gettext_noop("grid"),
+    MICRO_GRID: gettext_noop("micro-grid"),
+}
 
 # Capabilities, grouped by what they unlock.
 GRID_VIEW: Final = "grid.view"  # see the tree, boundaries and staff cards

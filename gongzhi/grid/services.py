@@ -16,16 +16,6 @@ _DIGITS = "0123456789abcdefghijklmnopqrstuvwxyz"
 MAX_SIBLINGS = 36**PATH_SEGMENT_WIDTH
 
 
-# How messages name the levels (grid.choices.Level's labels, translated when shown).
-_LEVEL = {
-    roles.DISTRICT: "district",
-    roles.STREET: "street",
-    roles.COMMUNITY: "community",
-    roles.GRID: "grid",
-    roles.MICRO_GRID: "micro-grid",
-}
-
-
 def path_segment(index: int) -> str:
     """Fixed-width base-36 segment: index 0 -> '0000', 37 -> '0011'."""
     if not 0 <= index < MAX_SIBLINGS:
@@ -49,9 +39,9 @@ def validate_child_level(parent: GridNode | None, level: str) -> None:
         raise DomainError(
             gettext_noop("a %(parent)s node's children are %(expected)s nodes, not %(level)s"),
             params={
-                "parent": Term(_LEVEL[parent.level]),
-                "expected": Term(_LEVEL[expected]),
-                "level": Term(_LEVEL[level]),
+                "parent": Term(roles.LEVEL_TERMS[parent.level]),
+                "expected": Term(roles.LEVEL_TERMS[expected]),
+                "level": Term(roles.LEVEL_TERMS[level]),
             },
         )
 
