@@ -92,9 +92,12 @@ def _event(
     note: str = "",
     data: dict[str, Any] | None = None,
     public: bool = True,
+    counted: bool = False,
 ) -> None:
-    """Append one timeline row; the caller saves the case (event_count is the sequence)."""
-    case.event_count += 1
+    """Append one timeline row; the caller saves the case (event_count is the sequence). ``counted``: the case row
+    was written with this event already counted (submit inserts the case with its first event)."""
+    if not counted:
+        case.event_count += 1
     prepared.insert_values(
         CaseEvent,
         case_id=case.pk,
@@ -315,6 +318,7 @@ def submit(
         photos=list(photos),
     )
     _set_deadlines(case, now)
+    case.event_count = 1  # the row goes in with its "submitted" event counted: no UPDATE just for the counter
     # A taken tracking code (or external id) skips the row instead of failing, so no savepoint is needed.
     for _attempt in range(5):
         case.tracking_code = _new_tracking_code(now)
@@ -329,7 +333,15 @@ def submit(
             raise Conflict(gettext_noop("a case with external id %(id)r already exists"), params={"id": external_id})
     else:  # pragma: no cover - 32^6 codes a month
         raise DomainError(gettext_noop("could not allocate a tracking code; try again"))
-    _event(case, EventKind.SUBMITTED, actor=recorded_by or reporter, at=now, from_status="", data={"channel": channel})
+    _event(
+        case,
+        EventKind.SUBMITTED,
+        actor=recorded_by or reporter,
+        at=now,
+        from_status="",
+        data={"channel": channel},
+        counted=True,
+    )
     dup_ids = [m.case_id for m in suggestion.duplicates]
     open_dups = (
         list(Case.objects.filter(pk__in=dup_ids, status__in=t.OPEN).values_list("pk", flat=True)) if dup_ids else []
@@ -341,7 +353,8 @@ def submit(
         and not open_dups
         and _auto_triage(case, suggestion, urgency_given=urgency, now=now)
     )
-    _save(case, *(TRIAGE_FIELDS if auto else ()))
+    if auto:
+        _save(case, *TRIAGE_FIELDS)
     routing.record(
         case_id=case.pk,
         jurisdiction_id=jurisdiction.pk,

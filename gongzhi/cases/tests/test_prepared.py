@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from datetime import timedelta
 
 import pytest
@@ -247,3 +248,22 @@ def test_insert_unless_taken_skips_a_row_whose_unique_value_is_taken(case):
         copy.pk, copy.tracking_code = None, "Y" + case.tracking_code[1:]
         assert prepared.insert_unless_taken(copy) is not None
         assert Case.objects.filter(tracking_code__startswith="Y").count() == 1
+
+
+@pytest.mark.django_db
+def test_a_submission_writes_the_case_once_with_its_first_event_counted():
+    w = world()
+    with CaptureQueriesContext(connection) as ctx:
+        case = w.submit(title="楼道灯不亮")
+    on_case = [
+        q["sql"].split(" ", 1)[0]
+        for q in ctx.captured_queries
+        if re.match(r'(INSERT INTO|UPDATE) "cases_case"[ (]', q["sql"])
+    ]
+    assert on_case == ["INSERT"]  # no UPDATE just for the event counter
+    assert Case.objects.filter(pk=case.pk).values_list("event_count", "status").get() == (1, "submitted")
+    assert list(CaseEvent.objects.filter(case=case).values_list("seq", "kind")) == [(1, "submitted")]
+    # The next action numbers its event 2.
+    services.triage(case=case, actor=w.dispatcher, category=w.category)
+    assert list(CaseEvent.objects.filter(case=case).order_by("seq").values_list("seq", flat=True)) == [1, 2]
+    assert Case.objects.get(pk=case.pk).event_count == 2
