@@ -72,13 +72,17 @@ def _attach_nodes(case: Case) -> None:
         Case.grid_node.field.set_cached_value(case, grid_selectors.node(case.grid_node_id))
 
 
-def _facts(case: Case, **extra: Any) -> t.Facts:
+def facts(case: Case, *, on_the_spot: bool = False, private: bool = False) -> t.Facts:
+    """What the state machine's guards know about ``case``: the services ask it before every action, and the console
+    asks the same before offering one. ``private``: the case's category is private (only publishing looks at it)."""
     return t.Facts(
         status=case.status,
         level=case.level,
         public=case.public,
+        open_co_tasks=case.open_co_tasks,
         has_handler=bool(case.handler_user_id or case.handler_node_id or case.handler_department_id),
-        **extra,
+        on_the_spot=on_the_spot,
+        private=private,
     )
 
 
@@ -470,7 +474,7 @@ def _apply_triage(
 ) -> None:
     """Triage in memory plus its event; checks everything before changing anything. The caller saves."""
     before = case.status
-    new_status = t.next_status(t.TRIAGE, _facts(case))
+    new_status = t.next_status(t.TRIAGE, facts(case))
     if category.jurisdiction_id != case.jurisdiction_id:
         raise DomainError(gettext_noop("the category belongs to another jurisdiction"))
     if urgency is not None and urgency not in Urgency.values:
@@ -518,7 +522,7 @@ def reject(*, case: Case | int, actor: Any, reason: str, at: datetime | None = N
     require_over_node(actor, roles.CASE_TRIAGE, case.owner_node, what="reject")
     reason = _require_text(reason, field="reason", maximum=1000)
     before = case.status
-    case.status = t.next_status(t.REJECT, _facts(case))
+    case.status = t.next_status(t.REJECT, facts(case))
     case.closed_at = now
     case.sla_state = SlaState.DONE
     _event(case, EventKind.REJECTED, actor=actor, at=now, from_status=before, note=reason)
@@ -541,7 +545,7 @@ def merge(*, case: Case | int, into: Case | int, actor: Any, at: datetime | None
     if parent.status in t.FINAL or parent.status == t.MERGED:
         raise DomainError(gettext_noop("merge into an open or resolved case, not a closed, rejected or merged one"))
     before = case.status
-    case.status = t.next_status(t.MERGE, _facts(case))
+    case.status = t.next_status(t.MERGE, facts(case))
     case.merged_into = parent
     case.closed_at = now
     case.sla_state = SlaState.DONE
@@ -579,7 +583,7 @@ def dispatch(
     if targets != 1:
         raise DomainError(gettext_noop("dispatch to exactly one of: a person, a unit, a department"))
     before = case.status
-    new_status = t.next_status(t.DISPATCH, _facts(case))
+    new_status = t.next_status(t.DISPATCH, facts(case))
     owner = case.owner_node
     handler_node: GridNode | None = None
     handler_department: Department | None = None
@@ -649,7 +653,7 @@ def accept(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
             raise Conflict(gettext_noop("you have already accepted this case"))
         raise Conflict(gettext_noop("already taken: another person accepted this case first"))
     before = case.status
-    new_status = t.next_status(t.ACCEPT, _facts(case))
+    new_status = t.next_status(t.ACCEPT, facts(case))
     if actor is None:
         raise PermissionDenied(gettext_noop("a case is accepted by a person, not by the system"))
     require_accept(actor, case)
@@ -682,7 +686,7 @@ def return_case(*, case: Case | int, actor: Any, reason: str, at: datetime | Non
     else:
         require_accept(actor, case)
     before = case.status
-    case.status = t.next_status(t.RETURN, _facts(case))
+    case.status = t.next_status(t.RETURN, facts(case))
     previous = {"user": case.handler_user_id, "node": case.handler_node_id, "department": case.handler_department_id}
     case.handler_user = case.handler_node = case.handler_department = None
     case.pooled = False
@@ -706,7 +710,7 @@ def escalate(*, case: Case | int, actor: Any, reason: str, at: datetime | None =
     else:
         require_over_node(actor, roles.CASE_TRIAGE, case.owner_node, what="escalate")
     before = case.status
-    case.status = t.next_status(t.ESCALATE, _facts(case))
+    case.status = t.next_status(t.ESCALATE, facts(case))
     _climb(case)
     _event(
         case,
@@ -772,7 +776,7 @@ def whistle(
                 gettext_noop("%(department)s is not an active department of this jurisdiction"),
                 params={"department": str(department)},
             )
-    t.next_status(t.WHISTLE, _facts(case))
+    t.next_status(t.WHISTLE, facts(case))
     already = set(case.co_tasks.filter(status=CoTaskStatus.SUMMONED).values_list("department_id", flat=True))
     fresh = [d for d in departments if d.pk not in already]
     if not fresh:
@@ -812,7 +816,7 @@ def report_in(*, task: CoHandlingTask | int, actor: Any, report: str, at: dateti
     report = _require_text(report, field="report", maximum=2000)
     if row.status != CoTaskStatus.SUMMONED:
         raise Conflict(gettext_noop("this department has already reported in"))
-    t.next_status(t.REPORT_IN, _facts(case))
+    t.next_status(t.REPORT_IN, facts(case))
     row.status, row.report, row.reported_at, row.reported_by = CoTaskStatus.REPORTED, report, now, actor
     row.save(update_fields=["status", "report", "reported_at", "reported_by"])
     case.open_co_tasks = max(case.open_co_tasks - 1, 0)
@@ -833,7 +837,7 @@ def hold(*, case: Case | int, actor: Any, reason: str, at: datetime | None = Non
     require_handler(actor, case, what="put on hold")
     reason = _require_text(reason, field="reason", maximum=1000)
     before = case.status
-    case.status = t.next_status(t.HOLD, _facts(case))
+    case.status = t.next_status(t.HOLD, facts(case))
     case.paused_at = now
     case.sla_state = SlaState.PAUSED
     _event(case, EventKind.HELD, actor=actor, at=now, from_status=before, note=reason)
@@ -847,7 +851,7 @@ def resume(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
     case = _locked(case)
     require_handler(actor, case, what="resume")
     before = case.status
-    case.status = t.next_status(t.RESUME, _facts(case))
+    case.status = t.next_status(t.RESUME, facts(case))
     paused_from = min(case.paused_at or now, now)
     tz = timezone.get_current_timezone()
     calendar = current_calendar()
@@ -895,7 +899,7 @@ def resolve(
     else:
         require_handler(actor, case, what="resolve")
     before = case.status
-    case.status = t.next_status(t.RESOLVE, _facts(case, on_the_spot=on_the_spot, open_co_tasks=case.open_co_tasks))
+    case.status = t.next_status(t.RESOLVE, facts(case, on_the_spot=on_the_spot))
     if on_the_spot:
         case.on_the_spot = True
         case.handler_user = actor
@@ -954,7 +958,7 @@ def publish(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case
     case = _locked(case)
     require_over_node(actor, roles.CASE_PUBLISH, case.owner_node, what="publish")
     private = case.category_id is not None and _CATEGORY_PRIVATE(case.category_id) == [(True,)]
-    t.next_status(t.PUBLISH, _facts(case, private=private))
+    t.next_status(t.PUBLISH, facts(case, private=private))
     case.public = True
     case.published_at = now
     _event(case, EventKind.PUBLISHED, actor=actor, at=now)
@@ -1001,7 +1005,7 @@ def rate(
     outcome = t.rating_outcome(satisfied=satisfied, rework_count=target.rework_count, level=target.level)
     data = {"score": score, "solved": solved, "via": via.tracking_code if via else None}
     if outcome == t.CLOSED:
-        target.status = t.next_status(t.RATE, _facts(target))
+        target.status = t.next_status(t.RATE, facts(target))
         target.closed_at = now
         _event(target, EventKind.RATED, actor=actor, at=now, from_status=before, note=comment, data=data)
         _save(target, "status", "closed_at")
@@ -1043,7 +1047,7 @@ def rework(*, case: Case | int, actor: Any, reason: str, at: datetime | None = N
     case = _locked(case)
     require_over_node(actor, roles.CASE_SUPERVISE, case.owner_node, what="reopen")
     reason = _require_text(reason, field="reason", maximum=1000)
-    t.next_status(t.REWORK, _facts(case))
+    t.next_status(t.REWORK, facts(case))
     escalate_up = t.rating_outcome(satisfied=False, rework_count=case.rework_count, level=case.level) == t.TRIAGED
     _reopen(case, actor=actor, now=now, escalate_up=escalate_up, note=reason, data={"rated": False})
     return case
@@ -1061,7 +1065,7 @@ def _reopen(case: Case, *, actor: Any, now: datetime, escalate_up: bool, note: s
         _climb(case)
     else:
         # Back to the person who did it; they accept the rework like a new task.
-        case.status = t.next_status(t.REWORK, _facts(case))
+        case.status = t.next_status(t.REWORK, facts(case))
         case.pooled = False
         case.dispatched_at = now
     # A fresh resolution clock for the rework, from now, on the same policy.
@@ -1104,7 +1108,7 @@ def close(*, case: Case | int, actor: Any = None, reason: str = "", at: datetime
     if actor is not None:
         require_over_node(actor, roles.CASE_SUPERVISE, case.owner_node, what="close")
     before = case.status
-    case.status = t.next_status(t.CLOSE, _facts(case))
+    case.status = t.next_status(t.CLOSE, facts(case))
     case.closed_at = now
     _event(
         case,
@@ -1130,7 +1134,7 @@ def supervise(
     case = _locked(case)
     require_over_node(actor, roles.CASE_SUPERVISE, case.owner_node, what="supervise")
     reason = _require_text(reason, field="reason", maximum=1000)
-    t.next_status(t.SUPERVISE, _facts(case))
+    t.next_status(t.SUPERVISE, facts(case))
     notice = SupervisionNotice.objects.create(
         case=case, kind=NoticeKind.MANUAL, issued_by=actor, reason=reason, due=due, created_at=now
     )
@@ -1216,7 +1220,7 @@ def refresh_sla(*, case: Case | int, at: datetime | None = None) -> Case:
         and (case.breach_escalated_at is None or case.breach_escalated_at < case.resolve_due)
     ):
         before = case.status
-        case.status = t.next_status(t.ESCALATE, _facts(case))
+        case.status = t.next_status(t.ESCALATE, facts(case))
         _climb(case)
         case.breach_escalated_at = now
         case.sla_state = SlaState.BREACHED

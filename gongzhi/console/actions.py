@@ -68,30 +68,21 @@ def _return_allowed(user: Any, case: Case) -> bool:
     return policies.can_accept(user, case)
 
 
-def _guard_ok(action: Action, case: Case, open_co_tasks: int) -> bool:
+def _guard_ok(action: Action, case: Case) -> bool:
+    private = action.transition == t.PUBLISH and case.category_id is not None and case.category.private
     try:
-        t.next_status(
-            action.transition,
-            t.Facts(
-                status=case.status,
-                level=case.level,
-                public=case.public,
-                open_co_tasks=open_co_tasks,
-                has_handler=bool(case.handler_user_id or case.handler_node_id or case.handler_department_id),
-                private=action.transition == t.PUBLISH and case.category_id is not None and case.category.private,
-            ),
-        )
+        t.next_status(action.transition, services.facts(case, private=private))
     except t.TransitionError:
         return False
     return True
 
 
-def allowed(user: Any, case: Case, name: str, *, open_co_tasks: int = 0) -> bool:
+def allowed(user: Any, case: Case, name: str) -> bool:
     """May ``user`` do ``name`` to ``case`` now (policy and state machine)?"""
     action = ACTIONS.get(name)
     if action is None or not getattr(user, "is_authenticated", False):
         return False
-    if not _guard_ok(action, case, open_co_tasks):
+    if not _guard_ok(action, case):
         return False
     if name == "accept":
         return policies.can_accept(user, case)
@@ -105,8 +96,8 @@ def allowed(user: Any, case: Case, name: str, *, open_co_tasks: int = 0) -> bool
     return grid_selectors.user_can(user, action.capability, case.owner_node)
 
 
-def offered(user: Any, case: Case, *, open_co_tasks: int = 0) -> list[Action]:
-    return [a for a in ACTIONS.values() if allowed(user, case, a.name, open_co_tasks=open_co_tasks)]
+def offered(user: Any, case: Case) -> list[Action]:
+    return [a for a in ACTIONS.values() if allowed(user, case, a.name)]
 
 
 # Each runner takes the viewer, the case and the cleaned form data, and calls exactly one service.

@@ -334,8 +334,7 @@ def cases_geojson(request: HttpRequest) -> JsonResponse:
 def _case_context(request: HttpRequest, case: Case, *, failed: tuple[str, Any] | None = None) -> dict[str, Any]:
     user = request.user
     co_tasks = list(case.co_tasks.select_related("department", "reported_by").order_by("created_at", "id"))
-    open_co = sum(1 for task in co_tasks if task.status == CoTaskStatus.SUMMONED)
-    offered = actions.offered(user, case, open_co_tasks=open_co)
+    offered = actions.offered(user, case)
     action_forms = []
     for action in offered:
         if failed and failed[0] == action.name:
@@ -383,8 +382,7 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     case = _case_or_404(request, case_id)
     if action not in actions.ACTIONS:
         raise Http404("unknown action")
-    open_co = case.co_tasks.filter(status=CoTaskStatus.SUMMONED).count()
-    if not actions.allowed(request.user, case, action, open_co_tasks=open_co):
+    if not actions.allowed(request.user, case, action):
         return _forbidden(request, _("You may not do this to this case now."))
     form = forms.action_form(action, case=case, user=request.user, data=request.POST, files=request.FILES)
     if not form.is_valid():

@@ -240,6 +240,27 @@ def test_merge_supervise_and_whistle_then_department_reports_in(w, login):
     )
 
 
+def test_resolve_is_not_offered_while_a_summoned_department_has_not_reported_in(w, login):
+    case = w.submit(title="违章搭建")
+    services.triage(case=case, actor=w.dispatcher, category=w.category, level="street")
+    services.dispatch(case=case, actor=w.street_staff, user=w.street_staff)
+    services.accept(case=case, actor=w.street_staff)
+    services.whistle(case=case, actor=w.street_staff, departments=[w.department], task="联合执法")
+    resolve_url = reverse("console:case_action", args=[case.pk, "resolve"])
+    s = login(w.street_staff)
+    assert resolve_url not in s.get(reverse("console:case", args=[case.pk])).content.decode()
+    events = case.events.count()
+    assert s.post(resolve_url, {"result": "已拆除"}).status_code == 403
+    case.refresh_from_db()
+    assert (case.status, case.open_co_tasks, case.events.count()) == (t.ACCEPTED, 1, events)
+
+    services.report_in(task=case.co_tasks.get(), actor=w.dept_staff, report="已配合拆除")
+    assert resolve_url in s.get(reverse("console:case", args=[case.pk])).content.decode()
+    assert s.post(resolve_url, {"result": "已拆除"}).status_code == 302
+    case.refresh_from_db()
+    assert (case.status, case.open_co_tasks) == (t.RESOLVED, 0)
+
+
 # ------------------------------------------------------------------------------------------------ command centre
 
 
