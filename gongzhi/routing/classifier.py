@@ -39,6 +39,9 @@ from gongzhi.routing.text import ngrams, words
 
 FloatArray = npt.NDArray[np.float32]
 IntArray = npt.NDArray[np.int32]
+WeightArray = npt.NDArray[np.floating[Any]]  # float32 as trained, float16 once loaded or stacked
+# Weights, biases, temperatures' inverses, r² and each head's columns, for all the heads at once.
+Stacked = tuple[WeightArray, FloatArray, FloatArray, WeightArray | None, list[tuple[str, "Head", int, int]]]
 
 FORMAT: Final = 3
 LEGACY_FORMATS: Final = (1, 2)  # read (for rollback to an old version), never written; 2 has no NB ratios
@@ -84,10 +87,10 @@ class Prediction:
 @dataclass
 class Head:
     labels: tuple[str, ...]
-    weights: FloatArray  # (features, classes); with NB ratios: r ⊙ w
+    weights: WeightArray  # (features, classes); with NB ratios: r ⊙ w
     bias: FloatArray  # (classes,)
     temperature: float = 1.0
-    ratio_sq: FloatArray | None = None  # (features, classes): r², each label's per-message norm (None: plain SVM)
+    ratio_sq: WeightArray | None = None  # (features, classes): r², each label's per-message norm (None: plain SVM)
 
 
 @dataclass
@@ -97,43 +100,54 @@ class Model:
     idf: FloatArray
     heads: dict[str, Head]
     meta: dict[str, Any] = field(default_factory=dict)
-    _stacked: tuple[FloatArray, FloatArray, FloatArray, FloatArray | None, list[tuple[str, Head, int, int]]] | None = (
-        field(default=None, repr=False)
-    )
-    _lookup: dict[str, tuple[int, float]] | None = field(default=None, repr=False)
+    _stacked: Stacked | None = field(default=None, repr=False)
+    _idf: list[float] | None = field(default=None, repr=False)
 
     # ------------------------------------------------------------------------------------------------ features
 
     def features(self, title: str, body: str) -> tuple[IntArray, FloatArray]:
-        if self._lookup is None:  # feature -> (column, idf) as Python values: no numpy scalar per feature
-            idf = self.idf.tolist()
-            self._lookup = {gram: (i, idf[i]) for gram, i in self.vocabulary.items()}
+        if self._idf is None:  # the idf as Python floats: no numpy scalar per feature (and no second dictionary)
+            self._idf = self.idf.tolist()
         cols: list[int] = []
         vals: list[float] = []
         for counts in _grams(self.options, title, body):
-            c, v = _weigh(self._lookup, counts)
+            c, v = _weigh(self.vocabulary, self._idf, counts)
             cols += c
             vals += v
         return np.array(cols, dtype=np.int32), np.array(vals, dtype=np.float32)
 
-    def _stack(self) -> tuple[FloatArray, FloatArray, FloatArray, FloatArray | None, list[tuple[str, Head, int, int]]]:
+    def _stack(self) -> Stacked:
         """Every head's weights, biases and temperatures side by side: one gather, one product and one exp serve all
-        the heads."""
+        the heads.
+
+        The weight and ratio matrices are held once, in float16 (what a stored model keeps anyway): each head's
+        arrays become views of the stacked ones. A district's catalogue has ~100 labels over ~10⁵ features, so this
+        is the model's memory: a quarter of float32 matrices kept twice. The rows a message gathers are widened to
+        float32 for the product."""
         if self._stacked is None:
             spans, start = [], 0
             for name, head in self.heads.items():
                 spans.append((name, head, start, start + len(head.labels)))
                 start += len(head.labels)
             heads = list(self.heads.values())
-            weights = np.ascontiguousarray(np.hstack([h.weights for h in heads]), dtype=np.float32)
+            weights = np.hstack([h.weights.astype(np.float16, copy=False) for h in heads])
             bias = np.concatenate([h.bias for h in heads]).astype(np.float32)
             scale = np.concatenate([np.full(len(h.labels), 1.0 / h.temperature) for h in heads]).astype(np.float32)
             ratio_sq = None
             if any(h.ratio_sq is not None for h in heads):  # a plain head's zeros leave its scores as they are
-                ratio_sq = np.ascontiguousarray(
-                    np.hstack([h.ratio_sq if h.ratio_sq is not None else np.zeros_like(h.weights) for h in heads]),
-                    dtype=np.float32,
+                ratio_sq = np.hstack(
+                    [
+                        (h.ratio_sq if h.ratio_sq is not None else np.zeros(h.weights.shape)).astype(
+                            np.float16, copy=False
+                        )
+                        for h in heads
+                    ]
                 )
+            for _name, head, lo, hi in spans:
+                head.weights = weights[:, lo:hi]
+                if head.ratio_sq is not None:
+                    assert ratio_sq is not None
+                    head.ratio_sq = ratio_sq[:, lo:hi]
             self._stacked = (weights, bias, scale, ratio_sq, spans)
         return self._stacked
 
@@ -142,9 +156,9 @@ class Model:
         index, value = self.features(title, body)
         weights, bias, scale, ratio_sq, spans = self._stack()
         if len(index):
-            scores: FloatArray = value @ weights[index]
+            scores: FloatArray = value @ weights[index].astype(np.float32)
             if ratio_sq is not None:
-                norms: FloatArray = np.sqrt((value * value) @ ratio_sq[index])
+                norms: FloatArray = np.sqrt((value * value) @ ratio_sq[index].astype(np.float32))
                 norms[norms == 0] = 1.0  # no feature with a ratio (or a plain head's zero columns): as it is
                 scores = scores / norms
             scores = (scores + bias) * scale
@@ -207,10 +221,10 @@ class Model:
             heads = {
                 name: Head(
                     labels=tuple(spec["labels"]),
-                    weights=data[f"w_{name}"].astype(np.float32),
+                    weights=data[f"w_{name}"],  # float16 as stored (formats 1 and 2 too); widened per message
                     bias=data[f"b_{name}"].astype(np.float32),
                     temperature=float(spec["temperature"]),
-                    ratio_sq=data[f"r_{name}"].astype(np.float32) if f"r_{name}" in data.files else None,
+                    ratio_sq=data[f"r_{name}"] if f"r_{name}" in data.files else None,
                 )
                 for name, spec in header["heads"].items()
             }
@@ -257,17 +271,17 @@ def _block_values(
     return cols, vals
 
 
-def _weigh(lookup: Mapping[str, tuple[int, float]], counts: Counter[str]) -> tuple[list[int], list[float]]:
-    """``_block_values`` at prediction time, with the idf looked up along with the column."""
-    get = lookup.get
+def _weigh(vocabulary: Mapping[str, int], idf: Sequence[float], counts: Counter[str]) -> tuple[list[int], list[float]]:
+    """``_block_values`` at prediction time, with the idf as a list of Python floats."""
+    get = vocabulary.get
     cols: list[int] = []
     vals: list[float] = []
     log = math.log
     for gram, count in counts.items():
-        found = get(gram)
-        if found is not None:
-            cols.append(found[0])
-            vals.append(found[1] if count == 1 else (1.0 + log(count)) * found[1])
+        i = get(gram)
+        if i is not None:
+            cols.append(i)
+            vals.append(idf[i] if count == 1 else (1.0 + log(count)) * idf[i])
     if vals:
         norm = math.sqrt(math.fsum(v * v for v in vals))
         vals = [v / norm for v in vals]

@@ -211,3 +211,27 @@ def test_an_nb_model_survives_saving_and_a_format_2_model_still_loads_as_a_plain
     saved = classifier.Model.from_bytes(plain.to_bytes())  # float16 weights on disk, as in the old blob
     for text_ in ("路灯又不亮了", "楼上装修吵死了", "停水了"):
         assert old.predict(text_)["category"] == saved.predict(text_)["category"]
+
+
+def test_a_model_holds_its_matrices_once_in_float16_and_predicts_the_same_after_loading():
+    import numpy as np
+
+    samples = _letters()
+    trained = classifier.train(samples, heads=("category", "level"), options=classifier.Options(min_df=1))
+    assert trained.heads["category"].weights.dtype == np.float32  # as trained, until it first predicts
+    before = {t: trained.predict(t, k=3) for t in ("路灯又不亮了", "楼上装修吵死了", "停水了", "")}
+    loaded = classifier.Model.from_bytes(trained.to_bytes())
+    for model in (trained, loaded):
+        weights, _bias, _scale, ratio_sq, _spans = model._stack()
+        assert weights.dtype == np.float16 and ratio_sq is not None and ratio_sq.dtype == np.float16
+        for head in model.heads.values():  # views of the stacked matrices, not second copies
+            assert np.shares_memory(head.weights, weights) and np.shares_memory(head.ratio_sq, ratio_sq)
+    for text_, predicted in before.items():
+        for model in (trained, loaded):
+            again = model.predict(text_, k=3)
+            for name, p in predicted.items():
+                assert again[name].label == p.label
+                assert again[name].confidence == pytest.approx(p.confidence, abs=0.01)
+                assert again[name].confidence <= 1.0
+    # Saved again from the views: the same blob content.
+    assert classifier.Model.from_bytes(loaded.to_bytes()).predict("停水了") == loaded.predict("停水了")
