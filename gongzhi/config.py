@@ -35,6 +35,12 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Check a kept database connection (SELECT 1) before its first use in each request; false saves that round "
         "trip, and after a database restart each worker's first request fails once instead.",
     ),
+    "GONGZHI_DB_PREPARE": (
+        "true",
+        "PostgreSQL: run the hot-path statements as server-side prepared statements (planned once per connection; "
+        "the case and Open311 reads join six tables and cost more to plan than to run). Set false behind a pooler "
+        "in transaction mode without prepared-statement support (PgBouncer before 1.21).",
+    ),
     "GONGZHI_SECRET_KEY": ("", "Django secret key; empty means one generated once into DATA_DIR/secret_key."),
     "GONGZHI_FIELD_KEYS": (
         "",
@@ -169,6 +175,7 @@ class Config:
     port: int
     workers: int
     backpressure: int
+    db_prepare: bool
     geo_cache_ttl: float
     triage_auto_confidence: float
     triage_duplicate_distance_m: float
@@ -245,7 +252,9 @@ def split_list(value: str) -> tuple[str, ...]:
     return tuple(part.strip() for part in value.split(",") if part.strip())
 
 
-def parse_database_url(url: str, *, conn_max_age: int, health_checks: bool = True) -> dict[str, object]:
+def parse_database_url(
+    url: str, *, conn_max_age: int, health_checks: bool = True, prepare: bool = True
+) -> dict[str, object]:
     """Turn postgres://user:pass@host:port/name?opt=v into a Django DATABASES entry."""
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
@@ -253,10 +262,14 @@ def parse_database_url(url: str, *, conn_max_age: int, health_checks: bool = Tru
     name = unquote(parts.path.lstrip("/"))
     if not name:
         raise ConfigError("GONGZHI_DATABASE_URL: the database name is missing (postgres://host/NAME)")
-    options: dict[str, str] = dict(parse_qsl(parts.query))
+    options: dict[str, object] = dict(parse_qsl(parts.query))
     host = unquote(parts.hostname or "")
     # A socket directory can be given as ?host=/path, as libpq allows.
-    host = options.pop("host", host)
+    host = str(options.pop("host", host))
+    if prepare:
+        # psycopg prepares nothing while its threshold is None (Django's default, for poolers). Django's own cursors
+        # bind on the client and never prepare; only the hot-path statements ask to be (core.prepared).
+        options["prepare_threshold"] = 5
     return {
         "ENGINE": "django.db.backends.postgresql",
         "NAME": name,
@@ -374,12 +387,14 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         data_dir = (base / data_dir).resolve()
 
     conn_max_age = parse_int("GONGZHI_DB_CONN_MAX_AGE", get("GONGZHI_DB_CONN_MAX_AGE"))
+    db_prepare = parse_bool("GONGZHI_DB_PREPARE", get("GONGZHI_DB_PREPARE"))
     database_url = get("GONGZHI_DATABASE_URL").strip()
     database = (
         parse_database_url(
             database_url,
             conn_max_age=conn_max_age,
             health_checks=parse_bool("GONGZHI_DB_HEALTH_CHECKS", get("GONGZHI_DB_HEALTH_CHECKS")),
+            prepare=db_prepare,
         )
         if database_url
         else sqlite_database(data_dir)
@@ -413,6 +428,7 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         port=parse_int("GONGZHI_PORT", get("GONGZHI_PORT"), minimum=1),
         workers=parse_int("GONGZHI_WORKERS", get("GONGZHI_WORKERS")),
         backpressure=parse_int("GONGZHI_BACKPRESSURE", get("GONGZHI_BACKPRESSURE"), minimum=1),
+        db_prepare=db_prepare,
         geo_cache_ttl=parse_float("GONGZHI_GEO_CACHE_TTL", get("GONGZHI_GEO_CACHE_TTL")),
         triage_auto_confidence=parse_float("GONGZHI_TRIAGE_AUTO_CONFIDENCE", get("GONGZHI_TRIAGE_AUTO_CONFIDENCE")),
         triage_duplicate_distance_m=parse_float(

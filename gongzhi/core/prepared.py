@@ -24,6 +24,7 @@ from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
 
+from django.conf import settings
 from django.db import connections, models, router
 from django.db.backends.base.operations import BaseDatabaseOperations
 from django.db.models import Model
@@ -44,32 +45,59 @@ _plain: dict[type[Model], bool] = {}
 def _run[T](connection: Any, sql: str, params: Sequence[Any], result: Callable[[Any], T]) -> T:
     """``result(cursor)`` after ``cursor.execute(sql, params)`` on a cursor of ``connection``.
 
-    On SQLite, when nobody records or wraps queries (``assertNumQueries``, ``DEBUG``, ``execute_wrapper``), the
-    statement goes straight to sqlite3 in its own ``?`` style, converted once, on one sqlite3 cursor kept per
-    connection: Django's cursor wrapper would rewrite the SQL text with a regular expression on every execution (for
-    a sixty-column statement that costs more than SQLite running it), and making its wrapped cursor costs as much
-    again. Errors are wrapped exactly as Django wraps them; a connection used from another thread is refused as
-    Django refuses it."""
-    if connection.vendor == "sqlite" and not connection.queries_logged and not connection.execute_wrappers:
-        native = _qmark.get(sql)
-        if native is None:
-            native = _qmark[sql] = "" if "%%" in sql else sql.replace("%s", "?")
-        if native:
-            if connection.connection is None:
-                connection.ensure_connection()
-            if connection._thread_ident != threading.get_ident():
-                connection.validate_thread_sharing()
-            connection.validate_no_broken_transaction()
-            raw = connection.connection
-            cursor = connection.__dict__.get("_prepared_cursor")
-            if cursor is None or cursor.connection is not raw:
-                cursor = connection.__dict__["_prepared_cursor"] = raw.cursor()
+    When nobody records or wraps queries (``assertNumQueries``, ``DEBUG``, ``execute_wrapper``), the statement skips
+    Django's cursor wrapper, on one cursor kept per connection:
+
+    - SQLite: it goes straight to sqlite3 in its own ``?`` style, converted once. Django's wrapper would rewrite the
+      SQL text with a regular expression on every execution (for a sixty-column statement that costs more than
+      SQLite running it), and making its wrapped cursor costs as much again.
+    - PostgreSQL (with ``GONGZHI_DB_PREPARE``): it runs as a server-side prepared statement, parsed and planned once
+      per connection. Django's cursors bind on the client and PostgreSQL plans every statement afresh; the six-table
+      reads of a case or an Open311 request cost a few milliseconds to plan and a fraction of one to run.
+
+    Errors are wrapped exactly as Django wraps them; a connection used from another thread is refused as Django
+    refuses it."""
+    if not connection.queries_logged and not connection.execute_wrappers:
+        if connection.vendor == "sqlite":
+            native = _qmark.get(sql)
+            if native is None:
+                native = _qmark[sql] = "" if "%%" in sql else sql.replace("%s", "?")
+            if native:
+                cursor = _kept_cursor(connection, sqlite3.Cursor)
+                with connection.wrap_database_errors:
+                    _sqlite_execute(cursor, native, params)
+                    return result(cursor)
+        elif connection.vendor == "postgresql" and settings.GONGZHI_DB_PREPARE:
+            cursor = _kept_cursor(connection, _psycopg_cursor())
             with connection.wrap_database_errors:
-                _sqlite_execute(cursor, native, params)
+                cursor.execute(sql, params, prepare=True)
                 return result(cursor)
     with connection.cursor() as cursor:
         cursor.execute(sql, params)
         return result(cursor)
+
+
+def _kept_cursor(connection: Any, kind: Any) -> Any:
+    """The cursor of class ``kind`` kept on ``connection``'s current database connection (made on first use), after
+    the checks Django makes before each statement."""
+    if connection.connection is None:
+        connection.ensure_connection()
+    if connection._thread_ident != threading.get_ident():
+        connection.validate_thread_sharing()
+    connection.validate_no_broken_transaction()
+    raw = connection.connection
+    cursor = connection.__dict__.get("_prepared_cursor")
+    if cursor is None or cursor.connection is not raw:
+        cursor = connection.__dict__["_prepared_cursor"] = kind(raw)
+    return cursor
+
+
+def _psycopg_cursor() -> Any:
+    """psycopg's server-side binding cursor (the only kind that can prepare statements; Django's binds on the
+    client). It shares the connection's adapters, so values come back converted as Django's cursors give them."""
+    import psycopg
+
+    return psycopg.Cursor
 
 
 def _one(cursor: Any) -> Any:

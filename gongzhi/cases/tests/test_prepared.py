@@ -6,7 +6,7 @@ import re
 from datetime import timedelta
 
 import pytest
-from django.db import connection, transaction
+from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -222,16 +222,48 @@ def test_datetimes_read_back_as_the_orm_reads_them(case):
 
 
 def test_statements_survive_a_closed_connection(case):
-    """The sqlite3 cursor kept for the statements belongs to one connection; a new connection gets a new one."""
+    """The sqlite3 cursor kept for the statements belongs to one connection; a new connection gets a new one (the
+    PostgreSQL test below closes its connection)."""
     import sqlite3
 
     if connection.vendor != "sqlite":
-        pytest.skip("the kept cursor is SQLite's; other databases use Django's cursors")
+        pytest.skip("closing the connection inside a test's transaction breaks it; see the PostgreSQL test below")
     assert prepared.get(Case, case.pk) is not None
     # Closing the in-memory test database would drop it: leave a cursor of another connection behind instead (used,
     # it would fail with "no such table").
     connection.__dict__["_prepared_cursor"] = sqlite3.connect(":memory:").cursor()
     assert prepared.get(Case, case.pk).tracking_code == case.tracking_code
+
+
+def _server_prepared() -> list[str]:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT statement FROM pg_prepared_statements")
+        return [row[0] for row in cursor.fetchall()]
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("prepare", [True, False])
+def test_postgresql_runs_the_statements_prepared_once_per_connection_unless_turned_off(case, settings, prepare):
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's; SQLite compiles each statement once in its own cache")
+    settings.GONGZHI_DB_PREPARE = prepare
+    read = prepared.Query(lambda code: Case.objects.filter(tracking_code=code).values_list("pk", "title"), kinds=(str,))
+    assert prepared.get(Case, case.pk) is not None
+    connection.close()  # a new connection, with a new kept cursor and nothing prepared yet
+    assert not [s for s in _server_prepared() if "cases_case" in s]
+    for _ in range(3):
+        assert prepared.get(Case, case.pk).tracking_code == case.tracking_code
+        assert read(case.tracking_code) == [(case.pk, case.title)]
+        assert read("NOPE") == []
+    on_case = [s for s in _server_prepared() if "cases_case" in s]
+    # One statement each for the primary-key read and the query, prepared once and reused with other values.
+    assert len(on_case) == (2 if prepare else 0), on_case
+    if prepare:
+        copy = prepared.get(Case, case.pk)
+        copy.pk, copy._state.adding = None, True
+        with pytest.raises(IntegrityError), transaction.atomic():  # errors are Django's, as from its own cursors
+            prepared.insert(copy)  # the same tracking code
+        assert read(case.tracking_code) == [(case.pk, case.title)]  # the connection goes on
 
 
 def test_insert_unless_taken_skips_a_row_whose_unique_value_is_taken(case):

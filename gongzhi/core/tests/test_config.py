@@ -30,12 +30,8 @@ def test_generated_secrets_are_created_once_and_private(tmp_path):
 
 
 def test_database_url_gives_persistent_postgres_connections(tmp_path):
-    cfg = config.load(
-        {
-            "GONGZHI_DATA_DIR": str(tmp_path),
-            "GONGZHI_DATABASE_URL": "postgres://gz:p%40ss@db.local:6543/gongzhi?sslmode=require",
-        }
-    )
+    url = "postgres://gz:p%40ss@db.local:6543/gongzhi?sslmode=require"
+    cfg = config.load({"GONGZHI_DATA_DIR": str(tmp_path), "GONGZHI_DATABASE_URL": url})
     db = cfg.database
     assert db["ENGINE"] == "django.db.backends.postgresql"
     assert (db["NAME"], db["USER"], db["PASSWORD"], db["HOST"], db["PORT"]) == (
@@ -45,12 +41,14 @@ def test_database_url_gives_persistent_postgres_connections(tmp_path):
         "db.local",
         "6543",
     )
-    assert db["OPTIONS"] == {"sslmode": "require"}
+    assert db["OPTIONS"] == {"sslmode": "require", "prepare_threshold": 5}  # GONGZHI_DB_PREPARE defaults to true
     assert db["CONN_MAX_AGE"] == 600
+    off = config.load({"GONGZHI_DATA_DIR": str(tmp_path), "GONGZHI_DATABASE_URL": url, "GONGZHI_DB_PREPARE": "false"})
+    assert off.database["OPTIONS"] == {"sslmode": "require"} and off.db_prepare is False
 
 
 def test_socket_directory_host_in_query(tmp_path):
-    db = config.parse_database_url("postgresql://postgres@/gz?host=/run/pg", conn_max_age=0)
+    db = config.parse_database_url("postgresql://postgres@/gz?host=/run/pg", conn_max_age=0, prepare=False)
     assert db["HOST"] == "/run/pg" and db["OPTIONS"] == {} and db["CONN_MAX_AGE"] == 0
 
 
