@@ -212,6 +212,21 @@ def _new_tracking_code(at: datetime) -> str:
 # ----------------------------------------------------------------------------------------------------------- submit
 
 
+# Which of the (at most five) possible duplicates triage found are still open: one statement compiled once, its
+# unused places filled with 0 (no case has that id), so PostgreSQL can keep it prepared whatever the number.
+_OPEN_AMONG_FIVE = prepared.Query(
+    lambda a, b, c, d, e: Case.objects.filter(pk__in=[a, b, c, d, e], status__in=t.OPEN).order_by().values_list("pk")
+)
+
+
+def _still_open(ids: list[int]) -> list[int]:
+    found: list[int] = []
+    for start in range(0, len(ids), 5):
+        chunk = ids[start : start + 5]
+        found += [pk for (pk,) in _OPEN_AMONG_FIVE(*chunk, *[0] * (5 - len(chunk)))]
+    return found
+
+
 @transaction.atomic
 def submit(
     *,
@@ -346,10 +361,7 @@ def submit(
         data={"channel": channel},
         counted=True,
     )
-    dup_ids = [m.case_id for m in suggestion.duplicates]
-    open_dups = (
-        list(Case.objects.filter(pk__in=dup_ids, status__in=t.OPEN).values_list("pk", flat=True)) if dup_ids else []
-    )
+    open_dups = _still_open([m.case_id for m in suggestion.duplicates])
     # A possible duplicate waits for the dispatcher: merging is only possible before triage.
     auto = (
         category is None

@@ -299,3 +299,14 @@ def test_a_submission_writes_the_case_once_with_its_first_event_counted():
     services.triage(case=case, actor=w.dispatcher, category=w.category)
     assert list(CaseEvent.objects.filter(case=case).order_by("seq").values_list("seq", flat=True)) == [1, 2]
     assert Case.objects.get(pk=case.pk).event_count == 2
+
+
+def test_still_open_reads_any_number_of_ids_five_at_a_time():
+    w = world()
+    made = [w.submit(title=f"路灯不亮 {i}") for i in range(7)]
+    for closed in (made[1], made[5]):
+        services.reject(case=closed, actor=w.dispatcher, reason="测试")
+    ids = [c.pk for c in made]
+    assert sorted(services._still_open(ids)) == sorted(ids[i] for i in (0, 2, 3, 4, 6))
+    assert services._still_open([]) == [] and services._still_open([ids[1], 999_999]) == []
+    assert sorted(services._still_open(ids[:5] + ids[:2])) == sorted([ids[0], ids[2], ids[3], ids[4], ids[0]])
