@@ -7,6 +7,9 @@ admin.site.site_header = "共治 gongzhi"
 admin.site.site_title = "共治 gongzhi"
 
 urlpatterns = [
+    # Machine interfaces first: other systems call them many times a second, and URLs are tried in order.
+    path("open311/v2/", include("gongzhi.open311.urls")),
+    path("api/", include("gongzhi.api.urls")),
     path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
     path("accounts/", include("gongzhi.accounts.urls")),
     path("console/", include("gongzhi.console.urls")),
@@ -17,6 +20,4 @@ urlpatterns = [
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
     path("admin/", admin.site.urls),
-    path("open311/v2/", include("gongzhi.open311.urls")),
-    path("api/", include("gongzhi.api.urls")),
 ]
