@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 
 import pytest
+from django.db import connections
 from django.urls import reverse
 from playwright.sync_api import expect
 
@@ -26,6 +27,10 @@ def orm_between_pages(monkeypatch):
     # Playwright's sync API keeps an event loop in this thread; the test touches the ORM only between page actions
     # (never concurrently with the browser), which is what Django's escape hatch is for.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    yield
+    # While that loop runs, Django keeps this thread's connections apart from the ones the test teardown closes:
+    # close them here, or the session outlives the test and PostgreSQL refuses to drop the test database at the end.
+    connections.close_all()
 
 
 def assert_fits_width(page) -> None:
