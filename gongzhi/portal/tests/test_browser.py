@@ -28,8 +28,8 @@ def orm_between_pages(monkeypatch):
     # (never concurrently with the browser), which is what Django's escape hatch is for.
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     yield
-    # While that loop runs, Django keeps this thread's connections apart from the ones the test teardown closes:
-    # close them here, or the session outlives the test and PostgreSQL refuses to drop the test database at the end.
+    # Django's connections are context-local, and the ones these ORM calls opened are not among those the test
+    # teardown closes: close them here, or the session outlives the test and PostgreSQL cannot drop the test database.
     connections.close_all()
 
 
