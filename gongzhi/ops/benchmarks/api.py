@@ -1,12 +1,14 @@
 """``gongzhi bench api``: Open311 POST /requests and GET one request through the real HTTP stack, next to the same
-machine's raw PostgreSQL rates measured in the same run.
+machine's raw PostgreSQL rates measured in the same run, and next to what the web stack itself serves.
 
 On a throwaway PostgreSQL (default durability: the figures must be honest about commits) it builds the demo district,
 starts the production server command (``gongzhi run --no-worker``: granian WSGI, persistent connections) and drives
 it with ``--clients`` concurrent keep-alive HTTP clients (in two client processes) for ``--seconds``: first POST
 ``/open311/v2/requests.json`` (a real service request: key check, attributes, geo lookup, case + event), then GET
-``/open311/v2/requests/<id>.json`` of the requests just filed. With the server stopped, pgbench measures a raw
-single-row INSERT and a raw 20-row SELECT on the same cluster (16 connections). Budget: POST ≥ 8 % of the raw insert
+``/open311/v2/requests/<id>.json`` of the requests just filed. Then the same server and clients drive three minimal
+Django views (benchmarks.ceiling): one doing nothing, one doing pgbench's 20-row SELECT, one pgbench's INSERT — the
+ceiling of the stack, which no view touching the database can pass. With the server stopped, pgbench measures the
+raw single-row INSERT and 20-row SELECT on the same cluster (16 connections). Budget: POST ≥ 8 % of the raw insert
 rate, GET one ≥ 8 % of the raw 20-row read rate. The last line is one JSON object with the figures.
 """
 
@@ -14,6 +16,7 @@ from __future__ import annotations
 
 import json
 import os
+import random
 import re
 import socket
 import subprocess
@@ -28,10 +31,13 @@ from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
-from gongzhi.ops.benchmarks import Writer, child, register, throwaway_environment
+from gongzhi.ops.benchmarks import Writer, ceiling, child, register, throwaway_environment
 
 BUDGET_RATIO = 0.08
 CLIENT_PROCESSES = 2
+SERVER_SETTINGS = "gongzhi.ops.benchmarks.ceiling_settings"
+# The ceiling phases: minimal views on the same server (benchmarks.ceiling), and what the answer must be.
+CEILING = {"nothing": 200, "read20": 200, "insert": 201}
 
 
 def add_arguments(parser: ArgumentParser) -> None:
@@ -76,6 +82,7 @@ def _prepare() -> dict[str, Any]:
     assert category is not None, "the demo catalogue has public report categories"
     _row, raw = keys.create_key(name="bench", jurisdiction=jurisdiction)
     tokens = list(Building.objects.filter(jurisdiction=jurisdiction).values_list("public_token", flat=True)[:200])
+    ceiling.create_table()
     return {"key": raw, "service_code": category.code, "buildings": tokens}
 
 
@@ -96,7 +103,8 @@ def _drive(spec: dict[str, Any]) -> dict[str, Any]:
         local_lat: list[float] = []
         while time.perf_counter() < stop_at:
             began = time.perf_counter()
-            if spec["mode"] == "post":
+            mode = spec["mode"]
+            if mode == "post":
                 body = urllib.parse.urlencode(
                     {
                         "api_key": spec["key"],
@@ -111,13 +119,24 @@ def _drive(spec: dict[str, Any]) -> dict[str, Any]:
                     body=body,
                     headers={"Content-Type": "application/x-www-form-urlencoded"},
                 )
-            else:
+            elif mode == "get":
                 conn.request("GET", f"/open311/v2/requests/{spec['ids'][i % len(spec['ids'])]}.json")
+            elif mode == "nothing":
+                conn.request("GET", "/_ceiling/nothing")
+            elif mode == "read20":
+                conn.request("GET", f"/_ceiling/read20?s={random.randint(1, ceiling.ROWS - ceiling.READ_ROWS)}")
+            else:
+                conn.request(
+                    "POST",
+                    "/_ceiling/insert",
+                    body=f"a={random.randint(1, 1_000_000)}",
+                    headers={"Content-Type": "application/x-www-form-urlencoded"},
+                )
             response = conn.getresponse()
             data = response.read()
             local_lat.append(time.perf_counter() - began)
             local_counts[str(response.status)] = local_counts.get(str(response.status), 0) + 1
-            if spec["mode"] == "post" and response.status == 201 and len(local_ids) < 2000:
+            if mode == "post" and response.status == 201 and len(local_ids) < 2000:
                 local_ids.append(json.loads(data)[0]["service_request_id"])
             i += spec["threads"]
         conn.close()
@@ -163,7 +182,7 @@ def _phase(spec: dict[str, Any], env: dict[str, str], clients: int) -> dict[str,
         for k, v in r["counts"].items():
             counts[k] = counts.get(k, 0) + v
     latencies = sorted(x for r in results for x in r["latencies"])
-    ok = counts.get("201" if spec["mode"] == "post" else "200", 0)
+    ok = counts.get("201" if spec["mode"] in ("post", "insert") else "200", 0)
     elapsed = max(r["elapsed"] for r in results)
     return {
         "rps": ok / elapsed,
@@ -184,17 +203,13 @@ def _pgbench(url: str, seconds: float) -> dict[str, float]:
     parts = urllib.parse.urlsplit(url)
     conn = ["-h", parts.hostname or "127.0.0.1", "-p", str(parts.port), "-U", parts.username or "postgres"]
     db = parts.path.lstrip("/")
-    psql = find_bindir() / "psql"
-    setup = (
-        "DROP TABLE IF EXISTS bench_raw; CREATE TABLE bench_raw (id bigserial PRIMARY KEY, a int NOT NULL, "
-        "b text NOT NULL, at timestamptz NOT NULL DEFAULT now()); "
-        "INSERT INTO bench_raw (a, b) SELECT g, 'row ' || g FROM generate_series(1, 100000) g; ANALYZE bench_raw;"
-    )
-    subprocess.run([str(psql), *conn, "-q", "-c", setup, db], check=True, capture_output=True)
     rates = {}
+    # The table was made by the prepare step (ceiling.create_table); the ceiling views ran the same statements.
+    last = ceiling.ROWS - ceiling.READ_ROWS
     scripts = {
-        "insert": "\\set r random(1, 1000000)\nINSERT INTO bench_raw (a, b) VALUES (:r, 'x');\n",
-        "read20": "\\set s random(1, 99900)\nSELECT * FROM bench_raw WHERE id BETWEEN :s AND :s + 19;\n",
+        "insert": f"\\set r random(1, 1000000)\nINSERT INTO {ceiling.TABLE} (a, b) VALUES (:r, 'x');\n",
+        "read20": f"\\set s random(1, {last})\nSELECT * FROM {ceiling.TABLE} WHERE id BETWEEN :s AND :s + "
+        f"{ceiling.READ_ROWS - 1};\n",
     }
     with tempfile.TemporaryDirectory() as tmp:
         for name, script in scripts.items():
@@ -270,7 +285,7 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
                 "--workers",
                 str(workers),
             ],
-            env=env,
+            env={**env, "DJANGO_SETTINGS_MODULE": SERVER_SETTINGS},
             stdout=subprocess.PIPE,
             stderr=subprocess.STDOUT,
             text=True,
@@ -282,6 +297,7 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
             if not post["ids"]:
                 raise RuntimeError(f"no request was filed: {post['counts']}")
             get = _phase({**base, "mode": "get", "ids": post["ids"]}, env, clients)
+            stack = {mode: _phase({**base, "mode": mode}, env, clients) for mode in CEILING}
         finally:
             server.terminate()
             try:
@@ -291,24 +307,33 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
         raw = _pgbench(throwaway["GONGZHI_DATABASE_URL"], seconds)
     post_ratio, get_ratio = post["rps"] / raw["insert"], get["rps"] / raw["read20"]
     post_ok, get_ok = post_ratio >= BUDGET_RATIO, get_ratio >= BUDGET_RATIO
+    for mode, expected in CEILING.items():
+        if stack[mode]["ok"] == 0:
+            raise RuntimeError(f"the ceiling view {mode} never answered {expected}: {stack[mode]['counts']}")
+    read_ceiling, insert_ceiling = stack["read20"]["rps"] / raw["read20"], stack["insert"]["rps"] / raw["insert"]
     stdout.write(f"  setup: demo district + catalogue in {setup_s:.1f} s")
-    stdout.write(
-        f"  POST /open311/v2/requests.json   {post['rps']:>8.1f} req/s  p50 {post['p50_ms']:.1f} ms  "
-        f"p95 {post['p95_ms']:.1f} ms  answers {post['counts']}"
-    )
-    stdout.write(
-        f"  GET  /open311/v2/requests/ID.json {get['rps']:>7.1f} req/s  p50 {get['p50_ms']:.1f} ms  "
-        f"p95 {get['p95_ms']:.1f} ms  answers {get['counts']}"
-    )
-    stdout.write(f"  pgbench single-row INSERT        {raw['insert']:>8.1f} tps (16 connections)")
-    stdout.write(f"  pgbench 20-row SELECT            {raw['read20']:>8.1f} tps (16 connections)")
+    for label, phase in (
+        ("POST /open311/v2/requests.json", post),
+        ("GET  /open311/v2/requests/ID.json", get),
+        ("minimal view, no database", stack["nothing"]),
+        ("minimal view, pgbench's SELECT", stack["read20"]),
+        ("minimal view, pgbench's INSERT", stack["insert"]),
+    ):
+        stdout.write(
+            f"  {label:<34} {phase['rps']:>8.1f} req/s  p50 {phase['p50_ms']:.1f} ms  p95 {phase['p95_ms']:.1f} ms  "
+            f"answers {phase['counts']}"
+        )
+    stdout.write(f"  {'pgbench single-row INSERT':<34} {raw['insert']:>8.1f} tps (16 connections)")
+    stdout.write(f"  {'pgbench 20-row SELECT':<34} {raw['read20']:>8.1f} tps (16 connections)")
     stdout.write(
         f"  POST / raw insert = {100 * post_ratio:.1f} % (budget ≥ {100 * BUDGET_RATIO:.0f} %): "
-        f"{'PASS' if post_ok else 'FAIL'}"
+        f"{'PASS' if post_ok else 'FAIL'}; the minimal insert view reaches {100 * insert_ceiling:.1f} %, "
+        f"POST = {100 * post['rps'] / stack['insert']['rps']:.0f} % of it"
     )
     stdout.write(
         f"  GET one / raw 20-row read = {100 * get_ratio:.1f} % (budget ≥ {100 * BUDGET_RATIO:.0f} %): "
-        f"{'PASS' if get_ok else 'FAIL'}"
+        f"{'PASS' if get_ok else 'FAIL'}; the minimal read view reaches {100 * read_ceiling:.1f} %, "
+        f"GET one = {100 * get['rps'] / stack['read20']['rps']:.0f} % of it"
     )
     figures = {
         "benchmark": "api",
@@ -321,6 +346,11 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
         "post_ratio": round(post_ratio, 4),
         "get_ratio": round(get_ratio, 4),
         "budget_ratio": BUDGET_RATIO,
+        "ceiling_nothing_req_per_s": round(stack["nothing"]["rps"], 1),
+        "ceiling_read20_req_per_s": round(stack["read20"]["rps"], 1),
+        "ceiling_insert_req_per_s": round(stack["insert"]["rps"], 1),
+        "ceiling_read20_ratio": round(read_ceiling, 4),
+        "ceiling_insert_ratio": round(insert_ceiling, 4),
         "clients": clients,
         "workers": workers,
         "seconds": seconds,
