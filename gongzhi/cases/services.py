@@ -213,9 +213,11 @@ def _new_tracking_code(at: datetime) -> str:
 
 
 # Which of the (at most five) possible duplicates triage found are still open: one statement compiled once, its
-# unused places filled with 0 (no case has that id), so PostgreSQL can keep it prepared whatever the number.
+# unused places filled with 0 (no case has that id). Planned at every execution: a generic plan made while the table
+# was small scans it whole, and an import adds thousands of cases in one transaction (core.prepared.Query).
 _OPEN_AMONG_FIVE = prepared.Query(
-    lambda a, b, c, d, e: Case.objects.filter(pk__in=[a, b, c, d, e], status__in=t.OPEN).order_by().values_list("pk")
+    lambda a, b, c, d, e: Case.objects.filter(pk__in=[a, b, c, d, e], status__in=t.OPEN).order_by().values_list("pk"),
+    plan_each_time=True,
 )
 
 

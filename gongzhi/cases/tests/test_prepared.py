@@ -310,3 +310,22 @@ def test_still_open_reads_any_number_of_ids_five_at_a_time():
     assert sorted(services._still_open(ids)) == sorted(ids[i] for i in (0, 2, 3, 4, 6))
     assert services._still_open([]) == [] and services._still_open([ids[1], 999_999]) == []
     assert sorted(services._still_open(ids[:5] + ids[:2])) == sorted([ids[0], ids[2], ids[3], ids[4], ids[0]])
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_query_planned_each_time_is_never_prepared_on_postgresql(case, settings):
+    """The open-duplicates look-up runs through the kept cursor but is planned afresh each time: a generic plan made
+    while the table is small would scan the whole table for ever after (see prepared.Query)."""
+    if connection.vendor != "postgresql":
+        pytest.skip("prepared statements are PostgreSQL's")
+    settings.GONGZHI_DB_PREPARE = True
+    each_time = prepared.Query(
+        lambda a: Case.objects.filter(pk=a, status__in=["submitted"]).values_list("tracking_code"), plan_each_time=True
+    )
+    connection.close()
+    for _ in range(7):  # past the five executions after which PostgreSQL would settle on a generic plan
+        assert each_time(case.pk) == [(case.tracking_code,)]
+        assert services._still_open([case.pk, 999_999]) == [case.pk]
+    assert prepared.get(Case, case.pk) is not None  # the default: prepared
+    on_case = [s for s in _server_prepared() if "cases_case" in s]
+    assert len(on_case) == 1 and "IN (" not in on_case[0], on_case
