@@ -497,12 +497,12 @@ def _insert(model: type[Model], alias: str, *, skip_conflicts: bool = False) -> 
     return prepared
 
 
-def fetch(sql: str, params: Sequence[Any], *, using: str = "default") -> list[tuple[Any, ...]]:
+def fetch(sql: str, params: Sequence[Any], *, using: str = "default", prepare: bool = True) -> list[tuple[Any, ...]]:
     """``cursor.execute(sql, params); cursor.fetchall()`` for a hand-written read on the hot path (``%s``
     placeholders, values always as parameters), without Django's per-execution wrapping on SQLite (see ``_run``).
     No converters: the caller reads the raw column values. Meant for a few fixed statement texts (each distinct
-    text is converted once and kept)."""
-    return [tuple(row) for row in _run(connections[using], sql, params, _all)]
+    text is converted once and kept). ``prepare=False``: planned at every run on PostgreSQL (see ``Query``)."""
+    return [tuple(row) for row in _run(connections[using], sql, params, _all, prepare=prepare)]
 
 
 class Query:

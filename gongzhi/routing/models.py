@@ -73,6 +73,8 @@ class CaseTriage(models.Model):
     node_id = models.BigIntegerField(_("grid node"), null=True, blank=True)
     node_path = models.CharField(_("grid path"), max_length=64, blank=True)
     category = models.CharField(_("suggested category"), max_length=64, blank=True)
+    # The map cell of (lat, lon) (similarity.cell_of): the duplicate finder reads the cells around a new request.
+    cell = models.BigIntegerField(_("map cell"), null=True, blank=True)
     confidence = models.FloatField(_("confidence"), default=0.0)
     auto_applied = models.BooleanField(_("applied automatically"), default=False)
     emergency = models.BooleanField(_("emergency"), default=False)
@@ -83,7 +85,10 @@ class CaseTriage(models.Model):
     class Meta:
         verbose_name = _("case triage")
         verbose_name_plural = _("case triage")
-        indexes = [models.Index(fields=["jurisdiction_id", "submitted_at"], name="case_triage_recent")]
+        indexes = [
+            models.Index(fields=["jurisdiction_id", "submitted_at"], name="case_triage_recent"),
+            models.Index(fields=["jurisdiction_id", "cell", "submitted_at"], name="case_triage_nearby"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.case_id} → {self.category or '—'}"

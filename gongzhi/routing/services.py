@@ -8,6 +8,7 @@ case ids, grid node and building ids) and the case engine maps them onto its row
 from __future__ import annotations
 
 import logging
+import math
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable, Sequence
@@ -174,6 +175,22 @@ def _text(title: str, description: str) -> str:
     return f"{title}。{description}"[:TEXT_CHARS] if description else title[:TEXT_CHARS]
 
 
+# Metres in a degree of latitude, rounded down from the shortest (110,574 m at the equator): a box drawn with it is
+# never smaller than the circle it must hold.
+METRES_PER_DEGREE = 110_500.0
+_CELL_LIST_SIZES = (4, 9, 16, similarity.MAX_CELLS)
+
+
+def search_box(lat: float, distance_m: float) -> tuple[float, float]:
+    """Half the height and width, in degrees, of the box around a point at ``lat`` that holds every point within
+    ``distance_m``: a degree of longitude shrinks with the cosine of the latitude (taken at the box's poleward edge).
+    The database picks the rows in the box; the exact distance is checked after (similarity.duplicates). A box no
+    bigger than needed keeps the most recent candidates of the window about the same place, not ones streets away."""
+    lat_span = distance_m / METRES_PER_DEGREE
+    edge = min(abs(lat) + lat_span, 89.0)
+    return lat_span, lat_span / math.cos(math.radians(edge))
+
+
 def duplicate_candidates(
     *,
     jurisdiction_id: int,
@@ -199,17 +216,25 @@ def duplicate_candidates(
         sql.append("AND category IN (%s, '')")
         params.append(group)
     if lat is not None and lon is not None:
-        # A box around the point first (one degree of latitude is ~111 km), the exact distance after.
-        span = limits.duplicate_distance_m / 111_000 * 1.5
+        lat_span, lon_span = search_box(lat, limits.duplicate_distance_m)
+        cells = similarity.cells_around(lat, lon, lat_span, lon_span)
+        if cells is not None:
+            # Only the cells the box touches (index case_triage_nearby), not every request of the window. The list
+            # is padded to a few fixed lengths (repeating a cell changes nothing) so the statement texts stay few.
+            size = next(n for n in _CELL_LIST_SIZES if n >= len(cells))
+            sql.append(f"AND cell IN ({', '.join(['%s'] * size)})")
+            params += cells + [cells[0]] * (size - len(cells))
         sql.append("AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s")
-        params += [lat - span, lat + span, lon - span * 1.5, lon + span * 1.5]
+        params += [lat - lat_span, lat + lat_span, lon - lon_span, lon + lon_span]
     elif node_id is not None:
         sql.append("AND node_id = %s")
         params.append(node_id)
     else:
         return []
     sql.append("ORDER BY submitted_at DESC LIMIT 200")
-    fetched = prepared.fetch(" ".join(sql), params)
+    # Planned at each run on PostgreSQL: which index is best depends on how full the window and the cells are, and a
+    # plan kept from when the table was small would scan it whole (core.prepared.Query).
+    fetched = prepared.fetch(" ".join(sql), params, prepare=False)
     # The window is applied in SQL and the matcher does not look at the time again: no datetime is read back
     # (converting SQLite's text timestamps cost more than the query).
     candidates = [
@@ -335,6 +360,7 @@ def record(
         text=_text(title, description),
         lat=lat,
         lon=lon,
+        cell=similarity.cell_of(lat, lon) if lat is not None and lon is not None else None,
         node_id=node_id,
         node_path=node_path,
         category=suggestion.category,

@@ -121,6 +121,30 @@ def distance_m(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
     return 2 * EARTH_RADIUS_M * math.asin(min(1.0, math.sqrt(h)))
 
 
+# ------------------------------------------------------------------------------------------------------ map cells
+
+# The map is cut into cells of CELL_DEGREES × CELL_DEGREES (about 550 m north–south; 480 m east–west in Chengdu,
+# 330 m in Mohe); each triage record keeps its cell, and the duplicate finder reads only the cells its search box
+# touches (an index on jurisdiction, cell and time) instead of every request of the time window.
+CELL_DEGREES: Final = 0.005
+_COLUMNS: Final = 100_000  # more than the 72,000 cells around the globe
+MAX_CELLS: Final = 36  # a box touching more cells than this (a search distance of kilometres) reads the window
+
+
+def cell_of(lat: float, lon: float) -> int:
+    """The cell holding the point, as one integer (row × 100,000 + column)."""
+    return math.floor((lat + 90.0) / CELL_DEGREES) * _COLUMNS + math.floor((lon + 180.0) / CELL_DEGREES)
+
+
+def cells_around(lat: float, lon: float, lat_span: float, lon_span: float) -> list[int] | None:
+    """Every cell the box (lat ± lat_span, lon ± lon_span) touches, or None when there are more than MAX_CELLS."""
+    first_row, last_row = (math.floor((lat + 90.0 + d) / CELL_DEGREES) for d in (-lat_span, lat_span))
+    first_col, last_col = (math.floor((lon + 180.0 + d) / CELL_DEGREES) for d in (-lon_span, lon_span))
+    if (last_row - first_row + 1) * (last_col - first_col + 1) > MAX_CELLS:
+        return None
+    return [r * _COLUMNS + c for r in range(first_row, last_row + 1) for c in range(first_col, last_col + 1)]
+
+
 @dataclass(frozen=True)
 class Candidate:
     """An earlier case as the duplicate finder sees it."""

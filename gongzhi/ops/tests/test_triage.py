@@ -232,6 +232,22 @@ def test_duplicates_of_open_cases_nearby_are_offered(w):
     assert [d["case"] for d in CaseTriage.objects.get(case_id=fourth.pk).data["duplicates"]] == [second.pk]
 
 
+def test_duplicates_are_found_to_the_edge_of_the_distance_far_north(w):
+    """At 53°N a degree of longitude is 67 km: a report 290 m due east is still within 300 m and offered; one 320 m
+    due north is not."""
+    _activate(w, auto_confidence=1.5, duplicate_distance_m=300)
+    lat, lon = 52.97, 122.53  # Mohe
+    here = BuildingFactory(node=w.micro, jurisdiction=w.jurisdiction, lat=lat, lon=lon)
+    east = BuildingFactory(node=w.micro, jurisdiction=w.jurisdiction, lat=lat, lon=lon + 290 / 67_000)
+    north = BuildingFactory(node=w.micro, jurisdiction=w.jurisdiction, lat=lat + 320 / 111_195, lon=lon)
+    first = w.submit(title="东门垃圾桶满了好几天没人收", building=here)
+    near = w.submit(title="东门垃圾桶满了，好几天没人收垃圾", building=east)
+    dups = CaseTriage.objects.get(case_id=near.pk).data["duplicates"]
+    assert [d["case"] for d in dups] == [first.pk] and 280 < dups[0]["distance_m"] < 300
+    far = w.submit(title="东门垃圾桶满了，好几天都没人收垃圾", building=north)
+    assert [d["case"] for d in CaseTriage.objects.get(case_id=far.pk).data["duplicates"]] == []
+
+
 def test_duplicates_outside_the_time_window_are_not_offered(w):
     _activate(w, auto_confidence=1.5, duplicate_window_hours=1)
     now = timeutil.now()
