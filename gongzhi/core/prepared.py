@@ -11,8 +11,9 @@ floats, foreign keys to integer keys, aware datetimes, JSON on SQLite) are conve
 field's ``get_db_prep_save`` gives (``_preparer``), everything else by the field itself.
 
 They are deliberately narrow: no joins, no expressions, no signals (the models they are used on have no signal
-receivers; ``core/tests/test_prepared.py`` compares every helper with the ORM on SQLite and PostgreSQL). Everywhere
-off the hot path, use the ORM.
+receivers; ``cases/tests/test_prepared.py`` compares every helper with the ORM on SQLite and PostgreSQL). ``Query``
+and ``Objects`` compile a whole queryset once (joins included) for reads made on every request with other ids.
+Everywhere off the hot path, use the ORM.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from __future__ import annotations
 import json
 import sqlite3
 import threading
+import weakref
 from collections.abc import Callable, Iterable, Sequence
 from datetime import datetime
 from typing import Any
@@ -532,10 +534,12 @@ class Query:
         kind = self.kinds[i] if i < len(self.kinds) else int
         return f"\x00prepared-sentinel-{i}\x00" if kind is str else self._SENTINEL_BASE - i
 
-    def _compile(self, alias: str, nargs: int) -> tuple[str, list[Any], list[list[int]], list[str], dict[int, Any]]:
+    def _compiler(self, alias: str, nargs: int) -> tuple[Any, Any, str, list[Any], list[list[int]]]:
+        """The queryset with sentinels for the arguments, its compiler, its SQL and parameters, and where in the
+        parameters each argument goes."""
         sentinels = [self._sentinel(i) for i in range(nargs)]
-        query = self.build(*sentinels).using(alias).query
-        compiler = query.get_compiler(using=alias)
+        queryset = self.build(*sentinels).using(alias)
+        compiler = queryset.query.get_compiler(using=alias)
         sql, params = compiler.as_sql()
         params = list(params)
         slots = []
@@ -544,6 +548,11 @@ class Query:
             if not positions:  # pragma: no cover - a parameter the query folded away
                 raise ValueError("every argument of a prepared query must appear as a parameter")
             slots.append(positions)
+        return queryset, compiler, sql, params, slots
+
+    def _compile(self, alias: str, nargs: int) -> tuple[str, list[Any], list[list[int]], list[str], dict[int, Any]]:
+        _queryset, compiler, sql, params, slots = self._compiler(alias, nargs)
+        query = compiler.query
         names = [*query.extra_select, *query.values_select, *query.annotation_select]
         columns = [col for col, _sql, _alias in compiler.select]
         return sql, params, slots, names, compiler.get_converters(columns)
@@ -577,3 +586,52 @@ class Query:
         rows = self(*args, using=using)
         names = self._compiled[using][3]
         return [dict(zip(names, row, strict=True)) for row in rows]
+
+
+class Objects(Query):
+    """A queryset of model instances compiled once like ``Query`` — ``select_related`` and ``defer`` included —
+    then run with other values; ``objects`` builds the instances the way the ORM's iteration does (``from_db`` for
+    the model, Django's related populators for the joined ones, so related objects are cached and deferred fields
+    stay deferred). For a read that every request makes with a new id, such as a user's posts: compiling a queryset
+    with joins costs many times what running it does."""
+
+    def __init__(self, build: Any, *, kinds: Sequence[type] = (), plan_each_time: bool = False) -> None:
+        super().__init__(build, kinds=kinds, plan_each_time=plan_each_time)
+        self._builders: dict[str, tuple[Any, bool, int, int, list[str], list[Any]]] = {}
+
+    def _compile(self, alias: str, nargs: int) -> tuple[str, list[Any], list[list[int]], list[str], dict[int, Any]]:
+        from django.db.models.query import _get_from_db, get_related_populators
+
+        queryset, compiler, sql, params, slots = self._compiler(alias, nargs)
+        select, klass_info = compiler.select, compiler.klass_info
+        if klass_info is None or compiler.annotation_col_map:
+            raise ValueError("Objects is for querysets of model instances without annotations")
+        fields = klass_info["select_fields"]
+        start, end = fields[0], fields[-1] + 1
+        init_list = [column[0].target.attname for column in select[start:end]]
+        fetch_mode = queryset._fetch_mode
+        self._builders[alias] = (
+            _get_from_db(klass_info["model"], fetch_mode),
+            fetch_mode.track_peers,
+            start,
+            end,
+            init_list,
+            get_related_populators(klass_info, select, alias, fetch_mode),
+        )
+        converters = compiler.get_converters([col for col, _sql, _alias in select])
+        return sql, params, slots, [], converters
+
+    def objects(self, *args: Any, using: str = "default") -> list[Model]:
+        rows = self(*args, using=using)
+        from_db, track_peers, start, end, init_list, populators = self._builders[using]
+        built: list[Model] = []
+        peers: list[Any] = []
+        for row in rows:
+            obj = from_db(using, init_list, row[start:end])
+            if track_peers:  # Django's FETCH_PEERS mode: a deferred field is fetched for all the rows at once
+                peers.append(weakref.ref(obj))
+                obj._state.peers = peers
+            for populator in populators:
+                populator.populate(row, obj)
+            built.append(obj)
+        return built

@@ -329,3 +329,36 @@ def test_a_query_planned_each_time_is_never_prepared_on_postgresql(case, setting
     assert prepared.get(Case, case.pk) is not None  # the default: prepared
     on_case = [s for s in _server_prepared() if "cases_case" in s]
     assert len(on_case) == 1 and "IN (" not in on_case[0], on_case
+
+
+def test_prepared_objects_are_the_instances_the_orm_builds_with_their_related_rows():
+    """A user's posts (the read behind every permission check): the same instances, fields and related objects as
+    the queryset's, joined rows cached, deferred fields left deferred, one statement per call."""
+    from gongzhi.grid import selectors
+    from gongzhi.grid.models import StaffPost
+
+    w = world()
+    w.department.service_area = w.street
+    w.department.save(update_fields=["service_area"])
+    StaffPost.objects.create(user=w.dept_staff, jurisdiction=w.district.jurisdiction, role="steward", node=w.micro)
+    StaffPost.objects.create(
+        user=w.dept_staff, jurisdiction=w.district.jurisdiction, role="steward", node=w.grid, active=False
+    )
+    read = prepared.Objects(lambda user_id: selectors._posts().filter(user_id=user_id))
+    for user in (w.dept_staff, w.steward, w.resident):
+        expected = list(selectors._posts().filter(user=user))
+        with CaptureQueriesContext(connection) as ctx:
+            got = read.objects(user.pk)
+            related = [
+                (p.node.path if p.node else None, p.department.service_area.path if p.department else None) for p in got
+            ]
+        assert len(ctx.captured_queries) == 1  # the posts, with their node, department and area joined
+        assert [_fields(p) for p in got] == [_fields(p) for p in expected]
+        assert related == [
+            (p.node.path if p.node else None, p.department.service_area.path if p.department else None)
+            for p in expected
+        ]
+        assert all("boundary" in p.node.get_deferred_fields() for p in got if p.node)
+    assert len(read.objects(w.dept_staff.pk)) == 2 and read.objects(987654321) == []
+    with pytest.raises(ValueError, match="model instances"):
+        prepared.Objects(lambda pk: Case.objects.filter(pk=pk).values_list("pk")).objects(1)
