@@ -229,7 +229,6 @@ def _still_open(ids: list[int]) -> list[int]:
     return found
 
 
-@transaction.atomic
 def submit(
     *,
     jurisdiction: Jurisdiction,
@@ -256,7 +255,12 @@ def submit(
 ) -> Case:
     """上报: file a case. Location comes from the building, else the coordinates; the community there owns it.
     ``external_id`` is the case's id in another system, unique per jurisdiction, channel and ``source`` (the
-    exchange partner filing it, if any)."""
+    exchange partner filing it, if any).
+
+    Everything that only reads — checking the input, finding the place, 梳理 (the classifier, the duplicate search),
+    the deadlines — is done before the transaction; the transaction only writes. On SQLite a transaction holds the
+    database's single write lock from its first statement, so another request's writes wait only for the writes.
+    """
     now = _now(at)
     if channel not in Channel.values:
         raise DomainError(gettext_noop("unknown channel %(channel)r"), params={"channel": channel})
@@ -340,6 +344,22 @@ def submit(
     )
     _set_deadlines(case, now)
     case.event_count = 1  # the row goes in with its "submitted" event counted: no UPDATE just for the counter
+    with transaction.atomic():
+        _file(case, suggestion, actor=recorded_by or reporter, urgency=urgency, node=node, owner=owner)
+    return case
+
+
+def _file(
+    case: Case,
+    suggestion: routing.Suggestion,
+    *,
+    actor: Any,
+    urgency: str | None,
+    node: GridNode | None,
+    owner: GridNode,
+) -> None:
+    """submit's writes: the case row, its event, auto-triage, the triage record, the notifications."""
+    now, jurisdiction, external_id, channel = case.submitted_at, case.jurisdiction, case.external_id, case.channel
     # A taken tracking code (or external id) skips the row instead of failing, so no savepoint is needed.
     for _attempt in range(5):
         case.tracking_code = _new_tracking_code(now)
@@ -357,7 +377,7 @@ def submit(
     _event(
         case,
         EventKind.SUBMITTED,
-        actor=recorded_by or reporter,
+        actor=actor,
         at=now,
         from_status="",
         data={"channel": channel},
@@ -366,7 +386,7 @@ def submit(
     open_dups = _still_open([m.case_id for m in suggestion.duplicates])
     # A possible duplicate waits for the dispatcher: merging is only possible before triage.
     auto = (
-        category is None
+        case.category is None
         and suggestion.auto
         and not open_dups
         and _auto_triage(case, suggestion, urgency_given=urgency, now=now)
@@ -377,18 +397,17 @@ def submit(
         case_id=case.pk,
         jurisdiction_id=jurisdiction.pk,
         suggestion=suggestion,
-        title=title,
+        title=case.title,
         description=case.description,
         at=now,
-        lat=lat,
-        lon=lon,
+        lat=case.lat,
+        lon=case.lon,
         node_id=node.pk if node is not None else None,
         node_path=(node or owner).path,
         auto_applied=auto,
         open_duplicates=open_dups,
     )
     notify.case_submitted(case)
-    return case
 
 
 def _place_from_text(
