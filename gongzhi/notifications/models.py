@@ -51,7 +51,7 @@ class Notification(models.Model):
 
 
 class SmsMessage(models.Model):
-    """One text message to a mobile phone: queued in the sender's transaction, delivered after it commits."""
+    """One text message to a mobile phone: written in the sender's transaction, delivered after it commits."""
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("queued")

@@ -3,7 +3,8 @@
 Callers (the case engine) call these inside their own transaction: inbox rows and queued text messages are written
 with the change they tell about (an outbox), so they exist exactly when it commits — never for a rolled-back change,
 never lost when a process stops between commit and delivery. Text messages are delivered once the transaction
-commits; the retry sweep (``retry_failed``, run by the worker) picks up whatever failed or was never tried.
+commits (written already taken for that first attempt) or by the worker in batches; the retry sweep
+(``retry_failed``, run by the worker) picks up whatever failed or was never tried.
 """
 
 from __future__ import annotations
@@ -39,7 +40,7 @@ MOBILE = re.compile(r"1[3-9]\d{9}")
 _TYPED = re.compile(r"(?:\+\s*86|0086)?[\d\s\-().]*")
 # A delivery in flight longer than this is presumed lost (the worker died) and may be tried again.
 SEND_LEASE = timedelta(minutes=5)
-# A queued message not tried within this time missed its after-commit delivery (process stopped); the sweep sends it.
+# A queued message (worker delivery) not tried within this time: the worker is down or behind; the sweep sends it.
 QUEUED_GRACE = timedelta(minutes=2)
 # Wait before retry n (n = attempts so far): 1, 2, 4, 8 … minutes.
 RETRY_BACKOFF = timedelta(minutes=1)
@@ -137,18 +138,35 @@ def send_sms(*, phone: str, kind: str, context: Mapping[str, Any]) -> SmsMessage
     text = messages.render_sms(kind, context)
     if text is None:
         return None
-    sms = prepared.insert(
-        SmsMessage(
-            phone=number,
-            phone_index=crypto.blind_index(number),
-            kind=kind,
-            body=f"{settings.GONGZHI_SMS_SIGNATURE}{text}",
-        )
+    sms = SmsMessage(
+        phone=number,
+        phone_index=crypto.blind_index(number),
+        kind=kind,
+        body=f"{settings.GONGZHI_SMS_SIGNATURE}{text}",
     )
-    if settings.GONGZHI_SMS_DELIVERY == "commit":
-        # robust: a delivery problem is logged (and the row stays for the retry sweep); it never reaches the caller.
-        transaction.on_commit(partial(deliver, sms.pk), robust=True)
+    if settings.GONGZHI_SMS_DELIVERY != "commit":
+        return prepared.insert(sms)  # queued: the worker claims and sends it
+    # Written already taken for its first attempt (status sending, under the lease): nobody else — the worker, the
+    # sweep, an admin — sends it while this process delivers it after commit, and no claim has to be written then.
+    sms.status, sms.attempts, sms.last_attempt_at = SmsMessage.Status.SENDING, 1, timezone.now()
+    prepared.insert(sms)
+    # robust: a delivery problem is logged (and the row stays for the retry sweep); it never reaches the caller.
+    transaction.on_commit(partial(_deliver_taken, sms), robust=True)
     return sms
+
+
+def _deliver_taken(sms: SmsMessage) -> None:
+    """After commit: send a message ``send_sms`` wrote already taken. A transaction that ran for more than half the
+    lease first renews it, conditionally: should the sweep have taken the message meanwhile, it is left to the sweep."""
+    now = timezone.now()
+    if sms.last_attempt_at is None or now - sms.last_attempt_at > SEND_LEASE / 2:
+        renewed = SmsMessage.objects.filter(
+            pk=sms.pk, status=SmsMessage.Status.SENDING, last_attempt_at=sms.last_attempt_at
+        ).update(last_attempt_at=now)
+        if not renewed:
+            return
+        sms.last_attempt_at = now
+    prepared.update(sms, _send(sms))
 
 
 _CLAIM_SQL: dict[str, str] = {}

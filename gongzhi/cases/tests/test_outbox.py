@@ -44,8 +44,8 @@ def test_a_rolled_back_change_leaves_no_notification_and_no_text_message(w):
 def test_each_change_queues_its_messages_in_the_same_commit(w, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False) as callbacks:
         case = w.submit(reporter_phone="13800138000")
-    # The text message row exists already; only its delivery waits for the commit.
-    assert list(SmsMessage.objects.values_list("kind", "status")) == [("case.received", "queued")]
+    # The text message row exists already, taken for its first attempt; only its delivery waits for the commit.
+    assert list(SmsMessage.objects.values_list("kind", "status", "attempts")) == [("case.received", "sending", 1)]
     assert len(callbacks) == 1
     assert case.pk
 

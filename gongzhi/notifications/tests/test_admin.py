@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import pytest
 from django.urls import reverse
+from django.utils import timezone
 
 from gongzhi.accounts.tests.factories import UserFactory
 from gongzhi.notifications import services
@@ -42,19 +43,29 @@ def test_sms_search_by_full_number_uses_the_blind_index(admin_client, queued):
     assert list(response.context["cl"].result_list) == [mine]
 
 
-def test_the_retry_action_sends_unsent_messages(admin_client, queued, sms_outbox):
-    mine, other = queued
+def test_the_retry_action_sends_unsent_messages_and_leaves_one_in_flight_alone(admin_client, queued, sms_outbox):
+    mine, other = queued  # their after-commit delivery has not run: in flight, under the lease
     SmsMessage.objects.filter(pk=other.pk).update(status=SmsMessage.Status.FAILED, attempts=5)
-    response = admin_client.post(
-        reverse("admin:notifications_smsmessage_changelist"),
-        {"action": "retry", "_selected_action": [mine.pk, other.pk]},
-        follow=True,
-        headers={"accept-language": "en"},
-    )
+
+    def retry():
+        return admin_client.post(
+            reverse("admin:notifications_smsmessage_changelist"),
+            {"action": "retry", "_selected_action": [mine.pk, other.pk]},
+            follow=True,
+            headers={"accept-language": "en"},
+        )
+
+    response = retry()
     assert response.status_code == 200
-    assert "2 of 2 messages sent." in response.content.decode()
-    assert len(sms_outbox) == 2
+    assert "1 of 2 messages sent." in response.content.decode()
+    assert [m.phone for m in sms_outbox] == ["13600000000"]
+    assert SmsMessage.objects.get(pk=mine.pk).status == SmsMessage.Status.SENDING
+    # Past the lease the delivery is presumed lost (the process stopped): the action sends it, once.
+    SmsMessage.objects.filter(pk=mine.pk).update(last_attempt_at=timezone.now() - services.SEND_LEASE)
+    assert "1 of 1 message sent." in retry().content.decode()
+    assert [m.phone for m in sms_outbox] == ["13600000000", PHONE]
     assert set(SmsMessage.objects.values_list("status", flat=True)) == {"sent"}
+    assert SmsMessage.objects.get(pk=mine.pk).attempts == 2
 
 
 def test_notification_list_renders(admin_client):

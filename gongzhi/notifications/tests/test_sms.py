@@ -72,7 +72,8 @@ def test_the_phone_is_encrypted_at_rest_and_indexed(sms_outbox, django_capture_o
 def test_delivered_only_after_the_transaction_commits(sms_outbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         sms = services.send_sms(phone=PHONE, kind=KIND, context=CODE)
-        assert sms.status == SmsMessage.Status.QUEUED
+        # Written taken for its first attempt, so nothing else sends it meanwhile; sent only after the commit.
+        assert (sms.status, sms.attempts) == (SmsMessage.Status.SENDING, 1)
         assert sms_outbox == []  # not before commit
     assert len(callbacks) == 1
     assert [(m.phone, m.body) for m in sms_outbox] == [(PHONE, sms.body)]
@@ -168,13 +169,39 @@ def test_a_bug_in_the_gateway_class_is_a_recorded_failure_not_a_crash(settings, 
     assert (sms.status, sms.attempts, sms.error) == ("failed", 1, "'access_key'")
 
 
-def test_a_queued_message_whose_delivery_never_ran_is_swept_up(sms_outbox, django_capture_on_commit_callbacks):
+def test_a_message_whose_delivery_never_ran_is_swept_up_after_the_lease(sms_outbox, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=False):  # the process stopped right after commit
         sms = services.send_sms(phone=PHONE, kind=KIND, context=CODE)
-    assert services.retry_failed() == 0  # give the after-commit delivery its chance first
-    SmsMessage.objects.filter(pk=sms.pk).update(created_at=timezone.now() - timedelta(minutes=5))
+    assert services.retry_failed() == 0  # in flight: the after-commit delivery has its lease
+    assert services.deliver_queued() == 0  # the worker's batch leaves it alone too
+    _age(sms, minutes=5)
     assert services.retry_failed() == 1
-    assert len(sms_outbox) == 1 and SmsMessage.objects.get(pk=sms.pk).status == "sent"
+    assert len(sms_outbox) == 1
+    assert SmsMessage.objects.filter(pk=sms.pk).values_list("status", "attempts").get() == ("sent", 2)
+
+
+def test_a_long_transaction_renews_the_lease_before_sending(sms_outbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        sms = services.send_sms(phone=PHONE, kind=KIND, context=CODE)
+    taken = timezone.now() - services.SEND_LEASE * 0.6  # the transaction that wrote it ran for three minutes
+    SmsMessage.objects.filter(pk=sms.pk).update(last_attempt_at=taken)
+    sms.last_attempt_at = taken
+    callbacks[0]()
+    stored = SmsMessage.objects.get(pk=sms.pk)
+    assert (stored.status, stored.attempts) == ("sent", 1) and stored.last_attempt_at > taken
+    assert len(sms_outbox) == 1
+
+
+def test_a_delivery_the_sweep_took_over_is_not_sent_again(sms_outbox, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=False) as callbacks:
+        sms = services.send_sms(phone=PHONE, kind=KIND, context=CODE)
+    taken = timezone.now() - services.SEND_LEASE * 2  # a transaction longer than the lease …
+    SmsMessage.objects.filter(pk=sms.pk).update(last_attempt_at=taken)
+    sms.last_attempt_at = taken
+    assert services.retry_failed() == 1  # … so the sweep sent it once it was committed
+    callbacks[0]()  # then the late after-commit delivery finds it taken and leaves it
+    assert len(sms_outbox) == 1
+    assert SmsMessage.objects.filter(pk=sms.pk).values_list("status", "attempts").get() == ("sent", 2)
 
 
 @pytest.mark.parametrize(

@@ -1,8 +1,9 @@
 """``gongzhi worker``: the periodic jobs of a gongzhi site, plus the background-task runner.
 
-Every ``--tick`` seconds it sends queued text messages (GONGZHI_SMS_DELIVERY=worker; with ``commit`` it only picks up
-what a stopped process left behind), every ``--retry-every`` seconds it retries failed ones with back-off, every
-``--sweep-every`` seconds it runs the deadline sweep (warnings, 督办 on breach, escalation, closing unrated cases).
+Every ``--tick`` seconds it sends queued text messages (GONGZHI_SMS_DELIVERY=worker; with ``commit`` there are none:
+the retry sweep picks up what a stopped process left behind), every ``--retry-every`` seconds it retries failed ones
+with back-off, every ``--sweep-every`` seconds it runs the deadline sweep (warnings, 督办 on breach, escalation,
+closing unrated cases).
 Background tasks (django.tasks, e.g. Excel imports) run in a ``db_worker`` child process it starts and stops.
 ``gongzhi run`` starts one worker next to the web server. ``--once`` runs each job once and exits (cron, tests).
 """
