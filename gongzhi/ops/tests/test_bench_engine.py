@@ -2,6 +2,7 @@
 
 import io
 import json
+import sys
 
 import pytest
 from django.core.management import call_command
@@ -16,7 +17,39 @@ def test_bench_engine_prints_cycles_per_second_and_a_json_line(tmp_path, monkeyp
     lines = out.getvalue().strip().splitlines()
     figures = json.loads(lines[-1])
     sqlite = figures["sqlite"]
-    assert sqlite["engine"] == "sqlite3" and sqlite["cycles"] == 6 and sqlite["processes"] == 2
+    assert sqlite["engine"] == "sqlite" and sqlite["cycles"] == 6 and sqlite["processes"] == 2
     assert sqlite["cycles_per_s"] > 0 and sqlite["calls_per_s"] == pytest.approx(sqlite["cycles_per_s"] * 6, rel=0.01)
     assert {f"{a}_p50_ms" for a in ("submit", "triage", "dispatch", "accept", "resolve", "rate")} <= set(sqlite)
     assert "cycles/s" in out.getvalue()
+
+
+# Each child writes more than a pipe holds to stderr, says it got there, and waits (at most 20 s) for the other to
+# get there too: read from pipes one after another, the second child would stop at its writing until the first ended,
+# and the first would wait in vain.
+TALKATIVE = """
+import json, pathlib, sys, time
+me, other = sys.argv[1], sys.argv[2]
+sys.stderr.write("x" * 300_000)
+sys.stderr.flush()
+pathlib.Path(me).touch()
+deadline = time.monotonic() + 20
+while not pathlib.Path(other).exists() and time.monotonic() < deadline:
+    time.sleep(0.01)
+print("log line")
+print(json.dumps({"me": me, "saw_other": pathlib.Path(other).exists()}))
+"""
+
+
+def test_children_run_side_by_side_however_much_they_write(tmp_path):
+    from gongzhi.ops.benchmarks.engine import _children
+
+    a, b = str(tmp_path / "a"), str(tmp_path / "b")
+    results = _children([[a, b], [b, a]], {}, timeout=60, program=(sys.executable, "-c", TALKATIVE))
+    assert results == [{"me": a, "saw_other": True}, {"me": b, "saw_other": True}]
+
+
+def test_a_failing_child_is_reported_with_its_output(tmp_path):
+    from gongzhi.ops.benchmarks.engine import _children
+
+    with pytest.raises(RuntimeError, match=r"(?s)failed:.*went wrong here"):
+        _children([["x"]], {}, timeout=60, program=(sys.executable, "-c", "import sys; sys.exit('went wrong here')"))

@@ -10,6 +10,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
+from django.db import connection
 
 from gongzhi.analytics import rollup
 from gongzhi.cases import catalogue, figures
@@ -80,7 +81,7 @@ class Command(BaseCommand):
             f"  721: community or below {_pct(split['community_or_below'])}, street {_pct(split['street'])}, "
             f"district {_pct(split['district'])}",
             f"  wall time {result.wall_seconds:.1f} s for {result.service_calls:,} service calls ({rate:,.0f} calls/s) "
-            f"on {settings.DATABASES['default']['ENGINE'].rsplit('.', 1)[-1]}",
+            f"on {connection.vendor}",
             f"  dashboard rollups caught up in {rollup_seconds:.1f} s",
         ]
         for reason, count in sorted(sim.stuck.items(), key=lambda x: -x[1]):
