@@ -285,7 +285,7 @@ def parse_database_url(
 
 def sqlite_database(data_dir: Path) -> dict[str, object]:
     return {
-        "ENGINE": "django.db.backends.sqlite3",
+        "ENGINE": "gongzhi.core.sqlite",
         "NAME": str(data_dir / "gongzhi.sqlite3"),
         "CONN_MAX_AGE": None,
         "OPTIONS": {
@@ -299,6 +299,9 @@ def sqlite_database(data_dir: Path) -> dict[str, object]:
             "transaction_mode": "IMMEDIATE",
             "timeout": 20,
         },
+        # Tests run on an in-memory database, as they would on Django's own engine (pytest-django recognises that
+        # engine by its name only, and would otherwise name per-worker files after the data directory's path).
+        "TEST": {"NAME": ":memory:"},
     }
 
 

@@ -35,6 +35,8 @@ from django.db.models.fields.related_descriptors import ForeignKeyDeferredAttrib
 from django.db.models.query_utils import DeferredAttribute
 from django.db.models.signals import post_init, pre_init
 
+from gongzhi.core.sqlite import base as sqlite_backend
+
 _SENTINEL = 0
 _selects: dict[tuple[Any, ...], tuple[str, list[str], dict[int, Any]]] = {}
 _updates: dict[tuple[Any, ...], tuple[str, list[Any]]] = {}
@@ -68,8 +70,12 @@ def _run[T](connection: Any, sql: str, params: Sequence[Any], result: Callable[[
                 native = _qmark[sql] = "" if "%%" in sql else sql.replace("%s", "?")
             if native:
                 cursor = _kept_cursor(connection, sqlite3.Cursor)
+                raw = cursor.connection
                 with connection.wrap_database_errors:
-                    _sqlite_execute(cursor, native, params)
+                    if raw.in_transaction or native[0] == "S" or not isinstance(raw, sqlite_backend.Connection):
+                        _sqlite_execute(cursor, native, params)
+                    else:  # a write outside a transaction: in the connection's write turn
+                        raw.execute_turn(cursor, _sqlite_execute, native, params)
                     return result(cursor)
         elif connection.vendor == "postgresql" and settings.GONGZHI_DB_PREPARE:
             cursor = _kept_cursor(connection, _psycopg_cursor())

@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[3]
 def test_zero_config_defaults_to_sqlite_wal_in_the_data_dir(tmp_path):
     cfg = config.load({}, cwd=tmp_path)
     assert cfg.data_dir == tmp_path / "var"
-    assert cfg.database["ENGINE"] == "django.db.backends.sqlite3"
+    assert cfg.database["ENGINE"] == "gongzhi.core.sqlite"
     assert cfg.database["NAME"] == str(tmp_path / "var" / "gongzhi.sqlite3")
     assert "journal_mode=WAL" in cfg.database["OPTIONS"]["init_command"]
     assert cfg.language == "zh-hans"

@@ -1,0 +1,266 @@
+"""gongzhi's SQLite backend: writers take turns through the lock file next to the database (core.sqlite.base).
+
+These tests open their own file databases (the test database is in memory, which takes no turns), so they run the
+same on a PostgreSQL test run."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import sqlite3
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+from django.db import OperationalError
+from django.db.utils import ConnectionHandler
+
+from gongzhi import config
+from gongzhi.core.sqlite import base as backend
+
+
+@pytest.fixture
+def databases(tmp_path, django_db_blocker):
+    """A connection handler with connections ``default`` and ``b`` (and ``quick``, timeout 0.3 s) to one file
+    database, configured as gongzhi configures SQLite, with one table."""
+    settings = config.sqlite_database(tmp_path)
+    quick = {**settings, "OPTIONS": {**settings["OPTIONS"], "timeout": 0.3}}  # type: ignore[dict-item]
+    handler = ConnectionHandler({"default": settings, "b": settings, "quick": quick})
+    with django_db_blocker.unblock():  # pytest-django guards Django's own databases; these are the test's files
+        with handler["default"].cursor() as cursor:
+            cursor.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, who TEXT NOT NULL)")
+        yield handler
+        handler.close_all()
+
+
+def _turn_is_free(path: str) -> bool:
+    fd = os.open(path, os.O_RDWR)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        return False
+    finally:
+        os.close(fd)
+
+
+def _count(db, who: str | None = None) -> int:
+    with db.cursor() as cursor:
+        if who is None:
+            cursor.execute("SELECT COUNT(*) FROM item")
+        else:
+            cursor.execute("SELECT COUNT(*) FROM item WHERE who = %s", [who])
+        return cursor.fetchone()[0]
+
+
+def test_the_engine_is_gongzhis_backend_with_a_turn_file_beside_the_database(databases, tmp_path):
+    a = databases["default"]
+    assert a.settings_dict["ENGINE"] == "gongzhi.core.sqlite" and a.vendor == "sqlite"
+    assert isinstance(a.connection, backend.Connection)
+    assert a.connection.turn_path == str(tmp_path / "gongzhi.sqlite3-turn")
+    assert a.connection.turn_timeout == 20.0
+
+
+def test_a_transaction_holds_the_turn_from_begin_to_commit_and_a_writer_outside_waits_for_it(databases):
+    a = databases["default"]
+    path = f"{a.settings_dict['NAME']}-turn"
+    a.cursor().execute("BEGIN IMMEDIATE")
+    a.cursor().execute("INSERT INTO item (who) VALUES (%s)", ["a"])
+    assert not _turn_is_free(path)
+
+    done = threading.Event()
+    errors: list[BaseException] = []
+
+    def write_b() -> None:
+        b = databases["b"]  # the handler's connections are per thread: this thread's own
+        try:
+            b.cursor().execute("INSERT INTO item (who) VALUES (%s)", ["b"])
+        except BaseException as exc:  # pragma: no cover - reported below
+            errors.append(exc)
+        finally:
+            b.close()
+            done.set()
+
+    writer = threading.Thread(target=write_b)
+    writer.start()
+    assert not done.wait(0.3), "b wrote while a's transaction was open"
+    a.commit()
+    assert done.wait(5) and not errors
+    writer.join()
+    assert _turn_is_free(path)
+    assert _count(a, "a") == 1 and _count(a, "b") == 1
+
+
+def test_reads_take_no_turn(databases):
+    a, b = databases["default"], databases["b"]
+    a.cursor().execute("INSERT INTO item (who) VALUES (%s)", ["before"])
+    a.cursor().execute("BEGIN IMMEDIATE")
+    a.cursor().execute("INSERT INTO item (who) VALUES (%s)", ["uncommitted"])
+    began = time.monotonic()
+    assert _count(b) == 1  # WAL: b reads the committed state beside a's open transaction, without waiting
+    assert time.monotonic() - began < 0.2
+    a.rollback()
+    assert _count(a) == 1
+
+
+def test_a_writer_waits_at_most_its_timeout_then_fails_clearly_and_writes_nothing(databases):
+    a, quick = databases["default"], databases["quick"]
+    a.cursor().execute("BEGIN IMMEDIATE")
+    began = time.monotonic()
+    with pytest.raises(
+        OperationalError, match=r"database is locked: another connection kept the write turn for 0\.3 s"
+    ):
+        quick.cursor().execute("INSERT INTO item (who) VALUES (%s)", ["quick"])
+    waited = time.monotonic() - began
+    assert 0.3 <= waited < 2
+    a.commit()
+    assert _count(a) == 0
+    # The failed wait left nothing held: quick writes at once now.
+    quick.cursor().execute("INSERT INTO item (who) VALUES (%s)", ["quick"])
+    assert _count(a, "quick") == 1
+
+
+def test_rollback_close_and_a_failed_statement_give_the_turn_back(databases):
+    a = databases["default"]
+    path = f"{a.settings_dict['NAME']}-turn"
+    a.cursor().execute("BEGIN IMMEDIATE")
+    assert not _turn_is_free(path)
+    a.rollback()
+    assert _turn_is_free(path)
+
+    a.cursor().execute("BEGIN IMMEDIATE")
+    a.close()
+    assert _turn_is_free(path)
+
+    with pytest.raises(OperationalError):
+        a.cursor().execute("INSERT INTO no_such_table (who) VALUES (%s)", ["x"])
+    assert _turn_is_free(path)
+
+    # A BEGIN that fails (one is already open) leaves the first transaction's turn in place until it ends.
+    a.cursor().execute("BEGIN IMMEDIATE")
+    with pytest.raises(OperationalError):
+        a.cursor().execute("BEGIN IMMEDIATE")
+    assert not _turn_is_free(path)
+    a.commit()
+    assert _turn_is_free(path)
+
+
+def test_atomic_blocks_take_the_turn(databases):
+    a = databases["default"]
+    path = f"{a.settings_dict['NAME']}-turn"
+    with _AtomicOn(a):
+        assert not _turn_is_free(path)
+        a.cursor().execute("INSERT INTO item (who) VALUES (%s)", ["atomic"])
+    assert _turn_is_free(path) and _count(a, "atomic") == 1
+
+    def fail_inside() -> None:
+        with _AtomicOn(a):
+            a.cursor().execute("INSERT INTO item (who) VALUES (%s)", ["lost"])
+            raise LookupError("after the write")
+
+    with pytest.raises(LookupError):
+        fail_inside()
+    assert _turn_is_free(path) and _count(a, "lost") == 0
+
+
+class _AtomicOn:
+    """What ``transaction.atomic`` does on SQLite, on a connection outside django.db.connections (which ``atomic``
+    would need): ``set_autocommit(False, force_begin…)`` opens the transaction with ``BEGIN IMMEDIATE``."""
+
+    def __init__(self, db):
+        self.db = db
+
+    def __enter__(self):
+        self.db.ensure_connection()
+        self.db.set_autocommit(False, force_begin_transaction_with_broken_autocommit=True)
+        self.db.in_atomic_block = True
+        return self
+
+    def __exit__(self, *exc):
+        self.db.in_atomic_block = False
+        if exc[0] is None:
+            self.db.commit()
+        else:
+            self.db.rollback()
+        self.db.set_autocommit(True)
+
+
+def test_execute_turn_is_the_path_of_statements_that_bypass_djangos_cursor(databases):
+    """``core.prepared`` runs its statements on a plain sqlite3 cursor through ``Connection.execute_turn``."""
+    a = databases["default"]
+    a.ensure_connection()
+    raw: backend.Connection = a.connection
+    cursor = sqlite3.Cursor(raw)
+    path = raw.turn_path
+    seen: list[bool] = []
+
+    def execute(cur, sql, params):
+        seen.append(_turn_is_free(path))
+        return sqlite3.Cursor.execute(cur, sql, params)
+
+    raw.execute_turn(cursor, execute, "INSERT INTO item (who) VALUES (?)", ["raw"])
+    raw.execute_turn(cursor, execute, "SELECT COUNT(*) FROM item", [])
+    assert seen == [False, True]  # the write ran in the turn, the read without one
+    assert _turn_is_free(path) and cursor.fetchone() == (1,)
+
+
+def test_in_memory_databases_take_no_turns(django_db_blocker):
+    django_db_blocker.unblock()
+    handler = ConnectionHandler({"default": {"ENGINE": "gongzhi.core.sqlite", "NAME": ":memory:"}})
+    mem = handler["default"]
+    mem.cursor().execute("CREATE TABLE t (x INTEGER)")
+    mem.cursor().execute("BEGIN IMMEDIATE")
+    mem.cursor().execute("INSERT INTO t VALUES (1)")
+    assert mem.connection.turn_path is None and not mem.connection._turn_held
+    mem.commit()
+    handler.close_all()
+    django_db_blocker.restore()
+
+
+PROCESS = """
+import sys
+from django.conf import settings
+settings.configure(DATABASES={"default": dict(ENGINE="gongzhi.core.sqlite", NAME=sys.argv[1],
+                   OPTIONS={"transaction_mode": "IMMEDIATE", "timeout": 20,
+                            "init_command": "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL;"})})
+import django
+django.setup()
+from django.db import connection, transaction
+for i in range(int(sys.argv[3])):
+    with transaction.atomic():
+        with connection.cursor() as c:
+            c.execute("SELECT COUNT(*) FROM item")
+            c.execute("INSERT INTO item (who) VALUES (%s)", [sys.argv[2]])
+    with connection.cursor() as c:
+        c.execute("UPDATE item SET who = who WHERE id = 1")
+"""
+
+
+def test_processes_writing_at_once_all_get_through(databases):
+    a = databases["default"]
+    name = a.settings_dict["NAME"]
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join(sys.path)}
+    processes = [
+        subprocess.Popen([sys.executable, "-c", PROCESS, name, who, "300"], env=env, stderr=subprocess.PIPE, text=True)
+        for who in ("p1", "p2", "p3")
+    ]
+    for process in processes:
+        _out, err = process.communicate(timeout=120)
+        assert process.returncode == 0, err
+    assert [_count(a, who) for who in ("p1", "p2", "p3")] == [300, 300, 300]
+    assert _turn_is_free(f"{name}-turn")
+
+
+def test_a_connection_dropped_without_closing_gives_the_turn_back(tmp_path):
+    import gc
+
+    path = str(tmp_path / "db.sqlite3")
+    raw = sqlite3.connect(path, factory=backend.Connection, isolation_level=None)
+    raw.turn_path = f"{path}-turn"
+    raw.execute_turn(raw.cursor(), sqlite3.Cursor.execute, "BEGIN IMMEDIATE", [])
+    assert raw.in_transaction and not _turn_is_free(raw.turn_path)
+    del raw
+    gc.collect()
+    assert _turn_is_free(f"{path}-turn")
