@@ -66,18 +66,19 @@ def _children(
                 running.append(subprocess.Popen([*program, *args], env=env, stdout=out, stderr=err))
         deadline = time.monotonic() + timeout
         results = []
-        for i, (args, process) in enumerate(zip(commands, running, strict=True)):
-            try:
+        try:
+            for i, (args, process) in enumerate(zip(commands, running, strict=True)):
                 process.wait(timeout=max(deadline - time.monotonic(), 0))
-            except subprocess.TimeoutExpired:
-                for other in running:
-                    other.kill()
-                raise
-            out, err = (Path(f"{out_dir}/{i}.{kind}").read_text() for kind in ("out", "err"))
-            lines = [line for line in out.strip().splitlines() if line.startswith("{")]
-            if process.returncode != 0 or not lines:
-                raise RuntimeError(f"`gongzhi {' '.join(args)}` failed:\n{out[-2000:]}\n{err[-3000:]}")
-            results.append(json.loads(lines[-1]))
+                out, err = (Path(f"{out_dir}/{i}.{kind}").read_text() for kind in ("out", "err"))
+                lines = [line for line in out.strip().splitlines() if line.startswith("{")]
+                if process.returncode != 0 or not lines:
+                    raise RuntimeError(f"`gongzhi {' '.join(args)}` failed:\n{out[-2000:]}\n{err[-3000:]}")
+                results.append(json.loads(lines[-1]))
+        finally:  # one failed or took too long: the others are not left running
+            for process in running:
+                if process.poll() is None:
+                    process.kill()
+                    process.wait()
     return results
 
 

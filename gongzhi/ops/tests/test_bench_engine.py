@@ -2,7 +2,9 @@
 
 import io
 import json
+import os
 import sys
+import time
 
 import pytest
 from django.core.management import call_command
@@ -48,8 +50,23 @@ def test_children_run_side_by_side_however_much_they_write(tmp_path):
     assert results == [{"me": a, "saw_other": True}, {"me": b, "saw_other": True}]
 
 
-def test_a_failing_child_is_reported_with_its_output(tmp_path):
+SLEEPER = """
+import os, pathlib, sys, time
+if sys.argv[1] == "fail":
+    time.sleep(1)
+    sys.exit("went wrong here")
+pathlib.Path(sys.argv[2]).write_text(str(os.getpid()))
+time.sleep(60)
+"""
+
+
+def test_a_failing_child_is_reported_with_its_output_and_the_others_are_stopped(tmp_path):
     from gongzhi.ops.benchmarks.engine import _children
 
+    pid_file = tmp_path / "sleeper.pid"
+    began = time.monotonic()
     with pytest.raises(RuntimeError, match=r"(?s)failed:.*went wrong here"):
-        _children([["x"]], {}, timeout=60, program=(sys.executable, "-c", "import sys; sys.exit('went wrong here')"))
+        _children([["fail", "-"], ["sleep", str(pid_file)]], {}, timeout=120, program=(sys.executable, "-c", SLEEPER))
+    assert time.monotonic() - began < 30
+    with pytest.raises(ProcessLookupError):  # killed and reaped, not left sleeping
+        os.kill(int(pid_file.read_text()), 0)
