@@ -12,6 +12,7 @@ import subprocess
 import sys
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from django.db import OperationalError
@@ -264,3 +265,59 @@ def test_a_connection_dropped_without_closing_gives_the_turn_back(tmp_path):
     del raw
     gc.collect()
     assert _turn_is_free(f"{path}-turn")
+
+
+# Checkpoints: SQLite's own (inside the commit that crosses 1,000 WAL pages, holding the write lock) is moved to a
+# backstop; each connection checkpoints after its commits instead, outside its turn.
+
+
+def _raw_file_connection(path: str) -> backend.Connection:
+    handler = ConnectionHandler({"default": config.sqlite_database(Path(path))})
+    db = handler["default"]
+    db.ensure_connection()
+    return db
+
+
+def test_file_connections_checkpoint_after_their_commits_not_inside_them(tmp_path, django_db_blocker, monkeypatch):
+    monkeypatch.setattr(backend, "CHECKPOINT_SECONDS", 3600.0)
+    with django_db_blocker.unblock():
+        db = _raw_file_connection(str(tmp_path))
+        raw: backend.Connection = db.connection
+        assert raw.checkpoints and raw.execute("PRAGMA wal_autocheckpoint").fetchone() == (backend.BACKSTOP_PAGES,)
+        db.cursor().execute("CREATE TABLE blob (data BLOB)")
+        raw.execute("PRAGMA wal_checkpoint(PASSIVE)")
+        raw._commits = 0
+        main_file = tmp_path / "gongzhi.sqlite3"
+        size_before = main_file.stat().st_size
+        for _ in range(backend.CHECKPOINT_EVERY - 1):
+            db.cursor().execute("BEGIN IMMEDIATE")
+            db.cursor().execute("INSERT INTO blob VALUES (randomblob(8000))")
+            db.commit()
+        # The pages are still in the WAL: the database file has not grown by the blobs written.
+        assert raw._commits == backend.CHECKPOINT_EVERY - 1 and main_file.stat().st_size == size_before
+        db.cursor().execute("BEGIN IMMEDIATE")
+        db.cursor().execute("INSERT INTO blob VALUES (randomblob(8000))")
+        db.commit()  # the CHECKPOINT_EVERY-th: checkpointed, after the turn was given back
+        assert raw._commits == 0 and not raw._turn_held
+        assert main_file.stat().st_size - size_before > 60 * 8000
+        db.close()
+
+
+def test_a_checkpoint_that_cannot_run_now_never_fails_the_write_and_is_tried_again(
+    tmp_path, django_db_blocker, monkeypatch
+):
+    monkeypatch.setattr(backend, "CHECKPOINT_SECONDS", 0.0)  # every commit asks for one
+    with django_db_blocker.unblock():
+        db = _raw_file_connection(str(tmp_path))
+        raw: backend.Connection = db.connection
+        raw.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, who TEXT)")
+        raw._commits = 0
+        cursor = sqlite3.Cursor(raw)
+        # RETURNING leaves the statement active until its row is read: a checkpoint now is "table is locked".
+        raw.execute_turn(cursor, sqlite3.Cursor.execute, "INSERT INTO item (who) VALUES ('x') RETURNING id", [])
+        assert raw._commits == 1  # not reset: the checkpoint did not run
+        assert cursor.fetchall() == [(1,)]
+        raw.execute_turn(cursor, sqlite3.Cursor.execute, "INSERT INTO item (who) VALUES ('y')", [])
+        assert raw._commits == 0
+        assert raw.execute("SELECT who FROM item ORDER BY id").fetchall() == [("x",), ("y",)]
+        db.close()
