@@ -31,10 +31,10 @@ from django.db.backends.sqlite3 import base
 
 FIRST_PAUSE_S = 50e-6
 LONGEST_PAUSE_S = 250e-6
-# A connection runs a checkpoint after this many of its commits or this long after its last one, whichever comes first
-# (see Connection.committed); SQLite's own, inside a commit, stays as a backstop at ten times its default.
+# A connection runs a checkpoint after every this many of its commits (see Connection.committed): about as often as
+# SQLite's own every 1,000 pages, for a service call's ~15 pages. SQLite's own, inside a commit, stays as a backstop
+# at ten times its default (a bulk import, the simulator's day-long transactions).
 CHECKPOINT_EVERY = 64
-CHECKPOINT_SECONDS = 0.5
 BACKSTOP_PAGES = 10_000
 
 
@@ -48,7 +48,6 @@ class Connection(sqlite3.Connection):
     _turn_held: bool = False
     checkpoints: bool = False
     _commits: int = 0
-    _checkpointed_at: float = 0.0
 
     def take_turn(self) -> None:
         if self._turn_held or self.turn_path is None:
@@ -118,13 +117,12 @@ class Connection(sqlite3.Connection):
         connection still has rows to give) is tried again after the next commit; it never fails the write."""
         if self.checkpoints:
             self._commits += 1
-            now = time.monotonic()
-            if self._commits >= CHECKPOINT_EVERY or now - self._checkpointed_at >= CHECKPOINT_SECONDS:
+            if self._commits >= CHECKPOINT_EVERY:
                 try:
                     sqlite3.Connection.execute(self, "PRAGMA wal_checkpoint(PASSIVE)").fetchall()
                 except sqlite3.Error:
                     return
-                self._commits, self._checkpointed_at = 0, now
+                self._commits = 0
 
     def rollback(self) -> None:
         try:
@@ -177,7 +175,7 @@ class DatabaseWrapper(base.DatabaseWrapper):
             conn.turn_timeout = float(conn_params.get("timeout", 5.0))
             if conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal":
                 conn.execute(f"PRAGMA wal_autocheckpoint={BACKSTOP_PAGES}")
-                conn.checkpoints, conn._checkpointed_at = True, time.monotonic()
+                conn.checkpoints = True
         return conn
 
     def create_cursor(self, name: str | None = None) -> Any:

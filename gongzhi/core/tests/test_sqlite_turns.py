@@ -278,8 +278,7 @@ def _raw_file_connection(path: str) -> backend.Connection:
     return db
 
 
-def test_file_connections_checkpoint_after_their_commits_not_inside_them(tmp_path, django_db_blocker, monkeypatch):
-    monkeypatch.setattr(backend, "CHECKPOINT_SECONDS", 3600.0)
+def test_file_connections_checkpoint_after_their_commits_not_inside_them(tmp_path, django_db_blocker):
     with django_db_blocker.unblock():
         db = _raw_file_connection(str(tmp_path))
         raw: backend.Connection = db.connection
@@ -306,7 +305,7 @@ def test_file_connections_checkpoint_after_their_commits_not_inside_them(tmp_pat
 def test_a_checkpoint_that_cannot_run_now_never_fails_the_write_and_is_tried_again(
     tmp_path, django_db_blocker, monkeypatch
 ):
-    monkeypatch.setattr(backend, "CHECKPOINT_SECONDS", 0.0)  # every commit asks for one
+    monkeypatch.setattr(backend, "CHECKPOINT_EVERY", 1)  # every commit asks for one
     with django_db_blocker.unblock():
         db = _raw_file_connection(str(tmp_path))
         raw: backend.Connection = db.connection
