@@ -102,3 +102,66 @@ def test_simulated_residents_text_messages_never_reach_the_configured_gateway(di
     sent = SmsMessage.objects.all()
     assert sent.exists() and set(sent.values_list("status", "backend").distinct()) == {("sent", "null")}
     assert settings.GONGZHI_SMS_BACKEND == "locmem" and settings.GONGZHI_SMS_DELIVERY == "commit"
+
+
+def test_the_window_is_anchored_to_a_day_not_to_the_hour_of_the_run():
+    from datetime import date, datetime
+
+    from django.utils import timezone
+
+    from gongzhi.ops.management.commands.simulate import window
+
+    start, end = window(15, date(2026, 11, 30))
+    assert end == timezone.make_aware(datetime.combine(date(2026, 11, 30), datetime.min.time()))  # local midnight
+    assert end - start == timedelta(days=457)
+    assert window(1)[1] == timezone.make_aware(datetime.combine(timezone.localdate(), datetime.min.time()))
+
+
+def test_the_same_seed_and_window_give_the_same_run(district):
+    from django.db import transaction
+
+    from gongzhi.ops.management.commands.simulate import window
+
+    start, _end = window(1)
+
+    def run() -> tuple:
+        with transaction.atomic():
+            sim = Simulation(district, months=1, seed=7, start=start)
+            sim.end = sim.start + timedelta(days=2)
+            result = sim.run()
+            cases = Case.objects.filter(jurisdiction=district, submitted_at__gte=start)
+            seen = (
+                result.cases,
+                result.service_calls,
+                dict(result.statuses),
+                sorted(cases.values_list("title", "channel", "status", "level", "submitted_at")),
+            )
+            transaction.set_rollback(True)  # the second run starts from the same database
+        return seen
+
+    first, second = run(), run()
+    assert first[0] > 20 and first == second
+
+
+def test_until_must_be_a_past_date(district):
+    from django.core.management.base import CommandError
+
+    with pytest.raises(CommandError, match="expected a date like 2026-11-30, got '30/11/2026'"):
+        call_command("simulate", "--until", "30/11/2026", stdout=io.StringIO())
+    err = io.StringIO()
+    with pytest.raises(SystemExit) as exited:
+        call_command("simulate", "--until", "2999-01-01", stdout=io.StringIO(), stderr=err)
+    assert exited.value.code == 2 and "--until 2999-01-01 is in the future" in err.getvalue()
+    assert not Case.objects.exists()
+
+
+def test_the_command_names_the_simulated_dates(district):
+    out = io.StringIO()
+    call_command("simulate", "--months", "1", "--seed", "5", "--quiet", "--until", "2026-10-01", stdout=out, days=1)
+    assert "seed 5, 2026-09-01 – 2026-09-30 (days 1–1 only)" in out.getvalue()  # 30 days before 1 October
+    from datetime import date
+
+    from django.utils import timezone
+
+    first = Case.objects.order_by("submitted_at").first()
+    assert timezone.localtime(first.submitted_at).date() == date(2026, 9, 1)

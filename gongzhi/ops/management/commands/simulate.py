@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 import sys
 import time
-from datetime import timedelta
+from argparse import ArgumentTypeError
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 
 from django.conf import settings
 from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import connection
+from django.utils import timezone
 
 from gongzhi.analytics import rollup
 from gongzhi.cases import catalogue, figures
@@ -25,6 +28,22 @@ def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
 
 
+def window(months: int, until: date | None = None) -> tuple[datetime, datetime]:
+    """The simulated stretch: ``months`` (of 30.44 days) ending at local midnight before ``until`` (default today).
+    Anchored to a day, not to the hour of the run, so a ``--seed`` repeats the same run all day — and on any day
+    with ``--until``."""
+    end_day = until or timezone.localdate()
+    end = timezone.make_aware(datetime.combine(end_day, clock.min))
+    return end - timedelta(days=round(months * 30.44)), end
+
+
+def _until(value: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        raise ArgumentTypeError(f"expected a date like 2026-11-30, got {value!r}") from None
+
+
 class Command(BaseCommand):
     help = "Simulate months of requests in the demo district through the real services and print the figures."
 
@@ -33,10 +52,28 @@ class Command(BaseCommand):
         parser.add_argument("--seed", type=int, default=2026, help="random seed for a repeatable run")
         parser.add_argument("--quiet", action="store_true", help="no progress line")
         parser.add_argument("--days", type=int, default=0, help="simulate only the first N days (for quick checks)")
+        parser.add_argument(
+            "--until",
+            type=_until,
+            default=None,
+            help="the simulated months end before this date, YYYY-MM-DD (default today): same seed and date, same run",
+        )
 
-    def handle(self, *args: object, months: int, seed: int, quiet: bool, days: int = 0, **options: object) -> None:
+    def handle(
+        self,
+        *args: object,
+        months: int,
+        seed: int,
+        quiet: bool,
+        days: int = 0,
+        until: date | None = None,
+        **options: object,
+    ) -> None:
         if months < 1 or months > 120:
             self.stderr.write("--months must be between 1 and 120")
+            sys.exit(2)
+        if until is not None and until > timezone.localdate():
+            self.stderr.write(f"--until {until} is in the future: the simulated months must have passed")
             sys.exit(2)
         call_command("migrate", interactive=False, verbosity=0)  # a fresh data directory has no tables yet
         jurisdiction = Jurisdiction.objects.filter(code=demo.DEMO_CODE).first()
@@ -52,7 +89,8 @@ class Command(BaseCommand):
                 self.stdout.write(f"\r  simulated day {day}/{days}", ending="")
                 self.stdout.flush()
 
-        sim = Simulation(jurisdiction, months=months, seed=seed)
+        start, end = window(months, until)
+        sim = Simulation(jurisdiction, months=months, seed=seed, start=start)
         if days:
             sim.end = min(sim.end, sim.start + timedelta(days=days))
         result = sim.run(progress=progress)
@@ -67,7 +105,8 @@ class Command(BaseCommand):
         rate = result.service_calls / result.wall_seconds if result.wall_seconds else 0
         split = f["level_721"]
         lines = [
-            f"gongzhi simulate: {months} months of {jurisdiction.name}, seed {seed}",
+            f"gongzhi simulate: {months} months of {jurisdiction.name}, seed {seed}, "
+            f"{start:%Y-%m-%d} – {end - timedelta(days=1):%Y-%m-%d}" + (f" (days 1–{days} only)" if days else ""),
             f"  requests received        {f['received']:>8,}   (rejected {f['rejected']}, merged {f['merged']})",
             f"  resolved (办结率)         {f['resolved']:>8,}   {_pct(f['completion_rate'])} of those taken on",
             f"  closed                   {f['closed']:>8,}",
