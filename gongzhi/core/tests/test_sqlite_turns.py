@@ -320,3 +320,38 @@ def test_a_checkpoint_that_cannot_run_now_never_fails_the_write_and_is_tried_aga
         assert raw._commits == 0
         assert raw.execute("SELECT who FROM item ORDER BY id").fetchall() == [("x",), ("y",)]
         db.close()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_core_prepared_writes_outside_a_transaction_in_the_turn_and_reads_without(tmp_path, monkeypatch):
+    """The test database is in memory (no turn file): here it is given one, and every turn taken is recorded."""
+    from datetime import date
+
+    from django.db import connection
+
+    from gongzhi.core import prepared
+    from gongzhi.core.models import CalendarDay
+
+    if connection.vendor != "sqlite":
+        pytest.skip("the write turn is SQLite's")
+    day = CalendarDay.objects.create(date=date(2031, 10, 1), is_workday=False, name="国庆节")
+    connection.ensure_connection()
+    raw: backend.Connection = connection.connection
+    taken: list[bool] = []
+    real_take = backend.Connection.take_turn
+
+    def take(self: backend.Connection) -> None:
+        taken.append(self.in_transaction)
+        real_take(self)
+
+    monkeypatch.setattr(raw, "turn_path", str(tmp_path / "turn"))
+    monkeypatch.setattr(backend.Connection, "take_turn", take)
+    try:
+        row = prepared.get(CalendarDay, day.pk)
+        assert taken == []  # a read
+        row.name = "国庆节、中秋节"
+        assert prepared.update(row, ("name",)) == 1
+        assert taken == [False] and not raw._turn_held  # one write, in autocommit, its turn given back
+    finally:
+        raw.give_turn()
+    assert CalendarDay.objects.get(pk=day.pk).name == "国庆节、中秋节"
