@@ -45,9 +45,10 @@ class _Dialect:
         """A timestamp as integer microseconds since the epoch (exact on both databases)."""
         if self.postgres:
             return f"CAST(EXTRACT(EPOCH FROM {column}) * 1000000 AS bigint)"
-        # SQLite stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC.
+        # SQLite stores 'YYYY-MM-DD HH:MM:SS[.ffffff]' in UTC. The whole seconds are read without the fraction:
+        # SQLite parses time to the nearest millisecond, so strftime('%s') of '…:49.999840' says :50.
         return (
-            f"(CAST(strftime('%%s', {column}) AS INTEGER) * 1000000"
+            f"(CAST(strftime('%%s', substr({column}, 1, 19)) AS INTEGER) * 1000000"
             f" + CASE WHEN length({column}) > 20 THEN CAST(substr({column}, 21, 6) AS INTEGER) ELSE 0 END)"
         )
 

@@ -299,3 +299,22 @@ def test_bulk_build_of_nothing_is_empty(db):
     assert rollup.rebuild() == 0
     assert not Rollup.objects.exists() and not CaseFact.objects.exists()
     assert rollup.catch_up() == 0
+
+
+def test_the_bulk_build_reads_times_to_the_microsecond_even_just_before_a_whole_second(db):
+    """SQLite parses times to the nearest millisecond: strftime('%s') of 08:34:49.999840 said :50, and a case
+    handled for 901 min 30.05 s counted 901 minutes in SQL against 902 (half up) in Python (found by a simulation)."""
+    w = world()
+    submitted = datetime(2026, 10, 8, 16, 34, 49, 999840, tzinfo=SH)
+    case = w.submit(reporter=w.resident, at=submitted)
+    services.triage(case=case, actor=w.dispatcher, category=w.category, at=submitted + timedelta(minutes=5))
+    services.dispatch(case=case, actor=w.dispatcher, user=w.steward, at=submitted + timedelta(minutes=10))
+    services.accept(case=case, actor=w.steward, at=submitted + timedelta(minutes=20))
+    resolved = submitted + timedelta(minutes=901, seconds=30, microseconds=54874)  # 901.5009 min: half up → 902
+    services.resolve(case=case, actor=w.steward, result="已修好", at=resolved)
+    rollup.catch_up()
+    assert CaseFact.objects.get(case_id=case.pk).handling_minutes == 902
+    incremental_rows, incremental_facts = rows_snapshot(), facts_snapshot()
+    assert rollup.rebuild() == 1
+    assert CaseFact.objects.get(case_id=case.pk).handling_minutes == 902
+    assert (rows_snapshot(), facts_snapshot()) == (incremental_rows, incremental_facts)
