@@ -14,7 +14,8 @@ import random
 import time
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
+from datetime import time as clock
 from typing import Any
 
 from django.conf import settings
@@ -93,15 +94,24 @@ def _load_people(jurisdiction: Jurisdiction) -> People:
     return people
 
 
+DAYS_PER_MONTH = 30.44
+
+
+def window(months: int, until: date | None = None) -> tuple[datetime, datetime]:
+    """The simulated stretch: ``months`` (of ``DAYS_PER_MONTH`` days) ending at local midnight before ``until``
+    (default today). Anchored to a day, not to the hour of the run, so a seed repeats the same run all day — and on
+    any day with an explicit ``until``."""
+    end = timezone.make_aware(datetime.combine(until or timezone.localdate(), clock.min))
+    return end - timedelta(days=round(months * DAYS_PER_MONTH)), end
+
+
 class Simulation:
     def __init__(self, jurisdiction: Jurisdiction, *, months: int, seed: int, start: datetime | None = None) -> None:
         self.jurisdiction = jurisdiction
         self.rng = random.Random(seed)
         self.months = months
-        self.start = start or (timezone.now() - timedelta(days=round(months * 30.44))).replace(
-            minute=0, second=0, microsecond=0
-        )
-        self.end = self.start + timedelta(days=round(months * 30.44))
+        self.start = start or window(months)[0]
+        self.end = self.start + timedelta(days=round(months * DAYS_PER_MONTH))
         self.people = _load_people(jurisdiction)
         grid_selectors.prime_posts(self.people.users.values())  # the permission checks' reads, in one query
         self.buildings = list(Building.objects.filter(jurisdiction=jurisdiction).order_by("pk"))
@@ -219,7 +229,7 @@ class Simulation:
     def _arrival_times(self) -> list[datetime]:
         """Poisson arrivals with a daily rhythm (few at night) and fewer at weekends."""
         times: list[datetime] = []
-        per_day = CASES_PER_MONTH / 30.44
+        per_day = CASES_PER_MONTH / DAYS_PER_MONTH
 
         def hour_weight(hour: int) -> float:
             return 0.15 if hour < 7 or hour >= 22 else (1.6 if 8 <= hour < 18 else 1.0)

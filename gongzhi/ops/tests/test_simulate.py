@@ -109,7 +109,7 @@ def test_the_window_is_anchored_to_a_day_not_to_the_hour_of_the_run():
 
     from django.utils import timezone
 
-    from gongzhi.ops.management.commands.simulate import window
+    from gongzhi.ops.simulate import window
 
     start, end = window(15, date(2026, 11, 30))
     assert end == timezone.make_aware(datetime.combine(date(2026, 11, 30), datetime.min.time()))  # local midnight
@@ -120,7 +120,7 @@ def test_the_window_is_anchored_to_a_day_not_to_the_hour_of_the_run():
 def test_the_same_seed_and_window_give_the_same_run(district):
     from django.db import transaction
 
-    from gongzhi.ops.management.commands.simulate import window
+    from gongzhi.ops.simulate import window
 
     start, _end = window(1)
 

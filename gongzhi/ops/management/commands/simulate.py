@@ -6,8 +6,7 @@ import json
 import sys
 import time
 from argparse import ArgumentTypeError
-from datetime import date, datetime, timedelta
-from datetime import time as clock
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.core.management import call_command
@@ -21,20 +20,11 @@ from gongzhi.cases.models import Case
 from gongzhi.grid import demo
 from gongzhi.grid.models import Jurisdiction
 from gongzhi.ops.management.commands.triage import prepare_demo as prepare_triage
-from gongzhi.ops.simulate import Simulation
+from gongzhi.ops.simulate import Simulation, window
 
 
 def _pct(value: float | None) -> str:
     return "—" if value is None else f"{value * 100:.1f} %"
-
-
-def window(months: int, until: date | None = None) -> tuple[datetime, datetime]:
-    """The simulated stretch: ``months`` (of 30.44 days) ending at local midnight before ``until`` (default today).
-    Anchored to a day, not to the hour of the run, so a ``--seed`` repeats the same run all day — and on any day
-    with ``--until``."""
-    end_day = until or timezone.localdate()
-    end = timezone.make_aware(datetime.combine(end_day, clock.min))
-    return end - timedelta(days=round(months * 30.44)), end
 
 
 def _until(value: str) -> date:
