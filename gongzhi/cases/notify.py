@@ -1,9 +1,11 @@
 """Who hears about what when a case changes (DESIGN.md §5: residents hear about accept, resolve and rating requests;
 staff about new tasks, warnings, breaches and supervision).
 
-Called by the services inside their transaction, after the change and its event are written: the inbox rows and the
-queued text messages are part of the same commit (an outbox), so nobody hears about a change that was rolled back
-and nothing is lost when a process stops right after a commit. Text messages leave once the transaction commits
+Called by the services inside their transaction, once the change is decided and before it is written (so that the
+rendering and the recipients' lookups run before a SQLite transaction's first write takes the write lock, see
+core.transactions): the inbox rows and the queued text messages are part of the same commit as the change (an
+outbox), so nobody hears about a change that was rolled back and nothing is lost when a process stops right after a
+commit. Text messages leave once the transaction commits
 (notifications.services.deliver). Recipients are looked up as user ids, one query per group.
 """
 

@@ -1,5 +1,8 @@
 """Case use cases: one function per action. Each checks policy and transition, locks the row, writes exactly one
-event per change, and notifies after commit (DESIGN.md §3, §5).
+event per change, and notifies after commit (DESIGN.md §3, §5). The actions on a case are ``@optimistic``
+(core.transactions): on SQLite they read and decide before their transaction begins, and write only if the case row
+is still as they read it (else they run again with the lock taken first); on PostgreSQL the row is locked ``FOR
+UPDATE`` for the whole action.
 
 Conventions: keyword-only arguments; ``actor`` is the acting user or None for the system (sweeps); ``at`` is "now"
 (``core.timeutil.now()`` unless a simulation drives the clock); every function returns the updated case.
@@ -31,6 +34,7 @@ from gongzhi.cases.policies import (
 from gongzhi.core import crypto, prepared, timeutil
 from gongzhi.core.calendar_days import current_calendar
 from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, Term, gettext_noop
+from gongzhi.core.transactions import begin_now, optimistic
 from gongzhi.grid import coords, location, roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Building, Department, GridNode, Jurisdiction
@@ -258,8 +262,8 @@ def submit(
     exchange partner filing it, if any).
 
     Everything that only reads — checking the input, finding the place, 梳理 (the classifier, the duplicate search),
-    the deadlines — is done before the transaction; the transaction only writes. On SQLite a transaction holds the
-    database's single write lock from its first statement, so another request's writes wait only for the writes.
+    the deadlines — is done before the transaction; the transaction only writes, and on SQLite it begins at its first
+    write (``_file`` is ``@optimistic``), so another request's writes wait only for these writes.
     """
     now = _now(at)
     if channel not in Channel.values:
@@ -344,11 +348,11 @@ def submit(
     )
     _set_deadlines(case, now)
     case.event_count = 1  # the row goes in with its "submitted" event counted: no UPDATE just for the counter
-    with transaction.atomic():
-        _file(case, suggestion, actor=recorded_by or reporter, urgency=urgency, node=node, owner=owner)
+    _file(case, suggestion, actor=recorded_by or reporter, urgency=urgency, node=node, owner=owner)
     return case
 
 
+@optimistic
 def _file(
     case: Case,
     suggestion: routing.Suggestion,
@@ -471,7 +475,7 @@ def _auto_triage(case: Case, suggestion: routing.Suggestion, *, urgency_given: s
 # ----------------------------------------------------------------------------------------------------------- triage
 
 
-@transaction.atomic
+@optimistic
 def triage(
     *,
     case: Case | int,
@@ -547,7 +551,7 @@ def _apply_triage(
     )
 
 
-@transaction.atomic
+@optimistic
 def reject(*, case: Case | int, actor: Any, reason: str, at: datetime | None = None) -> Case:
     """Not a case for us (spam, not our business): closed with the reason, told to the reporter."""
     now = _now(at)
@@ -558,13 +562,13 @@ def reject(*, case: Case | int, actor: Any, reason: str, at: datetime | None = N
     case.status = t.next_status(t.REJECT, facts(case))
     case.closed_at = now
     case.sla_state = SlaState.DONE
+    notify.reporter(case, "case.rejected")
     _event(case, EventKind.REJECTED, actor=actor, at=now, from_status=before, note=reason)
     _save(case, "status", "closed_at", "sla_state")
-    notify.reporter(case, "case.rejected")
     return case
 
 
-@transaction.atomic
+@optimistic
 def merge(*, case: Case | int, into: Case | int, actor: Any, at: datetime | None = None) -> Case:
     """A duplicate follows its parent: the parent's result is the duplicate's, and its reporter may rate it."""
     now = _now(at)
@@ -582,6 +586,7 @@ def merge(*, case: Case | int, into: Case | int, actor: Any, at: datetime | None
     case.merged_into = parent
     case.closed_at = now
     case.sla_state = SlaState.DONE
+    notify.reporter(case, "case.merged")
     _event(case, EventKind.MERGED, actor=actor, at=now, from_status=before, data={"into": parent.tracking_code})
     _save(case, "status", "merged_into", "closed_at", "sla_state")
     parent.duplicate_count += 1
@@ -589,14 +594,13 @@ def merge(*, case: Case | int, into: Case | int, actor: Any, at: datetime | None
         parent, EventKind.DUPLICATE_ATTACHED, actor=actor, at=now, data={"duplicate": case.tracking_code}, public=False
     )
     _save(parent, "duplicate_count")
-    notify.reporter(case, "case.merged")
     return case
 
 
 # ------------------------------------------------------------------------------------------------------ dispatching
 
 
-@transaction.atomic
+@optimistic
 def dispatch(
     *,
     case: Case | int,
@@ -662,6 +666,7 @@ def dispatch(
         "department": getattr(handler_department, "pk", None),
         "pool": pool,
     }
+    notify.new_task(case)
     _event(
         case,
         EventKind.DISPATCHED,
@@ -672,11 +677,10 @@ def dispatch(
         data={**target, "level": case.level},
     )
     _save(case, "handler_user", "handler_node", "handler_department", "pooled", "level", "status", "dispatched_at")
-    notify.new_task(case)
     return case
 
 
-@transaction.atomic
+@optimistic
 def accept(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
     """接单. For a pooled case the row lock makes exactly one steward win; the others get Conflict."""
     now = _now(at)
@@ -695,6 +699,7 @@ def accept(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
     if case.accepted_at is None:
         case.accepted_at = now
         case.responded_on_time = case.response_due is None or now <= case.response_due
+    notify.reporter(case, "case.accepted")
     _event(
         case,
         EventKind.ACCEPTED,
@@ -704,11 +709,10 @@ def accept(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
         data={"pooled": case.pooled, "handler": actor.pk},
     )
     _save(case, "handler_user", "status", "accepted_at", "responded_on_time")
-    notify.reporter(case, "case.accepted")
     return case
 
 
-@transaction.atomic
+@optimistic
 def return_case(*, case: Case | int, actor: Any, reason: str, at: datetime | None = None) -> Case:
     """退回: the handler (or, before anyone accepted, the unit it went to) sends it back to the dispatcher."""
     now = _now(at)
@@ -724,13 +728,13 @@ def return_case(*, case: Case | int, actor: Any, reason: str, at: datetime | Non
     case.handler_user = case.handler_node = case.handler_department = None
     case.pooled = False
     case.level = case.owner_node.level
+    notify.dispatchers(case, "case.returned")
     _event(case, EventKind.RETURNED, actor=actor, at=now, from_status=before, note=reason, data=previous, public=False)
     _save(case, "status", "handler_user", "handler_node", "handler_department", "pooled", "level")
-    notify.dispatchers(case, "case.returned")
     return case
 
 
-@transaction.atomic
+@optimistic
 def escalate(*, case: Case | int, actor: Any, reason: str, at: datetime | None = None) -> Case:
     """上报/升级 one rung up the ladder; the dispatchers there take it (a reason is required)."""
     now = _now(at)
@@ -745,6 +749,7 @@ def escalate(*, case: Case | int, actor: Any, reason: str, at: datetime | None =
     before = case.status
     case.status = t.next_status(t.ESCALATE, facts(case))
     _climb(case)
+    notify.dispatchers(case, "case.escalated")
     _event(
         case,
         EventKind.ESCALATED,
@@ -765,7 +770,6 @@ def escalate(*, case: Case | int, actor: Any, reason: str, at: datetime | None =
         "pooled",
         "escalation_count",
     )
-    notify.dispatchers(case, "case.escalated")
     return case
 
 
@@ -785,7 +789,7 @@ def _climb(case: Case) -> None:
 # ----------------------------------------------------------------------------------------------------- co-handling
 
 
-@transaction.atomic
+@optimistic
 def whistle(
     *,
     case: Case | int,
@@ -817,6 +821,7 @@ def whistle(
     if due is not None and due <= now:
         raise DomainError(gettext_noop("the report-in deadline must be in the future"))
     due = due or case.resolve_due or now + timedelta(days=1)
+    notify.departments(case, [d.pk for d in fresh], "case.whistled")
     CoHandlingTask.objects.bulk_create(
         [CoHandlingTask(case=case, department=d, task=task, due=due, created_at=now) for d in fresh]
     )
@@ -830,12 +835,10 @@ def whistle(
         data={"departments": [d.pk for d in fresh], "due": due.isoformat()},
     )
     _save(case, "open_co_tasks")
-    ids = [d.pk for d in fresh]
-    notify.departments(case, ids, "case.whistled")
     return case
 
 
-@transaction.atomic
+@transaction.atomic  # not @optimistic: it locks the co-handling task through the ORM as well as the case
 def report_in(*, task: CoHandlingTask | int, actor: Any, report: str, at: datetime | None = None) -> CoHandlingTask:
     """报到: a summoned department reports what it did."""
     now = _now(at)
@@ -862,7 +865,7 @@ def report_in(*, task: CoHandlingTask | int, actor: Any, report: str, at: dateti
 # ------------------------------------------------------------------------------------------------------- handling
 
 
-@transaction.atomic
+@optimistic
 def hold(*, case: Case | int, actor: Any, reason: str, at: datetime | None = None) -> Case:
     """Pause the clock (waiting for parts, for the resident, for the weather); a reason is required."""
     now = _now(at)
@@ -878,7 +881,7 @@ def hold(*, case: Case | int, actor: Any, reason: str, at: datetime | None = Non
     return case
 
 
-@transaction.atomic
+@optimistic
 def resume(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
     now = _now(at)
     case = _locked(case)
@@ -911,7 +914,7 @@ def resume(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
     return case
 
 
-@transaction.atomic
+@optimistic
 def resolve(
     *,
     case: Case | int,
@@ -946,6 +949,7 @@ def resolve(
     case.resolved_level = case.level
     case.resolved_on_time = case.resolve_due is None or now <= case.resolve_due
     case.sla_state = SlaState.DONE
+    notify.resolved(case)
     _event(
         case,
         EventKind.RESOLVED,
@@ -970,7 +974,6 @@ def resolve(
         "resolved_on_time",
         "sla_state",
     )
-    notify.resolved(case)
     return case
 
 
@@ -983,7 +986,7 @@ def _recorder_node(actor: Any, case: Case) -> GridNode | None:
 _CATEGORY_PRIVATE = prepared.Query(lambda pk: CaseCategory.objects.filter(pk=pk).values_list("private"))
 
 
-@transaction.atomic
+@optimistic
 def publish(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
     """公示: show the result on the public board (personal data masked by the board). Never for a case in a private
     category (``CaseCategory.private``: disputes, assistance, care …): the board would show a personal matter."""
@@ -1002,7 +1005,7 @@ def publish(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case
 # -------------------------------------------------------------------------------------------------------- rating
 
 
-@transaction.atomic
+@optimistic
 def rate(
     *,
     case: Case | int,
@@ -1057,6 +1060,10 @@ def _store_rating(
     The reporter's own rating needs no lookup: it is taken only while the locked case is resolved, and rating moves
     it on (closed, or reopened with the next round). A duplicate's reporter rates the parent, which stays resolved.
     """
+    if via is not None:
+        # Whether this reporter rated already is in another table, and a rating after the parent closed writes no
+        # case row: this answer is read inside the transaction (core.transactions).
+        begin_now()
     if via is not None and Rating.objects.filter(case=target, via_case=via, round=target.rework_count).exists():
         raise Conflict(gettext_noop("this result has already been rated"))
     return prepared.insert(
@@ -1073,7 +1080,7 @@ def _store_rating(
     )
 
 
-@transaction.atomic
+@optimistic
 def rework(*, case: Case | int, actor: Any, reason: str, at: datetime | None = None) -> Case:
     """返工 ordered by a dispatcher (e.g. after a check found the result wanting)."""
     now = _now(at)
@@ -1103,6 +1110,7 @@ def _reopen(case: Case, *, actor: Any, now: datetime, escalate_up: bool, note: s
         case.dispatched_at = now
     # A fresh resolution clock for the rework, from now, on the same policy.
     _set_deadlines(case, now)
+    notify.rework(case, escalated=escalate_up)
     _event(
         case,
         EventKind.REWORK,
@@ -1130,10 +1138,9 @@ def _reopen(case: Case, *, actor: Any, now: datetime, escalate_up: bool, note: s
         "dispatched_at",
         *SLA_FIELDS,
     )
-    notify.rework(case, escalated=escalate_up)
 
 
-@transaction.atomic
+@optimistic
 def close(*, case: Case | int, actor: Any = None, reason: str = "", at: datetime | None = None) -> Case:
     """Close a resolved case nobody rated in time (the sweep), or by a dispatcher."""
     now = _now(at)
@@ -1158,7 +1165,7 @@ def close(*, case: Case | int, actor: Any = None, reason: str = "", at: datetime
 # ---------------------------------------------------------------------------------------------------- supervision
 
 
-@transaction.atomic
+@optimistic
 def supervise(
     *, case: Case | int, actor: Any, reason: str, due: datetime | None = None, at: datetime | None = None
 ) -> SupervisionNotice:
@@ -1168,12 +1175,12 @@ def supervise(
     require_over_node(actor, roles.CASE_SUPERVISE, case.owner_node, what="supervise")
     reason = _require_text(reason, field="reason", maximum=1000)
     t.next_status(t.SUPERVISE, facts(case))
+    notify.supervised(case)
     notice = SupervisionNotice.objects.create(
         case=case, kind=NoticeKind.MANUAL, issued_by=actor, reason=reason, due=due, created_at=now
     )
     _event(case, EventKind.SUPERVISED, actor=actor, at=now, note=reason, data={"notice": notice.pk}, public=False)
     _save(case)
-    notify.supervised(case)
     return notice
 
 
@@ -1201,7 +1208,7 @@ def _sla_state_now(case: Case, now: datetime) -> str:
     )
 
 
-@transaction.atomic
+@optimistic
 def refresh_sla(*, case: Case | int, at: datetime | None = None) -> Case:
     """The sweep's step for one case: warn, then 督办 on breach, then escalate after the grace period."""
     now = _now(at)
@@ -1213,6 +1220,10 @@ def refresh_sla(*, case: Case | int, at: datetime | None = None) -> Case:
         previous = case.sla_state
         case.sla_state = state
         kind = EventKind.SLA_WARNING if state == SlaState.WARNING else EventKind.SLA_BREACHED
+        if state == SlaState.BREACHED:
+            notify.breached(case)
+        else:
+            notify.warning(case)
         _event(
             case,
             kind,
@@ -1240,9 +1251,6 @@ def refresh_sla(*, case: Case | int, at: datetime | None = None) -> Case:
                 note="automatic supervision: deadline passed",
             )
             _save(case)
-            notify.breached(case)
-        else:
-            notify.warning(case)
         return case
     if (
         case.sla_state == SlaState.BREACHED
@@ -1257,6 +1265,7 @@ def refresh_sla(*, case: Case | int, at: datetime | None = None) -> Case:
         _climb(case)
         case.breach_escalated_at = now
         case.sla_state = SlaState.BREACHED
+        notify.dispatchers(case, "case.escalated")
         _event(
             case,
             EventKind.ESCALATED,
@@ -1280,7 +1289,6 @@ def refresh_sla(*, case: Case | int, at: datetime | None = None) -> Case:
             "breach_escalated_at",
             "sla_state",
         )
-        notify.dispatchers(case, "case.escalated")
     return case
 
 

@@ -291,6 +291,15 @@ def get[M: Model](
     connection = connections[alias]
     sql, names, converters = _select(model, alias, for_update, tuple(only))
     row = _run(connection, sql, [pk], _one)
+    if for_update and connection.vendor == "sqlite" and getattr(connection.connection, "begin_put_off", False):
+        # Read before its transaction's BEGIN (core.transactions.optimistic): read again right after it, and the
+        # transaction goes on only if the row is still the same.
+        native = _qmark.get(sql)
+        if native:
+            connection.connection.guard(native, [pk], [row] if row is not None else [])
+        else:  # read through Django's cursor (queries are being recorded): lock first, then read
+            connection.connection.begin_now()
+            row = _run(connection, sql, [pk], _one)
     if row is None:
         return None
     return _build(model, alias, names, converters, row)

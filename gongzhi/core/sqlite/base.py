@@ -17,6 +17,12 @@ file and take no turns.
 
 Checkpoints (copying the WAL back into the database file) are moved out of the turn too: see
 ``Connection.committed``.
+
+A transaction opened under ``DatabaseWrapper.begin_at_first_write`` (``core.transactions.optimistic``: the case
+services) puts its ``BEGIN`` off until its first write: what it reads and computes before that runs outside the turn,
+beside the other writer. The rows it read *for update* before then (``core.prepared.get(..., for_update=True)``)
+are read again right after the ``BEGIN``, and if any of them changed meanwhile the transaction is rolled back before
+writing anything and ``StaleRead`` is raised, for the caller to run again with the lock taken from the start.
 """
 
 from __future__ import annotations
@@ -25,6 +31,8 @@ import fcntl
 import os
 import sqlite3
 import time
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from typing import Any
 
 from django.db.backends.sqlite3 import base
@@ -38,6 +46,11 @@ CHECKPOINT_EVERY = 64
 BACKSTOP_PAGES = 10_000
 
 
+class StaleRead(Exception):
+    """A row read for update before its transaction began had changed by the transaction's first write (nothing was
+    written; see ``Connection.put_off_begin``)."""
+
+
 class Connection(sqlite3.Connection):
     """A sqlite3 connection that takes the write turn (see the module); ``turn_path`` None takes none."""
 
@@ -48,6 +61,43 @@ class Connection(sqlite3.Connection):
     _turn_held: bool = False
     checkpoints: bool = False
     _commits: int = 0
+    _begin: str | None = None  # a BEGIN put off until the first write (put_off_begin)
+    _guards: list[tuple[str, tuple[Any, ...], list[Any]]] | None = None
+
+    def put_off_begin(self, begin: str) -> None:
+        """Run ``begin`` (a ``BEGIN …`` statement) just before this connection's next write instead of now."""
+        self._begin, self._guards = begin, []
+
+    @property
+    def begin_put_off(self) -> bool:
+        return self._begin is not None
+
+    def guard(self, sql: str, params: Sequence[Any], rows: list[Any]) -> None:
+        """While the ``BEGIN`` is put off: ``sql`` (``?`` style) read ``rows``; the transaction writes only if it
+        still reads them after its ``BEGIN``."""
+        if self._guards is not None:
+            self._guards.append((sql, tuple(params), rows))
+
+    def begin_now(self) -> None:
+        """The ``BEGIN`` put off, now (in this connection's turn), then the guards read again: a row that changed
+        since it was read rolls the transaction back and raises ``StaleRead``. Nothing to do when none is put off."""
+        begin, guards = self._begin, self._guards or []
+        if begin is None:
+            return
+        self._begin = self._guards = None
+        self.take_turn()
+        try:
+            sqlite3.Connection.execute(self, begin)
+        except BaseException:
+            self.give_turn()
+            raise
+        for sql, params, rows in guards:
+            if sqlite3.Connection.execute(self, sql, params).fetchall() != rows:
+                self.rollback()
+                raise StaleRead(f"a row read for update changed before the first write ({sql[:80]} {params})")
+
+    def _forget_begin(self) -> None:
+        self._begin = self._guards = None
 
     def take_turn(self) -> None:
         if self._turn_held or self.turn_path is None:
@@ -87,7 +137,12 @@ class Connection(sqlite3.Connection):
         """``execute(cursor, sql, params)``, in this connection's turn unless the statement needs none: a read
         (``SELECT``), or any statement of an open transaction (whose ``BEGIN`` took the turn). A ``BEGIN`` keeps the
         turn for its transaction; any other statement gives it back."""
-        if self.in_transaction or sql.startswith("SELECT") or self.turn_path is None:
+        if self.in_transaction or sql.startswith("SELECT"):
+            return execute(cursor, sql, params)
+        if self._begin is not None:
+            self.begin_now()
+            return execute(cursor, sql, params)
+        if self.turn_path is None:
             return execute(cursor, sql, params)
         self.take_turn()
         try:
@@ -99,6 +154,7 @@ class Connection(sqlite3.Connection):
 
     def commit(self) -> None:
         wrote = self.in_transaction
+        self._forget_begin()  # a transaction that never wrote never began
         try:
             super().commit()
         finally:
@@ -125,6 +181,7 @@ class Connection(sqlite3.Connection):
                 self._commits = 0
 
     def rollback(self) -> None:
+        self._forget_begin()
         try:
             super().rollback()
         finally:
@@ -142,6 +199,7 @@ class Connection(sqlite3.Connection):
         self._drop_turn_file()
 
     def _drop_turn_file(self) -> None:
+        self._forget_begin()
         self.give_turn()
         fd, self._turn_fd = self._turn_fd, None
         if fd is not None and self._turn_pid == os.getpid():
@@ -165,6 +223,26 @@ class CursorWrapper(base.SQLiteCursorWrapper):
 
 
 class DatabaseWrapper(base.DatabaseWrapper):
+    connection: Connection
+    _put_off_begin = False
+
+    @contextmanager
+    def begin_at_first_write(self) -> Iterator[None]:
+        """The transaction that starts in this block (``transaction.atomic()`` entered outside any other) sends its
+        ``BEGIN`` just before its first write (``Connection.put_off_begin``)."""
+        self._put_off_begin = True
+        try:
+            yield
+        finally:
+            self._put_off_begin = False
+
+    def _start_transaction_under_autocommit(self) -> None:
+        if self._put_off_begin and not self.connection.in_transaction:
+            self._put_off_begin = False
+            self.connection.put_off_begin(f"BEGIN {self.transaction_mode}" if self.transaction_mode else "BEGIN")
+        else:
+            super()._start_transaction_under_autocommit()
+
     def get_connection_params(self) -> dict[str, Any]:
         return {**super().get_connection_params(), "factory": Connection}
 
