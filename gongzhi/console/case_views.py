@@ -439,22 +439,21 @@ def record(request: HttpRequest) -> HttpResponse:
         building = data["building"]
         if not grid_selectors.user_can(user, roles.CASE_RECORD, building.node):
             return _forbidden(request, _("You may not record cases there."))
+        submission = {
+            "jurisdiction": building.jurisdiction,
+            "channel": data["channel"],
+            "title": data["title"],
+            "description": data.get("description", ""),
+            "building": building,
+            "reporter_name": data.get("reporter_name", ""),
+            "reporter_phone": data.get("reporter_phone", ""),
+            "recorded_by": user,
+        }
         try:
-            from django.db import transaction
-
-            with transaction.atomic():
-                case = services.submit(
-                    jurisdiction=building.jurisdiction,
-                    channel=data["channel"],
-                    title=data["title"],
-                    description=data.get("description", ""),
-                    building=building,
-                    reporter_name=data.get("reporter_name", ""),
-                    reporter_phone=data.get("reporter_phone", ""),
-                    recorded_by=user,
-                )
-                if data.get("solved_on_the_spot"):
-                    services.resolve(case=case, actor=user, result=data["result"], on_the_spot=True)
+            if data.get("solved_on_the_spot"):
+                case = services.submit_solved_on_the_spot(result=data["result"], **submission)
+            else:
+                case = services.submit(**submission)
         except DomainError as exc:
             form.add_error(None, exc.message)
         else:

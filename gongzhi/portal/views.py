@@ -11,7 +11,6 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.files.storage import default_storage
-from django.db import transaction
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -230,23 +229,24 @@ def _report(request: HttpRequest, *, jurisdiction: Jurisdiction, building: Build
     data = form.cleaned_data
     stored = photos.store(cleaned)
     try:
-        with transaction.atomic():
-            case = case_services.submit(
-                jurisdiction=jurisdiction,
-                channel=channel,
-                title=title_from(data["description"]),
-                description=data["description"],
-                category=data["category"],
-                reporter=request.user if request.user.is_authenticated else None,
-                reporter_name=data["name"],
-                reporter_phone=data["phone"],
-                anonymous=data["anonymous"],
-                building=building,
-                lat=None if building else data["lat"],
-                lon=None if building else data["lon"],
-                address=data["address"],
-                photos=stored,
-            )
+        # One transaction of its own, begun only for its writes: the classifier and the duplicate search run
+        # before it (cases.services.submit), not holding SQLite's write lock.
+        case = case_services.submit(
+            jurisdiction=jurisdiction,
+            channel=channel,
+            title=title_from(data["description"]),
+            description=data["description"],
+            category=data["category"],
+            reporter=request.user if request.user.is_authenticated else None,
+            reporter_name=data["name"],
+            reporter_phone=data["phone"],
+            anonymous=data["anonymous"],
+            building=building,
+            lat=None if building else data["lat"],
+            lon=None if building else data["lon"],
+            address=data["address"],
+            photos=stored,
+        )
     except DomainError as exc:
         photos.discard(stored)
         return refuse(exc.message, exc.http_status)

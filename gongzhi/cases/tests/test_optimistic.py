@@ -11,7 +11,7 @@ from gongzhi.cases import services
 from gongzhi.cases import transitions as t
 from gongzhi.cases.models import Case, CaseEvent, Rating
 from gongzhi.cases.tests.factories import world
-from gongzhi.core.errors import Conflict
+from gongzhi.core.errors import Conflict, DomainError
 from gongzhi.notifications.models import SmsMessage
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -117,3 +117,36 @@ def test_a_duplicates_reporter_rates_the_closed_parent_once():
     ]
     parent.refresh_from_db()
     assert parent.status == t.CLOSED and parent.rework_count == 0
+
+
+def test_recording_a_case_solved_on_the_spot_writes_both_or_neither():
+    w = world()
+    case = services.submit_solved_on_the_spot(
+        jurisdiction=w.jurisdiction,
+        channel="walk_in",
+        title="楼道灯不亮",
+        building=w.building,
+        recorded_by=w.grid_worker,
+        result="当场更换灯泡",
+    )
+    case.refresh_from_db()
+    assert (case.status, case.on_the_spot, case.handler_user_id, case.recorded_by_id) == (
+        t.RESOLVED,
+        True,
+        w.grid_worker.pk,
+        w.grid_worker.pk,
+    )
+    assert [kind for _seq, kind, _to in _events(case)] == ["submitted", "resolved"]
+
+    before = (Case.objects.count(), CaseEvent.objects.count(), SmsMessage.objects.count())
+    with pytest.raises(DomainError, match="result"):
+        services.submit_solved_on_the_spot(
+            jurisdiction=w.jurisdiction,
+            channel="walk_in",
+            title="路灯不亮",
+            building=w.building,
+            reporter_phone=PHONE,
+            recorded_by=w.grid_worker,
+            result="   ",
+        )
+    assert (Case.objects.count(), CaseEvent.objects.count(), SmsMessage.objects.count()) == before
