@@ -11,7 +11,9 @@ locked rows as they are when it writes, everything else as of its reads — whic
 (``SELECT … FOR UPDATE`` on the locked rows, read committed for the rest).
 
 A function whose decisions rest on rows it does not lock and will not write (say, "has this been done already?"
-answered by another table) calls ``begin_now()`` before that read: from there on it is inside the transaction.
+answered by another table) calls ``begin_now()`` before that read: from there on it is inside the transaction. It
+must let ``StaleRead`` (raised by its first write) through to the decorator: no ``except Exception`` around writes.
+A function may run twice, so nothing it does before its first write may have effects outside the database.
 
 Inside an open transaction, and on PostgreSQL, ``@optimistic`` is ``@transaction.atomic``.
 """

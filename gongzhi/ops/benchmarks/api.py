@@ -26,7 +26,8 @@ import threading
 import time
 import urllib.parse
 from argparse import ArgumentParser
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
+from contextlib import contextmanager
 from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
@@ -48,7 +49,7 @@ def add_arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--client", default="", help="(internal) drive this base URL: post|get,key,...")
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
@@ -158,7 +159,9 @@ def _drive(spec: dict[str, Any]) -> dict[str, Any]:
 # -------------------------------------------------------------------------------------------------------- phases
 
 
-def _phase(spec: dict[str, Any], env: dict[str, str], clients: int) -> dict[str, Any]:
+def phase(spec: dict[str, Any], env: dict[str, str], clients: int) -> dict[str, Any]:
+    """Drive the server at ``spec['host']:spec['port']`` in ``spec['mode']`` with ``clients`` keep-alive clients (in
+    two client processes) for ``spec['seconds']``: requests per second answered as expected, latencies, answers."""
     per = max(1, clients // CLIENT_PROCESSES)
     procs = [
         subprocess.Popen(
@@ -228,12 +231,12 @@ def _pgbench(url: str, seconds: float) -> dict[str, float]:
     return rates
 
 
-def _wait_for(port: int, server: subprocess.Popen[str], timeout: float = 120) -> None:
+def wait_for(port: int, server: subprocess.Popen[Any], output: Path, timeout: float = 120) -> None:
     deadline = time.monotonic() + timeout
     last = "no answer"
     while time.monotonic() < deadline:
         if server.poll() is not None:
-            raise RuntimeError(f"the server stopped:\n{server.stdout.read() if server.stdout else ''}")
+            raise RuntimeError(f"the server stopped:\n{output.read_text()[-3000:]}")
         try:
             conn = HTTPConnection("127.0.0.1", port, timeout=2)
             conn.request("GET", "/open311/v2/discovery.json")
@@ -245,6 +248,45 @@ def _wait_for(port: int, server: subprocess.Popen[str], timeout: float = 120) ->
             last = str(exc)
         time.sleep(0.2)
     raise RuntimeError(f"the server did not answer within two minutes ({last})")
+
+
+@contextmanager
+def serving(env: dict[str, str], workers: int) -> Iterator[int]:
+    """The production server command (``gongzhi run --no-worker``, granian) with ``workers`` workers and the ceiling
+    views' URLs on a free local port, for the block; yields the port. Its output goes to a file (a pipe nobody reads
+    would stop it once full)."""
+    port = free_port()
+    with tempfile.TemporaryDirectory(prefix="gongzhi-bench-server-") as tmp:
+        output = Path(tmp) / "server.log"
+        with output.open("w") as log:
+            server = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-m",
+                    "gongzhi",
+                    "run",
+                    "--no-worker",
+                    "--host",
+                    "127.0.0.1",
+                    "--port",
+                    str(port),
+                    "--workers",
+                    str(workers),
+                ],
+                env={**env, "DJANGO_SETTINGS_MODULE": SERVER_SETTINGS},
+                stdout=log,
+                stderr=subprocess.STDOUT,
+            )
+        try:
+            wait_for(port, server, output)
+            yield port
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=20)
+            except subprocess.TimeoutExpired:
+                server.kill()
+                server.wait()
 
 
 @register(
@@ -270,40 +312,13 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
         began = time.perf_counter()
         prepared = child(["bench", "api", "--prepare"], env)
         setup_s = time.perf_counter() - began
-        port = _free_port()
-        server = subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "gongzhi",
-                "run",
-                "--no-worker",
-                "--host",
-                "127.0.0.1",
-                "--port",
-                str(port),
-                "--workers",
-                str(workers),
-            ],
-            env={**env, "DJANGO_SETTINGS_MODULE": SERVER_SETTINGS},
-            stdout=subprocess.PIPE,
-            stderr=subprocess.STDOUT,
-            text=True,
-        )
-        try:
-            _wait_for(port, server)
+        with serving(env, workers) as port:
             base = {"host": "127.0.0.1", "port": port, "seconds": seconds}
-            post = _phase({**base, "mode": "post", **prepared}, env, clients)
+            post = phase({**base, "mode": "post", **prepared}, env, clients)
             if not post["ids"]:
                 raise RuntimeError(f"no request was filed: {post['counts']}")
-            get = _phase({**base, "mode": "get", "ids": post["ids"]}, env, clients)
-            stack = {mode: _phase({**base, "mode": mode}, env, clients) for mode in CEILING}
-        finally:
-            server.terminate()
-            try:
-                server.wait(timeout=20)
-            except subprocess.TimeoutExpired:
-                server.kill()
+            get = phase({**base, "mode": "get", "ids": post["ids"]}, env, clients)
+            stack = {mode: phase({**base, "mode": mode}, env, clients) for mode in CEILING}
         raw = _pgbench(throwaway["GONGZHI_DATABASE_URL"], seconds)
     post_ratio, get_ratio = post["rps"] / raw["insert"], get["rps"] / raw["read20"]
     post_ok, get_ok = post_ratio >= BUDGET_RATIO, get_ratio >= BUDGET_RATIO
@@ -312,7 +327,7 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
             raise RuntimeError(f"the ceiling view {mode} never answered {expected}: {stack[mode]['counts']}")
     read_ceiling, insert_ceiling = stack["read20"]["rps"] / raw["read20"], stack["insert"]["rps"] / raw["insert"]
     stdout.write(f"  setup: demo district + catalogue in {setup_s:.1f} s")
-    for label, phase in (
+    for label, f in (
         ("POST /open311/v2/requests.json", post),
         ("GET  /open311/v2/requests/ID.json", get),
         ("minimal view, no database", stack["nothing"]),
@@ -320,8 +335,8 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
         ("minimal view, pgbench's INSERT", stack["insert"]),
     ):
         stdout.write(
-            f"  {label:<34} {phase['rps']:>8.1f} req/s  p50 {phase['p50_ms']:.1f} ms  p95 {phase['p95_ms']:.1f} ms  "
-            f"answers {phase['counts']}"
+            f"  {label:<34} {f['rps']:>8.1f} req/s  p50 {f['p50_ms']:.1f} ms  p95 {f['p95_ms']:.1f} ms  "
+            f"answers {f['counts']}"
         )
     stdout.write(f"  {'pgbench single-row INSERT':<34} {raw['insert']:>8.1f} tps (16 connections)")
     stdout.write(f"  {'pgbench 20-row SELECT':<34} {raw['read20']:>8.1f} tps (16 connections)")

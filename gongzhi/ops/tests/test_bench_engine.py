@@ -15,14 +15,18 @@ pytestmark = pytest.mark.slow
 def test_bench_engine_prints_cycles_per_second_and_a_json_line(tmp_path, monkeypatch):
     monkeypatch.setenv("GONGZHI_SMS_BACKEND", "null")
     out = io.StringIO()
-    call_command("bench", "engine", "--cycles", "6", "--no-simulate", "--no-postgres", stdout=out)
+    call_command("bench", "engine", "--cycles", "6", "--no-simulate", "--no-postgres", "--web-seconds", "1", stdout=out)
     lines = out.getvalue().strip().splitlines()
     figures = json.loads(lines[-1])
     sqlite = figures["sqlite"]
     assert sqlite["engine"] == "sqlite" and sqlite["cycles"] == 6 and sqlite["processes"] == 2
     assert sqlite["cycles_per_s"] > 0 and sqlite["calls_per_s"] == pytest.approx(sqlite["cycles_per_s"] * 6, rel=0.01)
     assert {f"{a}_p50_ms" for a in ("submit", "triage", "dispatch", "accept", "resolve", "rate")} <= set(sqlite)
-    assert "cycles/s" in out.getvalue()
+    # The web tier was measured on the same database: the production server's minimal insert view answered.
+    web = sqlite["web_tier"]
+    assert web["req_per_s"] > 0 and web["workers"] == 2 and web["clients"] == 8 and web["seconds"] == 1
+    assert sqlite["keeps_up_with_web_tier"] is (sqlite["calls_per_s"] >= web["req_per_s"])
+    assert "cycles/s" in out.getvalue() and "web tier here" in out.getvalue()
 
 
 # Each child writes more than a pipe holds to stderr, says it got there, and waits (at most 20 s) for the other to
