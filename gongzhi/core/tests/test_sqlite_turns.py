@@ -5,7 +5,6 @@ same on a PostgreSQL test run."""
 
 from __future__ import annotations
 
-import fcntl
 import os
 import sqlite3
 import subprocess
@@ -20,40 +19,7 @@ from django.db.utils import ConnectionHandler
 
 from gongzhi import config
 from gongzhi.core.sqlite import base as backend
-
-
-@pytest.fixture
-def databases(tmp_path, django_db_blocker):
-    """A connection handler with connections ``default`` and ``b`` (and ``quick``, timeout 0.3 s) to one file
-    database, configured as gongzhi configures SQLite, with one table."""
-    settings = config.sqlite_database(tmp_path)
-    quick = {**settings, "OPTIONS": {**settings["OPTIONS"], "timeout": 0.3}}  # type: ignore[dict-item]
-    handler = ConnectionHandler({"default": settings, "b": settings, "quick": quick})
-    with django_db_blocker.unblock():  # pytest-django guards Django's own databases; these are the test's files
-        with handler["default"].cursor() as cursor:
-            cursor.execute("CREATE TABLE item (id INTEGER PRIMARY KEY, who TEXT NOT NULL)")
-        yield handler
-        handler.close_all()
-
-
-def _turn_is_free(path: str) -> bool:
-    fd = os.open(path, os.O_RDWR)
-    try:
-        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        return True
-    except BlockingIOError:
-        return False
-    finally:
-        os.close(fd)
-
-
-def _count(db, who: str | None = None) -> int:
-    with db.cursor() as cursor:
-        if who is None:
-            cursor.execute("SELECT COUNT(*) FROM item")
-        else:
-            cursor.execute("SELECT COUNT(*) FROM item WHERE who = %s", [who])
-        return cursor.fetchone()[0]
+from gongzhi.core.tests.sqlite_files import count, turn_is_free
 
 
 def test_the_engine_is_gongzhis_backend_with_a_turn_file_beside_the_database(databases, tmp_path):
@@ -69,7 +35,7 @@ def test_a_transaction_holds_the_turn_from_begin_to_commit_and_a_writer_outside_
     path = f"{a.settings_dict['NAME']}-turn"
     a.cursor().execute("BEGIN IMMEDIATE")
     a.cursor().execute("INSERT INTO item (who) VALUES (%s)", ["a"])
-    assert not _turn_is_free(path)
+    assert not turn_is_free(path)
 
     done = threading.Event()
     errors: list[BaseException] = []
@@ -90,8 +56,8 @@ def test_a_transaction_holds_the_turn_from_begin_to_commit_and_a_writer_outside_
     a.commit()
     assert done.wait(5) and not errors
     writer.join()
-    assert _turn_is_free(path)
-    assert _count(a, "a") == 1 and _count(a, "b") == 1
+    assert turn_is_free(path)
+    assert count(a, "a") == 1 and count(a, "b") == 1
 
 
 def test_reads_take_no_turn(databases):
@@ -100,10 +66,10 @@ def test_reads_take_no_turn(databases):
     a.cursor().execute("BEGIN IMMEDIATE")
     a.cursor().execute("INSERT INTO item (who) VALUES (%s)", ["uncommitted"])
     began = time.monotonic()
-    assert _count(b) == 1  # WAL: b reads the committed state beside a's open transaction, without waiting
+    assert count(b) == 1  # WAL: b reads the committed state beside a's open transaction, without waiting
     assert time.monotonic() - began < 0.2
     a.rollback()
-    assert _count(a) == 1
+    assert count(a) == 1
 
 
 def test_a_writer_waits_at_most_its_timeout_then_fails_clearly_and_writes_nothing(databases):
@@ -117,44 +83,44 @@ def test_a_writer_waits_at_most_its_timeout_then_fails_clearly_and_writes_nothin
     waited = time.monotonic() - began
     assert 0.3 <= waited < 2
     a.commit()
-    assert _count(a) == 0
+    assert count(a) == 0
     # The failed wait left nothing held: quick writes at once now.
     quick.cursor().execute("INSERT INTO item (who) VALUES (%s)", ["quick"])
-    assert _count(a, "quick") == 1
+    assert count(a, "quick") == 1
 
 
 def test_rollback_close_and_a_failed_statement_give_the_turn_back(databases):
     a = databases["default"]
     path = f"{a.settings_dict['NAME']}-turn"
     a.cursor().execute("BEGIN IMMEDIATE")
-    assert not _turn_is_free(path)
+    assert not turn_is_free(path)
     a.rollback()
-    assert _turn_is_free(path)
+    assert turn_is_free(path)
 
     a.cursor().execute("BEGIN IMMEDIATE")
     a.close()
-    assert _turn_is_free(path)
+    assert turn_is_free(path)
 
     with pytest.raises(OperationalError):
         a.cursor().execute("INSERT INTO no_such_table (who) VALUES (%s)", ["x"])
-    assert _turn_is_free(path)
+    assert turn_is_free(path)
 
     # A BEGIN that fails (one is already open) leaves the first transaction's turn in place until it ends.
     a.cursor().execute("BEGIN IMMEDIATE")
     with pytest.raises(OperationalError):
         a.cursor().execute("BEGIN IMMEDIATE")
-    assert not _turn_is_free(path)
+    assert not turn_is_free(path)
     a.commit()
-    assert _turn_is_free(path)
+    assert turn_is_free(path)
 
 
 def test_atomic_blocks_take_the_turn(databases):
     a = databases["default"]
     path = f"{a.settings_dict['NAME']}-turn"
     with _AtomicOn(a):
-        assert not _turn_is_free(path)
+        assert not turn_is_free(path)
         a.cursor().execute("INSERT INTO item (who) VALUES (%s)", ["atomic"])
-    assert _turn_is_free(path) and _count(a, "atomic") == 1
+    assert turn_is_free(path) and count(a, "atomic") == 1
 
     def fail_inside() -> None:
         with _AtomicOn(a):
@@ -163,7 +129,7 @@ def test_atomic_blocks_take_the_turn(databases):
 
     with pytest.raises(LookupError):
         fail_inside()
-    assert _turn_is_free(path) and _count(a, "lost") == 0
+    assert turn_is_free(path) and count(a, "lost") == 0
 
 
 class _AtomicOn:
@@ -198,13 +164,13 @@ def test_execute_turn_is_the_path_of_statements_that_bypass_djangos_cursor(datab
     seen: list[bool] = []
 
     def execute(cur, sql, params):
-        seen.append(_turn_is_free(path))
+        seen.append(turn_is_free(path))
         return sqlite3.Cursor.execute(cur, sql, params)
 
     raw.execute_turn(cursor, execute, "INSERT INTO item (who) VALUES (?)", ["raw"])
     raw.execute_turn(cursor, execute, "SELECT COUNT(*) FROM item", [])
     assert seen == [False, True]  # the write ran in the turn, the read without one
-    assert _turn_is_free(path) and cursor.fetchone() == (1,)
+    assert turn_is_free(path) and cursor.fetchone() == (1,)
 
 
 def test_in_memory_databases_take_no_turns(django_db_blocker):
@@ -250,8 +216,8 @@ def test_processes_writing_at_once_all_get_through(databases):
     for process in processes:
         _out, err = process.communicate(timeout=120)
         assert process.returncode == 0, err
-    assert [_count(a, who) for who in ("p1", "p2", "p3")] == [300, 300, 300]
-    assert _turn_is_free(f"{name}-turn")
+    assert [count(a, who) for who in ("p1", "p2", "p3")] == [300, 300, 300]
+    assert turn_is_free(f"{name}-turn")
 
 
 def test_a_connection_dropped_without_closing_gives_the_turn_back(tmp_path):
@@ -261,10 +227,10 @@ def test_a_connection_dropped_without_closing_gives_the_turn_back(tmp_path):
     raw = sqlite3.connect(path, factory=backend.Connection, isolation_level=None)
     raw.turn_path = f"{path}-turn"
     raw.execute_turn(raw.cursor(), sqlite3.Cursor.execute, "BEGIN IMMEDIATE", [])
-    assert raw.in_transaction and not _turn_is_free(raw.turn_path)
+    assert raw.in_transaction and not turn_is_free(raw.turn_path)
     del raw
     gc.collect()
-    assert _turn_is_free(f"{path}-turn")
+    assert turn_is_free(f"{path}-turn")
 
 
 # Checkpoints: SQLite's own (inside the commit that crosses 1,000 WAL pages, holding the write lock) is moved to a

@@ -13,7 +13,7 @@ from gongzhi.core import prepared
 from gongzhi.core.errors import PermissionDenied
 from gongzhi.core.models import CalendarDay
 from gongzhi.core.sqlite import base as backend
-from gongzhi.core.tests.test_sqlite_turns import _count, _turn_is_free, databases  # noqa: F401 (a fixture)
+from gongzhi.core.tests.sqlite_files import count, turn_is_free
 from gongzhi.core.transactions import begin_now, optimistic
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -192,7 +192,7 @@ def test_other_errors_are_not_retried_and_nothing_is_written(raw):
     assert not raw._turn_held and not raw.in_transaction
 
 
-def test_two_file_connections_the_stale_one_writes_nothing_and_frees_the_turn(databases):  # noqa: F811
+def test_two_file_connections_the_stale_one_writes_nothing_and_frees_the_turn(databases):
     """The backend's primitives between two real connections: ``a`` puts its BEGIN off and reads a row while ``b``
     writes; ``b`` changes that row and commits; ``a``'s first write finds it changed, rolls back, frees the turn."""
     a, b = databases["default"], databases["b"]
@@ -211,9 +211,9 @@ def test_two_file_connections_the_stale_one_writes_nothing_and_frees_the_turn(da
 
     with pytest.raises(backend.StaleRead):
         a.cursor().execute("INSERT INTO item (who) VALUES (%s)", ["a, on a stale read"])
-    assert not a.connection.in_transaction and _turn_is_free(path)
+    assert not a.connection.in_transaction and turn_is_free(path)
     a.rollback()
     a.set_autocommit(True)
-    assert _count(a, "a, on a stale read") == 0 and _count(a) == 2
+    assert count(a, "a, on a stale read") == 0 and count(a) == 2
     a.cursor().execute("INSERT INTO item (who) VALUES (%s)", ["a again"])  # the connection is fine
-    assert _count(b, "a again") == 1
+    assert count(b, "a again") == 1
