@@ -114,8 +114,11 @@ class SlaPolicy(models.Model):
 class Case(models.Model):
     """One resident request as it travels 上报 → 梳理 → 交办 → 督办 → 公示 → 评价. Changed only through services."""
 
+    # Every index on this table is written on each new case and on each change of its columns, inside the write
+    # transaction (SQLite: inside the one write turn of the whole site): a foreign key gets no index of its own where
+    # a composite index below starts with it, and nullable ones are indexed only where they are set (see Meta).
     jurisdiction = models.ForeignKey(
-        Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="cases"
+        Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="cases", db_index=False
     )
     tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True)
     external_id = models.CharField(
@@ -145,6 +148,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="reported_cases",
+        db_index=False,
     )
     reporter_name = models.CharField(_("reporter name"), max_length=64, blank=True)
     reporter_phone = EncryptedTextField(
@@ -159,6 +163,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.SET_NULL,
         related_name="recorded_cases",
+        db_index=False,
     )
     # Where
     lat = models.FloatField(_("latitude"), null=True, blank=True)
@@ -174,10 +179,11 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="located_cases",
+        db_index=False,
     )
     # Who: the unit whose dispatchers own the case now, and who handles it.
     owner_node = models.ForeignKey(
-        GridNode, verbose_name=_("owned by"), on_delete=models.PROTECT, related_name="owned_cases"
+        GridNode, verbose_name=_("owned by"), on_delete=models.PROTECT, related_name="owned_cases", db_index=False
     )
     level = models.CharField(_("handling level"), max_length=16, choices=Level.choices)
     urgency = models.CharField(_("urgency"), max_length=16, choices=Urgency.choices, default=Urgency.NORMAL)
@@ -188,6 +194,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="handled_cases",
+        db_index=False,
     )
     handler_department = models.ForeignKey(
         Department,
@@ -196,6 +203,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="handled_cases",
+        db_index=False,
     )
     handler_user = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -204,6 +212,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="handled_cases",
+        db_index=False,
     )
     pooled = models.BooleanField(_("in the stewards' pool"), default=False)
     status = models.CharField(_("status"), max_length=16, choices=Status.choices, default=Status.SUBMITTED)
@@ -242,6 +251,7 @@ class Case(models.Model):
         blank=True,
         on_delete=models.PROTECT,
         related_name="duplicates",
+        db_index=False,
     )
     rework_count = models.PositiveSmallIntegerField(_("rework count"), default=0)
     escalation_count = models.PositiveSmallIntegerField(_("escalations"), default=0)
@@ -278,10 +288,27 @@ class Case(models.Model):
             # The command-centre list, newest first, and the same filtered by status (the commonest filter).
             models.Index(fields=["jurisdiction", "submitted_at", "id"], name="case_console_list"),
             models.Index(fields=["jurisdiction", "status", "submitted_at", "id"], name="case_console_status_list"),
-            models.Index(fields=["handler_node", "status"], name="case_handler_node_status"),
-            models.Index(fields=["handler_user", "status"], name="case_handler_user_status"),
-            models.Index(fields=["handler_department", "status"], name="case_handler_dept_status"),
+            # Partial where the key is often empty: a lookup by a value (handler_user = …) implies "is not null",
+            # so SQLite and PostgreSQL use them, and a case without a handler, reporter account, … is in none of them.
+            models.Index(
+                fields=["handler_node", "status"],
+                name="case_handler_node_status",
+                condition=Q(handler_node__isnull=False),
+            ),
+            models.Index(
+                fields=["handler_user", "status"],
+                name="case_handler_user_status",
+                condition=Q(handler_user__isnull=False),
+            ),
+            models.Index(
+                fields=["handler_department", "status"],
+                name="case_handler_dept_status",
+                condition=Q(handler_department__isnull=False),
+            ),
             models.Index(fields=["grid_node", "submitted_at"], name="case_node_submitted"),
+            models.Index(fields=["reporter"], name="case_reporter", condition=Q(reporter__isnull=False)),
+            models.Index(fields=["recorded_by"], name="case_recorded_by", condition=Q(recorded_by__isnull=False)),
+            models.Index(fields=["merged_into"], name="case_merged_into", condition=Q(merged_into__isnull=False)),
         ]
 
     def __str__(self) -> str:
@@ -303,7 +330,10 @@ class Case(models.Model):
 class CaseEvent(models.Model):
     """Append-only timeline row: one per change of a case. Never updated or deleted."""
 
-    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events")
+    # Indexed by the unique (case, seq) below, which starts with it.
+    case = models.ForeignKey(
+        Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="events", db_index=False
+    )
     seq = models.PositiveIntegerField(_("number"))
     kind = models.CharField(_("kind"), max_length=32, choices=EventKind.choices)
     actor = models.ForeignKey(
