@@ -81,3 +81,17 @@ def test_a_lookup_by_value_uses_the_partial_index(lookup: dict[str, object], ind
     """A partial index ("… IS NOT NULL") serves an equality lookup: the value implies the condition."""
     plan = Case.objects.filter(**lookup).order_by().explain()
     assert f"USING INDEX {index}" in plan
+
+
+@pytest.mark.skipif(connection.vendor != "postgresql", reason="PostgreSQL's pattern (varchar_pattern_ops) indexes")
+def test_no_pattern_copies_of_the_hot_path_text_indexes() -> None:
+    """Django adds a LIKE-prefix copy of every indexed text column on PostgreSQL; the tracking code and the phones'
+    blind indexes are only ever looked up by equality, so their copies (written on every case step) are dropped."""
+    from gongzhi.notifications.models import SmsMessage
+
+    cases, messages = _indexes(Case), _indexes(SmsMessage)
+    assert [name for name in [*cases, *messages] if name.endswith("_like")] == []
+    # The equality indexes stay.
+    assert ["tracking_code"] in cases.values()
+    assert ["reporter_phone_index"] in cases.values()
+    assert ["phone_index"] in messages.values()
