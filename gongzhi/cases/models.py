@@ -116,7 +116,7 @@ class Case(models.Model):
 
     # Every index on this table is written on each new case and on each change of its columns, inside the write
     # transaction (SQLite: inside the one write turn of the whole site): a foreign key gets no index of its own where
-    # a composite index below starts with it, and nullable ones are indexed only where they are set (see Meta).
+    # a composite index below starts with it, and those empty on most cases are indexed only where set (see Meta).
     jurisdiction = models.ForeignKey(
         Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="cases", db_index=False
     )
