@@ -15,19 +15,21 @@ PATTERN_INDEXES = {
 }
 
 
-def _like_indexes(schema_editor):
+def _like_indexes(schema_editor) -> list[str]:
+    names = []
     with schema_editor.connection.cursor() as cursor:
         for table, columns in PATTERN_INDEXES.items():
             found = schema_editor.connection.introspection.get_constraints(cursor, table)
             for name, info in found.items():
                 if name.endswith("_like") and info["index"] and info["columns"] in ([c] for c in columns):
-                    yield table, name
+                    names.append(name)
+    return names
 
 
 def drop_pattern_indexes(apps, schema_editor):
     if schema_editor.connection.vendor != "postgresql":
         return
-    for _table, name in list(_like_indexes(schema_editor)):
+    for name in _like_indexes(schema_editor):
         schema_editor.execute(f"DROP INDEX IF EXISTS {schema_editor.quote_name(name)}")
 
 
