@@ -32,7 +32,11 @@ def fingerprint(data: dict[str, Any]) -> str:
 def file_case(*, partner: Partner, data: dict[str, Any], idempotency_key: str = "") -> Filed:
     """File a case from a partner. With an ``Idempotency-Key``, the key's row is inserted first, inside the same
     transaction as the case: a concurrent retry blocks on the unique index until this transaction ends, then finds
-    the committed row and returns the same case. Without one, the partner's own id still refuses duplicates (409)."""
+    the committed row and returns the same case. Without one, the partner's own id still refuses duplicates (409).
+
+    The request is checked and sorted (the classifier, the duplicate search) before that transaction begins
+    (``cases.prepare_submission``): the transaction only writes, so on SQLite it holds the write lock for the key, the
+    case and the partner's id, not for the classifier."""
     key = (idempotency_key or "").strip()
     if len(key) > MAX_KEY:
         raise DomainError(f"Idempotency-Key: at most {MAX_KEY} characters")
@@ -42,6 +46,15 @@ def file_case(*, partner: Partner, data: dict[str, Any], idempotency_key: str = 
     if len(external_id) > 64:
         raise DomainError("external_id: at most 64 characters")
     print_ = fingerprint(data)
+    if key and IdempotencyKey.objects.filter(partner=partner, key=key).exists():
+        return _replay(partner, key, print_)  # a retry of a request already filed: nothing to sort again
+    try:
+        submission = _prepare(partner, data, external_id)
+    except Conflict:
+        # The partner's id is taken — by a request with this same key that committed since the check above: a retry.
+        if key and IdempotencyKey.objects.filter(partner=partner, key=key).exists():
+            return _replay(partner, key, print_)
+        raise
     with transaction.atomic():
         record = None
         if key:
@@ -50,7 +63,10 @@ def file_case(*, partner: Partner, data: dict[str, Any], idempotency_key: str = 
                     record = IdempotencyKey.objects.create(partner=partner, key=key, fingerprint=print_)
             except IntegrityError:
                 return _replay(partner, key, print_)
-        case = _submit(partner, data, external_id)
+        try:
+            case = cases.file_submission(submission)
+        except Conflict:
+            raise _duplicate(partner, external_id) from None
         try:
             with transaction.atomic():
                 InboundCase.objects.create(partner=partner, external_id=external_id, case=case)
@@ -76,7 +92,7 @@ def _duplicate(partner: Partner, external_id: str) -> Conflict:
     return Conflict(f"a case with external_id {external_id!r} already exists: {code}", code="duplicate_external_id")
 
 
-def _submit(partner: Partner, data: dict[str, Any], external_id: str) -> Case:
+def _prepare(partner: Partner, data: dict[str, Any], external_id: str) -> cases.Submission:
     category = None
     code = str(data.get("category_code") or "").strip()
     if code:
@@ -87,26 +103,23 @@ def _submit(partner: Partner, data: dict[str, Any], external_id: str) -> Case:
             raise DomainError(f"category_code {code[:64]!r} not found", code="unknown_category")
     if InboundCase.objects.filter(partner=partner, external_id=external_id).exists():
         raise _duplicate(partner, external_id)
-    try:
-        return cases.submit(
-            jurisdiction=partner.jurisdiction,
-            channel=partner.channel,
-            title=str(data.get("title") or ""),
-            description=str(data.get("description") or ""),
-            category=category,
-            urgency=data.get("urgency") or None,
-            reporter_name=str(data.get("reporter_name") or ""),
-            reporter_phone=str(data.get("reporter_phone") or ""),
-            lat=data.get("lat"),
-            lon=data.get("lon"),
-            coord_system=str(data.get("coord_system") or "wgs84"),
-            address=str(data.get("address") or ""),
-            external_id=external_id,
-            source=partner.code,
-            attributes=data.get("attributes") or {},
-        )
-    except Conflict:
-        raise _duplicate(partner, external_id) from None
+    return cases.prepare_submission(
+        jurisdiction=partner.jurisdiction,
+        channel=partner.channel,
+        title=str(data.get("title") or ""),
+        description=str(data.get("description") or ""),
+        category=category,
+        urgency=data.get("urgency") or None,
+        reporter_name=str(data.get("reporter_name") or ""),
+        reporter_phone=str(data.get("reporter_phone") or ""),
+        lat=data.get("lat"),
+        lon=data.get("lon"),
+        coord_system=str(data.get("coord_system") or "wgs84"),
+        address=str(data.get("address") or ""),
+        external_id=external_id,
+        source=partner.code,
+        attributes=data.get("attributes") or {},
+    )
 
 
 # ---------------------------------------------------------------------------------------------------- staff actions

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -233,7 +234,26 @@ def _still_open(ids: list[int]) -> list[int]:
     return found
 
 
-def submit(
+@dataclass(frozen=True)
+class Submission:
+    """A request checked, placed and sorted (梳理) by ``prepare_submission``, not written yet: what
+    ``file_submission`` writes."""
+
+    case: Case
+    suggestion: routing.Suggestion
+    actor: Any
+    urgency: str | None
+    node: GridNode | None
+    owner: GridNode
+
+
+def submit(**request: Any) -> Case:
+    """上报: file a case — ``prepare_submission``'s checks and reads (its arguments are this function's), then
+    ``file_submission``'s writes."""
+    return file_submission(prepare_submission(**request))
+
+
+def prepare_submission(
     *,
     jurisdiction: Jurisdiction,
     channel: str,
@@ -256,14 +276,15 @@ def submit(
     attributes: dict[str, Any] | None = None,
     photos: Iterable[str] = (),
     at: datetime | None = None,
-) -> Case:
-    """上报: file a case. Location comes from the building, else the coordinates; the community there owns it.
-    ``external_id`` is the case's id in another system, unique per jurisdiction, channel and ``source`` (the
-    exchange partner filing it, if any).
+) -> Submission:
+    """Everything of 上报 that only reads: checking the input, finding the place, 梳理 (the classifier, the duplicate
+    search), the owner and the deadlines. Location comes from the building, else the coordinates; the community
+    there owns the case. ``external_id`` is the case's id in another system, unique per jurisdiction, channel and
+    ``source`` (the exchange partner filing it, if any).
 
-    Everything that only reads — checking the input, finding the place, 梳理 (the classifier, the duplicate search),
-    the deadlines — is done before the transaction; the transaction only writes, and on SQLite it begins at its first
-    write (``_file`` is ``@optimistic``), so another request's writes wait only for these writes.
+    It runs before any transaction, so that the transaction only writes (``file_submission``): on SQLite another
+    request's writes then wait only for those writes, not for the classifier. A caller that writes rows of its own in
+    the same transaction as the case (the exchange API) prepares first and then opens that transaction.
     """
     now = _now(at)
     if channel not in Channel.values:
@@ -348,7 +369,23 @@ def submit(
     )
     _set_deadlines(case, now)
     case.event_count = 1  # the row goes in with its "submitted" event counted: no UPDATE just for the counter
-    _file(case, suggestion, actor=recorded_by or reporter, urgency=urgency, node=node, owner=owner)
+    return Submission(case, suggestion, recorded_by or reporter, urgency, node, owner)
+
+
+def file_submission(submission: Submission) -> Case:
+    """上报's writes, in one transaction (on SQLite begun at its first write; inside an open transaction, a part of
+    it): the case row, its event, auto-triage, the triage record, the notifications. A submission is filed once."""
+    case = submission.case
+    if case.pk is not None:
+        raise DomainError(gettext_noop("this submission has been filed already"))
+    _file(
+        case,
+        submission.suggestion,
+        actor=submission.actor,
+        urgency=submission.urgency,
+        node=submission.node,
+        owner=submission.owner,
+    )
     return case
 
 
