@@ -5,6 +5,7 @@ deadlines follow the policy and the calendar; the level never passes district; d
 from datetime import timedelta
 
 import pytest
+from django.db import connection
 from django.utils import timezone
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from gongzhi.cases.models import Case, CaseEvent, CoHandlingTask
 from gongzhi.cases.tests.factories import world
 from gongzhi.core.calendar_days import current_calendar
 from gongzhi.core.errors import DomainError
+from gongzhi.core.sqlite import base as sqlite_backend
 from gongzhi.grid import roles
 
 PEOPLE = (
@@ -220,8 +222,27 @@ class CaseMachine(RuleBasedStateMachine):
             self.frozen = case
 
 
-@pytest.mark.django_db
-def test_case_state_machine():
+@pytest.mark.parametrize(
+    "outside",
+    [
+        pytest.param(False, marks=pytest.mark.django_db, id="inside-a-test-transaction"),
+        # As requests run the actions: each in its own transaction, so on SQLite every @optimistic action reads and
+        # decides before its BEGIN, which waits for its first write (core.transactions), and a refused one never
+        # begins. The same invariants must hold.
+        pytest.param(True, marks=pytest.mark.django_db(transaction=True), id="own-transactions"),
+    ],
+)
+def test_case_state_machine(outside, monkeypatch):
+    assert connection.in_atomic_block is not outside
+    put_off_begins = []
+    if outside and connection.vendor == "sqlite":
+        begin_now = sqlite_backend.Connection.begin_now
+
+        def counted(raw):
+            put_off_begins.append(raw.begin_put_off)
+            begin_now(raw)
+
+        monkeypatch.setattr(sqlite_backend.Connection, "begin_now", counted)
     CaseMachine.w = world()
     run_state_machine_as_test(
         CaseMachine,
@@ -232,3 +253,7 @@ def test_case_state_machine():
             suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
         ),
     )
+    if put_off_begins:  # the BEGINs really were put off to the first write, not taken at the start of each action
+        assert sum(put_off_begins) > 100, sum(put_off_begins)
+    else:
+        assert not (outside and connection.vendor == "sqlite")
