@@ -6,9 +6,11 @@ so the schema is the contract a partner can test against."""
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest
 from ninja import Header, NinjaAPI, Query
 from ninja.errors import AuthenticationError, HttpError, ValidationError
@@ -30,6 +32,9 @@ from gongzhi.api.schemas import (
     Text,
 )
 from gongzhi.core.errors import DomainError
+from gongzhi.core.middleware import RETRY_AFTER_S
+
+log = logging.getLogger(__name__)
 
 
 class BodyTooLarge(Exception):
@@ -56,7 +61,8 @@ api = NinjaAPI(
     urls_namespace="api",
 )
 
-ERRORS = {401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut}
+# 503: the database was busy or out of reach (nothing saved; Retry-After says when to ask again).
+ERRORS = {401: ErrorOut, 403: ErrorOut, 413: ErrorOut, 422: ErrorOut, 503: ErrorOut}
 
 
 @api.exception_handler(DomainError)
@@ -89,6 +95,23 @@ def _too_large(request: HttpRequest, exc: BodyTooLarge):
     return api.create_response(
         request, {"detail": f"the request body is larger than {limit} KB", "code": "too_large"}, status=413
     )
+
+
+@api.exception_handler(OperationalError)
+@api.exception_handler(InterfaceError)
+def _unavailable(request: HttpRequest, exc: Exception):
+    log.warning("exchange API %s %s: the database is unavailable (%s); answered 503", request.method, request.path, exc)
+    response = api.create_response(
+        request,
+        {
+            "detail": f"the service is busy; try again in {RETRY_AFTER_S} s "
+            "(a retry with the same Idempotency-Key files the case once)",
+            "code": "unavailable",
+        },
+        status=503,
+    )
+    response["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 @api.exception_handler(HttpError)

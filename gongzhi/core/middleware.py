@@ -2,10 +2,18 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
 
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
+from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
+
+log = logging.getLogger(__name__)
+
+# Seconds a client is asked to wait (Retry-After) when the database is busy or out of reach.
+RETRY_AFTER_S = 5
 
 # The exchange APIs refuse NUL characters themselves, in their own documented error formats (Open311's error list,
 # the REST API's 422 body), so they are left to it.
@@ -29,3 +37,34 @@ class RefuseNulMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+def unavailable(exc: BaseException) -> bool:
+    """The database could not do the work just now — a write lock kept longer than the wait allows ("database is
+    locked": SQLite's write turn, held by a large import), a lock or statement timeout, the server out of reach — as
+    opposed to a fault in the request or in the code. The transaction that failed was rolled back. Asking again later
+    is the right answer (503 with Retry-After), not a server error (500)."""
+    return isinstance(exc, OperationalError | InterfaceError)
+
+
+class ServiceUnavailableMiddleware:
+    """A view that fails because the database is busy or out of reach answers 503 with Retry-After and a page that
+    says so (the resident's report form keeps what was typed itself, portal.views). The exchange APIs answer in their
+    own error formats before it (api.api, open311.views); whatever escapes them still gets this 503, not a 500."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if not unavailable(exc):
+            return None
+        log.warning("%s %s: the database is unavailable (%s); answered 503", request.method, request.path, exc)
+        # No request context: its processors (the inbox badge, the overdue banner) would ask the database again.
+        again = request.get_full_path() if request.method == "GET" else ""
+        page = render_to_string("503.html", {"retry_after": RETRY_AFTER_S, "again": again})
+        response = HttpResponse(page, status=503)
+        response["Retry-After"] = str(RETRY_AFTER_S)
+        return response

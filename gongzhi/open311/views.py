@@ -1,11 +1,13 @@
 """Open311 GeoReport v2 endpoints: thin views that parse, call a selector or service, and answer in ``.json`` or
 ``.xml``. Every failure is a GeoReport error list with a 4xx status (400 bad input, 403 key, 404 unknown, 405 method,
-413 body too large) — never a 500 for anything a client sends."""
+413 body too large) — never a 500 for anything a client sends; a database too busy to answer is a 503 with
+Retry-After."""
 
 from __future__ import annotations
 
 import functools
 import json
+import logging
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -13,17 +15,20 @@ from defusedxml import ElementTree as SafeET
 from defusedxml.common import DefusedXmlException
 from django.conf import settings
 from django.core.exceptions import RequestDataTooBig
+from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 
 from gongzhi.core.errors import DomainError, PermissionDenied
+from gongzhi.core.middleware import RETRY_AFTER_S
 from gongzhi.open311 import keys, render, selectors, services, wire
 
 CHANGESET = "2026-01-01T00:00:00+08:00"
 SPECIFICATION = "http://wiki.open311.org/GeoReport_v2"
 View = Callable[..., HttpResponse]
+log = logging.getLogger(__name__)
 
 
 def _english() -> bool:
@@ -62,6 +67,13 @@ def endpoint(*methods: str) -> Callable[[View], View]:
                 return render.errors(fmt, exc.http_status, [str(exc)])
             except RequestDataTooBig:
                 return render.errors(fmt, 413, [f"the request body is larger than {_max_body() // 1024} KB"])
+            except (OperationalError, InterfaceError) as exc:  # busy or out of reach: ask again (core.middleware)
+                log.warning(
+                    "Open311 %s %s: the database is unavailable (%s); answered 503", request.method, request.path, exc
+                )
+                response = render.errors(fmt, 503, [f"the service is busy; try again in {RETRY_AFTER_S} seconds"])
+                response["Retry-After"] = str(RETRY_AFTER_S)
+                return response
 
         return wrapped
 

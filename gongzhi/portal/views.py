@@ -6,6 +6,7 @@ Nothing here is behind a staff login except the QR posters.
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 from django.conf import settings
@@ -25,12 +26,14 @@ from gongzhi.cases import services as case_services
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import Channel, EventKind, Score
 from gongzhi.core.errors import Conflict, DomainError, NotFound
+from gongzhi.core.middleware import RETRY_AFTER_S, unavailable
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Building, Compound, GridNode, Jurisdiction
 from gongzhi.portal import phone_login, photos, posters, selectors, throttle
 from gongzhi.portal.forms import MAX_TEXT, CodeForm, PhoneForm, RatingForm, ReportForm, TrackForm, title_from
 
+log = logging.getLogger(__name__)
 LARGE_COOKIE = "gz_large"
 LARGE_COOKIE_AGE = 10 * 365 * 24 * 3600  # "stays on once chosen"
 SESSION_CODES = "portal_codes"
@@ -222,7 +225,12 @@ def _report(request: HttpRequest, *, jurisdiction: Jurisdiction, building: Build
         # Errors of single fields are marked at the field; a missing place is said once, at the top.
         only_place = not any(name for name in form.errors if name != "__all__")
         return refuse("" if only_place else _("Please check the highlighted fields."), 400)
-    verdict = throttle.hit("report", client, limit=limit, seconds=seconds)
+    try:
+        verdict = throttle.hit("report", client, limit=limit, seconds=seconds)
+    except Exception as exc:
+        if not unavailable(exc):
+            raise
+        return _busy(refuse, exc, had_photos=bool(cleaned))
     if not verdict.allowed:
         return _too_many_reports(refuse, verdict.retry_after)
 
@@ -250,12 +258,31 @@ def _report(request: HttpRequest, *, jurisdiction: Jurisdiction, building: Build
     except DomainError as exc:
         photos.discard(stored)
         return refuse(exc.message, exc.http_status)
-    except Exception:
+    except Exception as exc:
         photos.discard(stored)
-        raise
+        if not unavailable(exc):
+            raise
+        return _busy(refuse, exc, had_photos=bool(cleaned))
     _remember_code(request, case.tracking_code)
     request.session["portal_just_sent"] = case.tracking_code
     return redirect("portal:track", code=case.tracking_code)
+
+
+def _busy(refuse, exc: Exception, *, had_photos: bool) -> HttpResponse:  # type: ignore[no-untyped-def]
+    """The database is busy (say, a large import holding SQLite's write lock) or out of reach, and the report was not
+    saved: the form comes back with what was typed (photos cannot be kept), so sending it again is one tap."""
+    log.warning("a report was not saved: the database is unavailable (%s); answered 503", exc)
+    if had_photos:
+        message = _(
+            "The service is busy right now and your report was not saved. Your text is still here: please add your "
+            "photos again and send it in a few seconds."
+        )
+    else:
+        message = _(
+            "The service is busy right now and your report was not saved. Your text is still here: please send it "
+            "again in a few seconds."
+        )
+    return refuse(message, 503, **{"Retry-After": str(RETRY_AFTER_S)})
 
 
 def _too_many_reports(refuse, retry_after: int) -> HttpResponse:  # type: ignore[no-untyped-def]

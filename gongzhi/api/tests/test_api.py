@@ -221,3 +221,25 @@ def test_the_migration_gives_earlier_partner_cases_their_partner(client, hotline
     importlib.import_module("gongzhi.api.migrations.0002_case_source").backfill(apps, None)
     assert Case.objects.get(tracking_code=code).source == "h12345"
     assert Case.objects.get(pk=plain.pk).source == ""
+
+
+def test_a_database_too_busy_to_file_is_a_503_in_the_apis_format(client, hotline, monkeypatch):
+    from django.db import OperationalError
+
+    from gongzhi.api import api as exchange
+
+    def locked(**kwargs):
+        raise OperationalError("database is locked: another connection kept the write turn for 20 s")
+
+    monkeypatch.setattr(exchange.services, "file_case", locked)
+    _p, raw = hotline
+
+    response = _post(client, raw, BODY, HTTP_IDEMPOTENCY_KEY="k-busy")
+
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert response.json() == {
+        "detail": "the service is busy; try again in 5 s (a retry with the same Idempotency-Key files the case once)",
+        "code": "unavailable",
+    }
+    assert Case.objects.count() == 0 and IdempotencyKey.objects.count() == 0
+    assert "503" in client.get("/api/openapi.json").json()["paths"]["/api/v1/cases"]["post"]["responses"]

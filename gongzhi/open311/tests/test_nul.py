@@ -1,4 +1,5 @@
-"""NUL characters (PostgreSQL can neither store nor compare them) anywhere a client sends text: 400, nothing written."""
+"""NUL characters (PostgreSQL can neither store nor compare them) anywhere a client sends text: 400, nothing written.
+And a database too busy to answer: 503, not a server error."""
 
 import pytest
 
@@ -49,3 +50,21 @@ def test_nul_in_a_read_is_400(client, s, fmt, url):  # noqa: F811
     response = client.get(BASE + url.format(fmt=fmt))
     assert response.status_code == 400, response.content
     assert any("NUL" in e["description"] for e in errors_of(response, fmt))
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_database_too_busy_to_answer_is_a_503_error_list(client, monkeypatch, fmt):
+    from django.db import OperationalError
+
+    from gongzhi.open311 import views
+
+    def locked(*args, **kwargs):
+        raise OperationalError("database is locked: another connection kept the write turn for 20 s")
+
+    monkeypatch.setattr(views, "_jurisdiction", locked)
+
+    response = client.get(f"/open311/v2/services.{fmt}")
+
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    busy = "the service is busy; try again in 5 seconds"
+    assert [e["description"] for e in errors_of(response, fmt)] == [busy]

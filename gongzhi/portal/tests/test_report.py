@@ -1,5 +1,6 @@
 """Reporting from the doorstep: the building QR page and the map page, and every kind of bad input — each gets a
-clear error and writes nothing (no case, no event, no stored photo, no text message)."""
+clear error and writes nothing (no case, no event, no stored photo, no text message); so does a report the database
+was too busy to take, which comes back filled in."""
 
 from __future__ import annotations
 
@@ -7,6 +8,7 @@ import io
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.db import OperationalError, ProgrammingError
 from django.urls import reverse
 from PIL import Image
 
@@ -14,6 +16,8 @@ from gongzhi.cases.choices import EventKind
 from gongzhi.cases.models import Case, CaseEvent
 from gongzhi.notifications import backends
 from gongzhi.notifications.models import SmsMessage
+from gongzhi.portal import throttle
+from gongzhi.portal import views as portal_views
 from gongzhi.portal.models import Throttle
 from gongzhi.portal.tests.conftest import jpeg
 
@@ -276,4 +280,63 @@ def test_a_failing_submit_removes_the_stored_photos(en, w, media_root, monkeypat
     response = en.post(scan_url(w), {"description": "楼道里堆满杂物", "photos": [photo()]})
     assert response.status_code == 400
     assert "the jurisdiction has no grid yet" in response.content.decode()
+    assert_nothing_written(media_root)
+
+
+# ----------------------------------------------------------------------------------------- the database too busy
+# Say, a large import holding SQLite's write lock past the 20 s wait: the resident gets a 503 that says so, with the
+# form still holding what they typed, and nothing is written.
+
+LOCKED = OperationalError("database is locked: another connection kept the write turn for 20 s")
+TEXT = "楼道里堆满杂物，挡住了消防通道"
+
+
+def _locked(*args, **kwargs):
+    raise LOCKED
+
+
+@pytest.mark.parametrize("where", ["the case", "the rate limit"])
+def test_a_report_the_database_was_too_busy_for_comes_back_filled_in_with_a_503(en, w, media_root, monkeypatch, where):
+    if where == "the case":
+        monkeypatch.setattr(portal_views.case_services, "submit", _locked)
+    else:
+        monkeypatch.setattr(throttle, "hit", _locked)
+
+    response = en.post(scan_url(w), {"description": TEXT, "name": "李四", "phone": "13812345678"})
+
+    page = response.content.decode()
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "The service is busy right now and your report was not saved" in page
+    assert "please send it again in a few seconds" in page
+    assert TEXT in page and "李四" in page and "13812345678" in page  # what was typed is still in the form
+    assert_nothing_written(media_root)
+
+
+def test_photos_cannot_be_kept_and_the_message_says_so(en, w, media_root, monkeypatch):
+    monkeypatch.setattr(portal_views.case_services, "submit", _locked)
+
+    response = en.post(scan_url(w), {"description": TEXT, "photos": [photo()]})
+
+    assert response.status_code == 503
+    assert "please add your photos again" in response.content.decode()
+    assert_nothing_written(media_root)  # the photo stored for the report is removed again
+
+
+def test_the_message_is_chinese_by_default(client, w, media_root, monkeypatch):
+    monkeypatch.setattr(portal_views.case_services, "submit", _locked)
+
+    response = client.post(scan_url(w), {"description": TEXT})
+
+    assert response.status_code == 503
+    assert "系统繁忙" in response.content.decode()
+
+
+def test_other_database_faults_are_not_called_busy(en, w, media_root, monkeypatch):
+    def broken(*args, **kwargs):
+        raise ProgrammingError("no such column: cases_case.nonsense")
+
+    monkeypatch.setattr(portal_views.case_services, "submit", broken)
+    en.raise_request_exception = True
+    with pytest.raises(ProgrammingError):
+        en.post(scan_url(w), {"description": TEXT})
     assert_nothing_written(media_root)

@@ -227,3 +227,21 @@ def test_unknown_code_in_the_lookup_form_counts_as_a_guess(en, w, settings):
     assert response.status_code == 404
     assert "No request has this tracking code" in response.content.decode()
     assert en.get(reverse("portal:track_lookup"), {"code": "2611ZZZZZZ"}).status_code == 429
+
+
+def test_a_tracking_page_the_database_is_too_busy_for_is_a_503_not_a_500(client, w, monkeypatch):
+    """The whole request, through the middleware: Chinese by default, Retry-After, a link to ask again."""
+    from django.db import OperationalError
+
+    from gongzhi.portal import views
+
+    def locked(code):
+        raise OperationalError("database is locked: another connection kept the write turn for 20 s")
+
+    monkeypatch.setattr(views.case_selectors, "case_by_tracking_code", locked)
+
+    response = client.get("/r/t/ABCDEF2345/")
+
+    page = response.content.decode()
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "系统繁忙" in page and 'href="/r/t/ABCDEF2345/"' in page

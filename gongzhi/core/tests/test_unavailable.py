@@ -1,0 +1,71 @@
+"""A request whose database is busy or out of reach answers 503 with Retry-After and a page that needs no database,
+never a 500 (the pages of the interfaces are checked in their own tests: portal, api, open311). The error SQLite's
+write turn raises after its wait is one of those."""
+
+from __future__ import annotations
+
+import pytest
+from django.conf import settings
+from django.db import InterfaceError, OperationalError, ProgrammingError
+from django.test import RequestFactory
+from django.utils import translation
+
+from gongzhi.core.middleware import ServiceUnavailableMiddleware, unavailable
+
+LOCKED = OperationalError("database is locked: another connection kept the write turn for 20 s")
+
+
+def _answer(request, exc):
+    def view(request):  # pragma: no cover - process_exception is called for a view that raised
+        raise exc
+
+    return ServiceUnavailableMiddleware(view).process_exception(request, exc)
+
+
+@pytest.mark.django_db  # only to count the queries the page makes: none
+def test_a_page_the_database_is_too_busy_for_is_a_503_that_can_be_asked_again(django_assert_num_queries):
+    request = RequestFactory().get("/r/t/ABCDEF2345/?x=1")
+    with translation.override("en"), django_assert_num_queries(0):
+        response = _answer(request, LOCKED)
+
+    page = response.content.decode()
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "Busy right now" in page and "Please try again in 5 seconds" in page
+    assert 'href="/r/t/ABCDEF2345/?x=1"' in page
+
+
+def test_a_form_sent_while_the_connection_is_lost_is_told_to_go_back():
+    request = RequestFactory().post("/console/cases/7/accept/", {"x": "1"})
+    with translation.override("en"):
+        response = _answer(request, InterfaceError("connection already closed"))
+
+    page = response.content.decode()
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "back button" in page and "Try again" not in page
+
+
+def test_chinese_by_default():
+    with translation.override(settings.LANGUAGE_CODE):
+        response = _answer(RequestFactory().get("/"), LOCKED)
+    assert "系统繁忙" in response.content.decode() and "请 5 秒后再试" in response.content.decode()
+
+
+def test_faults_of_the_code_or_the_request_are_left_alone():
+    assert _answer(RequestFactory().get("/"), ProgrammingError("no such column")) is None
+    assert _answer(RequestFactory().get("/"), ValueError("x")) is None
+    assert not unavailable(ProgrammingError("no such column"))
+
+
+def test_every_request_goes_through_it():
+    assert "gongzhi.core.middleware.ServiceUnavailableMiddleware" in settings.MIDDLEWARE
+
+
+def test_the_write_turns_timeout_is_recognised_as_busy(databases):
+    a, quick = databases["default"], databases["quick"]
+    a.cursor().execute("BEGIN IMMEDIATE")
+    try:
+        with pytest.raises(OperationalError) as waited:
+            quick.cursor().execute("INSERT INTO item (who) VALUES (%s)", ["quick"])
+    finally:
+        a.rollback()
+    assert unavailable(waited.value)
