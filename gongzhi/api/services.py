@@ -7,12 +7,13 @@ import json
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import transaction
 
 from gongzhi.api.models import IdempotencyKey, InboundCase, Partner
 from gongzhi.cases import services as cases
 from gongzhi.cases.choices import CoTaskStatus
 from gongzhi.cases.models import Case, CaseCategory, CoHandlingTask
+from gongzhi.core import prepared
 from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied
 from gongzhi.grid import selectors as grid_selectors
 
@@ -55,25 +56,23 @@ def file_case(*, partner: Partner, data: dict[str, Any], idempotency_key: str = 
         if key and IdempotencyKey.objects.filter(partner=partner, key=key).exists():
             return _replay(partner, key, print_)
         raise
+    # Written with prepared statements that skip a taken unique value instead of failing (core.prepared): no
+    # savepoints, and the write lock held for the rows only.
     with transaction.atomic():
         record = None
         if key:
-            try:
-                with transaction.atomic():
-                    record = IdempotencyKey.objects.create(partner=partner, key=key, fingerprint=print_)
-            except IntegrityError:
+            record = prepared.insert_unless_taken(IdempotencyKey(partner=partner, key=key, fingerprint=print_))
+            if record is None:  # another request with this key committed first (PostgreSQL waited for it)
                 return _replay(partner, key, print_)
         try:
             case = cases.file_submission(submission)
         except Conflict:
             raise _duplicate(partner, external_id) from None
-        try:
-            with transaction.atomic():
-                InboundCase.objects.create(partner=partner, external_id=external_id, case=case)
-        except IntegrityError:
-            raise _duplicate(partner, external_id) from None
+        if prepared.insert_unless_taken(InboundCase(partner=partner, external_id=external_id, case=case)) is None:
+            raise _duplicate(partner, external_id)  # filed meanwhile by another request: this case is rolled back
         if record is not None:
-            IdempotencyKey.objects.filter(pk=record.pk).update(case=case)
+            record.case = case
+            prepared.update(record, ["case"])
         return Filed(case=case, replayed=False)
 
 
