@@ -5,6 +5,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 
+from django.contrib.sessions import middleware as sessions
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
@@ -59,12 +60,28 @@ class ServiceUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
-        if not unavailable(exc):
-            return None
-        log.warning("%s %s: the database is unavailable (%s); answered 503", request.method, request.path, exc)
-        # No request context: its processors (the inbox badge, the overdue banner) would ask the database again.
-        again = request.get_full_path() if request.method == "GET" else ""
-        page = render_to_string("503.html", {"retry_after": RETRY_AFTER_S, "again": again})
-        response = HttpResponse(page, status=503)
-        response["Retry-After"] = str(RETRY_AFTER_S)
-        return response
+        return busy_page(request, exc) if unavailable(exc) else None
+
+
+class SessionMiddleware(sessions.SessionMiddleware):
+    """Django's, except that a session the database is too busy to save (after a view that changed it: a sign-in, a
+    remembered tracking code) is the same 503, not a 500: the view's answer never reached the visitor."""
+
+    def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
+        try:
+            return super().process_response(request, response)
+        except Exception as exc:
+            if not unavailable(exc):
+                raise
+            return busy_page(request, exc)
+
+
+def busy_page(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """503 with Retry-After and a page rendered without the request context (its processors — the inbox badge, the
+    overdue banner — would ask the database again)."""
+    log.warning("%s %s: the database is unavailable (%s); answered 503", request.method, request.path, exc)
+    again = request.get_full_path() if request.method == "GET" else ""
+    page = render_to_string("503.html", {"retry_after": RETRY_AFTER_S, "again": again})
+    response = HttpResponse(page, status=503)
+    response["Retry-After"] = str(RETRY_AFTER_S)
+    return response

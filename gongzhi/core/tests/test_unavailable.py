@@ -1,16 +1,17 @@
-"""A request whose database is busy or out of reach answers 503 with Retry-After and a page that needs no database,
-never a 500 (the pages of the interfaces are checked in their own tests: portal, api, open311). The error SQLite's
-write turn raises after its wait is one of those."""
+"""A request whose database is busy or out of reach — in the view or when its session is saved — answers 503 with
+Retry-After and a page that needs no database, never a 500 (the interfaces' own answers are checked in their tests:
+portal, api, open311). The error SQLite's write turn raises after its wait is one of those."""
 
 from __future__ import annotations
 
 import pytest
 from django.conf import settings
 from django.db import InterfaceError, OperationalError, ProgrammingError
+from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import translation
 
-from gongzhi.core.middleware import ServiceUnavailableMiddleware, unavailable
+from gongzhi.core.middleware import ServiceUnavailableMiddleware, SessionMiddleware, unavailable
 
 LOCKED = OperationalError("database is locked: another connection kept the write turn for 20 s")
 
@@ -56,8 +57,40 @@ def test_faults_of_the_code_or_the_request_are_left_alone():
     assert not unavailable(ProgrammingError("no such column"))
 
 
-def test_every_request_goes_through_it():
+def _session_saved_with(exc):
+    """A view that signs something into the session and answers 200, whose session then fails to save with ``exc``."""
+
+    def view(request):
+        request.session["portal_codes"] = ["ABCDEF2345"]
+
+        def save(*args, **kwargs):
+            raise exc
+
+        request.session.save = save
+        return HttpResponse("saved?")
+
+    request = RequestFactory().get("/r/t/ABCDEF2345/")
+    middleware = SessionMiddleware(view)
+    middleware.process_request(request)
+    return middleware.process_response(request, view(request))
+
+
+def test_a_session_the_database_is_too_busy_to_save_is_the_same_503():
+    with translation.override("en"):
+        response = _session_saved_with(LOCKED)
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "Busy right now" in response.content.decode() and "sessionid" not in response.cookies
+
+
+def test_other_session_failures_are_left_to_django():
+    with pytest.raises(ProgrammingError):
+        _session_saved_with(ProgrammingError("no such table: django_session"))
+
+
+def test_every_request_goes_through_them():
     assert "gongzhi.core.middleware.ServiceUnavailableMiddleware" in settings.MIDDLEWARE
+    assert "gongzhi.core.middleware.SessionMiddleware" in settings.MIDDLEWARE
+    assert "django.contrib.sessions.middleware.SessionMiddleware" not in settings.MIDDLEWARE
 
 
 def test_the_write_turns_timeout_is_recognised_as_busy(databases):
