@@ -25,12 +25,13 @@ from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases import services as case_services
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import Channel, EventKind, Score
+from gongzhi.core import throttle
 from gongzhi.core.errors import Conflict, DomainError, NotFound
 from gongzhi.core.middleware import RETRY_AFTER_S, unavailable
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Building, Compound, GridNode, Jurisdiction
-from gongzhi.portal import phone_login, photos, posters, selectors, throttle
+from gongzhi.portal import phone_login, photos, posters, selectors
 from gongzhi.portal.forms import MAX_TEXT, CodeForm, PhoneForm, RatingForm, ReportForm, TrackForm, title_from
 
 log = logging.getLogger(__name__)

@@ -1,7 +1,13 @@
-"""Rate limits for public endpoints, counted in the database (shared by every web worker; no Redis needed).
+"""Rate limits, counted in the database (shared by every web worker; no Redis needed).
 
 Fixed windows: ``hit`` counts one event of ``scope`` for ``key`` in the current window and says whether it stays
-within the limit. Keys are HMACs (the blind-index key), so the table holds no addresses or phone numbers.
+within the limit; ``peek`` asks without counting; ``release`` gives back a slot ``hit`` took (an attempt that turned
+out not to count, such as a correct password). Keys are HMACs (the blind-index key), so the table holds no addresses,
+user names or phone numbers. A window ends at a fixed time, whatever happens in it: a limit can hold something back
+for at most one window, never for longer.
+
+It lives in core because every interface needs it: the staff login (accounts), the resident pages (reports, login
+codes, tracking codes) and the machine interfaces' look-ups.
 """
 
 from __future__ import annotations
@@ -15,7 +21,7 @@ from django.db.models import F
 from django.http import HttpRequest
 
 from gongzhi.core import crypto, timeutil
-from gongzhi.portal.models import Throttle
+from gongzhi.core.models import Throttle
 
 # Rows older than this are dropped now and then (the longest window we use is far shorter).
 KEEP = timedelta(days=2)
@@ -78,3 +84,10 @@ def peek(scope: str, key: str, *, limit: int, seconds: int, now: datetime | None
     if row is not None and row >= limit:
         return Verdict(False, max(int((start + timedelta(seconds=seconds) - now).total_seconds()), 1))
     return Verdict(True, 0)
+
+
+def release(scope: str, key: str, *, seconds: int, now: datetime) -> None:
+    """Give back one event ``hit`` counted at ``now`` (the same ``now``, so the same window)."""
+    Throttle.objects.filter(scope=scope, key=key, window_start=_window(now, seconds), count__gt=0).update(
+        count=F("count") - 1
+    )
