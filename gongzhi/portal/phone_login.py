@@ -49,6 +49,15 @@ def normalise(phone: str) -> str:
     return number
 
 
+def _allowed(verdict: throttle.Verdict) -> None:
+    if not verdict.allowed:
+        raise TooMany(
+            _("Too many codes requested. Please try again in %(minutes)s minutes.")
+            % {"minutes": max(verdict.retry_after // 60, 1)},
+            retry_after=verdict.retry_after,
+        )
+
+
 def _hash(phone_index: str, code: str) -> str:
     return crypto.blind_index(f"login-code:{phone_index}:{code}")
 
@@ -58,16 +67,16 @@ def request_code(*, phone: str, client: str) -> LoginCode:
     number = normalise(phone)
     index = crypto.blind_index(number)
     limit, seconds = settings.GONGZHI_LOGIN_CODE_RATE_LIMIT
-    for scope, key in (("code-phone", index), ("code-client", throttle.key_for(client))):
-        verdict = throttle.hit(scope, key, limit=limit, seconds=seconds)
-        if not verdict.allowed:
-            raise TooMany(
-                _("Too many codes requested. Please try again in %(minutes)s minutes.")
-                % {"minutes": max(verdict.retry_after // 60, 1)},
-                retry_after=verdict.retry_after,
-            )
-    code = f"{secrets.randbelow(1_000_000):06d}"
     now = timeutil.now()
+    # The client's limit first, and both looked at before either is counted: a client past its own limit must not
+    # use up the number's codes (anyone could then lock a resident out for the window). A race for the last slot is
+    # settled by hit(); the client is counted first, so a client that loses it spends only its own budget.
+    limits = (("code-client", throttle.key_for(client)), ("code-phone", index))
+    for scope, key in limits:
+        _allowed(throttle.peek(scope, key, limit=limit, seconds=seconds, now=now))
+    for scope, key in limits:
+        _allowed(throttle.hit(scope, key, limit=limit, seconds=seconds, now=now))
+    code = f"{secrets.randbelow(1_000_000):06d}"
     with transaction.atomic():
         # A new code replaces the ones sent before.
         LoginCode.objects.filter(phone_index=index, used_at__isnull=True).update(used_at=now)

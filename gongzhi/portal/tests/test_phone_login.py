@@ -11,6 +11,7 @@ from django.urls import reverse
 from gongzhi.cases import services
 from gongzhi.cases.models import Rating
 from gongzhi.core import crypto
+from gongzhi.core.models import Throttle
 from gongzhi.notifications import backends
 from gongzhi.portal import phone_login
 from gongzhi.portal.models import LoginCode
@@ -113,6 +114,26 @@ def test_code_requests_are_rate_limited_per_number_and_per_client(en, w, setting
     response = en.post(reverse("portal:login"), {"phone": "13900001234"})
     assert response.status_code == 429
     assert LoginCode.objects.count() == 2 and len(backends.outbox) == 2
+
+
+def test_a_client_over_its_own_limit_cannot_spend_a_numbers_budget(en, w, settings, django_capture_on_commit_callbacks):
+    """Anyone could otherwise lock a resident out: a client past its own limit asking for the resident's number again
+    and again used up the number's codes for the hour. Both limits are checked before either is counted."""
+    settings.GONGZHI_LOGIN_CODE_RATE_LIMIT = (2, 3600)
+    victim = "13900001234"
+    ask_code(en, PHONE, django_capture_on_commit_callbacks)
+    ask_code(en, "13700001111", django_capture_on_commit_callbacks)  # this client's own limit is spent
+    for _ in range(5):
+        response = en.post(reverse("portal:login"), {"phone": victim})
+        assert response.status_code == 429
+    assert not Throttle.objects.filter(scope="code-phone", key=crypto.blind_index(victim)).exists()
+    # The resident, from their own phone, still gets both of the number's codes.
+    for _ in range(2):
+        with django_capture_on_commit_callbacks(execute=True):
+            response = en.post(reverse("portal:login"), {"phone": victim}, REMOTE_ADDR="10.9.9.9")
+        assert response.status_code == 200
+    assert [m.phone for m in backends.outbox].count(victim) == 2
+    assert LoginCode.objects.filter(phone_index=crypto.blind_index(victim)).count() == 2
 
 
 def test_next_must_stay_on_this_site(en, w, django_capture_on_commit_callbacks):
