@@ -54,11 +54,12 @@ system-deps:
 		fi; \
 	fi
 
+# The demo's shared password logs in only in demo mode (GONGZHI_DEMO, docs/configuration.md).
 run: setup
 	$(BIN)/gongzhi migrate --noinput -v 0
 	$(BIN)/gongzhi collectstatic --noinput -v 0
-	$(BIN)/gongzhi demo
-	$(BIN)/gongzhi run
+	GONGZHI_DEMO=$${GONGZHI_DEMO:-true} $(BIN)/gongzhi demo
+	GONGZHI_DEMO=$${GONGZHI_DEMO:-true} $(BIN)/gongzhi run
 
 demo: setup
 	$(BIN)/gongzhi migrate --noinput -v 0

@@ -59,6 +59,35 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Comma-separated origins (https://example.org) trusted for CSRF behind a proxy.",
     ),
     "GONGZHI_SECURE_COOKIES": ("false", "Send session and CSRF cookies only over HTTPS (set true behind TLS)."),
+    "GONGZHI_PROXY_SSL_HEADER": (
+        "",
+        "Header a TLS-terminating reverse proxy sets on requests that came in over HTTPS, as NAME (value https) or "
+        "NAME:value, e.g. X-Forwarded-Proto. Empty: only a direct TLS connection counts as HTTPS. Set it only when "
+        "the proxy always sets or strips that header, or a client could claim HTTPS.",
+    ),
+    "GONGZHI_HSTS_SECONDS": (
+        "0",
+        "Strict-Transport-Security max-age sent on HTTPS answers: browsers then refuse plain HTTP to this host for "
+        "that long. 0 sends none; start small (300), then a year (31536000) once HTTPS works everywhere.",
+    ),
+    "GONGZHI_HSTS_INCLUDE_SUBDOMAINS": (
+        "false",
+        "Add includeSubDomains to Strict-Transport-Security (only when every subdomain serves HTTPS).",
+    ),
+    "GONGZHI_HSTS_PRELOAD": (
+        "false",
+        "Add preload to Strict-Transport-Security (for browsers' built-in lists; needs a year and includeSubDomains, "
+        "and is hard to undo).",
+    ),
+    "GONGZHI_STAFF_SESSION_HOURS": (
+        "10",
+        "Hours a staff login lasts (from the moment of login; a working day by default). Staff then log in again.",
+    ),
+    "GONGZHI_RESIDENT_SESSION_DAYS": (
+        "14",
+        "Days a resident's session lasts after its last change: the phone login and the reports this browser sent "
+        "(so the resident can follow and rate them).",
+    ),
     "GONGZHI_LANGUAGE": ("zh-hans", "Default interface language: zh-hans or en."),
     "GONGZHI_TIME_ZONE": ("Asia/Shanghai", "Time zone for display; the database always stores UTC."),
     "GONGZHI_LOG_LEVEL": ("INFO", "Log level of the gongzhi loggers."),
@@ -84,6 +113,12 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "0.35",
         "Text similarity (0-1, bigram cosine, place words weighed down) from which an earlier case with the same "
         "suggested category counts as a possible duplicate; without a model to suggest categories, 0.25 more.",
+    ),
+    "GONGZHI_DEMO": (
+        "false",
+        "Demo mode: the demo password (GONGZHI_DEMO_PASSWORD, and the built-in gongzhi-demo) may log in. Off, every "
+        "login with it is refused and `gongzhi check --deploy` reports active accounts that have it. `make run` "
+        "turns it on. Never in production.",
     ),
     "GONGZHI_DEMO_PASSWORD": ("gongzhi-demo", "Password given to every user `gongzhi demo` creates."),
     "GONGZHI_MAP_TILE_URL": (
@@ -117,6 +152,16 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "GONGZHI_REPORT_RATE_LIMIT": (
         "10/3600",
         "Reports one client may send, as count/seconds (10/3600 = ten an hour); more are refused with 429.",
+    ),
+    "GONGZHI_LOGIN_RATE_LIMIT": (
+        "10/600",
+        "Failed staff logins (console and admin) one client may make, as count/seconds; past it every login from "
+        "that client, right password or not, is refused until the window ends.",
+    ),
+    "GONGZHI_LOGIN_ACCOUNT_RATE_LIMIT": (
+        "20/600",
+        "Failed logins to one account, from anywhere, as count/seconds; past it that account cannot log in until "
+        "the window ends. Must be higher than the per-client count, so one client alone cannot lock anyone out.",
     ),
     "GONGZHI_LOGIN_CODE_RATE_LIMIT": (
         "5/3600",
@@ -168,6 +213,12 @@ class Config:
     allowed_hosts: tuple[str, ...]
     csrf_trusted_origins: tuple[str, ...]
     secure_cookies: bool
+    proxy_ssl_header: tuple[str, str] | None
+    hsts_seconds: int
+    hsts_include_subdomains: bool
+    hsts_preload: bool
+    staff_session_hours: float
+    resident_session_days: float
     language: str
     time_zone: str
     log_level: str
@@ -181,6 +232,7 @@ class Config:
     triage_duplicate_distance_m: float
     triage_duplicate_window_hours: float
     triage_duplicate_similarity: float
+    demo: bool
     demo_password: str
     map_tile_url: str
     sms_backend: str
@@ -190,6 +242,8 @@ class Config:
     public_url: str
     photo_max_mb: float
     report_rate_limit: tuple[int, int]
+    login_rate_limit: tuple[int, int]
+    login_account_rate_limit: tuple[int, int]
     login_code_rate_limit: tuple[int, int]
     track_rate_limit: tuple[int, int]
     proxy_hops: int
@@ -313,6 +367,45 @@ def parse_rate(name: str, value: str) -> tuple[int, int]:
     return parse_int(name, count.strip(), minimum=1), parse_int(name, seconds.strip(), minimum=1)
 
 
+_HEADER_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9-]*")
+
+
+def parse_proxy_ssl_header(value: str) -> tuple[str, str] | None:
+    """X-Forwarded-Proto → ("HTTP_X_FORWARDED_PROTO", "https"); X-Forwarded-Ssl:on → (…, "on"); empty → None."""
+    text = value.strip()
+    if not text:
+        return None
+    name, _sep, expected = text.partition(":")
+    name, expected = name.strip(), expected.strip() or "https"
+    if not _HEADER_NAME.fullmatch(name) or any(ch.isspace() for ch in expected):
+        raise ConfigError(
+            f"GONGZHI_PROXY_SSL_HEADER: expected a header name like X-Forwarded-Proto (or NAME:value), got {value!r}"
+        )
+    return "HTTP_" + name.upper().replace("-", "_"), expected
+
+
+HSTS_PRELOAD_MIN_SECONDS = 31_536_000  # a year: what the browsers' preload lists require
+
+
+def check_hsts(seconds: int, include_subdomains: bool, preload: bool) -> None:
+    if (include_subdomains or preload) and not seconds:
+        raise ConfigError("GONGZHI_HSTS_INCLUDE_SUBDOMAINS and GONGZHI_HSTS_PRELOAD need GONGZHI_HSTS_SECONDS above 0")
+    if preload and (seconds < HSTS_PRELOAD_MIN_SECONDS or not include_subdomains):
+        raise ConfigError(
+            f"GONGZHI_HSTS_PRELOAD needs GONGZHI_HSTS_SECONDS of at least {HSTS_PRELOAD_MIN_SECONDS} (a year) and "
+            "GONGZHI_HSTS_INCLUDE_SUBDOMAINS=true, as the browsers' preload lists do"
+        )
+
+
+def check_login_limits(client: tuple[int, int], account: tuple[int, int]) -> None:
+    """One client alone must not be able to lock an account: it is stopped by its own limit first."""
+    if account[0] <= client[0]:
+        raise ConfigError(
+            f"GONGZHI_LOGIN_ACCOUNT_RATE_LIMIT ({account[0]}/{account[1]}) must allow more failures than "
+            f"GONGZHI_LOGIN_RATE_LIMIT ({client[0]}/{client[1]}), or one client alone could lock an account out"
+        )
+
+
 def parse_public_url(value: str) -> str:
     url = value.strip().rstrip("/")
     if not url:
@@ -414,6 +507,22 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
     if log_level not in {"DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL"}:
         raise ConfigError(f"GONGZHI_LOG_LEVEL: expected DEBUG, INFO, WARNING, ERROR or CRITICAL, got {log_level!r}")
 
+    hsts_seconds = parse_int("GONGZHI_HSTS_SECONDS", get("GONGZHI_HSTS_SECONDS"))
+    hsts_include_subdomains = parse_bool("GONGZHI_HSTS_INCLUDE_SUBDOMAINS", get("GONGZHI_HSTS_INCLUDE_SUBDOMAINS"))
+    hsts_preload = parse_bool("GONGZHI_HSTS_PRELOAD", get("GONGZHI_HSTS_PRELOAD"))
+    check_hsts(hsts_seconds, hsts_include_subdomains, hsts_preload)
+    login_rate_limit = parse_rate("GONGZHI_LOGIN_RATE_LIMIT", get("GONGZHI_LOGIN_RATE_LIMIT"))
+    login_account_rate_limit = parse_rate("GONGZHI_LOGIN_ACCOUNT_RATE_LIMIT", get("GONGZHI_LOGIN_ACCOUNT_RATE_LIMIT"))
+    check_login_limits(login_rate_limit, login_account_rate_limit)
+    staff_session_hours = parse_float("GONGZHI_STAFF_SESSION_HOURS", get("GONGZHI_STAFF_SESSION_HOURS"))
+    resident_session_days = parse_float("GONGZHI_RESIDENT_SESSION_DAYS", get("GONGZHI_RESIDENT_SESSION_DAYS"))
+    for name, value in (
+        ("GONGZHI_STAFF_SESSION_HOURS", staff_session_hours),
+        ("GONGZHI_RESIDENT_SESSION_DAYS", resident_session_days),
+    ):
+        if value <= 0:
+            raise ConfigError(f"{name}: must be above 0, got {value}")
+
     return Config(
         data_dir=data_dir,
         database=database,
@@ -424,6 +533,12 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         allowed_hosts=split_list(get("GONGZHI_ALLOWED_HOSTS")),
         csrf_trusted_origins=split_list(get("GONGZHI_CSRF_TRUSTED_ORIGINS")),
         secure_cookies=parse_bool("GONGZHI_SECURE_COOKIES", get("GONGZHI_SECURE_COOKIES")),
+        proxy_ssl_header=parse_proxy_ssl_header(get("GONGZHI_PROXY_SSL_HEADER")),
+        hsts_seconds=hsts_seconds,
+        hsts_include_subdomains=hsts_include_subdomains,
+        hsts_preload=hsts_preload,
+        staff_session_hours=staff_session_hours,
+        resident_session_days=resident_session_days,
         language=language,
         time_zone=get("GONGZHI_TIME_ZONE"),
         log_level=log_level,
@@ -443,6 +558,7 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         triage_duplicate_similarity=parse_float(
             "GONGZHI_TRIAGE_DUPLICATE_SIMILARITY", get("GONGZHI_TRIAGE_DUPLICATE_SIMILARITY")
         ),
+        demo=parse_bool("GONGZHI_DEMO", get("GONGZHI_DEMO")),
         demo_password=get("GONGZHI_DEMO_PASSWORD"),
         map_tile_url=get("GONGZHI_MAP_TILE_URL"),
         sms_backend=parse_sms_backend(get("GONGZHI_SMS_BACKEND")),
@@ -452,6 +568,8 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         public_url=parse_public_url(get("GONGZHI_PUBLIC_URL")),
         photo_max_mb=parse_float("GONGZHI_PHOTO_MAX_MB", get("GONGZHI_PHOTO_MAX_MB")),
         report_rate_limit=parse_rate("GONGZHI_REPORT_RATE_LIMIT", get("GONGZHI_REPORT_RATE_LIMIT")),
+        login_rate_limit=login_rate_limit,
+        login_account_rate_limit=login_account_rate_limit,
         login_code_rate_limit=parse_rate("GONGZHI_LOGIN_CODE_RATE_LIMIT", get("GONGZHI_LOGIN_CODE_RATE_LIMIT")),
         track_rate_limit=parse_rate("GONGZHI_TRACK_RATE_LIMIT", get("GONGZHI_TRACK_RATE_LIMIT")),
         proxy_hops=parse_int("GONGZHI_PROXY_HOPS", get("GONGZHI_PROXY_HOPS")),

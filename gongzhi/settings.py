@@ -24,6 +24,15 @@ SESSION_COOKIE_HTTPONLY = True
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
+# HTTPS behind a reverse proxy: the header it sets on requests that came in over TLS (None: a direct TLS connection
+# only). Strict-Transport-Security goes on HTTPS answers only (SecurityMiddleware).
+SECURE_PROXY_SSL_HEADER = CONFIG.proxy_ssl_header
+SECURE_HSTS_SECONDS = CONFIG.hsts_seconds
+SECURE_HSTS_INCLUDE_SUBDOMAINS = CONFIG.hsts_include_subdomains
+SECURE_HSTS_PRELOAD = CONFIG.hsts_preload
+# Residents' sessions (the phone login, the reports this browser sent) last this long after their last change; a
+# staff login ends GONGZHI_STAFF_SESSION_HOURS after it began (accounts.sessions).
+SESSION_COOKIE_AGE = int(CONFIG.resident_session_days * 86400)
 
 INSTALLED_APPS = [
     "django.contrib.admin",
@@ -157,7 +166,12 @@ GONGZHI_TRIAGE_AUTO_CONFIDENCE = CONFIG.triage_auto_confidence
 GONGZHI_TRIAGE_DUPLICATE_DISTANCE_M = CONFIG.triage_duplicate_distance_m
 GONGZHI_TRIAGE_DUPLICATE_WINDOW_HOURS = CONFIG.triage_duplicate_window_hours
 GONGZHI_TRIAGE_DUPLICATE_SIMILARITY = CONFIG.triage_duplicate_similarity
+GONGZHI_DEMO = CONFIG.demo
 GONGZHI_DEMO_PASSWORD = CONFIG.demo_password
+GONGZHI_STAFF_SESSION_HOURS = CONFIG.staff_session_hours
+GONGZHI_RESIDENT_SESSION_DAYS = CONFIG.resident_session_days
+GONGZHI_LOGIN_RATE_LIMIT = CONFIG.login_rate_limit
+GONGZHI_LOGIN_ACCOUNT_RATE_LIMIT = CONFIG.login_account_rate_limit
 GONGZHI_MAP_TILE_URL = CONFIG.map_tile_url
 GONGZHI_SMS_BACKEND = CONFIG.sms_backend
 GONGZHI_SMS_SIGNATURE = CONFIG.sms_signature

@@ -3,6 +3,8 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
+from gongzhi.accounts import views as accounts_views
+
 admin.site.site_header = "共治 gongzhi"
 admin.site.site_title = "共治 gongzhi"
 
@@ -19,5 +21,7 @@ urlpatterns = [
     path("r/", include("gongzhi.portal.urls")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),
+    # The admin's login with the staff login's 429 and session length (accounts.views), before the admin's own.
+    path("admin/login/", accounts_views.admin_login),
     path("admin/", admin.site.urls),
 ]

@@ -2,7 +2,11 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.accounts.forms import AdminLoginForm
 from gongzhi.accounts.models import User
+
+# The admin's login goes through the same limits and demo-password rule as the console's (accounts.login).
+admin.site.login_form = AdminLoginForm
 
 
 @admin.register(User)

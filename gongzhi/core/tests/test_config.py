@@ -103,3 +103,69 @@ def test_every_setting_is_documented_and_every_documented_setting_exists():
     # Django-side names derived from settings (GONGZHI_SITE_NAME …) are not environment variables.
     derived = {"GONGZHI_SITE_NAME"}
     assert used_in_code - derived <= set(config.SETTINGS), used_in_code - derived - set(config.SETTINGS)
+
+
+# ------------------------------------------------------------------------------------------- security settings
+
+
+def test_security_defaults(tmp_path):
+    cfg = config.load({"GONGZHI_DATA_DIR": str(tmp_path)})
+    assert cfg.proxy_ssl_header is None
+    assert (cfg.hsts_seconds, cfg.hsts_include_subdomains, cfg.hsts_preload) == (0, False, False)
+    assert (cfg.staff_session_hours, cfg.resident_session_days) == (10, 14)
+    assert cfg.login_rate_limit == (10, 600) and cfg.login_account_rate_limit == (20, 600)
+    assert cfg.demo is False
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("", None),
+        ("X-Forwarded-Proto", ("HTTP_X_FORWARDED_PROTO", "https")),
+        (" x-forwarded-proto ", ("HTTP_X_FORWARDED_PROTO", "https")),
+        ("X-Forwarded-Ssl:on", ("HTTP_X_FORWARDED_SSL", "on")),
+    ],
+)
+def test_proxy_ssl_header(value, expected):
+    assert config.parse_proxy_ssl_header(value) == expected
+
+
+@pytest.mark.parametrize("value", ["X Forwarded Proto", "X-Forwarded-Proto: h t", "-x", ":https", "X_Forwarded"])
+def test_proxy_ssl_header_refuses_nonsense(value):
+    with pytest.raises(config.ConfigError, match="GONGZHI_PROXY_SSL_HEADER"):
+        config.parse_proxy_ssl_header(value)
+
+
+@pytest.mark.parametrize(
+    "env",
+    [
+        {"GONGZHI_HSTS_INCLUDE_SUBDOMAINS": "true"},
+        {"GONGZHI_HSTS_SECONDS": "3600", "GONGZHI_HSTS_PRELOAD": "true", "GONGZHI_HSTS_INCLUDE_SUBDOMAINS": "true"},
+        {"GONGZHI_HSTS_SECONDS": "31536000", "GONGZHI_HSTS_PRELOAD": "true"},
+        {"GONGZHI_LOGIN_RATE_LIMIT": "20/600", "GONGZHI_LOGIN_ACCOUNT_RATE_LIMIT": "20/600"},
+        {"GONGZHI_STAFF_SESSION_HOURS": "0"},
+        {"GONGZHI_RESIDENT_SESSION_DAYS": "0"},
+        {"GONGZHI_DEMO": "maybe"},
+    ],
+)
+def test_security_settings_that_cannot_work_stop_the_start(tmp_path, env):
+    with pytest.raises(config.ConfigError, match=next(iter(env))):
+        config.load({"GONGZHI_DATA_DIR": str(tmp_path), **env})
+
+
+def test_hsts_preload_with_a_year_and_subdomains(tmp_path):
+    cfg = config.load(
+        {
+            "GONGZHI_DATA_DIR": str(tmp_path),
+            "GONGZHI_HSTS_SECONDS": "31536000",
+            "GONGZHI_HSTS_INCLUDE_SUBDOMAINS": "yes",
+            "GONGZHI_HSTS_PRELOAD": "on",
+            "GONGZHI_STAFF_SESSION_HOURS": "8.5",
+        }
+    )
+    assert (cfg.hsts_seconds, cfg.hsts_include_subdomains, cfg.hsts_preload, cfg.staff_session_hours) == (
+        31536000,
+        True,
+        True,
+        8.5,
+    )

@@ -50,3 +50,10 @@ class Command(BaseCommand):
             _("Open311 demo api_key (POST /open311/v2/requests.json): %(key)s")
             % {"key": open311_keys.demo_key(jurisdiction=result.jurisdiction)}
         )
+        if not settings.GONGZHI_DEMO:
+            self.stdout.write(
+                _(
+                    "Note: GONGZHI_DEMO is off, so these logins are refused (the demo password only logs in in demo "
+                    "mode; `make run` turns it on). Start the server with GONGZHI_DEMO=true to try them."
+                )
+            )
