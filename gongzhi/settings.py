@@ -63,6 +63,7 @@ MIDDLEWARE = [
     "gongzhi.core.middleware.RefuseNulMiddleware",
     "django.middleware.csp.ContentSecurityPolicyMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "gongzhi.core.middleware.PrivateNoStoreMiddleware",  # after WhiteNoise (static keeps its caching), outside sessions
     "gongzhi.core.middleware.SessionMiddleware",  # Django's, with a 503 when the session cannot be saved
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -1,10 +1,11 @@
-"""Request checks every page needs before any view runs."""
+"""Request checks every page needs before any view runs, and the headers private answers need."""
 
 from __future__ import annotations
 
 import logging
 from collections.abc import Callable
 
+from django.conf import settings
 from django.contrib.sessions import middleware as sessions
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
@@ -38,6 +39,39 @@ class RefuseNulMiddleware:
                 content_type="text/plain; charset=utf-8",
             )
         return self.get_response(request)
+
+
+class PrivateNoStoreMiddleware:
+    """``Cache-Control: private, no-store`` on every answer that may be one person's: nothing of it is kept by the
+    browser's cache (a shared computer at a service point) or by a proxy. Private means: the request carries a
+    session (a staff login, a resident's phone login, the reports this browser sent) or the answer starts one; an
+    exchange API answer (``/api/``: tokens); an Open311 answer to a key (``api_key``: it sees its own requests in
+    full) or to a POST; a download (``Content-Disposition: attachment``: exports, reports). Answers to visitors
+    without a session — the public pages, the board, Open311's public lists — keep their caching, and static files
+    never get here (WhiteNoise answers them before this middleware). Outside SessionMiddleware, so it sees the
+    session cookie a login sets."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        response = self.get_response(request)
+        if private(request, response):
+            response.headers["Cache-Control"] = "private, no-store"
+            response.headers.pop("Expires", None)
+        return response
+
+
+def private(request: HttpRequest, response: HttpResponse) -> bool:
+    cookie = settings.SESSION_COOKIE_NAME
+    path = request.path_info
+    return (
+        cookie in request.COOKIES
+        or cookie in response.cookies
+        or path.startswith("/api/")
+        or (path.startswith("/open311/") and (request.method == "POST" or "api_key" in request.GET))
+        or response.get("Content-Disposition", "").lower().startswith("attachment")
+    )
 
 
 def unavailable(exc: BaseException) -> bool:
