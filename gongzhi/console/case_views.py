@@ -26,6 +26,7 @@ from gongzhi.cases.choices import CoTaskStatus
 from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.console import actions, forms, selectors
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.redirects import safe_next
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.choices import DepartmentKind, Level
@@ -174,7 +175,7 @@ def report_in(request: HttpRequest, task_id: int) -> HttpResponse:
         _refused(request, exc)
     else:
         messages.success(request, _("Reported in for case %(code)s.") % {"code": task.case.tracking_code})
-    return redirect(request.POST.get("next") or reverse("console:department"))
+    return redirect(safe_next(request, reverse("console:department")))
 
 
 @login_required

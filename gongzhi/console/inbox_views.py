@@ -5,9 +5,10 @@ from __future__ import annotations
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
+from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from gongzhi.core.redirects import safe_next
 from gongzhi.notifications import selectors, services
 
 INBOX_SIZE = 100
@@ -26,7 +27,4 @@ def inbox_read(request: HttpRequest) -> HttpResponse:
     """Mark one notification (``id``) or all of them read; then follow its link when one is given."""
     ids = [int(v) for v in request.POST.getlist("id") if v.isdigit()]
     services.mark_read(user=request.user, notification_ids=ids or None)
-    target = request.POST.get("next", "")
-    if target and url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}):
-        return redirect(target)
-    return redirect("console:inbox")
+    return redirect(safe_next(request, reverse("console:inbox")))

@@ -15,7 +15,6 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -28,6 +27,7 @@ from gongzhi.cases.choices import Channel, EventKind, Score
 from gongzhi.core import throttle
 from gongzhi.core.errors import Conflict, DomainError, NotFound
 from gongzhi.core.middleware import RETRY_AFTER_S, unavailable
+from gongzhi.core.redirects import safe_next
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Building, Compound, GridNode, Jurisdiction
@@ -119,13 +119,6 @@ def _may_rate(request: HttpRequest, case: Any) -> bool:
     return bool(request.user.is_authenticated and case.reporter_id == request.user.pk)
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or ""
-    if url_has_allowed_host_and_scheme(target, allowed_hosts={request.get_host()}, require_https=request.is_secure()):
-        return target
-    return fallback
-
-
 def _jurisdiction(request: HttpRequest) -> Jurisdiction | None:
     code = request.GET.get("j") or request.POST.get("j") or ""
     if code:
@@ -154,7 +147,7 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_POST
 def display(request: HttpRequest) -> HttpResponse:
     """Switch the large-text, high-contrast mode on or off; a cookie keeps the choice on this phone."""
-    response = HttpResponseRedirect(_safe_next(request, reverse("portal:home")))
+    response = HttpResponseRedirect(safe_next(request, reverse("portal:home")))
     if request.POST.get("large") == "1":
         response.set_cookie(LARGE_COOKIE, "1", max_age=LARGE_COOKIE_AGE, samesite="Lax", httponly=True)
     else:
@@ -501,7 +494,7 @@ def _serve_photo(names: list[str], index: int, *, private: bool) -> HttpResponse
 @require_http_methods(["GET", "POST"])
 def login(request: HttpRequest) -> HttpResponse:
     """Step 1: the number (a code is sent). Step 2: the number and the code (logged in, off to "my requests")."""
-    context: dict[str, Any] = {"code_minutes": phone_login.CODE_MINUTES, "next": _safe_next(request, "")}
+    context: dict[str, Any] = {"code_minutes": phone_login.CODE_MINUTES, "next": safe_next(request, "")}
     status = 200
     if request.method == "GET":
         context["phone_form"] = PhoneForm()
@@ -516,7 +509,7 @@ def login(request: HttpRequest) -> HttpResponse:
                 form.add_error("code", exc.message)
             else:
                 phone_login.log_in(request, phone=form.cleaned_data["phone"])
-                return redirect(_safe_next(request, reverse("portal:mine")))
+                return redirect(safe_next(request, reverse("portal:mine")))
         return _page(request, "portal/login.html", context, status=400)
     form = PhoneForm(request.POST)
     if form.is_valid():
