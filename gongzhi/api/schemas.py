@@ -8,6 +8,7 @@ from typing import Annotated, Any, Literal
 from ninja import Field, Schema
 from pydantic import AfterValidator
 
+from gongzhi.cases import attribute_keys
 from gongzhi.cases.choices import Urgency
 
 
@@ -20,6 +21,13 @@ def _no_nul(value: str) -> str:
 # Every text a client sends: PostgreSQL cannot store (or even compare with) a NUL character, so it is refused here
 # with a 422 instead of failing in the database.
 Text = Annotated[str, AfterValidator(_no_nul)]
+
+
+def _no_reserved_keys(value: dict[str, Any]) -> dict[str, Any]:
+    taken = attribute_keys.reserved(value)
+    if taken:
+        raise ValueError(f"attribute {taken[0][:64]!r} is reserved for gongzhi's own use (keys starting with _)")
+    return value
 
 
 class ErrorOut(Schema):
@@ -54,7 +62,11 @@ class CaseIn(Schema):
     address: Text = Field("", max_length=200)
     reporter_name: Text = Field("", max_length=64)
     reporter_phone: Text = Field("", max_length=32, description="Mainland mobile number (stored encrypted)")
-    attributes: dict[Text, Text | float | list[Text]] = Field(default_factory=dict, max_length=50)
+    attributes: Annotated[dict[Text, Text | float | list[Text]], AfterValidator(_no_reserved_keys)] = Field(
+        default_factory=dict,
+        max_length=50,
+        description="Answers to the category's attributes by code; keys starting with _ are reserved (422)",
+    )
 
 
 class CaseOut(Schema):

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.cases import attribute_keys
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import (
     Channel,
@@ -67,6 +69,31 @@ class CaseCategory(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def clean(self) -> None:
+        """The attributes are a list of definitions, each with a code of its own that is not reserved (a
+        definition named ``_media_url`` would let Open311 clients write the case's photo address)."""
+        definitions = self.attributes if isinstance(self.attributes, list) else None
+        if definitions is None or not all(isinstance(d, dict) and isinstance(d.get("code"), str) for d in definitions):
+            raise ValidationError(
+                {"attributes": _('Give a list of attributes, each an object with a code, like [{"code": "floor"}].')}
+            )
+        codes = [d["code"] for d in definitions]
+        taken = attribute_keys.reserved(codes)
+        if taken:
+            raise ValidationError(
+                {
+                    "attributes": _(
+                        "The attribute code %(code)s is reserved for gongzhi's own use (codes starting with _)."
+                    )
+                    % {"code": taken[0][:64]}
+                }
+            )
+        twice = sorted({code for code in codes if codes.count(code) > 1})
+        if twice:
+            raise ValidationError(
+                {"attributes": _("Each attribute code once: %(codes)s repeat.") % {"codes": ", ".join(twice)}}
+            )
 
     @property
     def is_leaf(self) -> bool:

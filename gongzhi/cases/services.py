@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from gongzhi.cases import catalogue_cache, notify, sla
+from gongzhi.cases import attribute_keys, catalogue_cache, notify, sla
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import Channel, CoTaskStatus, EventKind, NoticeKind, Score, SlaState, Urgency
 from gongzhi.cases.models import Case, CaseCategory, CaseEvent, CoHandlingTask, Rating, SupervisionNotice
@@ -274,6 +274,7 @@ def prepare_submission(
     external_id: str = "",
     source: str = "",
     attributes: dict[str, Any] | None = None,
+    internal_attributes: dict[str, Any] | None = None,
     photos: Iterable[str] = (),
     at: datetime | None = None,
 ) -> Submission:
@@ -285,8 +286,20 @@ def prepare_submission(
     It runs before any transaction, so that the transaction only writes (``file_submission``): on SQLite another
     request's writes then wait only for those writes, not for the classifier. A caller that writes rows of its own in
     the same transaction as the case (the exchange API) prepares first and then opens that transaction.
+
+    ``attributes`` are the reporter's answers, as a client sent them: a reserved key (``cases.attribute_keys``) is
+    refused. ``internal_attributes`` are what the calling interface records for itself, under reserved keys only.
     """
     now = _now(at)
+    taken = attribute_keys.reserved(str(key) for key in (attributes or {}))
+    if taken:
+        raise DomainError(
+            gettext_noop("attribute %(key)s is reserved for gongzhi's own use (keys starting with _ are)"),
+            code="reserved_attribute",
+            params={"key": taken[0][:64]},
+        )
+    if any(not attribute_keys.is_reserved(key) for key in (internal_attributes or {})):
+        raise ValueError("internal attributes go under reserved keys only (cases.attribute_keys)")
     if channel not in Channel.values:
         raise DomainError(gettext_noop("unknown channel %(channel)r"), params={"channel": channel})
     title = _require_text(title, field="title", maximum=MAX_TITLE)
@@ -364,7 +377,7 @@ def prepare_submission(
         submitted_at=now,
         external_id=external_id,
         source=source[:32] if external_id else "",
-        attributes=attributes or {},
+        attributes={**(attributes or {}), **(internal_attributes or {})},
         photos=list(photos),
     )
     _set_deadlines(case, now)

@@ -92,10 +92,9 @@ def file_request(*, key: Open311Key | None, jurisdiction: Jurisdiction, fields: 
     if problems:
         raise wire.WireError(problems)
     assert category is not None
+    internal: dict[str, Any] = {"_open311_client": key.name, selectors.KEY_ATTRIBUTE: key.pk}
     if media_url:
-        attributes["_media_url"] = media_url
-    attributes["_open311_client"] = key.name
-    attributes[selectors.KEY_ATTRIBUTE] = key.pk
+        internal["_media_url"] = media_url
     name = f"{fields.get('last_name')}{fields.get('first_name')}".strip()
     title = (description.splitlines()[0] if description else "")[:TITLE_LENGTH].strip() or category.name
     return cases.submit(
@@ -111,4 +110,5 @@ def file_request(*, key: Open311Key | None, jurisdiction: Jurisdiction, fields: 
         lon=lon,
         address=address,
         attributes=attributes,
+        internal_attributes=internal,
     )

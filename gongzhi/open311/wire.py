@@ -15,6 +15,8 @@ from datetime import datetime
 from typing import Any, Final
 from xml.etree import ElementTree as ET
 
+from gongzhi.cases import attribute_keys
+
 MAX_DESCRIPTION: Final = 4000
 MAX_STRING: Final = 200
 MAX_TEXT: Final = 4000
@@ -55,10 +57,15 @@ def parse_attributes(
     problem: unknown codes, a single value sent as a list or the reverse, values outside the list, bad numbers or
     dates, missing required attributes, over-long strings.
     """
-    by_code = {str(d.get("code")): d for d in definitions if d.get("variable", True)}
+    by_code = {
+        str(d.get("code")): d
+        for d in definitions
+        if d.get("variable", True) and not attribute_keys.is_reserved(str(d.get("code")))
+    }
     raw: dict[str, list[str]] = {}
     as_list: dict[str, bool] = {}
     problems: list[str] = []
+    reserved_seen: set[str] = set()
     for key, value in pairs:
         match = _ATTRIBUTE_KEY.match(key)
         if match is None:
@@ -66,6 +73,11 @@ def parse_attributes(
                 problems.append(f"{key}: not an attribute field (use attribute[CODE] or attribute[CODE][])")
             continue
         code, multi = match.group(1), bool(match.group(2))
+        if attribute_keys.is_reserved(code):
+            if code not in reserved_seen:
+                problems.append(f"attribute {code}: reserved for the server's own use (codes starting with _)")
+                reserved_seen.add(code)
+            continue
         if as_list.setdefault(code, multi) != multi:
             problems.append(f"attribute {code}: sent both as one value and as a list")
         raw.setdefault(code, []).append(value)

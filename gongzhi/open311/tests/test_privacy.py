@@ -35,7 +35,7 @@ def _file(s, cat=None, **kw):
     kw.setdefault("address", f"幸福路1号 联系电话{PHONE}")
     kw.setdefault("lat", 31.2)
     kw.setdefault("lon", 121.4)
-    kw.setdefault("attributes", {"_media_url": "https://example.org/p.jpg"})
+    kw.setdefault("internal_attributes", {"_media_url": "https://example.org/p.jpg"})
     return s.world.submit(channel="api", **kw)
 
 
