@@ -150,12 +150,18 @@ TASKS = {"default": {"BACKEND": "django_tasks_db.DatabaseBackend"}}
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
+# Everything goes to stderr, which the service manager keeps (journald, docker logs). Every server error (500) is
+# logged by django.request with its traceback; with DEBUG off Django's own configuration would only mail it to
+# ADMINS (there are none), so without this a 500 left no trace at all. 4xx answers are not logged here (WARNING).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
     "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
-    "loggers": {"gongzhi": {"handlers": ["console"], "level": CONFIG.log_level}},
+    "handlers": {"console": {"class": "logging.StreamHandler", "stream": "ext://sys.stderr", "formatter": "plain"}},
+    "loggers": {
+        "gongzhi": {"handlers": ["console"], "level": CONFIG.log_level},
+        "django.request": {"handlers": ["console"], "level": "ERROR", "propagate": False},
+    },
 }
 
 # gongzhi's own settings (read through django.conf.settings by the apps).

@@ -5,6 +5,9 @@ from django.views.i18n import JavaScriptCatalog
 
 from gongzhi.accounts import views as accounts_views
 
+# Bad input is a 400 that says what was wrong (core.http.BadInput).
+handler400 = "gongzhi.core.http.bad_request"
+
 admin.site.site_header = "共治 gongzhi"
 admin.site.site_title = "共治 gongzhi"
 

@@ -18,6 +18,7 @@ from gongzhi.analytics import formulas as f
 from gongzhi.analytics import selectors
 from gongzhi.analytics.models import Rollup
 from gongzhi.cases.models import CaseCategory
+from gongzhi.core import timeutil
 from gongzhi.grid.models import Department, GridNode
 
 PANELS = ("headline", "trend", "categories", "heat", "rankings", "hot")
@@ -42,9 +43,16 @@ def parse_month(value: str | None) -> date:
     if not value:
         return timezone.localdate().replace(day=1)
     try:
-        return datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 - a calendar month, no time of day
+        month = datetime.strptime(value, "%Y-%m").date()  # noqa: DTZ007 - a calendar month, no time of day
     except ValueError:
         raise ValueError(_("The month must look like 2025-03.")) from None
+    if not timeutil.FIRST_DAY <= month <= timeutil.LAST_DAY:
+        # 9999-12 has no next month and 0001-01 no month before: figures over them failed with a server error.
+        raise ValueError(
+            _("The month must be between %(first)s and %(last)s.")
+            % {"first": month_label(timeutil.FIRST_DAY), "last": month_label(timeutil.LAST_DAY)}
+        )
+    return month
 
 
 def month_label(month: date) -> str:

@@ -3,11 +3,14 @@ figures come from ``panels`` (rollup sums + ``formulas``), every staff read star
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 from gongzhi.analytics import formulas as f
@@ -17,6 +20,8 @@ from gongzhi.core.errors import NotFound
 from gongzhi.grid.models import GridNode
 
 REFRESH_SECONDS = 60
+# The monthly report's formats (the URL allows only these: analytics.urls.ReportFormatConverter).
+REPORT_FORMATS = {"pdf": "pdf", "xlsx": "xlsx"}
 
 
 def _node_or_404(request: HttpRequest, node_id: int) -> GridNode:
@@ -101,14 +106,16 @@ def report(request: HttpRequest, node_id: int, month: str, fmt: str) -> HttpResp
     except ValueError as exc:
         return HttpResponse(str(exc), status=400, content_type="text/plain; charset=utf-8")
     data = reports.monthly(node, start)
-    name = f"gongzhi-{node.code}-{panels.month_label(start)}"
     if fmt == "pdf":
         response = HttpResponse(reports.pdf(data), content_type="application/pdf")
     else:
         response = HttpResponse(
             reports.xlsx(data), content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
         )
-    response["Content-Disposition"] = f'attachment; filename="{name}.{fmt}"'
+    # The file name is ours from end to end: the node's code (letters, digits, - and _ only), the month, the format.
+    code = re.sub(r"[^A-Za-z0-9_-]", "_", node.code)[:40] or str(node.pk)
+    name = f"gongzhi-{code}-{panels.month_label(start)}.{REPORT_FORMATS[fmt]}"
+    response["Content-Disposition"] = content_disposition_header(as_attachment=True, filename=name)
     return response
 
 

@@ -16,7 +16,6 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -25,7 +24,9 @@ from gongzhi.cases import services
 from gongzhi.cases.choices import CoTaskStatus
 from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.console import actions, forms, selectors
+from gongzhi.core import timeutil
 from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.http import BadInput, parse_id
 from gongzhi.core.redirects import safe_next
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
@@ -107,6 +108,17 @@ def _triage_hints(cases: list[Case]) -> list[dict[str, Any]]:
     return hints
 
 
+def _keyset_page(request: HttpRequest, rows: Any, *, descending: bool) -> tuple[list[Case], str]:
+    try:
+        return selectors.keyset_page(
+            rows, key="submitted_at", descending=descending, cursor=request.GET.get("after", "")
+        )
+    except selectors.InvalidCursor:
+        raise BadInput(
+            _("This page link is not valid: it was changed or cut short. Open the list afresh from its first page.")
+        ) from None
+
+
 @login_required
 def queue(request: HttpRequest) -> HttpResponse:
     """Community / street dispatcher: cases waiting for triage or dispatch, and the departments they summoned."""
@@ -114,12 +126,10 @@ def queue(request: HttpRequest) -> HttpResponse:
     desks = selectors.queue_nodes(user)
     if not desks and not user.is_superuser:
         return _forbidden(request, _("You do not sit at a dispatch desk."))
-    chosen = request.GET.get("desk")
-    node_ids = [int(chosen)] if chosen and chosen.isdigit() else None
+    chosen = parse_id(request.GET.get("desk"))
+    node_ids = [chosen] if chosen is not None else None
     rows = selectors.dispatch_queue(user, node_ids=node_ids)
-    page, cursor = selectors.keyset_page(
-        rows, key="submitted_at", descending=False, cursor=request.GET.get("after", "")
-    )
+    page, cursor = _keyset_page(request, rows, descending=False)
     count, capped = selectors.capped_count(rows)
     watched = list(selectors.summoned_tasks_watched(user)[:100])
     return render(
@@ -189,7 +199,15 @@ def clearance(request: HttpRequest) -> HttpResponse:
         node = grid_selectors.grid_node_for(request.user, node_id) if node_id else homes[0]
     except NotFound as exc:
         raise Http404(exc.message) from None
-    day = parse_date(request.GET.get("day") or "") or timezone.localdate()
+    day = timezone.localdate()
+    if request.GET.get("day"):
+        try:
+            day = timeutil.parse_day(request.GET["day"])
+        except ValueError:
+            raise BadInput(
+                _("The day must be a date between %(first)s and %(last)s, written like 2025-03-01.")
+                % {"first": timeutil.FIRST_DAY.isoformat(), "last": timeutil.LAST_DAY.isoformat()}
+            ) from None
     rows = case_selectors.daily_clearance(node, day)
     return render(
         request,
@@ -216,7 +234,7 @@ def cases(request: HttpRequest) -> HttpResponse:
     form = forms.CaseFilterForm(request.GET or None, user=user)
     filters = form.filters()
     rows = selectors.command_list(user, filters)
-    page, cursor = selectors.keyset_page(rows, key="submitted_at", descending=True, cursor=request.GET.get("after", ""))
+    page, cursor = _keyset_page(request, rows, descending=True)
     count, capped = selectors.capped_count(rows)
     query = request.GET.copy()
     query.pop("after", None)
@@ -251,7 +269,7 @@ def cases_bulk(request: HttpRequest) -> HttpResponse:
     back = reverse("console:cases") + ("?" + request.POST["query"] if request.POST.get("query") else "")
     if action not in BULK_ACTIONS:
         raise Http404("unknown bulk action")
-    ids = [int(v) for v in request.POST.getlist("case") if v.isdigit()][:BULK_LIMIT]
+    ids = [i for i in map(parse_id, request.POST.getlist("case")) if i is not None][:BULK_LIMIT]
     reason = (request.POST.get("reason") or "").strip()
     if action == "supervise" and not reason:
         messages.error(request, _("Give the reason for the supervision notice."))

@@ -8,6 +8,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.views.decorators.http import require_POST
 
+from gongzhi.core.http import parse_id
 from gongzhi.core.redirects import safe_next
 from gongzhi.notifications import selectors, services
 
@@ -25,6 +26,6 @@ def inbox(request: HttpRequest) -> HttpResponse:
 @require_POST
 def inbox_read(request: HttpRequest) -> HttpResponse:
     """Mark one notification (``id``) or all of them read; then follow its link when one is given."""
-    ids = [int(v) for v in request.POST.getlist("id") if v.isdigit()]
+    ids = [i for i in map(parse_id, request.POST.getlist("id")) if i is not None]
     services.mark_read(user=request.user, notification_ids=ids or None)
     return redirect(safe_next(request, reverse("console:inbox")))

@@ -10,7 +10,7 @@ from __future__ import annotations
 import base64
 import json
 from dataclasses import dataclass, field
-from datetime import date, datetime, time, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -84,15 +84,37 @@ def _encode(values: list[Any]) -> str:
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")
 
 
-def _decode(cursor: str) -> list[Any] | None:
-    if not cursor or len(cursor) > 200:
+MAX_ID = 2**63 - 1
+
+
+class InvalidCursor(ValueError):
+    """A page link (``?after=``) this server did not write: tampered with, or cut short."""
+
+
+def _decode(cursor: str) -> tuple[datetime | None, int] | None:
+    """The (sort value, id) of the last row of the previous page; None for the first page. Anything that is not
+    a cursor ``_encode`` wrote — not base64 JSON, a date that does not exist or has no time zone, an id that is not
+    a positive whole number that fits the database — is InvalidCursor, never a query."""
+    if not cursor:
         return None
     try:
+        if len(cursor) > 200:
+            raise ValueError
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4)).decode()
         values = json.loads(raw)
-    except (ValueError, UnicodeDecodeError):
-        return None
-    return values if isinstance(values, list) and len(values) == 2 else None
+        if not isinstance(values, list) or len(values) != 2:
+            raise ValueError
+        value, pk = values
+        if type(pk) is not int or not 0 < pk <= MAX_ID:
+            raise ValueError
+        if value is None:
+            return None, pk
+        stamp = parse_datetime(value) if isinstance(value, str) else None
+        if stamp is None or timezone.is_naive(stamp):
+            raise ValueError
+        return stamp.astimezone(UTC), pk  # a date at the edge of the calendar fails here, not in the query
+    except (ValueError, UnicodeDecodeError, RecursionError, OverflowError):
+        raise InvalidCursor(cursor) from None
 
 
 def keyset_page(
@@ -100,7 +122,8 @@ def keyset_page(
 ) -> tuple[list[Case], str]:
     """Rows after ``cursor`` ordered by (key, id); returns the rows and the cursor of the next page ('' at the end).
 
-    Rows whose key is NULL sort last and are paged by id alone.
+    Rows whose key is NULL sort last and are paged by id alone. A cursor this server did not write is
+    InvalidCursor (the view answers 400).
     """
     direction = "-" if descending else ""
     null_rows = rows.filter(**{f"{key}__isnull": True})
@@ -108,17 +131,13 @@ def keyset_page(
     position = _decode(cursor)
     in_nulls = False
     if position is not None:
-        value, pk = position
-        if value is None:
+        stamp, pk = position
+        if stamp is None:
             in_nulls = True
         else:
-            stamp = parse_datetime(value) if isinstance(value, str) else None
-            if stamp is None or not isinstance(pk, int):
-                position = None
-            else:
-                after = f"{key}__lt" if descending else f"{key}__gt"
-                same_after = "id__lt" if descending else "id__gt"
-                rows = rows.filter(Q(**{after: stamp}) | Q(**{key: stamp, same_after: pk}))
+            after = f"{key}__lt" if descending else f"{key}__gt"
+            same_after = "id__lt" if descending else "id__gt"
+            rows = rows.filter(Q(**{after: stamp}) | Q(**{key: stamp, same_after: pk}))
     found: list[Case] = []
     if not in_nulls:
         found = list(rows.order_by(f"{direction}{key}", f"{direction}id")[: size + 1])

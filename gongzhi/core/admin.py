@@ -1,3 +1,5 @@
+import re
+
 from django.contrib import admin, messages
 from django.db import transaction
 from django.utils.formats import date_format
@@ -38,8 +40,8 @@ class CalendarYearFilter(admin.SimpleListFilter):
         return [(str(year), str(year)) for year in years]
 
     def queryset(self, request, queryset):
-        value = self.value()
-        if value and value.isdigit():
+        value = self.value() or ""
+        if re.fullmatch(r"[0-9]{4}", value) and value != "0000":  # a year the calendar has ("²" or 99999: ignored)
             return queryset.filter(date__year=int(value))
         return queryset
 

@@ -221,6 +221,8 @@ def _fields(request: HttpRequest) -> services.Fields:
             data = json.loads(body or b"null")
         except (ValueError, UnicodeDecodeError):
             raise wire.WireError(["the body is not valid JSON"]) from None
+        except RecursionError:  # a few KB of [[[[… exhaust the parser's stack: bad input, not a server error
+            raise wire.WireError(["the JSON body is nested too deeply"]) from None
         pairs = _json_pairs(data)
     elif content_type in ("application/xml", "text/xml"):
         pairs = _xml_pairs(body)

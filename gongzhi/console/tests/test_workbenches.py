@@ -292,8 +292,9 @@ def test_command_list_filters_and_keyset_pages(w, login):
     assert _codes(c.get(reverse("console:cases"), {"level": "district"})) == []
     today = timezone.localdate()
     assert _codes(c.get(reverse("console:cases"), {"date_from": today.isoformat()})) == []
-    # Garbage in the filters or the cursor is ignored, never an error page.
-    assert c.get(reverse("console:cases"), {"status": "nonsense", "after": "%%%"}).status_code == 200
+    # Garbage in the filters is ignored; a page link that was tampered with is a 400 that says so (never a 500).
+    assert c.get(reverse("console:cases"), {"status": "nonsense"}).status_code == 200
+    assert c.get(reverse("console:cases"), {"status": "nonsense", "after": "%%%"}).status_code == 400
     # The other community's dispatcher sees none of them.
     assert _codes(login(w.other_dispatcher).get(reverse("console:cases"))) == []
 

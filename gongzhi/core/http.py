@@ -1,0 +1,35 @@
+"""Bad input from a client is a 400 with a message that says what was wrong — never a 500.
+
+A view raises ``BadInput(message)`` (translated, for the person) when a query it cannot answer arrives (a page link
+that was tampered with, a date that does not exist); Django hands it to ``bad_request`` (``handler400``), which shows
+the message. Django's other 400s (a forged host name, too many fields) get the page without theirs: their text is
+for the log, not for the visitor.
+"""
+
+from __future__ import annotations
+
+import re
+
+from django.core.exceptions import BadRequest
+from django.http import HttpRequest, HttpResponseBadRequest
+from django.template.loader import render_to_string
+
+# An id in an address or a form: ASCII digits that fit a 64-bit column (str.isdigit() also takes "²", which int()
+# refuses, and a longer number overflows the database's integer).
+_ID = re.compile(r"[0-9]{1,18}")
+
+
+def parse_id(text: str | None) -> int | None:
+    """The id ``text`` spells, or None."""
+    return int(text) if text and _ID.fullmatch(text) else None
+
+
+class BadInput(BadRequest):
+    """The request's input cannot be answered; ``str(exc)`` is shown to the person, in their language."""
+
+
+def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponseBadRequest:
+    message = str(exception) if isinstance(exception, BadInput) else ""
+    # Rendered without the request context (as the 500 and 503 pages are): it needs nothing but static files.
+    page = render_to_string("400.html", {"message": message, "again": request.path})
+    return HttpResponseBadRequest(page)
