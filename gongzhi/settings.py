@@ -42,7 +42,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django_tasks_db",
+    "gongzhi.core.task_queue.TasksDatabaseConfig",  # django_tasks_db, with a translated name in the admin
     "gongzhi.core",
     "gongzhi.accounts",
     "gongzhi.grid",

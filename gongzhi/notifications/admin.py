@@ -4,13 +4,45 @@ Phone numbers are shown masked; an administrator finds a number's messages by se
 (matched through the blind index, never by decrypting rows).
 """
 
+import re
+
 from django.contrib import admin, messages
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from gongzhi.core import crypto
+from gongzhi.notifications import messages as templates
 from gongzhi.notifications import services
 from gongzhi.notifications.models import Notification, SmsMessage
+
+
+def kind_label(kind: str) -> str:
+    """A message kind in words, in the reader's language: its template's title with each placeholder as "…"
+    (case.received → "我们已收到您的诉求 …"), instead of the code; an unknown kind stays its code."""
+    try:
+        title = str(templates.get(kind).title)
+    except templates.TemplateError:
+        return kind
+    words = re.sub(r"%\([^)]*\)[#0 +\-]*\d*(?:\.\d+)?[a-zA-Z]", "…", title).strip()
+    return words if words and words != "…" else kind
+
+
+class KindFilter(admin.SimpleListFilter):
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        kinds = model_admin.get_queryset(request).order_by("kind").values_list("kind", flat=True).distinct()
+        return [(kind, kind_label(kind)) for kind in kinds]
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+class KindLabel:
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, obj):
+        return kind_label(obj.kind)
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -37,9 +69,9 @@ class ReadFilter(admin.SimpleListFilter):
 
 
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "recipient", "kind", "title", "read_at")
-    list_filter = (ReadFilter, "kind")
+class NotificationAdmin(KindLabel, ReadOnlyAdmin):
+    list_display = ("created_at", "recipient", "kind_label", "title", "read_at")
+    list_filter = (ReadFilter, KindFilter)
     list_select_related = ("recipient",)
     search_fields = ("title", "subject", "recipient__username")
     date_hierarchy = "created_at"
@@ -47,9 +79,9 @@ class NotificationAdmin(ReadOnlyAdmin):
 
 
 @admin.register(SmsMessage)
-class SmsMessageAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "masked_phone", "kind", "status", "attempts", "backend", "sent_at")
-    list_filter = ("status", "kind", "backend")
+class SmsMessageAdmin(KindLabel, ReadOnlyAdmin):
+    list_display = ("created_at", "masked_phone", "kind_label", "status", "attempts", "backend", "sent_at")
+    list_filter = ("status", KindFilter, "backend")
     search_fields = ("kind", "provider_id")
     search_help_text = _("Kind, provider message id, or a full mobile number.")
     date_hierarchy = "created_at"

@@ -73,3 +73,19 @@ def test_notification_list_renders(admin_client):
     response = admin_client.get(reverse("admin:notifications_notification_changelist"), {"read": "no"})
     assert response.status_code == 200 and "明天停水" not in response.content.decode()  # body is not in the list
     assert response.context["cl"].result_count == 1
+
+
+def test_message_kinds_are_shown_in_words_not_codes(admin_client, sms_outbox, django_capture_on_commit_callbacks):
+    """Issue 24 item 9: the SMS admin showed raw codes (portal.login_code). Now the kind's title, in Chinese."""
+    from gongzhi.notifications.admin import kind_label
+
+    with django_capture_on_commit_callbacks(execute=False):
+        services.send_sms(phone=PHONE, kind="portal.login_code", context={"code": "123456", "minutes": 10})
+    html = admin_client.get(reverse("admin:notifications_smsmessage_changelist")).content.decode()
+    label = kind_label("portal.login_code")
+    assert label != "portal.login_code" and "%(" not in label
+    assert label in html
+    assert ">portal.login_code<" not in html  # neither in the rows nor in the filter
+    assert kind_label("no.such.kind") == "no.such.kind"
+    filtered = admin_client.get(reverse("admin:notifications_smsmessage_changelist"), {"kind": "portal.login_code"})
+    assert filtered.status_code == 200 and "137****5678" in filtered.content.decode()
