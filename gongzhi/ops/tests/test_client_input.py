@@ -79,6 +79,16 @@ def test_crafted_list_cursors_are_a_400(client, w, values):
     bad_input(client.get(reverse("console:queue"), {"after": after}, **en), "This page link is not valid")
 
 
+@pytest.mark.parametrize("value", ["null", "2026-02-30", "0", "-1", str(10**30), "1e3", "²", "%00"])
+def test_crafted_cursors_to_the_exchange_api_are_a_4xx(client, w, value):
+    from gongzhi.api.tests.factories import bearer, partner
+
+    _partner, raw = partner(w.jurisdiction)
+    response = client.get("/api/v1/cases", {"cursor": value}, **bearer(raw))
+    assert response.status_code in (400, 422), (value, response.status_code)
+    assert response.json()["detail"]
+
+
 def test_a_cursor_the_server_wrote_still_pages(client, w):
     client.force_login(w.centre)
     for i in range(60):
