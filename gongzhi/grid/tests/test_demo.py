@@ -66,6 +66,7 @@ def test_demo_command_builds_the_district_and_is_idempotent():
     for username in ("admin", "zhihui", "leader", "jd01", "sq01", "wg001", "gj0001", "bm01"):
         assert f"  {username} " in text
     assert "gongzhi-demo" in text
+    assert "GONGZHI_DEMO=true" in text  # the note: tests run outside demo mode, where these logins are refused
 
     call_command("demo", stdout=io.StringIO())
     assert _counts() == first

@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
+from gongzhi.accounts import login
 from gongzhi.cases import catalogue
 from gongzhi.grid import demo
 from gongzhi.grid.choices import Role
@@ -50,7 +51,7 @@ class Command(BaseCommand):
             _("Open311 demo api_key (POST /open311/v2/requests.json): %(key)s")
             % {"key": open311_keys.demo_key(jurisdiction=result.jurisdiction)}
         )
-        if not settings.GONGZHI_DEMO:
+        if not settings.GONGZHI_DEMO and login.is_demo_password(password):
             self.stdout.write(
                 _(
                     "Note: GONGZHI_DEMO is off, so these logins are refused (the demo password only logs in in demo "
