@@ -61,3 +61,20 @@ class CalendarDay(models.Model):
 
     def __str__(self) -> str:
         return f"{self.date:%Y-%m-%d} {self.name}".strip()
+
+
+class Throttle(models.Model):
+    """How often one client (or phone, or address) did one thing in one fixed time window (``core.throttle``). Keys
+    are keyed hashes, never raw addresses or numbers."""
+
+    scope = models.CharField(max_length=32)
+    key = models.CharField(max_length=64)
+    window_start = models.DateTimeField()
+    count = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["scope", "key", "window_start"], name="throttle_window_unique")]
+        indexes = [models.Index(fields=["window_start"], name="throttle_window")]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key[:8]} {self.window_start:%Y-%m-%d %H:%M} ×{self.count}"

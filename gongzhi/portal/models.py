@@ -1,4 +1,4 @@
-"""Data the resident portal keeps for itself: rate-limit counters, one-time login codes and service points.
+"""Data the resident portal keeps for itself: one-time login codes and service points.
 
 ``ServicePoint`` stands in for the catalogue's ``Station`` (DESIGN.md §5) until that domain app exists; it holds only
 what the service-points page shows.
@@ -10,25 +10,6 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.grid.models import GridNode, StaffPost
-
-
-class Throttle(models.Model):
-    """How often one client (or phone) did one thing in one fixed time window. Keys are keyed hashes, never raw
-    addresses or numbers."""
-
-    scope = models.CharField(max_length=32)
-    key = models.CharField(max_length=64)
-    window_start = models.DateTimeField()
-    count = models.PositiveIntegerField(default=0)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(fields=["scope", "key", "window_start"], name="portal_throttle_window_unique")
-        ]
-        indexes = [models.Index(fields=["window_start"], name="portal_throttle_window")]
-
-    def __str__(self) -> str:
-        return f"{self.scope} {self.key[:8]} {self.window_start:%Y-%m-%d %H:%M} ×{self.count}"
 
 
 class LoginCode(models.Model):

@@ -16,11 +16,10 @@ from django.conf import settings
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from gongzhi.core import crypto, timeutil
+from gongzhi.core import crypto, throttle, timeutil
 from gongzhi.core.errors import DomainError
 from gongzhi.core.privacy import mask_phone
 from gongzhi.notifications import services as notifications
-from gongzhi.portal import throttle
 from gongzhi.portal.models import LoginCode
 
 CODE_MINUTES = 10

@@ -6,7 +6,11 @@ Nothing here is behind a staff login except the QR posters.
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
+import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -25,12 +29,13 @@ from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases import services as case_services
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import Channel, EventKind, Score
+from gongzhi.core import throttle
 from gongzhi.core.errors import Conflict, DomainError, NotFound
 from gongzhi.core.middleware import RETRY_AFTER_S, unavailable
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Building, Compound, GridNode, Jurisdiction
-from gongzhi.portal import phone_login, photos, posters, selectors, throttle
+from gongzhi.portal import phone_login, photos, posters, selectors
 from gongzhi.portal.forms import MAX_TEXT, CodeForm, PhoneForm, RatingForm, ReportForm, TrackForm, title_from
 
 log = logging.getLogger(__name__)
@@ -39,6 +44,11 @@ LARGE_COOKIE_AGE = 10 * 365 * 24 * 3600  # "stays on once chosen"
 SESSION_CODES = "portal_codes"
 NO_SUCH_CODE = gettext_lazy("No request has this tracking code. Please check it and try again.")
 SESSION_CODES_MAX = 50
+# A random id per browser, for the limit on unknown tracking codes (core.throttle): a person trying codes is stopped
+# without stopping everyone behind the same address. Not a session: nothing is stored for it but the counter.
+BROWSER_COOKIE = "gz_b"
+BROWSER_COOKIE_AGE = 365 * 24 * 3600
+_BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 # What a resident reads for each status (staff words like "triaged" mean little on a doorstep).
 RESIDENT_STATUS = {
@@ -108,14 +118,45 @@ def _remember_code(request: HttpRequest, code: str) -> None:
     request.session[SESSION_CODES] = [code, *codes][:SESSION_CODES_MAX]
 
 
-def _may_rate(request: HttpRequest, case: Any) -> bool:
-    """The reporter: this browser sent it, or it is logged in with the number they gave, or signed in as them."""
+def _is_reporter(request: HttpRequest, case: Any) -> bool:
+    """The reporter: this browser sent it, or it is logged in by phone code with the number they gave, or signed in
+    as them. Only they see what they wrote, the exact place and their photos, and only they may rate."""
     if case.tracking_code in request.session.get(SESSION_CODES, []):
         return True
     login = phone_login.current(request)
     if login and case.reporter_phone_index and login["index"] == case.reporter_phone_index:
         return True
     return bool(request.user.is_authenticated and case.reporter_id == request.user.pk)
+
+
+def _browser(request: HttpRequest) -> str:
+    """This browser's id for the lookup limit (a cookie, made the first time it is needed)."""
+    value = request.COOKIES.get(BROWSER_COOKIE, "")
+    if not _BROWSER_ID.fullmatch(value):
+        value = getattr(request, "_gz_new_browser", "") or secrets.token_urlsafe(18)
+        request._gz_new_browser = value  # type: ignore[attr-defined]
+    return "browser:" + value
+
+
+def remembers_browser(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Give the browser its id cookie when the view made one."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        new = getattr(request, "_gz_new_browser", "")
+        if new:
+            response.set_cookie(
+                BROWSER_COOKIE,
+                new,
+                max_age=BROWSER_COOKIE_AGE,
+                samesite="Lax",
+                httponly=True,
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+        return response
+
+    return wrapped
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:
@@ -313,51 +354,89 @@ def map_areas(request: HttpRequest, jurisdiction_id: int) -> JsonResponse:
 # ------------------------------------------------------------------------------------------------------------- track
 
 
+@never_cache
 @require_GET
+@remembers_browser
 def track_lookup(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.GET or None)
+    status = 200
+    retry_after = 0
     if form.is_valid():
         code = form.cleaned_data["code"]
         case, refused = _case_by_code(request, code)
         if case is not None:
-            return redirect("portal:track", code=code)
+            return redirect("portal:track", code=case.tracking_code)
         if refused is not None and refused.status_code == 429:
-            return refused
-        form.add_error("code", NO_SUCH_CODE)
-    return _page(request, "portal/track_lookup.html", {"form": form}, status=404 if form.errors else 200)
+            retry_after = int(refused["Retry-After"])
+            form.add_error("code", _too_many_codes_text(retry_after))
+            status = 429
+        else:
+            form.add_error("code", NO_SUCH_CODE)
+            status = 404
+    elif form.errors:
+        status = 400
+    response = _page(request, "portal/track_lookup.html", {"form": form, "too_many": status == 429}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _too_many_codes_text(retry_after: int) -> str:
+    minutes = max((retry_after + 59) // 60, 1)
+    return _(
+        "Too many tracking codes that do not exist were tried from this phone or this network, so looking up codes "
+        "is paused for %(minutes)s minutes. Please check the code on your text message or receipt. Your own "
+        "requests are not affected: log in with your mobile number to see them at once."
+    ) % {"minutes": minutes}
 
 
 def _case_by_code(request: HttpRequest, code: str) -> tuple[Any, HttpResponse | None]:
-    """The case a tracking code names, or a refusal: 404 for an unknown code (counted against the client) and 429 for
-    every lookup once a client has tried too many unknown codes, so codes cannot be found by guessing."""
-    limit, seconds = settings.GONGZHI_TRACK_RATE_LIMIT
-    client = throttle.key_for(throttle.client_address(request))
-    verdict = throttle.peek("track_miss", client, limit=limit, seconds=seconds)
+    """The case a tracking code names, or a refusal: 404 for an unknown code (counted against this browser and its
+    network address) and 429 for every lookup once either tried too many unknown codes, so codes cannot be found by
+    guessing (core.throttle). The reporter is never refused their own case: a code this browser sent is looked up
+    without counting, and once the limit is reached a resident logged in by phone (or signed in) still opens the
+    cases that are theirs — anyone else gets the same 429 whether the code exists or not."""
+    code = (code or "").strip().upper()
+    if code in request.session.get(SESSION_CODES, []):
+        case = case_selectors.case_by_tracking_code(code)
+        if case is not None:
+            return case, None
+    client, address = _browser(request), throttle.client_address(request)
+    verdict = throttle.lookup_verdict(client=client, address=address)
     if verdict.allowed:
         case = case_selectors.case_by_tracking_code(code)
         if case is not None:
             return case, None
-        throttle.hit("track_miss", client, limit=limit, seconds=seconds)
+        throttle.count_lookup_miss(client=client, address=address)
         return None, _not_found(request, NO_SUCH_CODE)
-    minutes = max(verdict.retry_after // 60, 1)
-    message = _(
-        "Too many tracking codes were tried from here. Please check the code on your text message or receipt and "
-        "try again in %(minutes)s minutes."
-    ) % {"minutes": minutes}
-    response = _page(request, "portal/not_found.html", {"message": message}, status=429)
+    if phone_login.current(request) or request.user.is_authenticated:
+        case = case_selectors.case_by_tracking_code(code)
+        if case is not None and _is_reporter(request, case):
+            return case, None
+    response = _page(
+        request,
+        "portal/track_lookup.html",
+        {
+            "form": TrackForm(initial={"code": code}),
+            "problem": _too_many_codes_text(verdict.retry_after),
+            "too_many": True,
+        },
+        status=429,
+    )
     response["Retry-After"] = str(verdict.retry_after)
     return None, response
 
 
 @never_cache
 @require_GET
+@remembers_browser
 def track(request: HttpRequest, code: str) -> HttpResponse:
     case, refused = _case_by_code(request, code)
     if refused is not None:
         return refused
     target, via = selectors.rating_target(case)
     shown = _photo_list(case, target)
-    may_rate = _may_rate(request, case)
+    may_rate = _is_reporter(request, case)
     events = [
         {"event": e, "text": EVENT_TEXT.get(e.kind, e.get_kind_display()), "show_note": e.kind in selectors.NOTE_KINDS}
         for e in case_selectors.timeline(target, public_only=True)
@@ -390,12 +469,13 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_POST
+@remembers_browser
 def rate(request: HttpRequest, code: str) -> HttpResponse:
     case, refused = _case_by_code(request, code)
     if refused is not None:
         return refused
     track_url = reverse("portal:track", args=[case.tracking_code])
-    if not _may_rate(request, case):
+    if not _is_reporter(request, case):
         return _page(
             request,
             "portal/message.html",
@@ -453,6 +533,7 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
+@remembers_browser
 def photo(request: HttpRequest, code: str, index: int) -> HttpResponse:
     """A photo of a case, for whoever holds its tracking code (photos are stored without any metadata)."""
     case, refused = _case_by_code(request, code)

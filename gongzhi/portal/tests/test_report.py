@@ -14,11 +14,11 @@ from PIL import Image
 
 from gongzhi.cases.choices import EventKind
 from gongzhi.cases.models import Case, CaseEvent
+from gongzhi.core import throttle
+from gongzhi.core.models import Throttle
 from gongzhi.notifications import backends
 from gongzhi.notifications.models import SmsMessage
-from gongzhi.portal import throttle
 from gongzhi.portal import views as portal_views
-from gongzhi.portal.models import Throttle
 from gongzhi.portal.tests.conftest import jpeg
 
 pytestmark = pytest.mark.django_db

@@ -10,9 +10,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gongzhi import config
-from gongzhi.core import crypto
-from gongzhi.portal import throttle
-from gongzhi.portal.models import Throttle
+from gongzhi.core import crypto, throttle
+from gongzhi.core.models import Throttle
 
 
 @pytest.mark.django_db
