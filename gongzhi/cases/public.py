@@ -43,6 +43,8 @@ def _community(case: Case) -> GridNode | None:
 def _building(case: Case) -> Building | None:
     if case.building_id is None:
         return None
+    if Case.building.is_cached(case):  # a list read it with select_related("building__compound")
+        return case.building
     return Building.objects.select_related("compound").filter(pk=case.building_id).first()
 
 
@@ -56,8 +58,12 @@ def public_place(case: Case) -> str:
     return community.name if community is not None else ""
 
 
-def community_place(case: Case) -> str:
-    """The community the case is in (for people who may know less than the building)."""
+def coarse_place(case: Case) -> str:
+    """Where the case is for someone who holds its tracking code but did not report it: the compound (not the
+    building), else the community."""
+    building = _building(case)
+    if building is not None and building.compound is not None:
+        return building.compound.name
     community = _community(case)
     return community.name if community is not None else ""
 

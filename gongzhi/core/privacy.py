@@ -98,9 +98,9 @@ _NUMBER_LABEL: Final = re.compile(
 )
 _LABEL_WINDOW: Final = 16
 
-# Names after a label (联系人李四, 我叫张三, 姓名：王五, 名字叫赵六).
+# Names after a label (联系人李四, 我叫张三, 姓名：王五, 名字叫赵六, 已联系王五).
 _NAME_LABELS: Final = (
-    "业主姓名|居民姓名|姓名|名字|联系人|户主|申请人|反映人|报事人|当事人|求助人|收件人|我叫|我是|本人|叫做"
+    "业主姓名|居民姓名|姓名|名字|联系人|户主|申请人|反映人|报事人|当事人|求助人|收件人|我叫|我是|本人|叫做|联系"
 )
 _NAME_LABEL: Final = re.compile(
     rf"(?P<label>{_NAME_LABELS})"
@@ -123,7 +123,7 @@ _SURNAMES: Final = frozenset(
 # Characters that end a name: what usually follows one in a report (电话, 住在, 3号楼 …).
 _NAME_STOP: Final = frozenset(
     "电话手机号码联系住在的是和与及跟同先生女士同志师傅阿姨大爷老人家楼栋单元室小区社区反映投诉说称等要请帮已于今昨"
-    "身份证件地址微信邮箱因为了也都就还又再"
+    "身份证件地址微信邮箱因为了也都就还又再式"
 )
 
 

@@ -19,12 +19,14 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gongzhi.cases import public
 from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases import services as case_services
 from gongzhi.cases import transitions as t
@@ -32,6 +34,7 @@ from gongzhi.cases.choices import Channel, EventKind, Score
 from gongzhi.core import throttle
 from gongzhi.core.errors import Conflict, DomainError, NotFound
 from gongzhi.core.middleware import RETRY_AFTER_S, unavailable
+from gongzhi.core.privacy import mask_text
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Building, Compound, GridNode, Jurisdiction
@@ -431,34 +434,60 @@ def _case_by_code(request: HttpRequest, code: str) -> tuple[Any, HttpResponse | 
 @require_GET
 @remembers_browser
 def track(request: HttpRequest, code: str) -> HttpResponse:
+    """A request by its tracking code. Whoever holds the code sees the status, the public timeline, who is handling
+    it (三亮) and the result as the public may see it (the public summary once published, else the result masked),
+    with the place at compound or community level. Only the reporter (``_is_reporter``) sees what they wrote, the
+    exact place on a map and their photos — staff read cases in the console."""
     case, refused = _case_by_code(request, code)
     if refused is not None:
         return refused
     target, via = selectors.rating_target(case)
     shown = _photo_list(case, target)
-    may_rate = _is_reporter(request, case)
+    reporter = _is_reporter(request, case)
+    # The result as written is for the reporter of the case it belongs to (a duplicate's reporter reads the
+    # parent's, which another resident's report led to: masked like everyone else's).
+    own_result = reporter and via is None
     events = [
-        {"event": e, "text": EVENT_TEXT.get(e.kind, e.get_kind_display()), "show_note": e.kind in selectors.NOTE_KINDS}
+        {
+            "event": e,
+            "text": (
+                EVENT_TEXT.get(e.kind, e.get_kind_display())
+                if reporter or e.kind != EventKind.SUBMITTED
+                else gettext_lazy("The report was received")
+            ),
+            "note": _timeline_note(e, raw=own_result),
+        }
         for e in case_selectors.timeline(target, public_only=True)
     ]
     just_sent = request.session.pop("portal_just_sent", None) == case.tracking_code
     rated_now = request.session.pop("portal_rated", None)
     if not (isinstance(rated_now, dict) and rated_now.get("code") == case.tracking_code):
         rated_now = None
+    if own_result:
+        result = target.result
+    elif target.public and target.public_summary:
+        result = public.shown_summary(target)
+    else:
+        result = mask_text(target.result)
     context = {
         "case": case,
         "target": target,
         "merged": via is not None,
+        "is_reporter": reporter,
+        "category": public.category_name(case.category),
+        "place": _reporter_place(case) if reporter else public.coarse_place(case),
+        "point": (case.lat, case.lon) if reporter and case.lat is not None and case.lon is not None else None,
         "status_text": RESIDENT_STATUS.get(target.status, target.get_status_display()),
         "steps": STEPS,
         "step": STEP_OF_STATUS.get(target.status, 0),
         "stopped": target.status == t.REJECTED,
         "events": events,
         "handler": selectors.handler(target) if target.status not in (t.SUBMITTED, t.REJECTED) else None,
-        "report_photos": [i for i, n in enumerate(shown) if photos.is_report_photo(n)],
+        "report_photos": [i for i, n in enumerate(shown) if photos.is_report_photo(n)] if reporter else [],
         "result_photos": [i for i, n in enumerate(shown) if not photos.is_report_photo(n)],
-        "can_rate": may_rate and selectors.can_be_rated(case),
-        "may_rate": may_rate,
+        "result": result,
+        "can_rate": reporter and selectors.can_be_rated(case),
+        "may_rate": reporter,
         "rating": selectors.last_rating(case),
         "rating_form": RatingForm(),
         "just_sent": just_sent,
@@ -466,6 +495,24 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
         "open": target.status in t.OPEN,
     }
     return _page(request, "portal/track.html", context)
+
+
+def _timeline_note(event: Any, *, raw: bool) -> str:
+    """The note a timeline entry shows: a refusal's reason (and, for the reporter, the result as written); masked
+    for anyone else."""
+    if event.kind not in selectors.NOTE_KINDS or not event.note:
+        return ""
+    if raw:
+        return event.note
+    return "" if event.kind == EventKind.RESOLVED else mask_text(event.note)
+
+
+def _reporter_place(case: Any) -> str:
+    """Where the reporter said it is: their building and the spot they typed, or the place the map found."""
+    if case.building_id:
+        return f"{case.building} · {case.address}" if case.address else str(case.building)
+    found = public.public_place(case)
+    return " · ".join(part for part in (case.address, found) if part)
 
 
 @require_POST
@@ -541,17 +588,9 @@ def photo(request: HttpRequest, code: str, index: int) -> HttpResponse:
         return refused
     target, _via = selectors.rating_target(case)
     names = _photo_list(case, target)
+    if 0 <= index < len(names) and photos.is_report_photo(names[index]) and not _is_reporter(request, case):
+        raise Http404  # the reporter's own photos are for the reporter
     return _serve_photo(names, index, private=True)
-
-
-@require_GET
-def board_photo(request: HttpRequest, case_id: int, index: int) -> HttpResponse:
-    """A result photo of a case on the public board (published cases only; never the resident's own photos)."""
-    case = selectors.published_case(case_id)
-    if case is None:
-        raise Http404
-    _report_photos, result_photos = selectors.photo_names(case)
-    return _serve_photo(result_photos, index, private=False)
 
 
 def _photo_list(case: Any, target: Any) -> list[str]:
@@ -644,14 +683,142 @@ def board_index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def board(request: HttpRequest, node_id: int) -> HttpResponse:
+    """公示 of a community, a page at a time (newest result first, a keyset cursor), with its figures on top. Each
+    card shows the public summary, the category and the place — never the resident's words or the tracking code."""
     node = selectors.public_node(node_id, level=roles.COMMUNITY)
     if node is None:
         return _not_found(request, _("This community is not known."))
-    data = selectors.board(node)
-    rows = [{"case": c, "result_photos": [i for i, n in enumerate(selectors.photo_names(c)[1])]} for c in data["cases"]]
+    after = None
+    if request.GET.get("after"):
+        after = selectors.parse_cursor(request.GET["after"])
+        if after is None:
+            return _page(
+                request,
+                "portal/message.html",
+                {
+                    "title": _("This page does not exist"),
+                    "message": _("The link to this page of the board is not valid. Start again from its first page."),
+                    "back": reverse("portal:board", args=[node.pk]),
+                },
+                status=400,
+            )
+    data = selectors.board(node, after=after)
     return _page(
-        request, "portal/board.html", {"node": node, "rows": rows, "figures": data["figures"], "days": data["days"]}
+        request,
+        "portal/board.html",
+        {
+            "node": node,
+            "rows": data["cases"],
+            "next": data["next"],
+            "first_page": after is None,
+            "figures": data["figures"],
+            "days": data["days"],
+        },
     )
+
+
+@require_GET
+@remembers_browser
+def published(request: HttpRequest, public_id: str) -> HttpResponse:
+    """One published case by its public id (what the board, the public map and Open311 name it by)."""
+    client, address = _browser(request), throttle.client_address(request)
+    verdict = throttle.lookup_verdict(client=client, address=address)
+    if not verdict.allowed:
+        response = _page(
+            request,
+            "portal/message.html",
+            {"title": _("Too many tries"), "message": _too_many_codes_text(verdict.retry_after)},
+            status=429,
+        )
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
+    case = selectors.published_case(public_id)
+    if case is None:
+        throttle.count_lookup_miss(client=client, address=address)
+        return _not_found(request, _("Nothing has been published under this number."))
+    node = selectors.community_of(case)
+    return _page(request, "portal/published.html", {"row": selectors.public_case(case), "node": node})
+
+
+@require_GET
+def board_photo(request: HttpRequest, public_id: str, index: int) -> HttpResponse:
+    """A result photo of a case on the public board (published cases only; never the resident's own photos)."""
+    case = selectors.published_case(public_id)
+    if case is None:
+        raise Http404
+    _report_photos, result_photos = selectors.photo_names(case)
+    return _serve_photo(result_photos, index, private=False)
+
+
+@require_GET
+def public_map(request: HttpRequest, node_id: int | None = None) -> HttpResponse:
+    """The public map (FixMyStreet-like): published cases of a community — or of the whole jurisdiction — at their
+    building or a rounded point, each with its public summary. The list under the map says the same without it."""
+    if node_id is not None:
+        node = selectors.public_node(node_id, level=roles.COMMUNITY)
+        if node is None:
+            return _not_found(request, _("This community is not known."))
+        jurisdiction = node.jurisdiction
+    else:
+        node = None
+        jurisdiction = _jurisdiction(request)
+        if jurisdiction is None:
+            return _not_found(request, _("This service is not set up yet."))
+    rows = selectors.map_cases(node, jurisdiction.pk)
+    data_url = (
+        reverse("portal:map_cases", args=[node.pk])
+        if node
+        else reverse("portal:map_cases_all") + f"?j={jurisdiction.code}"
+    )
+    return _page(
+        request,
+        "portal/public_map.html",
+        {
+            "node": node,
+            "jurisdiction": jurisdiction,
+            "rows": rows[: selectors.BOARD_PAGE * 3],
+            "count": len(rows),
+            "data_url": data_url,
+            "communities": selectors.communities(jurisdiction) if node is None else [],
+        },
+    )
+
+
+@require_GET
+def map_cases(request: HttpRequest, node_id: int | None = None) -> JsonResponse:
+    """The public map's points as GeoJSON: public id, category, place, date and public summary — text only (the page
+    builds its popups from DOM text nodes, never from HTML)."""
+    if node_id is not None:
+        node = selectors.public_node(node_id, level=roles.COMMUNITY)
+        if node is None:
+            raise Http404
+        jurisdiction_id = node.jurisdiction_id
+    else:
+        node = None
+        jurisdiction = _jurisdiction(request)
+        if jurisdiction is None:
+            raise Http404
+        jurisdiction_id = jurisdiction.pk
+    features = [
+        {
+            "type": "Feature",
+            "id": row.public_id,
+            "geometry": {"type": "Point", "coordinates": [row.point[1], row.point[0]]},
+            "properties": {
+                "id": row.public_id,
+                "category": row.category,
+                "place": row.place,
+                "resolved": timezone.localtime(row.resolved_at).strftime("%Y-%m-%d"),
+                "summary": row.summary,
+                "url": reverse("portal:published", args=[row.public_id]),
+            },
+        }
+        for row in selectors.map_cases(node, jurisdiction_id)
+        if row.point is not None
+    ]
+    response = JsonResponse({"type": "FeatureCollection", "features": features})
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @require_GET

@@ -84,6 +84,7 @@ def test_coarse_point_rounds_to_about_a_hundred_metres():
         ("金额 1,234.56元，2024-05-01 13:45 缴费", "金额 1,234.56元，2024-05-01 13:45 缴费"),
         ("工单 2024.05.01 编号 A-10023，12345 热线转来", "工单 2024.05.01 编号 A-10023，12345 热线转来"),
         ("联系人不在家，我叫了物业", "联系人不在家，我叫了物业"),
+        ("已联系王五，联系方式见上", "已联系王*，联系方式见上"),
     ],
 )
 def test_mask_text(text, masked):
@@ -181,7 +182,7 @@ _GIVEN = st.text(
 @given(
     before=_cjk,
     after=_cjk,
-    label=st.sampled_from(["名字", "我叫", "联系人", "姓名:", "姓名：", "名字叫", "申请人", "我是"]),
+    label=st.sampled_from(["名字", "我叫", "联系人", "姓名:", "姓名：", "名字叫", "申请人", "我是", "已联系"]),
     surname=_SURNAME,
     given_name=_GIVEN,
 )
