@@ -25,19 +25,44 @@ MAX_SUMMARY = 1000
 SUMMARY_RESULT_CHARS = 300
 
 
-def _community(case: Case) -> GridNode | None:
-    start_id = case.grid_node_id or case.owner_node_id
-    if start_id is None:
+def community_of(node_id: int | None) -> GridNode | None:
+    """The community above (or at) a grid node — a case's located node, else its owner (cached nodes). A node above
+    community level (a case only placed in a street or the district) is named itself."""
+    if node_id is None:
         return None
     try:
-        start = grid_selectors.node(start_id)
+        start = grid_selectors.node(node_id)
     except GridNode.DoesNotExist:
         return None
     found = grid_selectors.ancestor_at(start, roles.COMMUNITY)
     if found is not None:
         return found
-    # Above community level (a case only placed in a street or the district): name that node.
     return start if roles.level_index(start.level) < roles.level_index(roles.COMMUNITY) else None
+
+
+def _community(case: Case) -> GridNode | None:
+    return community_of(case.grid_node_id or case.owner_node_id)
+
+
+def building_label(building_name: str, compound_name: str | None) -> str:
+    """A building as the public reads it: with its compound (幸福里小区 3号楼), like ``Building.__str__``."""
+    if compound_name and not building_name.startswith(compound_name):
+        return f"{compound_name} {building_name}"
+    return building_name
+
+
+def point_of(
+    *,
+    building: tuple[float | None, float | None] = (None, None),
+    compound: tuple[float | None, float | None] = (None, None),
+    reported: tuple[float | None, float | None] = (None, None),
+) -> tuple[float, float] | None:
+    """Where a public map puts a case: its building's point, else its compound's, else the reported point rounded
+    to about 100 m (``core.privacy.coarse_point``) — never the resident's own GPS fix."""
+    for lat, lon in (building, compound):
+        if lat is not None and lon is not None:
+            return lat, lon
+    return privacy.coarse_point(*reported)
 
 
 def _building(case: Case) -> Building | None:
@@ -53,7 +78,7 @@ def public_place(case: Case) -> str:
     report came from one, else the community. Never the address a resident typed (it may hold the flat)."""
     building = _building(case)
     if building is not None:
-        return str(building)
+        return building_label(building.name, building.compound.name if building.compound else None)
     community = _community(case)
     return community.name if community is not None else ""
 
@@ -69,16 +94,14 @@ def coarse_place(case: Case) -> str:
 
 
 def public_point(case: Case) -> tuple[float, float] | None:
-    """Where a public map puts the case: on its building (or compound) when it has one, else the reported point
-    rounded to about 100 m (``core.privacy.coarse_point``) — never the resident's own GPS fix."""
+    """Where a public map puts the case (``point_of``)."""
     building = _building(case)
-    if building is not None:
-        if building.lat is not None and building.lon is not None:
-            return building.lat, building.lon
-        compound = building.compound
-        if compound is not None and compound.lat is not None and compound.lon is not None:
-            return compound.lat, compound.lon
-    return privacy.coarse_point(case.lat, case.lon)
+    compound = building.compound if building is not None else None
+    return point_of(
+        building=(building.lat, building.lon) if building is not None else (None, None),
+        compound=(compound.lat, compound.lon) if compound is not None else (None, None),
+        reported=(case.lat, case.lon),
+    )
 
 
 def category_name(category: Any, *, english: bool | None = None) -> str:

@@ -250,7 +250,9 @@ def _numbers(text: str) -> list[Finding]:
 
 def _names(text: str) -> list[Finding]:
     found: list[Finding] = []
-    for m in _NAME_LABEL.finditer(text):
+    pos = 0
+    while (m := _NAME_LABEL.search(text, pos)) is not None:
+        pos = m.start() + 1  # labels may overlap (联系户主王五): a label that is not followed by a name tells nothing
         name = m.group("name")
         surname = 2 if name[:2] in _COMPOUND_SURNAMES else 1
         # After 姓名：/名字 a name always follows; after other labels only when it starts with a surname, so that
@@ -265,6 +267,7 @@ def _names(text: str) -> list[Finding]:
             continue
         start = m.start("name")
         found.append(Finding(NAME, start, start + length, name[:length], mask_name(name[:length])))
+        pos = start + length
     return found
 
 
