@@ -1,9 +1,9 @@
 """Masking of personal data for lists and public pages (DESIGN.md §6). Pure functions.
 
 ``find_personal_data`` finds what looks like personal data in free text — phone numbers, ID numbers, bank cards,
-e-mail addresses, names after a label — and says where it is; ``mask_text`` masks exactly what it finds. The staff's
-public-summary editor flags the same findings (one set of patterns for both), so what staff are warned about is what
-the public pages would mask.
+e-mail addresses, names after a label, flats (5单元1203室) — and says where it is; ``mask_text`` masks exactly what
+it finds. The staff's public-summary editor flags the same findings (one set of patterns for both), so what staff are
+warned about is what the public pages would mask.
 
 Numbers are read the way people write them to get past a filter: digits split by spaces, dots, dashes, slashes,
 underscores or brackets (138.1234.5678, 13812 345678, 1 3 8 1 2 3 4 5 6 7 8, (010)1234-5678), full-width digits
@@ -61,7 +61,8 @@ BANK_CARD: Final = "bank_card"
 EMAIL: Final = "email"
 NAME: Final = "name"
 NUMBER: Final = "number"  # a long number after a phone/ID/card label, whatever its shape
-KINDS: Final = (PHONE, ID_NUMBER, BANK_CARD, EMAIL, NAME, NUMBER)
+FLAT: Final = "flat"  # a household's door: 5单元1203室, 502室, 3-2-502 (the building alone is public)
+KINDS: Final = (PHONE, ID_NUMBER, BANK_CARD, EMAIL, NAME, NUMBER, FLAT)
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,11 @@ _MOBILE: Final = re.compile(r"1[3-9]\d{9}")
 _ID18: Final = re.compile(r"[1-9]\d{5}(?:18|19|20)\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}[\dXx]")
 _ID15: Final = re.compile(r"[1-9]\d{5}\d{2}(?:0[1-9]|1[0-2])(?:0[1-9]|[12]\d|3[01])\d{3}")
 _EMAIL: Final = re.compile(r"[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
+_FLAT: Final = re.compile(
+    rf"(?:[{_D}]{{1,2}}|[一二三四五六七八九十]{{1,2}})[ \t]*单元[ \t]*(?:[{_D}]{{1,4}}[ \t]*(?:室|号|房)|[{_D}]{{3,4}})"
+    rf"|(?<![{_D}.])[{_D}]{{3,4}}[ \t]*(?:室|房)(?!间)"
+    rf"|(?<![{_D}-])[{_D}]{{1,3}}-[{_D}]{{1,2}}-[{_D}]{{3,4}}(?![{_D}-])"
+)
 # A label that says the number after it is personal: whatever its shape, 7 or more digits after it are masked.
 _NUMBER_LABEL: Final = re.compile(
     r"(?:联系电话|联系方式|电话|手机|座机|固话|号码|身份证|证件|卡号|银行卡|账号|帐号|户号|qq|QQ|微信|tel|Tel|TEL|"
@@ -121,10 +127,15 @@ _SURNAMES: Final = frozenset(
     "束檀衣信展阴昝智幸奉植衡富尧闭由"
 )
 # Characters that end a name: what usually follows one in a report (电话, 住在, 3号楼 …).
+# Single characters that are rarely part of a given name, and two-character words whose first character often is
+# (小区 but 小美, 大爷 but 大海, 家里 but 家豪, 先生 …).
 _NAME_STOP: Final = frozenset(
-    "电话手机号码联系住在的是和与及跟同先生女士同志师傅阿姨大爷老人家楼栋单元室小区社区反映投诉说称等要请帮已于今昨"
-    "身份证件地址微信邮箱因为了也都就还又再式"
+    "电话手机号码联系住在的是与及跟先女士师傅阿姨爷楼栋单室反映投诉说称等要请帮已于今昨身份证件地址微邮箱因为了也都就还又再式"
 )
+_NAME_STOP_WORDS: Final = frozenset(
+    {"先生", "女士", "同志", "大爷", "大妈", "大姐", "大哥", "小区", "小姐", "社区", "家里", "家中", "家的", "老人",
+     "老师", "和我", "和他", "和她", "生活", "元旦", "同学", "同事"}
+)  # fmt: skip
 
 
 def _digits(chunk: str) -> str:
@@ -248,6 +259,10 @@ def _numbers(text: str) -> list[Finding]:
     return found
 
 
+def _ends_name(text: str, at: int) -> bool:
+    return text[at] in _NAME_STOP or text[at : at + 2] in _NAME_STOP_WORDS
+
+
 def _names(text: str) -> list[Finding]:
     found: list[Finding] = []
     pos = 0
@@ -261,7 +276,7 @@ def _names(text: str) -> list[Finding]:
         if not certain and surname == 1 and name[0] not in _SURNAMES:
             continue
         length = surname
-        while length < min(len(name), surname + 2) and name[length] not in _NAME_STOP:
+        while length < min(len(name), surname + 2) and not _ends_name(text, m.start("name") + length):
             length += 1
         if length < 2:
             continue
@@ -269,6 +284,14 @@ def _names(text: str) -> list[Finding]:
         found.append(Finding(NAME, start, start + length, name[:length], mask_name(name[:length])))
         pos = start + length
     return found
+
+
+def _flats(text: str) -> list[Finding]:
+    """A flat (房号): its digits are starred, the words stay (*单元****室), so the text still says it was a flat."""
+    return [
+        Finding(FLAT, m.start(), m.end(), m.group(), re.sub(rf"[{_D}一二三四五六七八九十]", "*", m.group()))
+        for m in _FLAT.finditer(text)
+    ]
 
 
 def _emails(text: str) -> list[Finding]:
@@ -284,7 +307,9 @@ def find_personal_data(text: str) -> list[Finding]:
     ``mask_text`` masks them."""
     if not text:
         return []
-    candidates = sorted([*_emails(text), *_numbers(text), *_names(text)], key=lambda f: (f.start, -(f.end - f.start)))
+    candidates = sorted(
+        [*_emails(text), *_numbers(text), *_names(text), *_flats(text)], key=lambda f: (f.start, -(f.end - f.start))
+    )
     kept: list[Finding] = []
     for finding in candidates:
         if kept and finding.start < kept[-1].end:

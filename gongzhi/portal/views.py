@@ -463,12 +463,17 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
     rated_now = request.session.pop("portal_rated", None)
     if not (isinstance(rated_now, dict) and rated_now.get("code") == case.tracking_code):
         rated_now = None
+    # Anyone else reads what the public board shows once staff publish it (the summary they reviewed), and nothing of
+    # the handler's report before: free text can name people in ways no mask recognises.
+    # A duplicate's reporter, who rates the result of the same problem, reads it masked.
     if own_result:
         result = target.result
     elif target.public and target.public_summary:
         result = public.shown_summary(target)
-    else:
+    elif reporter:
         result = mask_text(target.result)
+    else:
+        result = ""
     context = {
         "case": case,
         "target": target,
@@ -484,7 +489,9 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
         "events": events,
         "handler": selectors.handler(target) if target.status not in (t.SUBMITTED, t.REJECTED) else None,
         "report_photos": [i for i, n in enumerate(shown) if photos.is_report_photo(n)] if reporter else [],
-        "result_photos": [i for i, n in enumerate(shown) if not photos.is_report_photo(n)],
+        "result_photos": [i for i, n in enumerate(shown) if not photos.is_report_photo(n)]
+        if reporter or target.public
+        else [],
         "result": result,
         "can_rate": reporter and selectors.can_be_rated(case),
         "may_rate": reporter,
@@ -498,13 +505,11 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
 
 
 def _timeline_note(event: Any, *, raw: bool) -> str:
-    """The note a timeline entry shows: a refusal's reason (and, for the reporter, the result as written); masked
-    for anyone else."""
-    if event.kind not in selectors.NOTE_KINDS or not event.note:
+    """The note a timeline entry shows the reporter: a refusal's reason, the result as written. Nobody else reads
+    staff notes (the entries' labels say what happened)."""
+    if event.kind not in selectors.NOTE_KINDS or not event.note or not raw:
         return ""
-    if raw:
-        return event.note
-    return "" if event.kind == EventKind.RESOLVED else mask_text(event.note)
+    return event.note
 
 
 def _reporter_place(case: Any) -> str:
@@ -588,8 +593,10 @@ def photo(request: HttpRequest, code: str, index: int) -> HttpResponse:
         return refused
     target, _via = selectors.rating_target(case)
     names = _photo_list(case, target)
-    if 0 <= index < len(names) and photos.is_report_photo(names[index]) and not _is_reporter(request, case):
-        raise Http404  # the reporter's own photos are for the reporter
+    # The reporter's own photos are for the reporter; the result photos for others once published (as on the board).
+    hidden = 0 <= index < len(names) and (photos.is_report_photo(names[index]) or not target.public)
+    if hidden and not _is_reporter(request, case):
+        raise Http404
     return _serve_photo(names, index, private=True)
 
 

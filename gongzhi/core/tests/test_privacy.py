@@ -86,6 +86,11 @@ def test_coarse_point_rounds_to_about_a_hundred_metres():
         ("联系人不在家，我叫了物业", "联系人不在家，我叫了物业"),
         ("已联系王五，联系方式见上", "已联系王*，联系方式见上"),
         ("已联系户主王五清理", "已联系户主王**理"),
+        ("名字孙小美，联系人王先生，张大爷说", "名字孙**，联系人王先生，张大爷说"),
+        ("联系人李家豪", "联系人李**"),
+        ("住3号楼5单元1203室，502室也漏水，3-2-502", "住3号楼*单元****室，***室也漏水，*-*-***"),
+        ("三单元502", "*单元***"),
+        ("3号楼2单元门口，5号会议室", "3号楼2单元门口，5号会议室"),
     ],
 )
 def test_mask_text(text, masked):
@@ -176,7 +181,9 @@ def test_every_phone_and_id_number_in_any_spelling_is_masked(before, between, af
 
 _SURNAME = st.sampled_from("王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗")
 _GIVEN = st.text(
-    alphabet=st.sampled_from("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红"), min_size=1, max_size=2
+    alphabet=st.sampled_from("伟芳娜敏静丽强磊军洋勇艳杰娟涛明超秀霞平刚桂英华玉兰萍红小大家生志元信和美海"),
+    min_size=1,
+    max_size=2,
 )
 
 

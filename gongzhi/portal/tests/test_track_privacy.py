@@ -68,14 +68,19 @@ def test_a_stranger_with_the_code_sees_only_what_the_public_may(w):
     assert "幸福里小区" in html  # the compound, not the building
     assert "Resolved — please rate the result" in html  # the status
     assert "张小管" in html  # 三亮: who handles it
-    assert "已联系王*（138****5678）清理完毕" in html  # the result, masked
+    assert "清理完毕" not in html and 'id="result-private"' in html  # the handler's words are not public text
     assert 'id="reporter-only"' in html
-    # Not the reporter's photo, only the result photo (index 1 after the report photo).
+    # Neither the reporter's photo nor, before it is published, the result photo (index 1 after the report photo).
     assert reverse("portal:photo", args=[case.tracking_code, 0]) not in html
-    assert reverse("portal:photo", args=[case.tracking_code, 1]) in html
+    assert reverse("portal:photo", args=[case.tracking_code, 1]) not in html
     visitor = stranger()
     assert visitor.get(reverse("portal:photo", args=[case.tracking_code, 0])).status_code == 404
+    assert visitor.get(reverse("portal:photo", args=[case.tracking_code, 1])).status_code == 404
+    services.publish(case=case, actor=w.dispatcher, summary="楼道已清理")
+    html = page(visitor, case)
+    assert "楼道已清理" in html and reverse("portal:photo", args=[case.tracking_code, 1]) in html
     assert visitor.get(reverse("portal:photo", args=[case.tracking_code, 1])).status_code == 200
+    assert visitor.get(reverse("portal:photo", args=[case.tracking_code, 0])).status_code == 404
 
 
 def test_once_published_a_stranger_reads_the_public_summary(w):
