@@ -169,8 +169,15 @@ SETTINGS: dict[str, tuple[str, str]] = {
     ),
     "GONGZHI_TRACK_RATE_LIMIT": (
         "20/600",
-        "Unknown tracking codes one client may try, as count/seconds; after that every lookup from it is refused with "
-        "429 until the window ends, so codes cannot be guessed.",
+        "Unknown tracking codes (and Open311 request ids, tokens, API case codes) one client — a browser, an API key — "
+        "may try, as count/seconds; after that every lookup from it is refused with 429 until the window ends, so "
+        "codes cannot be guessed. A resident's own requests are never refused.",
+    ),
+    "GONGZHI_TRACK_ADDRESS_RATE_LIMIT": (
+        "200/600",
+        "The same for all clients behind one network address together (an IPv6 /64), as count/seconds: much higher "
+        "than a client's, since a carrier puts many residents behind one address, yet a limit for a guesser that "
+        "throws its cookie away.",
     ),
     "GONGZHI_PROXY_HOPS": (
         "0",
@@ -246,6 +253,7 @@ class Config:
     login_account_rate_limit: tuple[int, int]
     login_code_rate_limit: tuple[int, int]
     track_rate_limit: tuple[int, int]
+    track_address_rate_limit: tuple[int, int]
     proxy_hops: int
     api_max_body_kb: int
     webhook_timeout: float
@@ -572,6 +580,9 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         login_account_rate_limit=login_account_rate_limit,
         login_code_rate_limit=parse_rate("GONGZHI_LOGIN_CODE_RATE_LIMIT", get("GONGZHI_LOGIN_CODE_RATE_LIMIT")),
         track_rate_limit=parse_rate("GONGZHI_TRACK_RATE_LIMIT", get("GONGZHI_TRACK_RATE_LIMIT")),
+        track_address_rate_limit=parse_rate(
+            "GONGZHI_TRACK_ADDRESS_RATE_LIMIT", get("GONGZHI_TRACK_ADDRESS_RATE_LIMIT")
+        ),
         proxy_hops=parse_int("GONGZHI_PROXY_HOPS", get("GONGZHI_PROXY_HOPS")),
         api_max_body_kb=parse_int("GONGZHI_API_MAX_BODY_KB", get("GONGZHI_API_MAX_BODY_KB"), minimum=1),
         webhook_timeout=parse_float("GONGZHI_WEBHOOK_TIMEOUT", get("GONGZHI_WEBHOOK_TIMEOUT")),

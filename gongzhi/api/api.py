@@ -31,7 +31,9 @@ from gongzhi.api.schemas import (
     ResolveIn,
     Text,
 )
-from gongzhi.core.errors import DomainError
+from gongzhi.cases.models import Case
+from gongzhi.core import throttle
+from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.middleware import RETRY_AFTER_S
 
 log = logging.getLogger(__name__)
@@ -39,6 +41,14 @@ log = logging.getLogger(__name__)
 
 class BodyTooLarge(Exception):
     pass
+
+
+class TooManyLookups(Exception):
+    """Too many unknown case codes were asked for by this token or from this address (core.throttle)."""
+
+    def __init__(self, retry_after: int) -> None:
+        super().__init__(retry_after)
+        self.retry_after = retry_after
 
 
 class TokenAuth(HttpBearer):
@@ -97,6 +107,20 @@ def _too_large(request: HttpRequest, exc: BodyTooLarge):
     )
 
 
+@api.exception_handler(TooManyLookups)
+def _too_many_lookups(request: HttpRequest, exc: TooManyLookups):
+    response = api.create_response(
+        request,
+        {
+            "detail": f"too many unknown cases were asked for; try again in {exc.retry_after} seconds",
+            "code": "too_many_lookups",
+        },
+        status=429,
+    )
+    response["Retry-After"] = str(exc.retry_after)
+    return response
+
+
 @api.exception_handler(OperationalError)
 @api.exception_handler(InterfaceError)
 def _unavailable(request: HttpRequest, exc: Exception):
@@ -121,6 +145,29 @@ def _http_error(request: HttpRequest, exc: HttpError):
 
 def _auth(request: HttpRequest) -> ApiToken:
     return request.auth  # type: ignore[attr-defined,no-any-return]
+
+
+# A lookup by code or id may be refused (429) once the token or its address asked for too many unknown ones.
+LOOKUP_ERRORS = {404: ErrorOut, 429: ErrorOut}
+
+
+def _looked_up[T](request: HttpRequest, find: Any) -> T:
+    """``find()`` — a lookup of a case by code or id — through the limit on unknown ids the resident pages' tracking
+    codes and Open311 use (core.throttle): misses count per token and per address; past either, 429."""
+    token = _auth(request)
+    client, address = f"api-token:{token.pk}", throttle.client_address(request)
+    verdict = throttle.lookup_verdict(client=client, address=address)
+    if not verdict.allowed:
+        raise TooManyLookups(verdict.retry_after)
+    try:
+        return find()  # type: ignore[no-any-return]
+    except NotFound:
+        throttle.count_lookup_miss(client=client, address=address)
+        raise
+
+
+def _case(request: HttpRequest, tracking_code: str) -> Case:
+    return _looked_up(request, lambda: selectors.case_for(_auth(request), tracking_code))
 
 
 @api.get("/v1/me", response={200: MeOut, **ERRORS}, summary="Who the token belongs to")
@@ -169,36 +216,35 @@ def list_cases(
 
 @api.get(
     "/v1/cases/{tracking_code}",
-    response={200: CaseOut, 404: ErrorOut, **ERRORS},
+    response={200: CaseOut, **LOOKUP_ERRORS, **ERRORS},
     summary="One case by tracking code",
 )
 def get_case(request: HttpRequest, tracking_code: Text):
-    return selectors.case_out(selectors.case_for(_auth(request), tracking_code))
+    return selectors.case_out(_case(request, tracking_code))
 
 
 @api.get(
     "/v1/cases/{tracking_code}/events",
-    response={200: list[EventOut], 404: ErrorOut, **ERRORS},
+    response={200: list[EventOut], **LOOKUP_ERRORS, **ERRORS},
     summary="A case's timeline (partners see the public entries)",
 )
 def case_events(request: HttpRequest, tracking_code: Text):
-    token = _auth(request)
-    return selectors.events(token, selectors.case_for(token, tracking_code))
+    return selectors.events(_auth(request), _case(request, tracking_code))
 
 
 @api.get(
     "/v1/external/{external_id}",
-    response={200: CaseOut, 404: ErrorOut, **ERRORS},
+    response={200: CaseOut, **LOOKUP_ERRORS, **ERRORS},
     summary="One of the partner's cases by the partner's own id",
 )
 def get_by_external_id(request: HttpRequest, external_id: Text):
-    token = _auth(request)
-    return selectors.case_out(selectors.case_by_external_id(selectors.require_partner(token), external_id))
+    partner = selectors.require_partner(_auth(request))
+    return selectors.case_out(_looked_up(request, lambda: selectors.case_by_external_id(partner, external_id)))
 
 
 # ---------------------------------------------------------------------------------------- staff actions (user tokens)
 
-ACTION_ERRORS = {400: ErrorOut, 404: ErrorOut, 409: ErrorOut, **ERRORS}
+ACTION_ERRORS = {400: ErrorOut, 409: ErrorOut, **LOOKUP_ERRORS, **ERRORS}
 ACTION_NOTE = (
     "As the token's user, through the case engine with its policies. 403: a partner token, or the user may not do "
     "this; 404: not in the user's scope; 409: the case is not in a state that allows it (or someone else was "
@@ -215,7 +261,7 @@ ACTION_NOTE = (
 def accept_case(request: HttpRequest, tracking_code: Text):
     token = _auth(request)
     services.require_user(token)
-    return selectors.case_out(services.accept(token=token, case=selectors.case_for(token, tracking_code)))
+    return selectors.case_out(services.accept(token=token, case=_case(request, tracking_code)))
 
 
 @api.post(
@@ -227,7 +273,7 @@ def accept_case(request: HttpRequest, tracking_code: Text):
 def resolve_case(request: HttpRequest, tracking_code: Text, payload: ResolveIn):
     token = _auth(request)
     services.require_user(token)
-    case = services.resolve(token=token, case=selectors.case_for(token, tracking_code), result=payload.result)
+    case = services.resolve(token=token, case=_case(request, tracking_code), result=payload.result)
     return selectors.case_out(case)
 
 
@@ -239,7 +285,10 @@ def resolve_case(request: HttpRequest, tracking_code: Text, payload: ResolveIn):
 )
 def report_in(request: HttpRequest, tracking_code: Text, payload: ReportInIn):
     token = _auth(request)
-    return selectors.case_out(services.report_in(token=token, tracking_code=tracking_code, report=payload.report))
+    case: Case = _looked_up(
+        request, lambda: services.report_in(token=token, tracking_code=tracking_code, report=payload.report)
+    )
+    return selectors.case_out(case)
 
 
 def not_found(request: HttpRequest, rest: str = "") -> Any:

@@ -71,6 +71,8 @@ class CaseIn(Schema):
 
 class CaseOut(Schema):
     tracking_code: str
+    public_id: str = Field(description="What public pages and Open311 name the case by (opens nothing private)")
+    published: bool = Field(description="Shown on the public board (公示)")
     external_id: str
     channel: str
     status: str

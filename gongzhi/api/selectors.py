@@ -60,6 +60,8 @@ def case_out(case: Case) -> dict[str, Any]:
         agency = case.owner_node.name
     return {
         "tracking_code": case.tracking_code,
+        "public_id": case.public_id,
+        "published": case.public,
         "external_id": case.external_id,
         "channel": case.channel,
         "status": case.status,

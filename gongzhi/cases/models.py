@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import secrets
+
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import models
@@ -138,6 +140,16 @@ class SlaPolicy(models.Model):
         return f"{self.category or '—'} · {self.get_urgency_display()}"
 
 
+# Public ids: 12 characters of 32 (60 bits), lower case so that nobody takes one for a tracking code (upper case, read
+# aloud on the phone). Random rather than derived from the row, so that one public id tells nothing about another.
+PUBLIC_ID_ALPHABET = "23456789abcdefghjkmnpqrstuvwxyz"
+PUBLIC_ID_LENGTH = 12
+
+
+def new_public_id() -> str:
+    return "".join(secrets.choice(PUBLIC_ID_ALPHABET) for _ in range(PUBLIC_ID_LENGTH))
+
+
 class Case(models.Model):
     """One resident request as it travels 上报 → 梳理 → 交办 → 督办 → 公示 → 评价. Changed only through services."""
 
@@ -148,6 +160,9 @@ class Case(models.Model):
         Jurisdiction, verbose_name=_("jurisdiction"), on_delete=models.PROTECT, related_name="cases", db_index=False
     )
     tracking_code = models.CharField(_("tracking code"), max_length=16, unique=True)
+    # What every public list (the board, the public map, Open311) names the case by. Unlike the tracking code — the
+    # resident's receipt — it opens nothing but what is public anyway.
+    public_id = models.CharField(_("public id"), max_length=16, default=new_public_id, editable=False)
     external_id = models.CharField(
         _("external id"),
         max_length=64,
@@ -271,6 +286,9 @@ class Case(models.Model):
     on_the_spot = models.BooleanField(_("solved on the spot"), default=False)
     public = models.BooleanField(_("published"), default=False)
     published_at = models.DateTimeField(_("published at"), null=True, blank=True)
+    # 公示: the text the public board shows, written (or confirmed) by staff when they publish — never the resident's
+    # own words or the handler's result as they stand.
+    public_summary = models.TextField(_("public summary"), blank=True)
     merged_into = models.ForeignKey(
         "self",
         verbose_name=_("merged into"),
@@ -306,6 +324,8 @@ class Case(models.Model):
                 condition=Q(status=t.MERGED, merged_into__isnull=False) | ~Q(status=t.MERGED),
                 name="case_merged_has_parent",
             ),
+            # A constraint rather than unique=True: on PostgreSQL that would add a LIKE-pattern copy of the index.
+            models.UniqueConstraint(fields=["public_id"], name="case_public_id_unique"),
         ]
         indexes = [
             models.Index(fields=["jurisdiction", "status", "resolve_due"], name="case_status_due"),
@@ -336,6 +356,10 @@ class Case(models.Model):
             models.Index(fields=["reporter"], name="case_reporter", condition=Q(reporter__isnull=False)),
             models.Index(fields=["recorded_by"], name="case_recorded_by", condition=Q(recorded_by__isnull=False)),
             models.Index(fields=["merged_into"], name="case_merged_into", condition=Q(merged_into__isnull=False)),
+            # The public board and map, newest result first: only published cases are in it.
+            models.Index(
+                fields=["jurisdiction", "resolved_at", "id"], name="case_public_board", condition=Q(public=True)
+            ),
         ]
 
     def __str__(self) -> str:

@@ -23,7 +23,15 @@ from django.utils import timezone
 from gongzhi.cases import attribute_keys, catalogue_cache, notify, sla
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import Channel, CoTaskStatus, EventKind, NoticeKind, Score, SlaState, Urgency
-from gongzhi.cases.models import Case, CaseCategory, CaseEvent, CoHandlingTask, Rating, SupervisionNotice
+from gongzhi.cases.models import (
+    Case,
+    CaseCategory,
+    CaseEvent,
+    CoHandlingTask,
+    Rating,
+    SupervisionNotice,
+    new_public_id,
+)
 from gongzhi.cases.policies import (
     require_accept,
     require_handler,
@@ -32,9 +40,11 @@ from gongzhi.cases.policies import (
     require_report_in,
     require_reporter,
 )
+from gongzhi.cases.public import MAX_SUMMARY, prefilled_summary
 from gongzhi.core import crypto, prepared, timeutil
 from gongzhi.core.calendar_days import current_calendar
 from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, Term, gettext_noop
+from gongzhi.core.privacy import mask_text
 from gongzhi.core.transactions import begin_now, optimistic
 from gongzhi.grid import coords, location, roles
 from gongzhi.grid import selectors as grid_selectors
@@ -88,6 +98,7 @@ def facts(case: Case, *, on_the_spot: bool = False, private: bool = False) -> t.
         has_handler=bool(case.handler_user_id or case.handler_node_id or case.handler_department_id),
         on_the_spot=on_the_spot,
         private=private,
+        resolved=case.resolved_at is not None,
     )
 
 
@@ -134,6 +145,7 @@ FIELD_TERMS = {
     "task": gettext_noop("task"),
     "report": gettext_noop("report"),
     "result": gettext_noop("result"),
+    "summary": gettext_noop("public summary"),
 }
 
 
@@ -425,6 +437,8 @@ def _file(
     # A taken tracking code (or external id) skips the row instead of failing, so no savepoint is needed.
     for _attempt in range(5):
         case.tracking_code = _new_tracking_code(now)
+        if _attempt:
+            case.public_id = new_public_id()  # in case it was the public id that was taken (60 bits: never seen)
         if prepared.insert_unless_taken(case) is not None:
             break
         if (
@@ -1045,18 +1059,27 @@ _CATEGORY_PRIVATE = prepared.Query(lambda pk: CaseCategory.objects.filter(pk=pk)
 
 
 @optimistic
-def publish(*, case: Case | int, actor: Any, at: datetime | None = None) -> Case:
-    """公示: show the result on the public board (personal data masked by the board). Never for a case in a private
-    category (``CaseCategory.private``: disputes, assistance, care …): the board would show a personal matter."""
+def publish(*, case: Case | int, actor: Any, summary: str | None = None, at: datetime | None = None) -> Case:
+    """公示: put the case on the public board with ``summary`` — the public text staff wrote or confirmed (the
+    console starts them from ``public.prefilled_summary`` and flags personal data in it). Without a summary (the
+    simulator, a script) the prefilled one is published with everything it flags masked, since nobody reviewed it.
+    A resolved or a closed case (rated, or closed after the rating period) can be published; never one in a private
+    category (``CaseCategory.private``: disputes, assistance, care …), a rejected or merged one, or one without a
+    result. The summary is kept on the case and in the event."""
     now = _now(at)
     case = _locked(case)
     require_over_node(actor, roles.CASE_PUBLISH, case.owner_node, what="publish")
     private = case.category_id is not None and _CATEGORY_PRIVATE(case.category_id) == [(True,)]
     t.next_status(t.PUBLISH, facts(case, private=private))
+    if summary is None:
+        text, source = mask_text(prefilled_summary(case)), "prefilled"
+    else:
+        text, source = _require_text(summary, field="summary", maximum=MAX_SUMMARY), "staff"
     case.public = True
     case.published_at = now
-    _event(case, EventKind.PUBLISHED, actor=actor, at=now)
-    _save(case, "public", "published_at")
+    case.public_summary = text
+    _event(case, EventKind.PUBLISHED, actor=actor, at=now, note=text, data={"summary": source})
+    _save(case, "public", "published_at", "public_summary")
     return case
 
 

@@ -24,7 +24,8 @@ MERGED: Final = "merged"
 
 STATUSES: Final = (SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED, ON_HOLD, RESOLVED, CLOSED, REJECTED, MERGED)
 OPEN: Final = frozenset({SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED, ON_HOLD})
-# Final statuses: nothing about the case changes any more (ratings of merged duplicates go to their parent).
+# Final statuses: the case's status and handling change no more (ratings of merged duplicates go to their parent); a
+# closed case may still be published (公示), which changes only what the public sees of it.
 FINAL: Final = frozenset({CLOSED, REJECTED, MERGED})
 # Statuses in which someone must act against the clock.
 RUNNING: Final = frozenset({SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED})
@@ -98,7 +99,9 @@ TABLE: Final[dict[str, dict[str, str]]] = {
     RESUME: {ON_HOLD: ACCEPTED},
     # On the spot (即时办结): solved at intake, before anyone dispatched it.
     RESOLVE: {ACCEPTED: RESOLVED, SUBMITTED: RESOLVED, TRIAGED: RESOLVED, DISPATCHED: RESOLVED},
-    PUBLISH: {RESOLVED: RESOLVED},
+    # 公示 shows a result: a resolved case, or a closed one (rated 满意, or closed after the rating period) — the best
+    # results are the closed ones. It changes what the public sees, never the status.
+    PUBLISH: {RESOLVED: RESOLVED, CLOSED: CLOSED},
     # A satisfied rating closes; an unsatisfied one sends the case back (see ``rating_outcome``).
     RATE: {RESOLVED: CLOSED},
     REWORK: {RESOLVED: DISPATCHED},
@@ -129,6 +132,7 @@ class Facts:
     public: bool = False
     has_handler: bool = False
     private: bool = False  # the category is private (a resident's personal matter): never on the public board
+    resolved: bool = False  # the case has a result (it was resolved at some time)
 
 
 def allowed(action: str, status: str) -> bool:
@@ -144,6 +148,10 @@ def next_status(action: str, facts: Facts) -> str:
     moves = TABLE.get(action)
     if moves is None:
         raise TransitionError(gettext_noop("unknown action %(action)r"), params={"action": action})
+    if action == PUBLISH:
+        refusal = publish_refusal(facts)
+        if refusal is not None:
+            raise refusal
     if facts.status not in moves:
         raise TransitionError(
             gettext_noop("cannot %(action)s a case that is %(status)s"),
@@ -169,17 +177,38 @@ def _guard(action: str, facts: Facts) -> None:
             raise TransitionError(
                 gettext_noop("%(n)d summoned department(s) have not reported in yet"), params={"n": facts.open_co_tasks}
             )
-    if action == PUBLISH and facts.public:
-        raise TransitionError(gettext_noop("the result is already published"))
-    if action == PUBLISH and facts.private:
-        raise TransitionError(
+    if action == REWORK and not facts.has_handler:
+        raise TransitionError(gettext_noop("the case has no handler to send it back to"))
+
+
+def publish_refusal(facts: Facts) -> TransitionError | None:
+    """Why a case cannot be published (公示) now, or None: the console shows this reason for each case it refuses,
+    in the single action and in the bulk one."""
+    if facts.status == MERGED:
+        return TransitionError(
+            gettext_noop("the case was merged into another case: publish that case, which carries the result")
+        )
+    if facts.status == REJECTED:
+        return TransitionError(gettext_noop("the case was rejected (not taken on): there is no result to publish"))
+    if facts.status in OPEN:
+        return TransitionError(
+            gettext_noop("the case is %(status)s, not resolved yet: it can be published once it has a result"),
+            params={"status": Term(STATUS_TERMS[facts.status])},
+        )
+    if facts.status == CLOSED and not facts.resolved:
+        return TransitionError(
+            gettext_noop("the case was closed without being resolved: there is no result to publish")
+        )
+    if facts.private:
+        return TransitionError(
             gettext_noop(
                 "cases in a private category are not published: the public board would show a resident's personal "
                 "matter"
             )
         )
-    if action == REWORK and not facts.has_handler:
-        raise TransitionError(gettext_noop("the case has no handler to send it back to"))
+    if facts.public:
+        return TransitionError(gettext_noop("the result is already published"))
+    return None
 
 
 def escalated_level(level: str) -> str:

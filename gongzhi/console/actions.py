@@ -96,6 +96,22 @@ def allowed(user: Any, case: Case, name: str) -> bool:
     return grid_selectors.user_can(user, action.capability, case.owner_node)
 
 
+def refusal(user: Any, case: Case, name: str) -> str | None:
+    """Why ``user``, who could do ``name`` to cases of this unit, cannot do it to ``case`` now: the state machine's
+    reason in the viewer's language (None when the action is allowed, or when the viewer may not do it at all)."""
+    action = ACTIONS.get(name)
+    if action is None or action.capability is None or not getattr(user, "is_authenticated", False):
+        return None
+    if not grid_selectors.user_can(user, action.capability, case.owner_node):
+        return None
+    private = action.transition == t.PUBLISH and case.category_id is not None and case.category.private
+    try:
+        t.next_status(action.transition, services.facts(case, private=private))
+    except t.TransitionError as exc:
+        return exc.message
+    return None
+
+
 def offered(user: Any, case: Case) -> list[Action]:
     return [a for a in ACTIONS.values() if allowed(user, case, a.name)]
 
@@ -131,7 +147,7 @@ RUNNERS: dict[str, Runner] = {
     "whistle": lambda u, c, d: services.whistle(
         case=c, actor=u, departments=d["departments"], task=d["task"], due=d.get("due")
     ),
-    "publish": lambda u, c, d: services.publish(case=c, actor=u),
+    "publish": lambda u, c, d: services.publish(case=c, actor=u, summary=d["summary"]),
     "rework": lambda u, c, d: services.rework(case=c, actor=u, reason=d["reason"]),
     "close": lambda u, c, d: services.close(case=c, actor=u, reason=d.get("reason", "")),
 }

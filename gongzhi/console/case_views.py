@@ -19,8 +19,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gongzhi.cases import public, services
 from gongzhi.cases import selectors as case_selectors
-from gongzhi.cases import services
+from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import CoTaskStatus
 from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.console import actions, forms, selectors
@@ -259,14 +260,19 @@ def cases(request: HttpRequest) -> HttpResponse:
 
 BULK_ACTIONS = ("supervise", "publish")
 BULK_LIMIT = 200
+DONE, REFUSED, REVIEW = "done", "refused", "review"
 
 
 @login_required
 @require_POST
 def cases_bulk(request: HttpRequest) -> HttpResponse:
-    """Bulk 督办 or 公示 of ticked cases: one service call per case; each is checked like a single action."""
+    """Bulk 督办 or 公示 of ticked cases: one service call per case, each checked like a single action; the page that
+    answers lists every case with what happened to it and, when refused, why. Bulk 公示 publishes each case with its
+    prefilled summary; a case whose summary holds what looks like personal data is not published but listed for
+    review, with a link to its publish form."""
     action = request.POST.get("action", "")
-    back = reverse("console:cases") + ("?" + request.POST["query"] if request.POST.get("query") else "")
+    query = request.POST.get("query", "")
+    back = reverse("console:cases") + ("?" + query if query else "")
     if action not in BULK_ACTIONS:
         raise Http404("unknown bulk action")
     ids = [i for i in map(parse_id, request.POST.getlist("case")) if i is not None][:BULK_LIMIT]
@@ -274,27 +280,50 @@ def cases_bulk(request: HttpRequest) -> HttpResponse:
     if action == "supervise" and not reason:
         messages.error(request, _("Give the reason for the supervision notice."))
         return redirect(back)
-    done, refused = 0, []
-    visible = (
-        case_selectors.case_list_visible_to(request.user).select_related("owner_node", "category").filter(pk__in=ids)
+    visible = list(
+        case_selectors.case_list_visible_to(request.user)
+        .select_related("owner_node", "category", "building__compound")
+        .filter(pk__in=ids)
+        .order_by("-submitted_at", "-id")
     )
-    for case in visible:
-        if not actions.allowed(request.user, case, action):
-            refused.append(case.tracking_code)
-            continue
-        try:
-            if action == "supervise":
-                services.supervise(case=case, actor=request.user, reason=reason)
-            else:
-                services.publish(case=case, actor=request.user)
-            done += 1
-        except DomainError:
-            refused.append(case.tracking_code)
-    if done:
-        messages.success(request, _("Done for %(n)d case(s).") % {"n": done})
-    if refused:
-        messages.error(request, _("Not possible for: %(codes)s") % {"codes": ", ".join(refused)})
-    return redirect(back)
+    rows = [_bulk_one(request.user, case, action, reason) for case in visible]
+    counts = {kind: sum(1 for r in rows if r["outcome"] == kind) for kind in (DONE, REFUSED, REVIEW)}
+    return render(
+        request,
+        "console/bulk_result.html",
+        {
+            "action": actions.ACTIONS[action],
+            "rows": rows,
+            "counts": counts,
+            "missing": len(set(ids)) - len(visible),
+            "back": back,
+        },
+    )
+
+
+def _bulk_one(user: Any, case: Case, action: str, reason: str) -> dict[str, Any]:
+    row: dict[str, Any] = {"case": case, "outcome": REFUSED, "reason": "", "summary": ""}
+    if not actions.allowed(user, case, action):
+        row["reason"] = actions.refusal(user, case, action) or _("You may not do this to cases of %(unit)s.") % {
+            "unit": case.owner_node.name
+        }
+        return row
+    try:
+        if action == "supervise":
+            services.supervise(case=case, actor=user, reason=reason)
+        else:
+            summary = public.prefilled_summary(case)
+            flags = public.summary_flags(summary)
+            if flags:
+                row.update(outcome=REVIEW, summary=summary, flags=flags)
+                return row
+            services.publish(case=case, actor=user, summary=summary)
+            row["summary"] = summary
+    except DomainError as exc:
+        row["reason"] = exc.message
+        return row
+    row["outcome"] = DONE
+    return row
 
 
 MAP_LIMIT = 2000
@@ -362,6 +391,8 @@ def _case_context(request: HttpRequest, case: Case, *, failed: tuple[str, Any] |
             form = forms.action_form(action.name, case=case, user=user)
         action_forms.append((action, form))
     events = list(case_selectors.timeline(case, public_only=False))
+    # Why 公示 is not possible, for someone who publishes cases of this unit, once the case is finished.
+    publish_refusal = actions.refusal(user, case, "publish") if case.status not in t.OPEN else None
     assignments = [e for e in events if e.kind in {"dispatched", "accepted", "returned", "escalated", "rework"}]
     return {
         "case": case,
@@ -377,6 +408,7 @@ def _case_context(request: HttpRequest, case: Case, *, failed: tuple[str, Any] |
         "candidates": selectors.duplicate_candidates(case) if any(a.name == "merge" for a in offered) else [],
         "location": _location(case),
         "hints": _triage_hints([case]),
+        "publish_refusal": publish_refusal,
     }
 
 
@@ -402,8 +434,16 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     if action not in actions.ACTIONS:
         raise Http404("unknown action")
     if not actions.allowed(request.user, case, action):
+        reason = actions.refusal(request.user, case, action)
+        if reason is not None:  # they may do this to cases here, just not to this one now: say why
+            messages.error(request, _("The action was refused: %(reason)s") % {"reason": reason})
+            return render(request, "console/case.html", _case_context(request, case), status=409)
         return _forbidden(request, _("You may not do this to this case now."))
     form = forms.action_form(action, case=case, user=request.user, data=request.POST, files=request.FILES)
+    if action == "publish" and request.POST.get("check"):
+        # "Check again": the edited summary is checked and shown with its highlights; nothing is published.
+        form.is_valid()
+        return render(request, "console/case.html", _case_context(request, case, failed=(action, form)))
     if not form.is_valid():
         context = _case_context(request, case, failed=(action, form))
         return render(request, "console/case.html", context, status=400)

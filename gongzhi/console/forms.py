@@ -13,9 +13,11 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.cases import public
 from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases.choices import Channel, SlaState, Status, Urgency
 from gongzhi.cases.models import Case, CaseCategory
+from gongzhi.cases.public import MAX_SUMMARY
 from gongzhi.console import selectors
 from gongzhi.core.errors import NotFound
 from gongzhi.grid.choices import Level
@@ -91,7 +93,52 @@ def discard_photos(names: list[str]) -> None:
 
 
 class EmptyForm(forms.Form):
-    """Accept, resume, publish: the button is the whole input."""
+    """Accept, resume: the button is the whole input."""
+
+
+class PublishForm(forms.Form):
+    """公示: the public summary, started from the category, the place and the result (``cases.public``). What looks
+    like personal data in it is highlighted; publishing it anyway takes a tick ("I checked")."""
+
+    summary = forms.CharField(
+        label=_("Public summary (what the public board shows)"),
+        max_length=MAX_SUMMARY,
+        widget=forms.Textarea(attrs={"rows": 4}),
+        help_text=_("Say what the problem was and what was done. No names, phone numbers, ID numbers or flat numbers."),
+    )
+    checked = forms.BooleanField(
+        label=_("I checked the highlighted parts: they are not personal data"),
+        required=False,
+    )
+
+    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        if not self.is_bound:
+            self.initial.setdefault("summary", public.prefilled_summary(case))
+
+    def current_text(self) -> str:
+        if self.is_bound:
+            return str(self.data.get(self.add_prefix("summary"), ""))
+        return str(self.initial.get("summary", ""))
+
+    def flagged_parts(self) -> list[tuple[str, str]]:
+        return public.flagged_parts(self.current_text())
+
+    def flags(self) -> list[Any]:
+        return public.summary_flags(self.current_text())
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        summary = data.get("summary") or ""
+        if summary and public.summary_flags(summary) and not data.get("checked"):
+            self.add_error(
+                "summary",
+                _(
+                    "The summary still holds what looks like personal data (highlighted). Remove it, or tick the box "
+                    "if it is not personal data."
+                ),
+            )
+        return data
 
 
 class ReasonForm(forms.Form):
@@ -225,6 +272,8 @@ def action_form(name: str, *, case: Case, user: Any, data: Any = None, files: An
         return ReasonForm(data)
     if name == "close":
         return CloseForm(data)
+    if name == "publish":
+        return PublishForm(data, case=case)
     return EmptyForm(data)
 
 

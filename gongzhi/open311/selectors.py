@@ -1,13 +1,15 @@
 """Reads for the Open311 server. Open311 is public: only what the public may see of a case leaves here — no
-reporter, no staff-only events, no internal notes. Lists are read as plain rows (``values()``) in one query with the
-latest public timeline entry joined in, and are paged without counting (no ``COUNT(*)``).
+reporter, no staff-only events, no internal notes, no tracking code. Lists are read as plain rows (``values()``) in
+one query with the latest public timeline entry joined in, and are paged without counting (no ``COUNT(*)``).
 
-Privacy (see README.md): only public-problem requests (报事 in a category that is not private) are shown in full,
-with personal data in their text masked (``core.privacy.mask_text``). Private requests — 办事 and 求助, categories
-marked private (``CaseCategory.private``: public security, neighbour and family disputes …) and requests not yet
-given a category —
-are left out of lists and updates, and a GET by id shows only their status. The client whose ``api_key`` filed a
-request sees it in full.
+Privacy (see README.md): requests are named by their public id (``Case.public_id``), which opens nothing but what
+is public, never by the tracking code (the resident's receipt). Public-problem requests (报事 in a category that is
+not private) are listed, with only public text: the public summary once published (masked again,
+``core.privacy.mask_text``), the place at building or community level, a point snapped to the building or rounded
+to ~100 m — never the resident's words, the address they typed, their photos or the handler's result as written.
+Private requests — 办事 and 求助, categories marked private (``CaseCategory.private``: public security, neighbour and
+family disputes …) and requests not yet given a category — are left out of lists and updates, and a GET by id shows
+only their status. The client whose ``api_key`` filed a request sees it in full.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from django.db import router
 from django.db.models import F, OuterRef, Q, Subquery
 from django.utils import timezone
 
+from gongzhi.cases import public
 from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import EventKind, Kind
@@ -153,8 +156,18 @@ def service_definition(jurisdiction: Jurisdiction, code: str) -> dict[str, Any]:
 
 _FIELDS = (
     "pk",
-    "tracking_code",
+    "public_id",
     "status",
+    "public",
+    "public_summary",
+    "grid_node_id",
+    "owner_node_id",
+    "building__name",
+    "building__lat",
+    "building__lon",
+    "building__compound__name",
+    "building__compound__lat",
+    "building__compound__lon",
     "description",
     "title",
     "result",
@@ -184,16 +197,23 @@ def _rows(queryset: Any) -> Any:
     ).values(*_FIELDS, "note_kind", "note_text")
 
 
-def _status_notes(row: dict[str, Any], *, text: bool, masked: bool) -> str:
-    """The result, a refusal's reason (when ``text``; masked when ``masked``), or the latest public entry's label."""
-    clean = mask_text if masked else str
-    if text and row["status"] in (t.RESOLVED, t.CLOSED) and row["result"]:
-        return clean(str(row["result"])[:MAX_NOTE])
+def _published_summary(row: dict[str, Any]) -> str:
+    return mask_text(str(row["public_summary"])[:MAX_NOTE]) if row["public"] and row["public_summary"] else ""
+
+
+def _status_notes(row: dict[str, Any], *, full: bool, private: bool) -> str:
+    """For the client that filed it: the result or a refusal's reason as written. For everyone else: the public
+    summary once published (never for a private request), else the label of the latest public timeline entry —
+    never staff text as written."""
+    if full and row["status"] in (t.RESOLVED, t.CLOSED) and row["result"]:
+        return str(row["result"])[:MAX_NOTE]
+    if not full and not private and _published_summary(row):
+        return _published_summary(row)
     kind = row["note_kind"]
     if not kind:
         return ""
-    if text and kind in NOTE_KINDS and row["note_text"]:
-        return clean(str(row["note_text"])[:MAX_NOTE])
+    if full and kind in NOTE_KINDS and row["note_text"]:
+        return str(row["note_text"])[:MAX_NOTE]
     try:
         return str(EventKind(kind).label)
     except ValueError:
@@ -205,57 +225,97 @@ def _filed_by(row: dict[str, Any], key_id: int | None) -> bool:
     return key_id is not None and isinstance(attributes, dict) and attributes.get(KEY_ATTRIBUTE) == key_id
 
 
+def _public_place(row: dict[str, Any]) -> str:
+    if row["building__name"]:
+        return public.building_label(row["building__name"], row["building__compound__name"])
+    community = public.community_of(row["grid_node_id"] or row["owner_node_id"])
+    return community.name if community is not None else ""
+
+
+def _public_point(row: dict[str, Any]) -> tuple[float, float] | None:
+    return public.point_of(
+        building=(row["building__lat"], row["building__lon"]),
+        compound=(row["building__compound__lat"], row["building__compound__lon"]),
+        reported=(row["lat"], row["lon"]),
+    )
+
+
 def _as_request(row: dict[str, Any], *, english: bool, key_id: int | None = None) -> dict[str, Any]:
-    """A request as Open311 shows it: in full to the client that filed it; a public-problem request with personal
-    data in its text masked; a private request by its status only (no text, no place, no media)."""
+    """A request as Open311 shows it: in full to the client that filed it; a public-problem request with public text
+    only (public summary, building or community, a snapped or rounded point); a private request by its status only
+    (no text, no place, no media)."""
     attributes = row["attributes"] or {}
     if not isinstance(attributes, dict):
         attributes = {}
     full = _filed_by(row, key_id)
     private = not full and is_private(row["kind"], row["category__private"])
-    clean = str if full else mask_text
+    point: tuple[float | None, float | None] | None
+    if full:
+        description, address = row["description"] or row["title"], row["address"]
+        point, media = (row["lat"], row["lon"]), attributes.get("_media_url", "")
+    elif private:
+        description, address, point, media = "", "", None, ""
+    else:
+        description, address, point, media = _published_summary(row), _public_place(row), _public_point(row), ""
     return {
-        "service_request_id": row["tracking_code"],
+        "service_request_id": row["public_id"],
         "status": open_or_closed(row["status"]),
-        "status_notes": _status_notes(row, text=not private, masked=not full),
+        "status_notes": _status_notes(row, full=full, private=private),
         "service_name": (row["category__name_en"] if english and row["category__name_en"] else row["category__name"])
         or "",
         "service_code": row["category__code"] or "",
-        "description": "" if private else clean(row["description"] or row["title"]),
+        "description": description,
         "agency_responsible": row["handler_department__name"] or row["handler_node__name"] or row["owner_node__name"],
         "service_notice": "",
         "requested_datetime": stamp(row["submitted_at"]),
         "updated_datetime": stamp(row["updated_at"]),
         "expected_datetime": stamp(row["resolve_due"]),
-        "address": "" if private else clean(row["address"]),
+        "address": address,
         "address_id": "" if private else row["building__public_token"] or "",
         "zipcode": "",
-        "lat": None if private else row["lat"],
-        "long": None if private else row["lon"],
-        "media_url": "" if private else attributes.get("_media_url", ""),
+        "lat": point[0] if point else None,
+        "long": point[1] if point else None,
+        "media_url": media,
         "extended_attributes": {"detailed_status": row["status"]},
     }
 
 
-# Compiled once per database: Django would build this twenty-column read with a subquery on every call, which costs
+# Compiled once per database: Django would build this thirty-column read with a subquery on every call, which costs
 # more than PostgreSQL running it.
 _one_request = prepared.Query(
-    lambda code, jurisdiction_id: _rows(Case.objects.filter(tracking_code=code, jurisdiction_id=jurisdiction_id))[:1],
+    lambda public_id, jurisdiction_id: _rows(Case.objects.filter(public_id=public_id, jurisdiction_id=jurisdiction_id))[
+        :1
+    ],
     kinds=(str, int),
 )
+
+
+def _ids(values: list[str]) -> list[str]:
+    return [v.strip().lower()[:16] for v in values if v.strip()]
 
 
 def service_request(
     jurisdiction: Jurisdiction, request_id: str, *, english: bool = False, key_id: int | None = None
 ) -> list[dict[str, Any]]:
-    """GET service request: a list of one; NotFound for an unknown id (or one of another jurisdiction). A private
-    request is shown by its status only, unless ``key_id`` is the key that filed it."""
-    code = (request_id or "").strip().upper()
+    """GET service request by its public id: a list of one; NotFound for an unknown id (or one of another
+    jurisdiction). A private request is shown by its status only, unless ``key_id`` is the key that filed it. That
+    client may also name a request it filed by the tracking code Open311 answered with before public ids existed."""
+    value = (request_id or "").strip()
     rows = (
-        _one_request.dicts(code, jurisdiction.pk, using=router.db_for_read(Case) or "default")
-        if 0 < len(code) <= 16
+        _one_request.dicts(value.lower(), jurisdiction.pk, using=router.db_for_read(Case) or "default")
+        if 0 < len(value) <= 16
         else []
     )
+    if not rows and key_id is not None and 0 < len(value) <= 16:
+        rows = list(
+            _rows(
+                Case.objects.filter(
+                    tracking_code=value.upper(),
+                    jurisdiction_id=jurisdiction.pk,
+                    **{f"attributes__{KEY_ATTRIBUTE}": key_id},
+                )
+            )[:1]
+        )
     if not rows:
         raise NotFound(f"service_request_id {request_id[:32]!r} not found")
     return [_as_request(rows[0], english=english, key_id=key_id)]
@@ -279,7 +339,7 @@ def service_requests(
     those filed with ``key_id``."""
     rows = Case.objects.filter(_visible(key_id), jurisdiction_id=jurisdiction.pk)
     if ids:
-        rows = rows.filter(tracking_code__in=[i.strip().upper()[:16] for i in ids])
+        rows = rows.filter(public_id__in=_ids(ids))
     else:
         if end is None:
             end = timeutil.now()
@@ -311,10 +371,11 @@ def updates(
 ) -> tuple[list[dict[str, Any]], bool]:
     """Service request updates (the widely used GeoReport v2 extension): the public timeline entries of the
     jurisdiction's public-problem requests (and of those filed with ``key_id``), oldest first, so a client can follow
-    progress. Notes (a result, a refusal's reason) are masked unless the client filed the request."""
+    progress. The client that filed a request reads its notes (a result, a refusal's reason) as written; everyone
+    else reads the labels, and the public summary when the result is published."""
     events = CaseEvent.objects.filter(_visible(key_id, "case__"), public=True, case__jurisdiction_id=jurisdiction.pk)
     if ids:
-        events = events.filter(case__tracking_code__in=[i.strip().upper()[:16] for i in ids])
+        events = events.filter(case__public_id__in=_ids(ids))
     if end is None:
         end = timeutil.now()
     if start is None:
@@ -328,7 +389,7 @@ def updates(
             "note",
             "to_status",
             "at",
-            tracking_code=F("case__tracking_code"),
+            public_id=F("case__public_id"),
             attributes=F("case__attributes"),
         )[offset : offset + page_size + 1]
     )
@@ -339,12 +400,14 @@ def updates(
         except ValueError:
             label = e["kind"]
         text = label
-        if e["kind"] in NOTE_KINDS and e["note"]:
-            text = e["note"][:MAX_NOTE] if _filed_by(e, key_id) else mask_text(e["note"][:MAX_NOTE])
+        if e["kind"] in NOTE_KINDS and e["note"] and _filed_by(e, key_id):
+            text = e["note"][:MAX_NOTE]
+        elif e["kind"] == EventKind.PUBLISHED and e["note"]:
+            text = mask_text(e["note"][:MAX_NOTE])  # the public summary
         items.append(
             {
                 "update_id": str(e["pk"]),
-                "service_request_id": e["tracking_code"],
+                "service_request_id": e["public_id"],
                 "status": open_or_closed(e["to_status"]) if e["to_status"] else "open",
                 "updated_datetime": stamp(e["at"]),
                 "description": text,

@@ -21,7 +21,8 @@ from django.urls import reverse
 from django.utils.translation import get_language
 from django.views.decorators.csrf import csrf_exempt
 
-from gongzhi.core.errors import DomainError, PermissionDenied
+from gongzhi.core import throttle
+from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
 from gongzhi.core.middleware import RETRY_AFTER_S
 from gongzhi.open311 import keys, render, selectors, services, wire
 
@@ -280,10 +281,12 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
         return render.errors(fmt, 403, ["api_key is missing or not valid"])
     jurisdiction = _jurisdiction(request, fields)
     case = services.file_request(key=key, jurisdiction=jurisdiction, fields=fields)
+    # The public id: the client follows the request with it (GET requests/<id>, with its api_key to read it in full).
+    # The tracking code is the resident's receipt and never leaves through Open311.
     data = [
         {
-            "service_request_id": case.tracking_code,
-            "token": case.tracking_code,
+            "service_request_id": case.public_id,
+            "token": case.public_id,
             "service_notice": "",
             "account_id": fields.get("account_id"),
         }
@@ -291,23 +294,44 @@ def _post_request(request: HttpRequest, fmt: str) -> HttpResponse:
     return render.respond(fmt, "service_requests", data, status=201)
 
 
+def _looked_up(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse | list[dict[str, Any]]:
+    """A request by id, through the same limit on unknown ids as the resident pages' tracking codes
+    (``core.throttle``): misses count per api_key (else per address) and per address; past either, every lookup is a
+    429, so ids cannot be found by guessing."""
+    jurisdiction = _jurisdiction(request)
+    key_id = _key_id(request)
+    client = f"open311-key:{key_id}" if key_id is not None else None
+    address = throttle.client_address(request)
+    verdict = throttle.lookup_verdict(client=client, address=address)
+    if not verdict.allowed:
+        response = render.errors(
+            fmt, 429, [f"too many unknown ids were asked for; try again in {verdict.retry_after} seconds"]
+        )
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
+    try:
+        return selectors.service_request(jurisdiction, request_id, english=_english(), key_id=key_id)
+    except NotFound:
+        throttle.count_lookup_miss(client=client, address=address)
+        raise
+
+
 @endpoint("GET", "HEAD")
 def one_request(request: HttpRequest, fmt: str, request_id: str) -> HttpResponse:
-    jurisdiction = _jurisdiction(request)
-    return render.respond(
-        fmt,
-        "service_requests",
-        selectors.service_request(jurisdiction, request_id, english=_english(), key_id=_key_id(request)),
-    )
+    found = _looked_up(request, fmt, request_id)
+    if isinstance(found, HttpResponse):
+        return found
+    return render.respond(fmt, "service_requests", found)
 
 
 @endpoint("GET", "HEAD")
 def token(request: HttpRequest, fmt: str, token: str) -> HttpResponse:
-    """Requests are filed at once, so a token is simply the request's id (tracking code)."""
-    jurisdiction = _jurisdiction(request)
-    found = selectors.service_request(jurisdiction, token)[0]
+    """Requests are filed at once, so a token is simply the request's public id."""
+    found = _looked_up(request, fmt, token)
+    if isinstance(found, HttpResponse):
+        return found
     return render.respond(
-        fmt, "service_requests", [{"service_request_id": found["service_request_id"], "token": token}]
+        fmt, "service_requests", [{"service_request_id": found[0]["service_request_id"], "token": token}]
     )
 
 

@@ -4,12 +4,12 @@ personal data of other people; everything shown about a reporter is masked."""
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from gongzhi.cases import figures
+from gongzhi.cases import figures, public
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import EventKind
 from gongzhi.cases.models import Case, Rating
@@ -21,7 +21,8 @@ from gongzhi.portal import photos
 from gongzhi.portal.models import ServicePoint
 
 BOARD_DAYS = 90
-BOARD_LIMIT = 30
+BOARD_PAGE = 10
+MAP_LIMIT = 500
 MY_CASES_LIMIT = 50
 # Notes residents may read on their timeline: the result, the reason of a refusal, why it was reopened.
 NOTE_KINDS = {EventKind.RESOLVED, EventKind.REJECTED}
@@ -129,17 +130,87 @@ def _in_subtree(node: GridNode) -> Q:
     )
 
 
-def board(node: GridNode, *, days: int = BOARD_DAYS) -> dict[str, Any]:
-    """公示 for a community: recent resolved cases published by staff, and simple figures of its last ``days``."""
-    since = timeutil.now() - timedelta(days=days)
-    published = (
-        Case.objects.filter(_in_subtree(node), public=True, resolved_at__isnull=False)
+@dataclass(frozen=True)
+class PublicCase:
+    """A published case as public pages show it: by its public id, with the public summary (masked once more), the
+    category in the reader's language, the place at building/compound or community level and a snapped or rounded
+    point — never the resident's words, the exact address or the tracking code."""
+
+    public_id: str
+    summary: str
+    category: str
+    place: str
+    resolved_at: Any
+    point: tuple[float, float] | None
+    result_photos: tuple[int, ...]  # indexes for board_photo
+
+
+def _published() -> QuerySet[Case]:
+    return (
+        Case.objects.filter(public=True, resolved_at__isnull=False)
         .exclude(category__private=True)  # published before the category was made private: no longer shown
-        .select_related("category", "grid_node")
-        .order_by("-resolved_at")[:BOARD_LIMIT]
+        .select_related("category", "building__compound")
     )
+
+
+def public_case(case: Case) -> PublicCase:
+    return PublicCase(
+        public_id=case.public_id,
+        summary=public.shown_summary(case),
+        category=public.category_name(case.category),
+        place=public.public_place(case),
+        resolved_at=case.resolved_at,
+        point=public.public_point(case),
+        result_photos=tuple(range(len(photo_names(case)[1]))),
+    )
+
+
+def _cursor(case: Case) -> str:
+    return f"{int(case.resolved_at.timestamp() * 1_000_000)}.{case.pk}"
+
+
+def parse_cursor(value: str) -> tuple[Any, int] | None:
+    """A board cursor (``<microseconds since the epoch>.<id>``), or None for one nobody made (the caller says 400)."""
+    stamp, dot, pk = (value or "").partition(".")
+    if not (dot and stamp.isdigit() and pk.isdigit() and len(stamp) <= 17 and len(pk) <= 18):
+        return None
+    try:
+        moment = datetime.fromtimestamp(int(stamp) / 1_000_000, tz=UTC)
+    except (OverflowError, OSError, ValueError):
+        return None
+    return moment, int(pk)
+
+
+def board(node: GridNode, *, after: tuple[Any, int] | None = None, days: int = BOARD_DAYS) -> dict[str, Any]:
+    """公示 for a community: published cases (resolved or closed), newest result first, one page of BOARD_PAGE after
+    the keyset cursor ``after``; and simple figures of its last ``days``."""
+    rows = _published().filter(_in_subtree(node)).order_by("-resolved_at", "-id")
+    if after is not None:
+        moment, pk = after
+        rows = rows.filter(Q(resolved_at__lt=moment) | Q(resolved_at=moment, id__lt=pk))
+    found = list(rows[: BOARD_PAGE + 1])
+    page = found[:BOARD_PAGE]
+    since = timeutil.now() - timedelta(days=days)
     recent = Case.objects.filter(_in_subtree(node), submitted_at__gte=since)
-    return {"cases": list(published), "figures": figures.headline(recent), "days": days}
+    return {
+        "cases": [public_case(c) for c in page],
+        "next": _cursor(page[-1]) if len(found) > BOARD_PAGE else "",
+        "figures": figures.headline(recent),
+        "days": days,
+    }
+
+
+def map_cases(node: GridNode | None, jurisdiction_id: int) -> list[PublicCase]:
+    """Published cases with a place on the map, newest first (at most MAP_LIMIT), of a community or a jurisdiction."""
+    rows = _published().filter(jurisdiction_id=jurisdiction_id)
+    if node is not None:
+        rows = rows.filter(_in_subtree(node))
+    found = []
+    for case in rows.order_by("-resolved_at", "-id")[:MAP_LIMIT]:
+        shown = public_case(case)
+        if shown.point is not None:
+            found.append(shown)
+    return found
 
 
 def service_points(node: GridNode) -> list[ServicePoint]:
@@ -155,12 +226,17 @@ def service_points(node: GridNode) -> list[ServicePoint]:
     return list(rows)
 
 
-def published_case(case_id: Any) -> Case | None:
-    try:
-        return (
-            Case.objects.filter(pk=int(case_id), public=True, resolved_at__isnull=False)
-            .exclude(category__private=True)
-            .first()
-        )
-    except (TypeError, ValueError):
+def community_of(case: Case) -> GridNode | None:
+    """The community a case is in, for links back to its board."""
+    start = case.grid_node_id or case.owner_node_id
+    if start is None:
         return None
+    return grid_selectors.ancestor_at(grid_selectors.node(start), roles.COMMUNITY)
+
+
+def published_case(public_id: Any) -> Case | None:
+    """A published case by its public id (never by tracking code or row id)."""
+    value = str(public_id or "").strip().lower()
+    if not value or len(value) > 16:
+        return None
+    return _published().filter(public_id=value).first()

@@ -20,7 +20,14 @@ urlpatterns = [
     path("mine/", views.mine, name="mine"),
     path("board/", views.board_index, name="board_index"),
     path("board/<int:node_id>/", views.board, name="board"),
-    path("board/photo/<int:case_id>/<int:index>.jpg", views.board_photo, name="board_photo"),
+    path("board/photo/<str:public_id>/<int:index>.jpg", views.board_photo, name="board_photo"),
+    # The public map of published cases, per community or for the whole jurisdiction (?j=CODE).
+    path("board/map/", views.public_map, name="public_map_all"),
+    path("board/map/cases.geojson", views.map_cases, name="map_cases_all"),
+    path("board/<int:node_id>/map/", views.public_map, name="public_map"),
+    path("board/<int:node_id>/cases.geojson", views.map_cases, name="map_cases"),
+    # A published case by its public id: what public lists link to (never a tracking code).
+    path("p/<str:public_id>/", views.published, name="published"),
     path("points/", views.points_index, name="points_index"),
     path("points/<int:node_id>/", views.points, name="points"),
     # Staff: QR posters.

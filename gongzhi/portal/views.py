@@ -6,7 +6,11 @@ Nothing here is behind a staff login except the QR posters.
 
 from __future__ import annotations
 
+import functools
 import logging
+import re
+import secrets
+from collections.abc import Callable
 from typing import Any
 
 from django.conf import settings
@@ -15,11 +19,13 @@ from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from gongzhi.cases import public
 from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases import services as case_services
 from gongzhi.cases import transitions as t
@@ -27,6 +33,7 @@ from gongzhi.cases.choices import Channel, EventKind, Score
 from gongzhi.core import throttle
 from gongzhi.core.errors import Conflict, DomainError, NotFound
 from gongzhi.core.middleware import RETRY_AFTER_S, unavailable
+from gongzhi.core.privacy import mask_text
 from gongzhi.core.redirects import safe_next
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
@@ -40,6 +47,11 @@ LARGE_COOKIE_AGE = 10 * 365 * 24 * 3600  # "stays on once chosen"
 SESSION_CODES = "portal_codes"
 NO_SUCH_CODE = gettext_lazy("No request has this tracking code. Please check it and try again.")
 SESSION_CODES_MAX = 50
+# A random id per browser, for the limit on unknown tracking codes (core.throttle): a person trying codes is stopped
+# without stopping everyone behind the same address. Not a session: nothing is stored for it but the counter.
+BROWSER_COOKIE = "gz_b"
+BROWSER_COOKIE_AGE = 365 * 24 * 3600
+_BROWSER_ID = re.compile(r"[A-Za-z0-9_-]{16,64}")
 
 # What a resident reads for each status (staff words like "triaged" mean little on a doorstep).
 RESIDENT_STATUS = {
@@ -109,14 +121,45 @@ def _remember_code(request: HttpRequest, code: str) -> None:
     request.session[SESSION_CODES] = [code, *codes][:SESSION_CODES_MAX]
 
 
-def _may_rate(request: HttpRequest, case: Any) -> bool:
-    """The reporter: this browser sent it, or it is logged in with the number they gave, or signed in as them."""
+def _is_reporter(request: HttpRequest, case: Any) -> bool:
+    """The reporter: this browser sent it, or it is logged in by phone code with the number they gave, or signed in
+    as them. Only they see what they wrote, the exact place and their photos, and only they may rate."""
     if case.tracking_code in request.session.get(SESSION_CODES, []):
         return True
     login = phone_login.current(request)
     if login and case.reporter_phone_index and login["index"] == case.reporter_phone_index:
         return True
     return bool(request.user.is_authenticated and case.reporter_id == request.user.pk)
+
+
+def _browser(request: HttpRequest) -> str:
+    """This browser's id for the lookup limit (a cookie, made the first time it is needed)."""
+    value = request.COOKIES.get(BROWSER_COOKIE, "")
+    if not _BROWSER_ID.fullmatch(value):
+        value = getattr(request, "_gz_new_browser", "") or secrets.token_urlsafe(18)
+        request._gz_new_browser = value  # type: ignore[attr-defined]
+    return "browser:" + value
+
+
+def remembers_browser(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """Give the browser its id cookie when the view made one."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        response = view(request, *args, **kwargs)
+        new = getattr(request, "_gz_new_browser", "")
+        if new:
+            response.set_cookie(
+                BROWSER_COOKIE,
+                new,
+                max_age=BROWSER_COOKIE_AGE,
+                samesite="Lax",
+                httponly=True,
+                secure=settings.SESSION_COOKIE_SECURE,
+            )
+        return response
+
+    return wrapped
 
 
 def _jurisdiction(request: HttpRequest) -> Jurisdiction | None:
@@ -307,73 +350,144 @@ def map_areas(request: HttpRequest, jurisdiction_id: int) -> JsonResponse:
 # ------------------------------------------------------------------------------------------------------------- track
 
 
+@never_cache
 @require_GET
+@remembers_browser
 def track_lookup(request: HttpRequest) -> HttpResponse:
     form = TrackForm(request.GET or None)
+    status = 200
+    retry_after = 0
     if form.is_valid():
         code = form.cleaned_data["code"]
         case, refused = _case_by_code(request, code)
         if case is not None:
-            return redirect("portal:track", code=code)
+            return redirect("portal:track", code=case.tracking_code)
         if refused is not None and refused.status_code == 429:
-            return refused
-        form.add_error("code", NO_SUCH_CODE)
-    return _page(request, "portal/track_lookup.html", {"form": form}, status=404 if form.errors else 200)
+            retry_after = int(refused["Retry-After"])
+            form.add_error("code", _too_many_codes_text(retry_after))
+            status = 429
+        else:
+            form.add_error("code", NO_SUCH_CODE)
+            status = 404
+    elif form.errors:
+        status = 400
+    response = _page(request, "portal/track_lookup.html", {"form": form, "too_many": status == 429}, status=status)
+    if retry_after:
+        response["Retry-After"] = str(retry_after)
+    return response
+
+
+def _too_many_codes_text(retry_after: int) -> str:
+    minutes = max((retry_after + 59) // 60, 1)
+    return _(
+        "Too many tracking codes that do not exist were tried from this phone or this network, so looking up codes "
+        "is paused for %(minutes)s minutes. Please check the code on your text message or receipt. Your own "
+        "requests are not affected: log in with your mobile number to see them at once."
+    ) % {"minutes": minutes}
 
 
 def _case_by_code(request: HttpRequest, code: str) -> tuple[Any, HttpResponse | None]:
-    """The case a tracking code names, or a refusal: 404 for an unknown code (counted against the client) and 429 for
-    every lookup once a client has tried too many unknown codes, so codes cannot be found by guessing."""
-    limit, seconds = settings.GONGZHI_TRACK_RATE_LIMIT
-    client = throttle.key_for(throttle.client_address(request))
-    verdict = throttle.peek("track_miss", client, limit=limit, seconds=seconds)
+    """The case a tracking code names, or a refusal: 404 for an unknown code (counted against this browser and its
+    network address) and 429 for every lookup once either tried too many unknown codes, so codes cannot be found by
+    guessing (core.throttle). The reporter is never refused their own case: a code this browser sent is looked up
+    without counting, and once the limit is reached a resident logged in by phone (or signed in) still opens the
+    cases that are theirs — anyone else gets the same 429 whether the code exists or not."""
+    code = (code or "").strip().upper()
+    if code in request.session.get(SESSION_CODES, []):
+        case = case_selectors.case_by_tracking_code(code)
+        if case is not None:
+            return case, None
+    client, address = _browser(request), throttle.client_address(request)
+    verdict = throttle.lookup_verdict(client=client, address=address)
     if verdict.allowed:
         case = case_selectors.case_by_tracking_code(code)
         if case is not None:
             return case, None
-        throttle.hit("track_miss", client, limit=limit, seconds=seconds)
+        throttle.count_lookup_miss(client=client, address=address)
         return None, _not_found(request, NO_SUCH_CODE)
-    minutes = max(verdict.retry_after // 60, 1)
-    message = _(
-        "Too many tracking codes were tried from here. Please check the code on your text message or receipt and "
-        "try again in %(minutes)s minutes."
-    ) % {"minutes": minutes}
-    response = _page(request, "portal/not_found.html", {"message": message}, status=429)
+    if phone_login.current(request) or request.user.is_authenticated:
+        case = case_selectors.case_by_tracking_code(code)
+        if case is not None and _is_reporter(request, case):
+            return case, None
+    response = _page(
+        request,
+        "portal/track_lookup.html",
+        {
+            "form": TrackForm(initial={"code": code}),
+            "problem": _too_many_codes_text(verdict.retry_after),
+            "too_many": True,
+        },
+        status=429,
+    )
     response["Retry-After"] = str(verdict.retry_after)
     return None, response
 
 
 @never_cache
 @require_GET
+@remembers_browser
 def track(request: HttpRequest, code: str) -> HttpResponse:
+    """A request by its tracking code. Whoever holds the code sees the status, the public timeline, who is handling
+    it (三亮) and the result as the public may see it (the public summary once published, else the result masked),
+    with the place at compound or community level. Only the reporter (``_is_reporter``) sees what they wrote, the
+    exact place on a map and their photos — staff read cases in the console."""
     case, refused = _case_by_code(request, code)
     if refused is not None:
         return refused
     target, via = selectors.rating_target(case)
     shown = _photo_list(case, target)
-    may_rate = _may_rate(request, case)
+    reporter = _is_reporter(request, case)
+    # The result as written is for the reporter of the case it belongs to (a duplicate's reporter reads the
+    # parent's, which another resident's report led to: masked like everyone else's).
+    own_result = reporter and via is None
     events = [
-        {"event": e, "text": EVENT_TEXT.get(e.kind, e.get_kind_display()), "show_note": e.kind in selectors.NOTE_KINDS}
+        {
+            "event": e,
+            "text": (
+                EVENT_TEXT.get(e.kind, e.get_kind_display())
+                if reporter or e.kind != EventKind.SUBMITTED
+                else gettext_lazy("The report was received")
+            ),
+            "note": _timeline_note(e, raw=own_result),
+        }
         for e in case_selectors.timeline(target, public_only=True)
     ]
     just_sent = request.session.pop("portal_just_sent", None) == case.tracking_code
     rated_now = request.session.pop("portal_rated", None)
     if not (isinstance(rated_now, dict) and rated_now.get("code") == case.tracking_code):
         rated_now = None
+    # Anyone else reads what the public board shows once staff publish it (the summary they reviewed), and nothing of
+    # the handler's report before: free text can name people in ways no mask recognises.
+    # A duplicate's reporter, who rates the result of the same problem, reads it masked.
+    if own_result:
+        result = target.result
+    elif target.public and target.public_summary:
+        result = public.shown_summary(target)
+    elif reporter:
+        result = mask_text(target.result)
+    else:
+        result = ""
     context = {
         "case": case,
         "target": target,
         "merged": via is not None,
+        "is_reporter": reporter,
+        "category": public.category_name(case.category),
+        "place": _reporter_place(case) if reporter else public.coarse_place(case),
+        "point": (case.lat, case.lon) if reporter and case.lat is not None and case.lon is not None else None,
         "status_text": RESIDENT_STATUS.get(target.status, target.get_status_display()),
         "steps": STEPS,
         "step": STEP_OF_STATUS.get(target.status, 0),
         "stopped": target.status == t.REJECTED,
         "events": events,
         "handler": selectors.handler(target) if target.status not in (t.SUBMITTED, t.REJECTED) else None,
-        "report_photos": [i for i, n in enumerate(shown) if photos.is_report_photo(n)],
-        "result_photos": [i for i, n in enumerate(shown) if not photos.is_report_photo(n)],
-        "can_rate": may_rate and selectors.can_be_rated(case),
-        "may_rate": may_rate,
+        "report_photos": [i for i, n in enumerate(shown) if photos.is_report_photo(n)] if reporter else [],
+        "result_photos": [i for i, n in enumerate(shown) if not photos.is_report_photo(n)]
+        if reporter or target.public
+        else [],
+        "result": result,
+        "can_rate": reporter and selectors.can_be_rated(case),
+        "may_rate": reporter,
         "rating": selectors.last_rating(case),
         "rating_form": RatingForm(),
         "just_sent": just_sent,
@@ -383,13 +497,30 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
     return _page(request, "portal/track.html", context)
 
 
+def _timeline_note(event: Any, *, raw: bool) -> str:
+    """The note a timeline entry shows the reporter: a refusal's reason, the result as written. Nobody else reads
+    staff notes (the entries' labels say what happened)."""
+    if event.kind not in selectors.NOTE_KINDS or not event.note or not raw:
+        return ""
+    return event.note
+
+
+def _reporter_place(case: Any) -> str:
+    """Where the reporter said it is: their building and the spot they typed, or the place the map found."""
+    if case.building_id:
+        return f"{case.building} · {case.address}" if case.address else str(case.building)
+    found = public.public_place(case)
+    return " · ".join(part for part in (case.address, found) if part)
+
+
 @require_POST
+@remembers_browser
 def rate(request: HttpRequest, code: str) -> HttpResponse:
     case, refused = _case_by_code(request, code)
     if refused is not None:
         return refused
     track_url = reverse("portal:track", args=[case.tracking_code])
-    if not _may_rate(request, case):
+    if not _is_reporter(request, case):
         return _page(
             request,
             "portal/message.html",
@@ -447,6 +578,7 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
 
 
 @require_GET
+@remembers_browser
 def photo(request: HttpRequest, code: str, index: int) -> HttpResponse:
     """A photo of a case, for whoever holds its tracking code (photos are stored without any metadata)."""
     case, refused = _case_by_code(request, code)
@@ -454,17 +586,11 @@ def photo(request: HttpRequest, code: str, index: int) -> HttpResponse:
         return refused
     target, _via = selectors.rating_target(case)
     names = _photo_list(case, target)
-    return _serve_photo(names, index, private=True)
-
-
-@require_GET
-def board_photo(request: HttpRequest, case_id: int, index: int) -> HttpResponse:
-    """A result photo of a case on the public board (published cases only; never the resident's own photos)."""
-    case = selectors.published_case(case_id)
-    if case is None:
+    # The reporter's own photos are for the reporter; the result photos for others once published (as on the board).
+    hidden = 0 <= index < len(names) and (photos.is_report_photo(names[index]) or not target.public)
+    if hidden and not _is_reporter(request, case):
         raise Http404
-    _report_photos, result_photos = selectors.photo_names(case)
-    return _serve_photo(result_photos, index, private=False)
+    return _serve_photo(names, index, private=True)
 
 
 def _photo_list(case: Any, target: Any) -> list[str]:
@@ -557,14 +683,142 @@ def board_index(request: HttpRequest) -> HttpResponse:
 
 @require_GET
 def board(request: HttpRequest, node_id: int) -> HttpResponse:
+    """公示 of a community, a page at a time (newest result first, a keyset cursor), with its figures on top. Each
+    card shows the public summary, the category and the place — never the resident's words or the tracking code."""
     node = selectors.public_node(node_id, level=roles.COMMUNITY)
     if node is None:
         return _not_found(request, _("This community is not known."))
-    data = selectors.board(node)
-    rows = [{"case": c, "result_photos": [i for i, n in enumerate(selectors.photo_names(c)[1])]} for c in data["cases"]]
+    after = None
+    if request.GET.get("after"):
+        after = selectors.parse_cursor(request.GET["after"])
+        if after is None:
+            return _page(
+                request,
+                "portal/message.html",
+                {
+                    "title": _("This page does not exist"),
+                    "message": _("The link to this page of the board is not valid. Start again from its first page."),
+                    "back": reverse("portal:board", args=[node.pk]),
+                },
+                status=400,
+            )
+    data = selectors.board(node, after=after)
     return _page(
-        request, "portal/board.html", {"node": node, "rows": rows, "figures": data["figures"], "days": data["days"]}
+        request,
+        "portal/board.html",
+        {
+            "node": node,
+            "rows": data["cases"],
+            "next": data["next"],
+            "first_page": after is None,
+            "figures": data["figures"],
+            "days": data["days"],
+        },
     )
+
+
+@require_GET
+@remembers_browser
+def published(request: HttpRequest, public_id: str) -> HttpResponse:
+    """One published case by its public id (what the board, the public map and Open311 name it by)."""
+    client, address = _browser(request), throttle.client_address(request)
+    verdict = throttle.lookup_verdict(client=client, address=address)
+    if not verdict.allowed:
+        response = _page(
+            request,
+            "portal/message.html",
+            {"title": _("Too many tries"), "message": _too_many_codes_text(verdict.retry_after)},
+            status=429,
+        )
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
+    case = selectors.published_case(public_id)
+    if case is None:
+        throttle.count_lookup_miss(client=client, address=address)
+        return _not_found(request, _("Nothing has been published under this number."))
+    node = selectors.community_of(case)
+    return _page(request, "portal/published.html", {"row": selectors.public_case(case), "node": node})
+
+
+@require_GET
+def board_photo(request: HttpRequest, public_id: str, index: int) -> HttpResponse:
+    """A result photo of a case on the public board (published cases only; never the resident's own photos)."""
+    case = selectors.published_case(public_id)
+    if case is None:
+        raise Http404
+    _report_photos, result_photos = selectors.photo_names(case)
+    return _serve_photo(result_photos, index, private=False)
+
+
+@require_GET
+def public_map(request: HttpRequest, node_id: int | None = None) -> HttpResponse:
+    """The public map (FixMyStreet-like): published cases of a community — or of the whole jurisdiction — at their
+    building or a rounded point, each with its public summary. The list under the map says the same without it."""
+    if node_id is not None:
+        node = selectors.public_node(node_id, level=roles.COMMUNITY)
+        if node is None:
+            return _not_found(request, _("This community is not known."))
+        jurisdiction = node.jurisdiction
+    else:
+        node = None
+        jurisdiction = _jurisdiction(request)
+        if jurisdiction is None:
+            return _not_found(request, _("This service is not set up yet."))
+    rows = selectors.map_cases(node, jurisdiction.pk)
+    data_url = (
+        reverse("portal:map_cases", args=[node.pk])
+        if node
+        else reverse("portal:map_cases_all") + f"?j={jurisdiction.code}"
+    )
+    return _page(
+        request,
+        "portal/public_map.html",
+        {
+            "node": node,
+            "jurisdiction": jurisdiction,
+            "rows": rows[: selectors.BOARD_PAGE * 3],
+            "count": len(rows),
+            "data_url": data_url,
+            "communities": selectors.communities(jurisdiction) if node is None else [],
+        },
+    )
+
+
+@require_GET
+def map_cases(request: HttpRequest, node_id: int | None = None) -> JsonResponse:
+    """The public map's points as GeoJSON: public id, category, place, date and public summary — text only (the page
+    builds its popups from DOM text nodes, never from HTML)."""
+    if node_id is not None:
+        node = selectors.public_node(node_id, level=roles.COMMUNITY)
+        if node is None:
+            raise Http404
+        jurisdiction_id = node.jurisdiction_id
+    else:
+        node = None
+        jurisdiction = _jurisdiction(request)
+        if jurisdiction is None:
+            raise Http404
+        jurisdiction_id = jurisdiction.pk
+    features = [
+        {
+            "type": "Feature",
+            "id": row.public_id,
+            "geometry": {"type": "Point", "coordinates": [row.point[1], row.point[0]]},
+            "properties": {
+                "id": row.public_id,
+                "category": row.category,
+                "place": row.place,
+                "resolved": timezone.localtime(row.resolved_at).strftime("%Y-%m-%d"),
+                "summary": row.summary,
+                "url": reverse("portal:published", args=[row.public_id]),
+            },
+        }
+        for row in selectors.map_cases(node, jurisdiction_id)
+        if row.point is not None
+    ]
+    response = JsonResponse({"type": "FeatureCollection", "features": features})
+    response["Cache-Control"] = "public, max-age=300"
+    return response
 
 
 @require_GET

@@ -11,7 +11,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from gongzhi.cases import services
-from gongzhi.cases.models import Case, CaseEvent
+from gongzhi.cases.models import Case, CaseEvent, new_public_id
 from gongzhi.cases.tests.factories import world
 from gongzhi.core import prepared
 from gongzhi.grid.models import GridNode
@@ -273,11 +273,13 @@ def test_insert_unless_taken_skips_a_row_whose_unique_value_is_taken(case):
     assert prepared.insert_unless_taken(copy) is None  # the same tracking code
     assert copy.pk is None and Case.objects.count() == before
     copy.tracking_code = "Z" + case.tracking_code[1:]
+    assert prepared.insert_unless_taken(copy) is None  # the same public id
+    copy.public_id = new_public_id()
     assert prepared.insert_unless_taken(copy) is copy and copy.pk is not None
     assert Case.objects.get(pk=copy.pk).tracking_code == copy.tracking_code
     # In the same transaction the work goes on (no error was raised, so nothing is aborted on PostgreSQL).
     with transaction.atomic():
-        copy.pk, copy.tracking_code = None, "Y" + case.tracking_code[1:]
+        copy.pk, copy.tracking_code, copy.public_id = None, "Y" + case.tracking_code[1:], new_public_id()
         assert prepared.insert_unless_taken(copy) is not None
         assert Case.objects.filter(tracking_code__startswith="Y").count() == 1
 

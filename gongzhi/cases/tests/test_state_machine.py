@@ -33,6 +33,9 @@ PEOPLE = (
 )
 person = st.sampled_from(PEOPLE)
 
+# What publishing a closed case changes (everything else of a final case is frozen).
+PUBLICATION = ("public", "published_at", "public_summary", "event_count")
+
 # action -> statuses it may move between (rate and rework can also go back to triaged when they escalate)
 EXTRA_MOVES = {t.RATE: {(t.RESOLVED, t.DISPATCHED), (t.RESOLVED, t.TRIAGED)}, t.REWORK: {(t.RESOLVED, t.TRIAGED)}}
 
@@ -217,9 +220,21 @@ class CaseMachine(RuleBasedStateMachine):
         if case["response_due"] and case["resolve_due"]:
             assert case["response_due"] <= case["resolve_due"]
         if self.frozen is not None:
-            assert case == self.frozen, "a closed, rejected or merged case changed"
+            # Nothing of a final case changes, except that a closed one may be published (公示) once, with its event.
+            published = {k: case[k] for k in PUBLICATION}
+            assert {k: v for k, v in case.items() if k not in PUBLICATION} == {
+                k: v for k, v in self.frozen.items() if k not in PUBLICATION
+            }, "a closed, rejected or merged case changed"
+            if published != {k: self.frozen[k] for k in PUBLICATION}:
+                assert case["status"] == t.CLOSED and case["public"] and not self.frozen["public"]
+                assert case["event_count"] == self.frozen["event_count"] + 1
+                assert CaseEvent.objects.filter(case_id=self.case, seq=case["event_count"]).get().kind == "published"
+                self.frozen = case
         elif case["status"] in t.FINAL:
             self.frozen = case
+        if case["public"]:
+            assert case["status"] in (t.RESOLVED, t.CLOSED) and case["resolved_at"] is not None
+            assert case["public_summary"] and case["published_at"] is not None
 
 
 @pytest.mark.parametrize(

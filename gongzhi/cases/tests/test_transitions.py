@@ -46,8 +46,10 @@ def test_actions_outside_the_table_are_refused_with_a_reason(action, status):
 
 
 @pytest.mark.parametrize("status", sorted(t.FINAL))
-def test_final_statuses_accept_no_action(status):
-    assert t.actions_from(status) == []
+def test_final_statuses_accept_no_action_but_a_closed_case_may_be_published(status):
+    assert t.actions_from(status) == ([t.PUBLISH] if status == t.CLOSED else [])
+    for action in t.actions_from(status):
+        assert t.TABLE[action][status] == status  # publishing changes no status
 
 
 def test_escalation_stops_at_the_district():
@@ -86,13 +88,43 @@ def test_rating_outcomes_and_repeated_rework_escalates():
 
 def test_publish_twice_is_refused():
     with pytest.raises(t.TransitionError, match="already published"):
-        t.next_status(t.PUBLISH, facts(t.RESOLVED, public=True))
+        t.next_status(t.PUBLISH, facts(t.RESOLVED, public=True, resolved=True))
+
+
+def test_a_closed_case_with_a_result_can_be_published():
+    assert t.next_status(t.PUBLISH, facts(t.CLOSED, resolved=True)) == t.CLOSED
+    assert t.next_status(t.PUBLISH, facts(t.RESOLVED, resolved=True)) == t.RESOLVED
+
+
+@pytest.mark.parametrize(
+    ("status", "extra", "reason"),
+    [
+        (t.CLOSED, {"resolved": False}, "closed without being resolved"),
+        (t.MERGED, {}, "merged into another case"),
+        (t.REJECTED, {}, "rejected"),
+        (t.ACCEPTED, {}, "not resolved yet"),
+        (t.SUBMITTED, {}, "not resolved yet"),
+        (t.CLOSED, {"resolved": True, "private": True}, "private category"),
+        (t.CLOSED, {"resolved": True, "public": True}, "already published"),
+    ],
+)
+def test_every_refused_publication_says_why(status, extra, reason):
+    with pytest.raises(t.TransitionError, match=reason) as refused:
+        t.next_status(t.PUBLISH, facts(status, **extra))
+    assert t.publish_refusal(facts(status, **extra)).message == refused.value.message
+    with translation.override("zh-hans"):
+        assert refused.value.message != str(refused.value)  # said in Chinese in the console
+
+
+def test_a_refused_publication_of_an_open_case_names_its_status():
+    with translation.override("zh-hans"):
+        assert t.publish_refusal(facts(t.ACCEPTED)).message == "该工单当前为“已接单”，尚未办结：有办理结果后才能公示"
 
 
 def test_a_private_category_is_never_published():
     with pytest.raises(t.TransitionError, match="private category"):
-        t.next_status(t.PUBLISH, facts(t.RESOLVED, private=True))
-    assert t.next_status(t.PUBLISH, facts(t.RESOLVED, private=False)) == t.RESOLVED
+        t.next_status(t.PUBLISH, facts(t.RESOLVED, private=True, resolved=True))
+    assert t.next_status(t.PUBLISH, facts(t.RESOLVED, private=False, resolved=True)) == t.RESOLVED
     # Only publishing looks at the flag.
     assert t.next_status(t.CLOSE, facts(t.RESOLVED, private=True)) == t.CLOSED
 
@@ -110,15 +142,36 @@ def test_every_action_and_status_has_a_name_for_messages():
     tasks=st.integers(0, 3),
     public=st.booleans(),
     handler=st.booleans(),
+    private=st.booleans(),
+    resolved=st.booleans(),
 )
-def test_next_status_only_ever_follows_the_table(action, status, level, spot, tasks, public, handler):
-    f = t.Facts(status=status, level=level, on_the_spot=spot, open_co_tasks=tasks, public=public, has_handler=handler)
+def test_next_status_only_ever_follows_the_table(
+    action, status, level, spot, tasks, public, handler, private, resolved
+):
+    f = t.Facts(
+        status=status,
+        level=level,
+        on_the_spot=spot,
+        open_co_tasks=tasks,
+        public=public,
+        has_handler=handler,
+        private=private,
+        resolved=resolved,
+    )
+    refused: t.TransitionError | None = None
     try:
         after = t.next_status(action, f)
-    except t.TransitionError:
+    except t.TransitionError as exc:
+        refused = exc
+    if refused is not None:
+        assert refused.message  # every refusal says why
+        assert action != t.PUBLISH or t.publish_refusal(f) is not None
         return
     assert after == t.TABLE[action][status]
-    assert status not in t.FINAL
+    if status in t.FINAL:  # only publishing touches a final case, and only a closed one with a result
+        assert (action, status, after, resolved, public, private) == (t.PUBLISH, t.CLOSED, t.CLOSED, True, False, False)
+    if action == t.PUBLISH:
+        assert resolved and not public and not private and t.publish_refusal(f) is None
 
 
 def test_a_refused_transition_names_the_action_and_status_in_chinese():

@@ -208,7 +208,11 @@ SCENARIOS: dict[str, tuple[Setup, str, set[str]]] = {
         t.TRIAGED,
         {"street_staff", "centre"},
     ),
-    "publish": (lambda w: (w.to_resolved(), {}), t.RESOLVED, {"dispatcher", "street_staff", "centre"}),
+    "publish": (
+        lambda w: (w.to_resolved(), {"summary": "楼道杂物已清理"}),
+        t.RESOLVED,
+        {"dispatcher", "street_staff", "centre"},
+    ),
     "rework": (
         lambda w: (w.to_resolved(), {"reason": "没有清理干净"}),
         t.DISPATCHED,

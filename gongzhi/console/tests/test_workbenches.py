@@ -353,9 +353,11 @@ def test_a_case_in_a_private_category_is_never_published(w, login):
     ordinary = w.to_resolved()
     page = c.get(reverse("console:case", args=[ordinary.pk])).content.decode()
     assert reverse("console:case_action", args=[ordinary.pk, "publish"]) in page
-    assert c.post(reverse("console:case_action", args=[case.pk, "publish"])).status_code == 403
-    response = c.post(reverse("console:cases_bulk"), {"action": "publish", "case": [case.pk]}, follow=True)
-    assert f"Not possible for: {case.tracking_code}" in response.content.decode()
+    response = c.post(reverse("console:case_action", args=[case.pk, "publish"]), {"summary": "已调解"})
+    assert response.status_code == 409 and "private category" in response.content.decode()
+    response = c.post(reverse("console:cases_bulk"), {"action": "publish", "case": [case.pk]})
+    row = response.content.decode().split(f'data-code="{case.tracking_code}"')[1].split("</tr>")[0]
+    assert "not possible" in row and "private category" in row
     with pytest.raises(t.TransitionError, match="private category"):
         services.publish(case=case, actor=w.dispatcher)
     case.refresh_from_db()

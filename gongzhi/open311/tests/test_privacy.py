@@ -1,6 +1,7 @@
-"""What the public Open311 reads may show: public-problem requests (报事) with personal data in their text masked;
-private requests (办事/求助, private categories, uncategorised) only by status in a GET by id, and left out of lists
-and updates; the client whose key filed a request sees it in full."""
+"""What the public Open311 reads may show: public-problem requests (报事) by their public id with public text only
+(the public summary once published, masked again; the place at building or community level; a snapped or rounded
+point); private requests (办事/求助, private categories, uncategorised) only by status in a GET by id, and left out of
+lists and updates; the client whose key filed a request sees it in full. Never a tracking code."""
 
 from __future__ import annotations
 
@@ -48,31 +49,57 @@ def _ids(response) -> list[str]:
     return [r["service_request_id"] for r in response.json()]
 
 
-def test_public_problem_requests_are_shown_with_personal_data_masked(client, s):
+def test_public_problem_requests_show_public_text_only(client, s):
     case = _file(s)
     case_services.reject(case=case, actor=s.world.dispatcher, reason=f"请联系{PHONE}")
-    row = client.get(f"{BASE}requests/{case.tracking_code}.json").json()[0]
-    assert row["description"] == MASKED
-    assert row["address"] == "幸福路1号 联系电话138****5678"
-    assert (row["lat"], row["long"], row["media_url"]) == (31.2, 121.4, "https://example.org/p.jpg")
-    assert row["status_notes"] == "请联系138****5678"
-    assert [r["description"] for r in client.get(f"{BASE}requests.json").json()] == [MASKED]
+    row = client.get(f"{BASE}requests/{case.public_id}.json").json()[0]
+    assert row["service_request_id"] == case.public_id
+    assert row["description"] == ""  # nothing published: no text at all, not the resident's words
+    assert row["address"] == str(s.world.building)  # the building, not the address typed
+    assert (row["lat"], row["long"], row["media_url"]) == (31.2, 121.4, "")  # the client's photo is its own
+    assert row["status_notes"] == str(EventKind.REJECTED.label)  # the refusal's label, not the staff's text
+    assert _ids(client.get(f"{BASE}requests.json")) == [case.public_id]
     updates = client.get(f"{BASE}servicerequestupdates.json").json()
-    assert [u["description"] for u in updates][1:] == ["请联系138****5678"] and len(updates) == 2
-    body = client.get(f"{BASE}requests.xml").content.decode()
-    assert PHONE not in body and ID_NUMBER not in body and "张三" not in body
-    assert ET.fromstring(body).findtext("request/description") == MASKED  # noqa: S314 - our own output
+    assert [u["description"] for u in updates] == [str(EventKind.SUBMITTED.label), str(EventKind.REJECTED.label)]
+    for fmt in ("json", "xml"):
+        for path in (f"requests/{case.public_id}", "requests", "servicerequestupdates"):
+            body = client.get(f"{BASE}{path}.{fmt}").content.decode()
+            assert PHONE not in body and "138****5678" not in body and ID_NUMBER[-4:] not in body
+            assert "张三" not in body and "楼道" not in body and "幸福路" not in body
+            assert case.tracking_code not in body
 
 
-def test_a_result_is_masked_too(client, s):
+def test_a_gps_point_is_rounded_and_a_building_snaps_to_the_building(client, s):
+    gps = _file(s, building=None, lat=31.2345678, lon=121.4567891)
+    row = client.get(f"{BASE}requests/{gps.public_id}.json").json()[0]
+    assert (row["lat"], row["long"]) == (31.235, 121.457)
+    assert row["address"] in (s.world.community.name, s.world.district.name)  # never the address typed
+    assert row["address_id"] == ""
+    s.world.building.lat, s.world.building.lon = 31.3, 121.5
+    s.world.building.save()
+    on_building = _file(s, lat=None, lon=None)
+    row = client.get(f"{BASE}requests/{on_building.public_id}.json").json()[0]
+    assert (row["lat"], row["long"]) == (31.3, 121.5)
+    assert row["address"] == str(s.world.building) and row["address_id"] == s.world.building.public_token
+
+
+def test_a_published_result_shows_its_summary_masked_once_more(client, s):
     w = s.world
     case = _file(s)
     case_services.triage(case=case, actor=w.dispatcher, category=s.noise)
     case_services.dispatch(case=case, actor=w.dispatcher, node=w.micro, pool=True)
     case_services.accept(case=case, actor=w.steward)
     case_services.resolve(case=case, actor=w.steward, result=f"已联系户主王五（{PHONE}）清理")
-    row = client.get(f"{BASE}requests/{case.tracking_code}.json").json()[0]
-    assert row["status_notes"] == "已联系户主王*（138****5678）清理"
+    row = client.get(f"{BASE}requests/{case.public_id}.json").json()[0]
+    assert row["status_notes"] == str(EventKind.RESOLVED.label) and "王五" not in str(row)
+    case_services.publish(case=case, actor=w.dispatcher, summary=f"夜间施工已停止，联系人李四 {PHONE}")
+    row = client.get(f"{BASE}requests/{case.public_id}.json").json()[0]
+    assert row["status_notes"] == row["description"] == "夜间施工已停止，联系人李* 138****5678"
+    published = client.get(f"{BASE}servicerequestupdates.json").json()[-1]
+    assert (published["extended_attributes"]["event"], published["description"]) == (
+        "published",
+        "夜间施工已停止，联系人李* 138****5678",
+    )
 
 
 @pytest.mark.parametrize("fmt", ["json", "xml"])
@@ -80,7 +107,7 @@ def test_a_help_request_shows_only_its_status_and_stays_out_of_lists(client, s, 
     case = _file(s, _help_category(s))
     assert case.kind == "help"
     case_services.reject(case=case, actor=s.world.dispatcher, reason=f"已转民政，联系{PHONE}")
-    response = client.get(f"{BASE}requests/{case.tracking_code}.{fmt}")
+    response = client.get(f"{BASE}requests/{case.public_id}.{fmt}")
     assert response.status_code == 200
     body = response.content.decode()
     assert PHONE not in body and "138****5678" not in body and "楼道" not in body and "幸福路" not in body
@@ -95,7 +122,7 @@ def test_a_help_request_shows_only_its_status_and_stays_out_of_lists(client, s, 
         request = ET.fromstring(response.content).find("request")  # noqa: S314 - our own output
         assert [request.findtext(f) for f in ("description", "address", "lat", "long", "media_url")] == [""] * 5
     assert client.get(f"{BASE}requests.{fmt}").content.count(b"care.lone_elderly") == 0
-    assert client.get(f"{BASE}requests.json?service_request_id={case.tracking_code}").json() == []
+    assert client.get(f"{BASE}requests.json?service_request_id={case.public_id}").json() == []
     assert client.get(f"{BASE}servicerequestupdates.json").json() == []
 
 
@@ -104,14 +131,14 @@ def test_private_categories_are_private(client, s, code):
     public = _file(s)
     case = _file(s, category(s.jurisdiction, code, name="私密", private=True))
     assert case.kind == "report"
-    assert _ids(client.get(f"{BASE}requests.json")) == [public.tracking_code]
-    row = client.get(f"{BASE}requests/{case.tracking_code}.json").json()[0]
+    assert _ids(client.get(f"{BASE}requests.json")) == [public.public_id]
+    row = client.get(f"{BASE}requests/{case.public_id}.json").json()[0]
     assert (row["description"], row["address"], row["lat"]) == ("", "", None)
 
 
 def test_an_administrator_marks_a_category_private_and_it_disappears_from_public_reads(client, s, admin_client):
     case = _file(s)
-    assert _ids(client.get(f"{BASE}requests.json")) == [case.tracking_code]
+    assert _ids(client.get(f"{BASE}requests.json")) == [case.public_id]
     url = f"/admin/cases/casecategory/{s.noise.pk}/change/"
     assert 'name="private"' in admin_client.get(url).content.decode()  # the administrator's checkbox
     s.noise.private = True
@@ -119,7 +146,7 @@ def test_an_administrator_marks_a_category_private_and_it_disappears_from_public
     s.noise.refresh_from_db()
     assert s.noise.private is True
     assert _ids(client.get(f"{BASE}requests.json")) == []  # the per-process caches were dropped by the save
-    row = client.get(f"{BASE}requests/{case.tracking_code}.json").json()[0]
+    row = client.get(f"{BASE}requests/{case.public_id}.json").json()[0]
     assert (row["description"], row["address"]) == ("", "")
 
 
@@ -145,7 +172,7 @@ def test_the_seed_catalogue_marks_the_categories_about_people_private(s):
 def test_an_uncategorised_request_is_private(client, s):
     case = s.world.submit(channel="api", description=TEXT, category=None)
     assert _ids(client.get(f"{BASE}requests.json")) == []
-    assert client.get(f"{BASE}requests/{case.tracking_code}.json").json()[0]["description"] == ""
+    assert client.get(f"{BASE}requests/{case.public_id}.json").json()[0]["description"] == ""
 
 
 def test_is_private():
@@ -187,7 +214,7 @@ def test_the_client_that_filed_a_request_sees_it_in_full(client, s):
 @pytest.mark.parametrize("fmt", ["json", "xml"])
 def test_a_wrong_key_on_a_read_is_403(client, s, fmt):
     case = _file(s)
-    for path in (f"requests/{case.tracking_code}", "requests", "servicerequestupdates"):
+    for path in (f"requests/{case.public_id}", "requests", "servicerequestupdates"):
         response = client.get(f"{BASE}{path}.{fmt}", {"api_key": "o311_wrong"})
         assert response.status_code == 403, path
     assert Case.objects.count() == 1

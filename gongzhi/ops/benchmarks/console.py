@@ -102,6 +102,7 @@ def _fill(n: int) -> dict[str, Any]:
     expressions: dict[str, str] = {
         "jurisdiction_id": "%(j)s",
         "tracking_code": "'B' || lpad(g::text, 9, '0')",
+        "public_id": "'b' || lpad(g::text, 11, '0')",  # unique like the tracking code (a default would repeat)
         "channel": "(%(channels)s::text[])[1 + mod(g, 8)]",
         "category_id": "(%(categories)s::bigint[])[1 + mod(g, %(nc)s)]",
         "title": "'批量问题 ' || g",

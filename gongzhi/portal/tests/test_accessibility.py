@@ -49,6 +49,10 @@ def test_resident_pages_pass_axe_in_both_modes(browser_session, w, monkeypatch, 
     source = axe_source()
     resolved = w.to_resolved(reporter_phone="13812345678", reporter_name="李四")
     services.publish(case=resolved, actor=w.dispatcher)
+    w.building.lat, w.building.lon = 30.0005, 120.0005
+    w.building.save()
+    on_map = w.to_resolved()
+    services.publish(case=on_map, actor=w.dispatcher, summary="路灯已修复")
     point = ServicePoint.objects.create(
         node=w.community, name="幸福社区便民服务驿站", hours="8:30–17:30", services="代办\n助餐"
     )
@@ -60,6 +64,9 @@ def test_resident_pages_pass_axe_in_both_modes(browser_session, w, monkeypatch, 
         "track-lookup": reverse("portal:track_lookup") + "?code=NOPE",
         "login": reverse("portal:login"),
         "board": reverse("portal:board", args=[w.community.pk]),
+        "public-map": reverse("portal:public_map", args=[w.community.pk]),
+        "published": reverse("portal:published", args=[on_map.public_id]),
+        "track-stranger": reverse("portal:track", args=[resolved.tracking_code]),
         "points": reverse("portal:points", args=[w.community.pk]),
     }
     problems: dict[str, list] = {}
@@ -74,6 +81,8 @@ def test_resident_pages_pass_axe_in_both_modes(browser_session, w, monkeypatch, 
             page.goto(url)
             if name == "map-report":
                 page.wait_for_selector("#pin-map[data-ready=true]")
+            if name == "public-map":
+                page.wait_for_selector("#public-map[data-ready=true]")
             found = run_axe(page, source)
             checked += 1
             if found:

@@ -78,4 +78,30 @@
       count.textContent = n > max ? files.dataset.tooMany : "";
     });
   }
+
+  // The tracking page, for the reporter: where they reported it, on the community boundaries (read only).
+  const where = document.getElementById("where-map");
+  if (where && window.L) {
+    const point = [parseFloat(where.dataset.lat), parseFloat(where.dataset.lon)];
+    const small = L.map(where, { attributionControl: false, scrollWheelZoom: false, dragging: false, zoomSnap: 0.25 });
+    if (where.dataset.tiles) L.tileLayer(where.dataset.tiles, { maxZoom: 19 }).addTo(small);
+    small.setView(point, 16);
+    L.circleMarker(point, { radius: 9, color: "#ffffff", weight: 3, fillColor: "#a8231c", fillOpacity: 1 }).addTo(small);
+    fetch(where.dataset.geojson, { credentials: "same-origin", headers: { Accept: "application/json" } })
+      .then((r) => (r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status))))
+      .then((data) => {
+        L.geoJSON(data.features || [], {
+          style: () => ({ color: "#1d3b53", weight: 1.5, fillColor: "#2f6f9f", fillOpacity: 0.12 }),
+          onEachFeature: (f, l) => {
+            const label = document.createElement("span");
+            label.textContent = f.properties.name;
+            l.bindTooltip(label, { direction: "center", className: "grid-label" });
+          },
+        }).addTo(small);
+        where.dataset.ready = "true";
+      })
+      .catch(() => {
+        where.dataset.ready = "true"; // the point is drawn; only the boundaries are missing
+      });
+  }
 })();
