@@ -5,7 +5,16 @@ from __future__ import annotations
 
 from django.contrib import admin
 
-from gongzhi.cases.models import Case, CaseCategory, CaseEvent, CoHandlingTask, Rating, SlaPolicy, SupervisionNotice
+from gongzhi.cases.models import (
+    Case,
+    CaseCategory,
+    CaseEvent,
+    CoHandlingTask,
+    DepartmentCase,
+    Rating,
+    SlaPolicy,
+    SupervisionNotice,
+)
 from gongzhi.core.admin import ReadOnlyAdmin
 
 
@@ -85,3 +94,10 @@ class SupervisionNoticeAdmin(ReadOnlyAdmin):
 class RatingAdmin(ReadOnlyAdmin):
     list_display = ("case", "score", "solved", "round", "created_at")
     list_filter = ("score", "solved")
+
+
+@admin.register(DepartmentCase)
+class DepartmentCaseAdmin(ReadOnlyAdmin):
+    list_display = ("department", "case", "via", "at")
+    list_filter = ("via", "department")
+    raw_id_fields = ("case",)

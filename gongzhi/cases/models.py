@@ -405,6 +405,35 @@ class CoHandlingTask(models.Model):
         return f"{self.case_id} · {self.department}"
 
 
+class DepartmentCase(models.Model):
+    """A department's part in a case: dispatched to it, or summoned to co-handle it (吹哨报到).
+
+    What the department's staff may read (DESIGN.md §6: a department post's scope is its department's assigned
+    work). Written by ``services.dispatch`` and ``services.whistle`` and never removed, so the department keeps the
+    case it worked on after the case moves on (returned, escalated, closed); it sees no other case.
+    """
+
+    class Via(models.TextChoices):
+        DISPATCHED = "dispatched", _("dispatched to it")
+        SUMMONED = "summoned", _("summoned to co-handle")
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
+    via = models.CharField(_("how"), max_length=16, choices=Via.choices)
+    at = models.DateTimeField(_("since"))
+
+    class Meta:
+        verbose_name = _("department's case")
+        verbose_name_plural = _("departments' cases")
+        # Also the index of the read: "the cases of these departments" starts with the department.
+        constraints = [models.UniqueConstraint(fields=["department", "case"], name="department_case_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} · {self.case_id}"
+
+
 class SupervisionNotice(models.Model):
     """督办: a notice pressing the handler (manual, or automatic when a deadline passes)."""
 

@@ -23,7 +23,15 @@ from django.utils import timezone
 from gongzhi.cases import catalogue_cache, notify, sla
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import Channel, CoTaskStatus, EventKind, NoticeKind, Score, SlaState, Urgency
-from gongzhi.cases.models import Case, CaseCategory, CaseEvent, CoHandlingTask, Rating, SupervisionNotice
+from gongzhi.cases.models import (
+    Case,
+    CaseCategory,
+    CaseEvent,
+    CoHandlingTask,
+    DepartmentCase,
+    Rating,
+    SupervisionNotice,
+)
 from gongzhi.cases.policies import (
     require_accept,
     require_handler,
@@ -722,7 +730,14 @@ def dispatch(
         data={**target, "level": case.level},
     )
     _save(case, "handler_user", "handler_node", "handler_department", "pooled", "level", "status", "dispatched_at")
+    if handler_department is not None:
+        _involve(case, handler_department.pk, DepartmentCase.Via.DISPATCHED, now)
     return case
+
+
+def _involve(case: Case, department_id: int, via: str, now: datetime) -> None:
+    """Record that the department has a part in the case (what its staff may read, for good): once per pair."""
+    prepared.insert_unless_taken(DepartmentCase(department_id=department_id, case_id=case.pk, via=via, at=now))
 
 
 @optimistic
@@ -870,6 +885,8 @@ def whistle(
     CoHandlingTask.objects.bulk_create(
         [CoHandlingTask(case=case, department=d, task=task, due=due, created_at=now) for d in fresh]
     )
+    for department in fresh:
+        _involve(case, department.pk, DepartmentCase.Via.SUMMONED, now)
     case.open_co_tasks += len(fresh)
     _event(
         case,

@@ -180,14 +180,16 @@ def report_in(request: HttpRequest, task_id: int) -> HttpResponse:
 @login_required
 def clearance(request: HttpRequest) -> HttpResponse:
     """日清日结: what is due by the end of a day in one of the viewer's areas and not cleared."""
-    homes = grid_selectors.home_nodes(request.user)
+    homes = selectors.clearance_nodes(request.user)
     if not homes:
-        return _forbidden(request, _("You hold no post in any grid yet."))
+        return _forbidden(request, _("Daily clearance is the report of a grid area; you hold no post in one."))
     node_id = request.GET.get("node")
     try:
         node = grid_selectors.grid_node_for(request.user, node_id) if node_id else homes[0]
     except NotFound as exc:
         raise Http404(exc.message) from None
+    if not any(home.is_ancestor_of(node) for home in homes):
+        raise Http404(_("No such area in your scope."))
     day = parse_date(request.GET.get("day") or "") or timezone.localdate()
     rows = case_selectors.daily_clearance(node, day)
     return render(

@@ -177,6 +177,18 @@ def workbenches(user: Any) -> Workbenches:
     )
 
 
+def clearance_nodes(user: Any) -> list[GridNode]:
+    """The areas whose 日清日结 the viewer may read: the outermost nodes of their grid posts (roots for superusers)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return grid_selectors.home_nodes(user)
+    posts = [p for p in grid_selectors.active_posts(user) if roles.can(p.role, roles.CASE_VIEW)]
+    prefixes = grid_selectors.node_scope_prefixes(posts)
+    condition = Q()
+    for jurisdiction_id, path in prefixes:
+        condition |= Q(jurisdiction_id=jurisdiction_id, path=path)
+    return list(GridNode.objects.filter(condition).defer("boundary").order_by("path")) if prefixes else []
+
+
 def _nodes_with(user: Any, capability: str) -> list[int]:
     return [p.node_id for p in grid_selectors.active_posts(user) if p.node_id and roles.can(p.role, capability)]
 
@@ -306,24 +318,29 @@ class CaseFilters:
 
 
 def _scoped(user: Any) -> QuerySet[Case]:
-    """``case_list_visible_to``, with one shortcut: a viewer whose scope is a whole jurisdiction sees all its cases.
+    """``case_list_visible_to``, with one shortcut: a viewer whose grid posts cover a whole jurisdiction sees all its
+    cases.
 
     The engine's condition ORs three subtree tests; for a district post every case passes all of them, and the plain
     jurisdiction filter lets PostgreSQL walk an index in list order instead of testing a million rows.
     """
     if getattr(user, "is_superuser", False) and user.is_active:
         return Case.objects.all()
-    prefixes = grid_selectors.scope_prefixes(user)
+    posts = [p for p in grid_selectors.active_posts(user) if roles.can(p.role, roles.CASE_VIEW)]
+    prefixes = grid_selectors.node_scope_prefixes(posts)
     roots = dict(
         GridNode.objects.filter(parent__isnull=True, jurisdiction_id__in={j for j, _ in prefixes}).values_list(
             "jurisdiction_id", "path"
         )
     )
-    whole = [j for j, path in prefixes if roots.get(j) == path]
-    if whole and any(roles.can(p.role, roles.CASE_VIEW) for p in grid_selectors.active_posts(user)):
-        rest = [(j, p) for j, p in prefixes if j not in whole]
-        if not rest and not _departments_with(user, roles.CASE_VIEW):
-            return Case.objects.filter(jurisdiction_id__in=whole)
+    whole = {j for j, path in prefixes if roots.get(j) == path}
+    # Department posts add nothing inside a jurisdiction seen whole; in another one they would.
+    if (
+        whole
+        and all(j in whole for j, _ in prefixes)
+        and all(p.jurisdiction_id in whole for p in posts if p.department_id)
+    ):
+        return Case.objects.filter(jurisdiction_id__in=whole)
     return case_selectors.case_list_visible_to(user)
 
 

@@ -114,6 +114,16 @@ def scope_prefixes(user: Any) -> list[tuple[int, str]]:
                     roots = dict(GridNode.objects.filter(parent__isnull=True).values_list("jurisdiction_id", "path"))
                 if post.jurisdiction_id in roots:
                     prefixes.add((post.jurisdiction_id, roots[post.jurisdiction_id]))
+    return _outermost(prefixes)
+
+
+def node_scope_prefixes(posts: Iterable[StaffPost]) -> list[tuple[int, str]]:
+    """(jurisdiction id, path prefix) pairs of the given posts' grid nodes (department posts add none), with
+    prefixes covered by another one dropped: what those posts see of the grid's cases."""
+    return _outermost({(p.jurisdiction_id, p.node.path) for p in posts if p.node is not None})
+
+
+def _outermost(prefixes: set[tuple[int, str]]) -> list[tuple[int, str]]:
     ordered = sorted(prefixes, key=lambda p: (p[0], len(p[1]), p[1]))
     kept: list[tuple[int, str]] = []
     for jurisdiction_id, path in ordered:

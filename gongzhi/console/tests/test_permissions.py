@@ -91,7 +91,8 @@ ALLOWED_PAGES: dict[str, set[str]] = {
     "other_dispatcher": set(PAGES) - {"department"},
     "street_staff": set(PAGES) - {"department"},
     "centre": set(PAGES) - {"department", "tasks"},
-    "dept_staff": {"department", "cases", "cases_map", "cases_geojson", "cases_export", "clearance", "inbox"},
+    # A department reads its own cases (DESIGN.md §6); 日清日结 is a grid area's report.
+    "dept_staff": {"department", "cases", "cases_map", "cases_geojson", "cases_export", "inbox"},
     "resident": {"inbox"},
 }
 
@@ -121,7 +122,7 @@ def test_case_page_scope_matrix(client, w):
         "other_dispatcher": 404,
         "street_staff": 200,
         "centre": 200,
-        "dept_staff": 200,  # a department without a service area serves the whole district
+        "dept_staff": 404,  # not dispatched to the department, which was not summoned either
         "resident": 404,
         "anonymous": 302,
     }
@@ -163,8 +164,8 @@ def _submitted(w: World) -> tuple[Case, dict[str, Any]]:
     return w.submit(), {"category": w.category.pk, "note": "ok"}
 
 
-def _triaged(w: World) -> Case:
-    case = w.submit()
+def _triaged(w: World, **kw: Any) -> Case:
+    case = w.submit(**kw)
     services.triage(case=case, actor=w.dispatcher, category=w.category)
     return case
 
@@ -174,8 +175,8 @@ def _pooled(w: World) -> Case:
     return services.dispatch(case=case, actor=w.dispatcher, node=w.micro, pool=True)
 
 
-def _street_level(w: World) -> Case:
-    case = w.submit()
+def _street_level(w: World, **kw: Any) -> Case:
+    case = w.submit(**kw)
     return services.triage(case=case, actor=w.dispatcher, category=w.category, level="street")
 
 
@@ -216,8 +217,9 @@ SCENARIOS: dict[str, tuple[Setup, str, set[str]]] = {
     ),
     "close": (lambda w: (w.to_resolved(), {"reason": ""}), t.CLOSED, {"dispatcher", "street_staff", "centre"}),
 }
-# Who cannot even see these cases (all located in the first community's first micro-grid).
-OUT_OF_SCOPE = {"other_dispatcher", "resident"}
+# Who cannot even see these cases (all located in the first community's first micro-grid, none dispatched to a
+# department or summoning one — except whistle's, which is before the summons).
+OUT_OF_SCOPE = {"other_dispatcher", "resident", "dept_staff"}
 
 
 @pytest.mark.parametrize("action", list(SCENARIOS))
@@ -274,3 +276,120 @@ def test_report_in_matrix(client, w):
     task.refresh_from_db()
     assert (task.status, task.report, task.reported_by_id) == ("reported", "已到场清理", w.dept_staff.pk)
     assert CaseEvent.objects.filter(case=case, kind="reported_in").count() == 1
+
+
+# ----------------------------------------------------------------------------------------------------- departments
+# DESIGN.md §6: a department post's scope is its department's assigned work. Department staff read the cases their
+# department handles or handled (dispatched to it) and those it was summoned to (吹哨报到), open or closed — and no
+# other case of the district, in any read path (page, photo, list, map, export, clearance).
+
+
+def _with_photo(case: Case, settings, tmp_path) -> Case:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    settings.MEDIA_ROOT = tmp_path
+    name = default_storage.save(f"cases/{case.pk}/p.jpg", ContentFile(b"\xff\xd8\xff\xd9"))
+    Case.objects.filter(pk=case.pk).update(photos=[name], lat=30.01, lon=120.01)
+    case.refresh_from_db()
+    return case
+
+
+def _dispatched_to_department(w: World) -> Case:
+    return services.dispatch(case=_triaged(w), actor=w.dispatcher, department=w.department)
+
+
+def _summoned(w: World, **kw: Any) -> Case:
+    case = _street_level(w, **kw)
+    services.whistle(case=case, actor=w.street_staff, departments=[w.department], task="协同清理")
+    return case
+
+
+def _read_paths(c, case: Case) -> dict[str, Any]:
+    """What a viewer gets for ``case`` on every console read path."""
+    import io
+
+    from openpyxl import load_workbook
+
+    listed = c.get(reverse("console:cases")).content.decode()
+    located = c.get(reverse("console:cases_geojson"))
+    exported = c.get(reverse("console:cases_export"))
+    rows = []
+    if exported.status_code == 200:
+        book = load_workbook(io.BytesIO(b"".join(exported.streaming_content)))
+        rows = [r[0] for r in book.active.iter_rows(values_only=True)]
+    return {
+        "page": c.get(reverse("console:case", args=[case.pk])).status_code,
+        "photo": c.get(reverse("console:case_photo", args=[case.pk, 0])).status_code,
+        "listed": case.tracking_code in listed,
+        "mapped": located.status_code == 200
+        and case.tracking_code in [f["properties"]["code"] for f in located.json()["features"]],
+        "exported": case.tracking_code in rows,
+    }
+
+
+SEES_ALL = {"page": 200, "photo": 200, "listed": True, "mapped": True, "exported": True}
+SEES_NONE = {"page": 404, "photo": 404, "listed": False, "mapped": False, "exported": False}
+
+
+def test_a_department_reads_the_cases_it_handles_open_and_closed(client, w, settings, tmp_path):
+    case = _with_photo(_dispatched_to_department(w), settings, tmp_path)
+    c = _client(client, w, "dept_staff")
+    assert _read_paths(c, case) == SEES_ALL
+    case = services.accept(case=case, actor=w.dept_staff)
+    case = services.resolve(case=case, actor=w.dept_staff, result="已清理")
+    case = services.close(case=case, actor=w.dispatcher)
+    assert case.status == t.CLOSED
+    assert _read_paths(c, case) == SEES_ALL
+
+
+def test_a_department_keeps_reading_a_case_it_handled_after_it_went_back(client, w, settings, tmp_path):
+    case = _with_photo(_dispatched_to_department(w), settings, tmp_path)
+    services.return_case(case=case, actor=w.dept_staff, reason="不属于本部门职责")
+    case.refresh_from_db()
+    assert (case.status, case.handler_department_id) == (t.TRIAGED, None)
+    assert _read_paths(_client(client, w, "dept_staff"), case) == SEES_ALL
+
+
+def test_a_department_reads_the_cases_it_was_summoned_to_open_and_closed(client, w, settings, tmp_path):
+    case = _with_photo(_summoned(w), settings, tmp_path)
+    c = _client(client, w, "dept_staff")
+    assert _read_paths(c, case) == SEES_ALL
+    services.report_in(task=case.co_tasks.get(), actor=w.dept_staff, report="已到场")
+    case = services.dispatch(case=case, actor=w.street_staff, node=w.micro, pool=True)
+    case = services.accept(case=case, actor=w.steward)
+    case = services.resolve(case=case, actor=w.steward, result="已清理")
+    case = services.close(case=case, actor=w.street_staff)
+    assert case.status == t.CLOSED
+    assert _read_paths(c, case) == SEES_ALL
+
+
+def test_a_department_reads_no_other_case_of_the_district(client, w, settings, tmp_path):
+    from gongzhi.grid import roles
+    from gongzhi.grid.tests.factories import DepartmentFactory, post
+
+    others = [
+        _with_photo(w.to_resolved(), settings, tmp_path),  # a steward's case in the department's (whole) area
+        _with_photo(w.submit(title="家庭纠纷调解"), settings, tmp_path),
+    ]
+    other_department = DepartmentFactory(jurisdiction=w.jurisdiction, name="区住建局")
+    post(roles.DEPARTMENT_STAFF, department=other_department)
+    theirs = services.dispatch(case=_triaged(w), actor=w.dispatcher, department=other_department)
+    others.append(_with_photo(theirs, settings, tmp_path))
+    mine = _with_photo(_dispatched_to_department(w), settings, tmp_path)
+    c = _client(client, w, "dept_staff")
+    for case in others:
+        before = _snapshot(case)
+        assert _read_paths(c, case) == SEES_NONE, case.title
+        for action in ("accept", "resolve", "return", "escalate", "supervise"):
+            response = c.post(reverse("console:case_action", args=[case.pk, action]), {"reason": "x", "result": "x"})
+            assert response.status_code == 404, (case.title, action)
+        assert _snapshot(case) == before
+    assert _read_paths(c, mine) == SEES_ALL
+    # The department's list holds its own case and nothing else.
+    listed = c.get(reverse("console:cases")).content.decode()
+    assert [code for code in (x.tracking_code for x in Case.objects.all()) if code in listed] == [mine.tracking_code]
+    # 日清日结 is a grid unit's report over its area: not a department's page.
+    assert c.get(reverse("console:clearance")).status_code == 403
+    assert c.get(reverse("console:clearance"), {"node": w.community.pk}).status_code == 403
