@@ -11,6 +11,7 @@ from gongzhi.cases.models import (
     CaseEvent,
     CoHandlingTask,
     DepartmentCase,
+    PhoneReveal,
     Rating,
     SlaPolicy,
     SupervisionNotice,
@@ -94,6 +95,18 @@ class SupervisionNoticeAdmin(ReadOnlyAdmin):
 class RatingAdmin(ReadOnlyAdmin):
     list_display = ("case", "score", "solved", "round", "created_at")
     list_filter = ("score", "solved")
+
+
+@admin.register(PhoneReveal)
+class PhoneRevealAdmin(ReadOnlyAdmin):
+    """The access log of reporters' phone numbers: who saw which case's number, when, as what and why."""
+
+    list_display = ("at", "actor", "case", "basis", "purpose")
+    list_filter = ("basis",)
+    search_fields = ("case__tracking_code", "actor__username", "purpose")
+    date_hierarchy = "at"
+    list_select_related = ("actor", "case")
+    raw_id_fields = ("case", "actor")
 
 
 @admin.register(DepartmentCase)

@@ -12,6 +12,7 @@ from gongzhi.cases.choices import (
     EventKind,
     Kind,
     NoticeKind,
+    RevealBasis,
     Score,
     SlaState,
     Status,
@@ -432,6 +433,38 @@ class DepartmentCase(models.Model):
 
     def __str__(self) -> str:
         return f"{self.department_id} · {self.case_id}"
+
+
+class PhoneReveal(models.Model):
+    """One reveal of a reporter's phone number to a staff member (the access log; append-only, read in the admin).
+
+    ``cases.policies.may_reveal_phone`` says who may; ``services.reveal_reporter_phone`` checks it and writes the row
+    in the same transaction as it hands out the number, so every number shown has exactly one row here.
+    """
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="phone_reveals")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("revealed to"), on_delete=models.PROTECT, related_name="+"
+    )
+    basis = models.CharField(_("allowed as"), max_length=32, choices=RevealBasis.choices)
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("reveal of a reporter's phone")
+        verbose_name_plural = _("reveals of reporters' phones")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} → {self.case_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("the access log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("the access log is append-only")
 
 
 class SupervisionNotice(models.Model):

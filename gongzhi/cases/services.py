@@ -29,10 +29,12 @@ from gongzhi.cases.models import (
     CaseEvent,
     CoHandlingTask,
     DepartmentCase,
+    PhoneReveal,
     Rating,
     SupervisionNotice,
 )
 from gongzhi.cases.policies import (
+    phone_reveal_basis,
     require_accept,
     require_handler,
     require_over_node,
@@ -52,6 +54,7 @@ from gongzhi.routing import services as routing
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on the phone
 MAX_TITLE = 200
 MAX_DESCRIPTION = 5000
+MAX_PURPOSE = 200
 
 # Fallback deadlines when neither the category nor the jurisdiction has a policy (minutes).
 DEFAULT_POLICIES = {
@@ -142,6 +145,7 @@ FIELD_TERMS = {
     "task": gettext_noop("task"),
     "report": gettext_noop("report"),
     "result": gettext_noop("result"),
+    "purpose": gettext_noop("purpose"),
 }
 
 
@@ -1387,3 +1391,31 @@ def sweep(
         close(case=pk, at=now)
         counts["closed"] += 1
     return counts
+
+
+# ---------------------------------------------------------------------------------------------- personal data
+
+
+@transaction.atomic
+def reveal_reporter_phone(*, case: Case | int, actor: Any, purpose: str = "", at: datetime | None = None) -> str:
+    """The reporter's phone number in full, for a staff member the policy lets call them (``policies
+    .phone_reveal_basis``), with one row in the access log (``PhoneReveal``) written in the same transaction.
+
+    A refusal (anonymous report, no number, not the handler or above them) raises and writes nothing. The case does
+    not change and no timeline event is written: a read is not a change of the case, and the timeline is shown to
+    the resident; the access log is the record.
+    """
+    now = _now(at)
+    pk = case.pk if isinstance(case, Case) else case
+    row = Case.objects.select_related("owner_node", "handler_node").filter(pk=pk).first()
+    if row is None:
+        raise NotFound(gettext_noop("case not found"))
+    basis = phone_reveal_basis(actor, row)
+    purpose = (purpose or "").strip()
+    if len(purpose) > MAX_PURPOSE:
+        raise DomainError(
+            gettext_noop("%(field)s is too long (%(n)d characters; at most %(max)d)"),
+            params={"field": Term(FIELD_TERMS["purpose"]), "n": len(purpose), "max": MAX_PURPOSE},
+        )
+    PhoneReveal.objects.create(case=row, actor=actor, basis=basis, purpose=purpose, at=now)
+    return row.reporter_phone

@@ -20,12 +20,12 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from gongzhi.cases import policies, services
 from gongzhi.cases import selectors as case_selectors
-from gongzhi.cases import services
 from gongzhi.cases.choices import CoTaskStatus
 from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.console import actions, forms, selectors
-from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.choices import DepartmentKind, Level
@@ -333,7 +333,9 @@ def cases_geojson(request: HttpRequest) -> JsonResponse:
 # --------------------------------------------------------------------------------------------------- case page
 
 
-def _case_context(request: HttpRequest, case: Case, *, failed: tuple[str, Any] | None = None) -> dict[str, Any]:
+def _case_context(
+    request: HttpRequest, case: Case, *, failed: tuple[str, Any] | None = None, phone: str = ""
+) -> dict[str, Any]:
     user = request.user
     co_tasks = list(case.co_tasks.select_related("department", "reported_by").order_by("created_at", "id"))
     offered = actions.offered(user, case)
@@ -360,6 +362,9 @@ def _case_context(request: HttpRequest, case: Case, *, failed: tuple[str, Any] |
         "candidates": selectors.duplicate_candidates(case) if any(a.name == "merge" for a in offered) else [],
         "location": _location(case),
         "hints": _triage_hints([case]),
+        "may_reveal_phone": not phone and policies.may_reveal_phone(user, case),
+        "reveal_form": forms.RevealPhoneForm(),
+        "phone": phone,
     }
 
 
@@ -408,6 +413,27 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
         if action == "accept" and request.POST.get("next") == "tasks":
             return redirect("console:tasks")
     return redirect("console:case", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def reveal_phone(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The reporter's full phone number with a tap-to-call link, on the case page, for the people working on the case
+    (``cases.policies.phone_reveal_basis``); each reveal is one row of the access log. Asked for with a button
+    (a POST: a link preview or a crawler never reveals one), never shown in lists."""
+    case = _case_or_404(request, case_id)
+    form = forms.RevealPhoneForm(request.POST)
+    if not form.is_valid():
+        context = _case_context(request, case)
+        context["reveal_form"] = form
+        return render(request, "console/case.html", context, status=400)
+    try:
+        phone = services.reveal_reporter_phone(case=case, actor=request.user, purpose=form.cleaned_data["purpose"])
+    except PermissionDenied as exc:
+        return _forbidden(request, exc.message)
+    response = render(request, "console/case.html", _case_context(request, case, phone=phone))
+    response["Cache-Control"] = "no-store"
+    return response
 
 
 @login_required

@@ -228,6 +228,15 @@ def action_form(name: str, *, case: Case, user: Any, data: Any = None, files: An
     return EmptyForm(data)
 
 
+class RevealPhoneForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("Why you call (optional, kept in the access log)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. to arrange a visit")}),
+    )
+
+
 class ReportInForm(forms.Form):
     report = forms.CharField(
         label=_("What your department did"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3})

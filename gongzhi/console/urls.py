@@ -25,6 +25,7 @@ urlpatterns = [
     path("cases/<int:case_id>/", case_views.case_detail, name="case"),
     path("cases/<int:case_id>/act/<slug:action>/", case_views.case_action, name="case_action"),
     path("cases/<int:case_id>/photos/<int:index>/", case_views.case_photo, name="case_photo"),
+    path("cases/<int:case_id>/reporter-phone/", case_views.reveal_phone, name="reveal_phone"),
     # Excel imports
     path("imports/", io_views.imports_page, name="imports"),
     path("imports/template.xlsx", io_views.import_template, name="import_template"),

@@ -393,3 +393,131 @@ def test_a_department_reads_no_other_case_of_the_district(client, w, settings, t
     # 日清日结 is a grid unit's report over its area: not a department's page.
     assert c.get(reverse("console:clearance")).status_code == 403
     assert c.get(reverse("console:clearance"), {"node": w.community.pk}).status_code == 403
+
+
+# ---------------------------------------------------------------------------------------------- reporter's phone
+# The reporter's number is shown in full to the people working on the case (cases.policies.phone_reveal_basis), on
+# demand (a POST), with a tel: link; each reveal writes exactly one access-log row, a refused one none.
+
+PHONE = "13812345678"
+REVEAL = {
+    # actor: (status, basis) on a case a steward of the micro-grid accepted, owned by the first community's desk
+    "steward": (200, "handler"),
+    "steward2": (200, "handling_unit"),  # the same micro-grid: the handling unit
+    "grid_worker": (200, "above"),  # above the handling micro-grid
+    "dispatcher": (200, "owner_desk"),
+    "street_staff": (200, "above"),
+    "centre": (200, "above"),
+    "leader": (403, None),  # sees the case, supervises, does not call residents
+    "superuser": (403, None),  # sees everything, holds no post that calls residents
+    "other_dispatcher": (404, None),  # another community: the case is out of sight
+    "dept_staff": (404, None),  # the department has no part in the case
+    "resident": (404, None),
+    "anonymous": (302, None),
+}
+
+
+def _nav_user(w: World, actor: str):
+    """People the world has no field for: a district leader, a superuser."""
+    from gongzhi.accounts.tests.factories import UserFactory
+    from gongzhi.grid import roles
+    from gongzhi.grid.tests.factories import post
+
+    if actor == "leader":
+        return post(roles.LEADER, node=w.district).user
+    if actor == "superuser":
+        return UserFactory(is_superuser=True, is_staff=True)
+    return getattr(w, actor)
+
+
+def _reveal_actor(client, w: World, actor: str):
+    client.logout()
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    if actor in ("leader", "superuser"):
+        client.force_login(_nav_user(w, actor))
+        return client
+    return _client(client, w, actor)
+
+
+def _reveals(case: Case) -> list[tuple[int, str, str]]:
+    from gongzhi.cases.models import PhoneReveal
+
+    return list(PhoneReveal.objects.filter(case=case).order_by("pk").values_list("actor_id", "basis", "purpose"))
+
+
+@pytest.mark.parametrize("actor", list(REVEAL))
+def test_reveal_matrix(client, w, actor):
+    case = w.to_accepted(reporter_name="王五", reporter_phone=PHONE)
+    before = _snapshot(case)
+    c = _reveal_actor(client, w, actor)
+    page = c.get(reverse("console:case", args=[case.pk]))
+    if page.status_code == 200:  # the number is never on the page until asked for
+        assert PHONE not in page.content.decode() and "138****5678" in page.content.decode()
+        assert ('id="reveal-phone"' in page.content.decode()) == (REVEAL[actor][0] == 200)
+    response = c.post(reverse("console:reveal_phone", args=[case.pk]), {"purpose": "约上门时间"})
+    status, basis = REVEAL[actor]
+    assert response.status_code == status, (actor, response.status_code)
+    if status == 200:
+        html = response.content.decode()
+        assert f'href="tel:{PHONE}"' in html
+        assert response["Cache-Control"] == "no-store"
+        assert _reveals(case) == [(response.wsgi_request.user.pk, basis, "约上门时间")]
+    else:
+        assert PHONE not in response.content.decode()
+        assert _reveals(case) == []
+    assert _snapshot(case) == before  # a reveal changes nothing on the case and writes no event
+    if actor == "anonymous":
+        assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_each_reveal_is_one_row_and_a_get_reveals_nothing(client, w):
+    case = w.to_accepted(reporter_phone=PHONE)
+    c = _client(client, w, "steward")
+    url = reverse("console:reveal_phone", args=[case.pk])
+    assert c.get(url).status_code == 405
+    assert _reveals(case) == []
+    for purpose in ("", "再次联系"):
+        assert c.post(url, {"purpose": purpose}).status_code == 200
+    assert [(b, p) for _a, b, p in _reveals(case)] == [("handler", ""), ("handler", "再次联系")]
+    # A purpose too long is a 400 with the reason, and no row.
+    response = c.post(url, {"purpose": "x" * 201})
+    assert response.status_code == 400 and PHONE not in response.content.decode()
+    assert len(_reveals(case)) == 2
+
+
+def test_anonymous_reports_and_finished_cases_never_reveal(client, w):
+    from gongzhi.cases.models import PhoneReveal
+
+    anonymous = w.to_accepted(reporter_phone=PHONE, anonymous=True)
+    no_phone = w.to_accepted()
+    closed = services.close(case=w.to_resolved(reporter_phone=PHONE), actor=w.dispatcher)
+    for actor in ("steward", "dispatcher", "centre"):
+        c = _client(client, w, actor)
+        for case in (anonymous, no_phone, closed):
+            page = c.get(reverse("console:case", args=[case.pk])).content.decode()
+            assert 'id="reveal-phone"' not in page and PHONE not in page
+            assert c.post(reverse("console:reveal_phone", args=[case.pk])).status_code == 403, (actor, case.pk)
+        client.logout()
+    assert PhoneReveal.objects.count() == 0
+
+
+def test_a_department_handling_a_case_may_call_but_a_summoned_one_may_not(client, w):
+    handled = services.dispatch(case=_triaged(w, reporter_phone=PHONE), actor=w.dispatcher, department=w.department)
+    summoned = _summoned(w, reporter_phone=PHONE)
+    c = _client(client, w, "dept_staff")
+    url = reverse("console:reveal_phone", args=[handled.pk])
+    assert c.post(url).status_code == 200  # staff of the handling department, before anyone accepted it
+    services.accept(case=handled, actor=w.dept_staff)
+    assert c.post(url).status_code == 200  # now as the person handling it
+    assert c.post(reverse("console:reveal_phone", args=[summoned.pk])).status_code == 403
+    assert [b for _a, b, _p in _reveals(handled)] == ["handling_department", "handler"]
+    assert _reveals(summoned) == []
+
+
+def test_the_phone_is_not_in_the_lists(client, w):
+    case = w.to_accepted(reporter_phone=PHONE)
+    c = _client(client, w, "steward")
+    for name in ("console:tasks", "console:cases"):
+        assert PHONE not in c.get(reverse(name)).content.decode()
+    assert PHONE not in c.get(reverse("console:cases_geojson")).content.decode()
+    assert case.tracking_code in c.get(reverse("console:tasks")).content.decode()
