@@ -110,9 +110,9 @@ def _triage_hints(cases: list[Case]) -> list[dict[str, Any]]:
 def queue(request: HttpRequest) -> HttpResponse:
     """Community / street dispatcher: cases waiting for triage or dispatch, and the departments they summoned."""
     user = request.user
-    desks = selectors.queue_nodes(user)
-    if not desks and not user.is_superuser:
+    if not selectors.workbenches(user).queue:
         return _forbidden(request, _("You do not sit at a dispatch desk."))
+    desks = selectors.queue_nodes(user)
     chosen = request.GET.get("desk")
     node_ids = [int(chosen)] if chosen and chosen.isdigit() else None
     rows = selectors.dispatch_queue(user, node_ids=node_ids)
@@ -180,9 +180,9 @@ def report_in(request: HttpRequest, task_id: int) -> HttpResponse:
 @login_required
 def clearance(request: HttpRequest) -> HttpResponse:
     """日清日结: what is due by the end of a day in one of the viewer's areas and not cleared."""
-    homes = selectors.clearance_nodes(request.user)
-    if not homes:
+    if not selectors.workbenches(request.user).clearance:
         return _forbidden(request, _("Daily clearance is the report of a grid area; you hold no post in one."))
+    homes = selectors.clearance_nodes(request.user)
     node_id = request.GET.get("node")
     try:
         node = grid_selectors.grid_node_for(request.user, node_id) if node_id else homes[0]
@@ -212,7 +212,7 @@ def clearance(request: HttpRequest) -> HttpResponse:
 @login_required
 def cases(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not selectors.workbenches(user).command:
+    if not selectors.workbenches(user).cases:
         return _forbidden(request, _("You may not see cases."))
     form = forms.CaseFilterForm(request.GET or None, user=user)
     filters = form.filters()
@@ -285,7 +285,7 @@ MAP_LIMIT = 2000
 
 @login_required
 def cases_map(request: HttpRequest) -> HttpResponse:
-    if not selectors.workbenches(request.user).command:
+    if not selectors.workbenches(request.user).cases:
         return _forbidden(request, _("You may not see cases."))
     form = forms.CaseFilterForm(request.GET or None, user=request.user)
     return render(
@@ -300,7 +300,7 @@ def cases_geojson(request: HttpRequest) -> JsonResponse:
     """The filtered cases that have coordinates, newest first, at most MAP_LIMIT, as GeoJSON points."""
     from gongzhi.console.templatetags.console_tags import deadline_state
 
-    if not selectors.workbenches(request.user).command:
+    if not selectors.workbenches(request.user).cases:
         return JsonResponse({"detail": "forbidden"}, status=403)
     form = forms.CaseFilterForm(request.GET or None, user=request.user)
     rows = (

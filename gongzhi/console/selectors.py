@@ -145,18 +145,42 @@ def capped_count(rows: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
 
 @dataclass(frozen=True)
 class Workbenches:
-    """Which workbenches the viewer's posts open."""
+    """Which console pages the viewer's posts open: the one answer the views check and the navigation shows.
 
-    tasks: bool
-    queue: bool
-    department: bool
-    command: bool
-    record: bool
+    Each field is a capability test over the viewer's posts (``grid.roles``), never a list of role names:
+    a page is offered exactly when its view lets the viewer in.
+    """
+
+    tasks: bool  # my tasks: a grid post that takes cases (接单)
+    queue: bool  # the dispatch desk: a grid post that dispatches (交办)
+    department: bool  # a department post that takes cases or reports in (报到)
+    cases: bool  # all cases in scope, their map and export
+    clearance: bool  # 日清日结 over a grid area
+    analytics: bool  # the command centre's figures (some grid node the viewer may see the figures of)
+    record: bool  # 代录 / 主动发现
+    imports: bool  # Excel imports: hotline exports, grid ledgers
+    areas: bool  # the grid browser (map, figures, 三亮 cards)
+
+    @property
+    def landing(self) -> str:
+        """The workbench the viewer's day starts on (the console's home sends them there)."""
+        if self.tasks and not self.queue:
+            return "tasks"  # they take and handle cases: stewards, grid workers
+        if self.queue and self.tasks:
+            return "queue"  # desks that dispatch and also handle: community and street staff
+        if self.department:
+            return "department"
+        if self.analytics:
+            return "analytics"  # no cases of their own to take: the command centre, leaders, administrators
+        for name in ("queue", "cases", "areas"):
+            if getattr(self, name):
+                return name
+        return "inbox"
 
 
 def workbenches(user: Any) -> Workbenches:
     posts = grid_selectors.active_posts(user)
-    superuser = bool(getattr(user, "is_superuser", False))
+    superuser = bool(getattr(user, "is_superuser", False)) and bool(getattr(user, "is_active", False))
 
     def has(capability: str, *, on_department: bool | None = None) -> bool:
         for p in posts:
@@ -170,10 +194,14 @@ def workbenches(user: Any) -> Workbenches:
 
     return Workbenches(
         tasks=has(roles.CASE_ACCEPT, on_department=False),
-        queue=superuser or has(roles.CASE_DISPATCH) or has(roles.CASE_TRIAGE, on_department=False),
-        department=has(roles.CASE_REPORT_IN, on_department=True),
-        command=superuser or has(roles.CASE_VIEW),
+        queue=superuser or has(roles.CASE_DISPATCH, on_department=False),
+        department=has(roles.CASE_ACCEPT, on_department=True) or has(roles.CASE_REPORT_IN, on_department=True),
+        cases=superuser or has(roles.CASE_VIEW),
+        clearance=superuser or has(roles.CASE_VIEW, on_department=False),
+        analytics=grid_selectors.home_node_with(user, roles.ANALYTICS_VIEW) is not None,
         record=has(roles.CASE_RECORD, on_department=False),
+        imports=superuser or has(roles.CASE_IMPORT, on_department=False) or has(roles.GRID_MANAGE, on_department=False),
+        areas=superuser or has(roles.GRID_VIEW),
     )
 
 
@@ -239,8 +267,12 @@ QUEUE_STATUSES = (t.SUBMITTED, t.TRIAGED)
 
 
 def queue_nodes(user: Any) -> list[GridNode]:
-    """The units whose dispatch desk the viewer sits at (their posts' nodes that triage or dispatch)."""
-    ids = set(_nodes_with(user, roles.CASE_DISPATCH)) | set(_nodes_with(user, roles.CASE_TRIAGE))
+    """The units whose dispatch desk the viewer sits at (their posts' nodes that dispatch).
+
+    Only a community or a unit above owns cases (``cases.services`` gives everything at community level and below
+    to the community's desk), so a post that may triage but not dispatch (a grid worker) has no desk of its own.
+    """
+    ids = set(_nodes_with(user, roles.CASE_DISPATCH))
     return list(GridNode.objects.filter(pk__in=ids).defer("boundary").order_by("path"))
 
 

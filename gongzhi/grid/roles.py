@@ -65,6 +65,7 @@ CASE_PUBLISH: Final = "case.publish"  # 公示
 # See and call the reporter's phone of a case one handles, or whose handling unit or owner desk one sits at or above
 # (cases.policies.phone_reveal_basis says which cases; every reveal is logged). Not leaders', not admins'.
 CASE_CONTACT: Final = "case.contact"
+CASE_IMPORT: Final = "case.import"  # bring in cases in bulk (hotline exports: the desks' and command centre's intake)
 ANALYTICS_VIEW: Final = "analytics.view"
 
 _STAFF_BASE: Final = frozenset({GRID_VIEW, CASE_VIEW})
@@ -83,6 +84,7 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         CASE_SUPERVISE,
         CASE_PUBLISH,
         CASE_CONTACT,
+        CASE_IMPORT,
         STAFF_MANAGE,
         ANALYTICS_VIEW,
     },
@@ -97,6 +99,7 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         CASE_WHISTLE,
         CASE_PUBLISH,
         CASE_CONTACT,
+        CASE_IMPORT,
         STAFF_MANAGE,
         ANALYTICS_VIEW,
     },
@@ -110,6 +113,7 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         CASE_WHISTLE,
         CASE_PUBLISH,
         CASE_CONTACT,
+        CASE_IMPORT,
         ANALYTICS_VIEW,
     },
     LEADER: _STAFF_BASE | {CASE_SUPERVISE, ANALYTICS_VIEW},

@@ -159,6 +159,27 @@ def home_nodes(user: Any) -> list[GridNode]:
     return list(GridNode.objects.filter(condition).select_related("jurisdiction")) if condition else []
 
 
+def home_node_with(user: Any, capability: str) -> GridNode | None:
+    """Where a page that needs ``capability`` opens for ``user``: the outermost grid node one of their posts grants it
+    over (a department post: its service area); the first root for a superuser; None when no post grants it.
+
+    Read from the user's posts alone (a query only for a superuser), so the console's navigation can ask on every
+    page.
+    """
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return (
+            GridNode.objects.filter(parent__isnull=True).defer("boundary").order_by("jurisdiction_id", "path").first()
+        )
+    found: list[GridNode] = []
+    for post in active_posts(user):
+        if not roles.can(post.role, capability):
+            continue
+        area = post.node or (post.department.service_area if post.department else None)
+        if area is not None:
+            found.append(area)
+    return min(found, key=lambda n: (len(n.path), n.jurisdiction_id, n.path), default=None)
+
+
 def subtree(node: GridNode) -> QuerySet[GridNode]:
     return GridNode.objects.filter(jurisdiction_id=node.jurisdiction_id, path__startswith=node.path)
 

@@ -61,38 +61,20 @@ PAGES = (
     "record",
     "inbox",
     "imports",
+    "areas",
 )
+CASE_LISTS = {"cases", "cases_map", "cases_geojson", "cases_export"}
 # Who gets each page (200); every other signed-in person gets 403, anonymous a redirect to the login page.
 ALLOWED_PAGES: dict[str, set[str]] = {
-    "steward": {
-        "tasks",
-        "cases",
-        "cases_map",
-        "cases_geojson",
-        "cases_export",
-        "clearance",
-        "record",
-        "inbox",
-        "imports",
-    },
-    "grid_worker": {
-        "tasks",
-        "queue",
-        "cases",
-        "cases_map",
-        "cases_geojson",
-        "cases_export",
-        "clearance",
-        "record",
-        "inbox",
-        "imports",
-    },
+    # Stewards and grid workers take and handle cases; no desk (nothing is owned below a community), no imports.
+    "steward": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas"},
+    "grid_worker": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas"},
     "dispatcher": set(PAGES) - {"department"},
     "other_dispatcher": set(PAGES) - {"department"},
     "street_staff": set(PAGES) - {"department"},
     "centre": set(PAGES) - {"department", "tasks"},
     # A department reads its own cases (DESIGN.md §6); 日清日结 is a grid area's report.
-    "dept_staff": {"department", "cases", "cases_map", "cases_geojson", "cases_export", "inbox"},
+    "dept_staff": {"department", *CASE_LISTS, "inbox", "areas"},
     "resident": {"inbox"},
 }
 
@@ -102,7 +84,7 @@ def test_page_matrix(client, w, actor):
     c = _client(client, w, actor)
     for page in PAGES:
         url = reverse(f"console:{page}")
-        response = c.get(url)
+        response = c.get(url, follow=actor != "anonymous")  # the grid browser opens the viewer's one area
         if actor == "anonymous":
             assert response.status_code == 302, page
             assert response["Location"].startswith(reverse("accounts:login")), page
@@ -395,6 +377,90 @@ def test_a_department_reads_no_other_case_of_the_district(client, w, settings, t
     assert c.get(reverse("console:clearance"), {"node": w.community.pk}).status_code == 403
 
 
+# ------------------------------------------------------------------------------------------------------ navigation
+# Each role lands on its own workbench, and the navigation offers exactly the pages the role may open: every link
+# shown answers 200 (after the grid map's and the command centre's redirects), every workbench not shown 403 or 404.
+
+LANDING = {
+    "steward": "console:tasks",
+    "grid_worker": "console:tasks",
+    "dispatcher": "console:queue",
+    "street_staff": "console:queue",
+    "centre": "analytics:home",
+    "leader": "analytics:home",
+    "admin_post": "analytics:home",
+    "superuser": "analytics:home",
+    "dept_staff": "console:department",
+}
+NAV = {
+    "steward": ["tasks", "record", "cases", "clearance", "areas", "inbox"],
+    "grid_worker": ["tasks", "record", "cases", "clearance", "areas", "inbox"],
+    "dispatcher": ["queue", "tasks", "analytics", "record", "cases", "clearance", "imports", "areas", "inbox"],
+    "street_staff": ["queue", "tasks", "analytics", "record", "cases", "clearance", "imports", "areas", "inbox"],
+    "centre": ["analytics", "queue", "record", "cases", "clearance", "imports", "areas", "inbox"],
+    "leader": ["analytics", "cases", "clearance", "areas", "inbox"],
+    "admin_post": ["analytics", "queue", "cases", "clearance", "imports", "areas", "inbox"],
+    "superuser": ["analytics", "queue", "cases", "clearance", "imports", "areas", "inbox"],
+    "dept_staff": ["department", "cases", "areas", "inbox"],
+}
+# On a phone the row holds the first two and the inbox; the rest are behind "More".
+PHONE_ROW = 2
+
+
+def _nav_user(w: World, actor: str):
+    from gongzhi.accounts.tests.factories import UserFactory
+    from gongzhi.grid import roles
+    from gongzhi.grid.tests.factories import post
+
+    if actor == "leader":
+        return post(roles.LEADER, node=w.district).user
+    if actor == "admin_post":
+        return post(roles.ADMIN, node=w.district).user
+    if actor == "superuser":
+        return UserFactory(is_superuser=True, is_staff=True)
+    return getattr(w, actor)
+
+
+def _nav(html: str) -> tuple[list[str], list[str], dict[str, str]]:
+    """(links in the row, links behind More, href of each) of the page's navigation."""
+    import re
+
+    nav = re.search(r'<nav class="worknav".*?</nav>', html, re.S)
+    assert nav, "no navigation"
+    row_part, _sep, more_part = nav.group(0).partition('class="worknav-more"')
+    found = re.findall(r'<li class="worknav-item( worknav-wide)?"><a href="([^"]+)"[^>]*data-nav="(\w+)"', row_part)
+    hrefs = {key: href for _wide, href, key in found}
+    phone_row = [key for wide, _href, key in found if not wide]
+    more = re.findall(r'data-nav="(\w+)"', more_part)
+    return [key for _w, _h, key in found], more, hrefs | {"_phone": ",".join(phone_row)}
+
+
+@pytest.mark.parametrize("actor", list(LANDING))
+def test_each_role_lands_on_its_workbench_and_sees_only_the_doors_it_may_open(client, w, actor):
+    from gongzhi.console import navigation
+
+    user = _nav_user(w, actor)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(user)
+    response = client.get(reverse("console:home"))
+    assert (response.status_code, response["Location"]) == (302, reverse(LANDING[actor]))
+    page = client.get(response["Location"], follow=True)
+    assert page.status_code == 200
+    shown, more, hrefs = _nav(page.content.decode())
+    assert shown == NAV[actor]
+    phone_row = hrefs.pop("_phone").split(",")
+    assert phone_row == [*NAV[actor][:PHONE_ROW], "inbox"]
+    assert more == [k for k in NAV[actor][PHONE_ROW:] if k != "inbox"]
+    for key in shown:
+        assert hrefs[key] == reverse(navigation.LINKS[key][0])
+        assert client.get(hrefs[key], follow=True).status_code == 200, (actor, key)
+    for key, (name, _label) in navigation.LINKS.items():
+        if key not in shown:
+            assert client.get(reverse(name)).status_code in (403, 404), (actor, key)
+    # The link of the page one is on is marked.
+    assert f'data-nav="{NAV[actor][0]}" aria-current="page"' in page.content.decode()
+
+
 # ---------------------------------------------------------------------------------------------- reporter's phone
 # The reporter's number is shown in full to the people working on the case (cases.policies.phone_reveal_basis), on
 # demand (a POST), with a tel: link; each reveal writes exactly one access-log row, a refused one none.
@@ -415,19 +481,6 @@ REVEAL = {
     "resident": (404, None),
     "anonymous": (302, None),
 }
-
-
-def _nav_user(w: World, actor: str):
-    """People the world has no field for: a district leader, a superuser."""
-    from gongzhi.accounts.tests.factories import UserFactory
-    from gongzhi.grid import roles
-    from gongzhi.grid.tests.factories import post
-
-    if actor == "leader":
-        return post(roles.LEADER, node=w.district).user
-    if actor == "superuser":
-        return UserFactory(is_superuser=True, is_staff=True)
-    return getattr(w, actor)
 
 
 def _reveal_actor(client, w: World, actor: str):
