@@ -4,6 +4,7 @@ shows them read-only with their timeline."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
 from gongzhi.cases.models import (
     Case,
@@ -93,8 +94,12 @@ class SupervisionNoticeAdmin(ReadOnlyAdmin):
 
 @admin.register(Rating)
 class RatingAdmin(ReadOnlyAdmin):
-    list_display = ("case", "score", "solved", "round", "created_at")
+    list_display = ("case", "score", "solved", "rating_round", "created_at")
     list_filter = ("score", "solved")
+
+    @admin.display(description=_("round"), ordering="round")
+    def rating_round(self, obj: Rating) -> str:
+        return obj.round_label
 
 
 @admin.register(PhoneReveal)

@@ -536,3 +536,14 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} · {self.get_score_display()}"
+
+    @property
+    def round_label(self) -> str:
+        """首次评价 for the first rating, 第N次返工后 after the Nth rework (``round`` counts reworks before it)."""
+        return round_label(self.round)
+
+
+def round_label(rework_round: int) -> str:
+    if not rework_round:
+        return str(_("first rating"))
+    return str(_("after rework %(n)d") % {"n": rework_round})

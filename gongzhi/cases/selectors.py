@@ -11,6 +11,7 @@ from django.utils import timezone
 
 from gongzhi.cases import transitions as t
 from gongzhi.cases.models import Case, CaseCategory, CaseEvent, DepartmentCase
+from gongzhi.core.errors import DomainError, Term, gettext_noop
 from gongzhi.core.scoping import get_in_scope
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
@@ -51,6 +52,39 @@ def case_for(user: Any, case_id: Any) -> Case:
         ),
         pk=case_id,
     )
+
+
+def _ancestor_at(node: GridNode, level: str) -> GridNode:
+    found = grid_selectors.ancestor_at(node, level)
+    if found is None:
+        raise DomainError(
+            gettext_noop("%(node)s has no %(level)s above it"),
+            params={"node": node.name, "level": Term(roles.LEVEL_TERMS.get(level, level))},
+        )
+    return found
+
+
+def owner_for(node: GridNode, level: str) -> GridNode:
+    """The desk that owns a case located at ``node`` and handled at ``level`` (triage, escalation): community
+    dispatchers own everything at community level and below; above that, the unit at that level. DomainError when
+    the level does not fit the place."""
+    owner_level = level if roles.level_index(level) < roles.level_index(roles.COMMUNITY) else roles.COMMUNITY
+    if roles.level_index(node.level) < roles.level_index(owner_level):
+        return node  # located only roughly (e.g. no GPS): the highest known unit owns it
+    return _ancestor_at(node, owner_level)
+
+
+def desks_by_level(case: Case) -> dict[str, GridNode]:
+    """Where triage at each handling level would send ``case``: level → the desk that would own it (the levels that
+    fit where the case is). What the triage form shows beside each level, and the console says after triage."""
+    base = case.grid_node or case.owner_node
+    found: dict[str, GridNode] = {}
+    for level in roles.LEVELS:
+        try:
+            found[level] = owner_for(base, level)
+        except DomainError:
+            continue
+    return found
 
 
 def case_by_tracking_code(code: str) -> Case | None:

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from gongzhi.cases import catalogue_cache, notify, sla
+from gongzhi.cases import catalogue_cache, notify, selectors, sla
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import Channel, CoTaskStatus, EventKind, NoticeKind, Score, SlaState, Urgency
 from gongzhi.cases.models import (
@@ -161,22 +161,7 @@ def _require_text(value: str, *, field: str, maximum: int) -> str:
     return value
 
 
-def _ancestor_at(node: GridNode, level: str) -> GridNode:
-    found = grid_selectors.ancestor_at(node, level)
-    if found is None:
-        raise DomainError(
-            gettext_noop("%(node)s has no %(level)s above it"),
-            params={"node": node.name, "level": Term(roles.LEVEL_TERMS.get(level, level))},
-        )
-    return found
-
-
-def _owner_for(node: GridNode, level: str) -> GridNode:
-    """Community dispatchers own everything at community level and below; above that, the unit at that level."""
-    owner_level = level if roles.level_index(level) < roles.level_index(roles.COMMUNITY) else roles.COMMUNITY
-    if roles.level_index(node.level) < roles.level_index(owner_level):
-        return node  # located only roughly (e.g. no GPS): the highest known unit owns it
-    return _ancestor_at(node, owner_level)
+_owner_for = selectors.owner_for
 
 
 def policy_for(case: Case) -> sla.Policy:

@@ -17,6 +17,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.dateparse import parse_date
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -82,13 +83,22 @@ def _triage_hints(cases: list[Case]) -> list[dict[str, Any]]:
     hints = []
     for case in cases:
         row = found.get(case.pk)
-        if row is None:
-            continue
+        if row is None or not (
+            row.emergency or any(row.data.get(k) for k in ("top", "unit", "level", "duplicates", "place"))
+        ):
+            continue  # nothing said (no model yet): no empty card
         unit = row.data.get("unit") or None
         level = row.data.get("level") or None
+        top = row.data.get("top", [])
         hints.append(
             {
                 "case": case,
+                "suggestion": forms.Suggestion(
+                    category=top[0][0] if top else "",
+                    confidence=float(top[0][1]) if top else 0.0,
+                    level=level[0] if level else "",
+                    unit=unit[0] if unit else "",
+                ),
                 "auto": row.auto_applied,
                 "emergency": row.emergency,
                 "reasons": row.data.get("reasons", []),
@@ -333,18 +343,23 @@ def cases_geojson(request: HttpRequest) -> JsonResponse:
 # --------------------------------------------------------------------------------------------------- case page
 
 
+def _suggestion(hints: list[dict[str, Any]]) -> forms.Suggestion | None:
+    return hints[0]["suggestion"] if hints else None
+
+
 def _case_context(
     request: HttpRequest, case: Case, *, failed: tuple[str, Any] | None = None, phone: str = ""
 ) -> dict[str, Any]:
     user = request.user
     co_tasks = list(case.co_tasks.select_related("department", "reported_by").order_by("created_at", "id"))
     offered = actions.offered(user, case)
+    hints = _triage_hints([case])
     action_forms = []
     for action in offered:
         if failed and failed[0] == action.name:
             form = failed[1]
         else:
-            form = forms.action_form(action.name, case=case, user=user)
+            form = forms.action_form(action.name, case=case, user=user, suggestion=_suggestion(hints))
         action_forms.append((action, form))
     events = list(case_selectors.timeline(case, public_only=False))
     assignments = [e for e in events if e.kind in {"dispatched", "accepted", "returned", "escalated", "rework"}]
@@ -361,7 +376,9 @@ def _case_context(
         "photos": list(range(len(case.photos or []))),
         "candidates": selectors.duplicate_candidates(case) if any(a.name == "merge" for a in offered) else [],
         "location": _location(case),
-        "hints": _triage_hints([case]),
+        "hints": hints,
+        "open_action": request.GET.get("open", ""),
+        "idle": "" if offered else actions.why_idle(case),
         "may_reveal_phone": not phone and policies.may_reveal_phone(user, case),
         "reveal_form": forms.RevealPhoneForm(),
         "phone": phone,
@@ -405,13 +422,38 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     except DomainError as exc:
         forms.discard_photos(stored)
         _refused(request, exc)
-    else:
-        messages.success(
-            request,
-            _("%(action)s: done for %(code)s.") % {"action": actions.ACTIONS[action].label, "code": case.tracking_code},
-        )
-        if action == "accept" and request.POST.get("next") == "tasks":
-            return redirect("console:tasks")
+        return redirect("console:case", case_id=case.pk)
+    try:
+        case = case_selectors.case_for(request.user, case.pk)
+    except NotFound:  # the action took the case out of the viewer's sight
+        messages.success(request, actions.done_message(action, case))
+        return redirect("console:home")
+    if action == "triage":
+        return _after_triage(request, case)
+    messages.success(request, actions.done_message(action, case))
+    if action == "accept" and request.POST.get("next") == "tasks":
+        return redirect("console:tasks")
+    return redirect("console:case", case_id=case.pk)
+
+
+def _after_triage(request: HttpRequest, case: Case) -> HttpResponse:
+    """Triage decides which desk owns the case. Still this desk: on to dispatching it. Another desk: say where it went
+    (with the link to follow it) and go back to the queue, where the next case waits."""
+    if actions.allowed(request.user, case, "dispatch"):
+        messages.success(request, actions.done_message("triage", case))
+        return redirect(reverse("console:case", args=[case.pk]) + "?open=dispatch#action-dispatch")
+    messages.success(
+        request,
+        format_html(
+            '{} <a href="{}">{}</a>',
+            _("Triage is done: case %(code)s has gone to the dispatch desk of %(desk)s, which dispatches it.")
+            % {"code": case.tracking_code, "desk": case.owner_node.name},
+            reverse("console:case", args=[case.pk]),
+            _("Follow the case"),
+        ),
+    )
+    if selectors.workbenches(request.user).queue:
+        return redirect("console:queue")
     return redirect("console:case", case_id=case.pk)
 
 

@@ -23,7 +23,7 @@ from gongzhi.cases.choices import CoTaskStatus, SlaState
 from gongzhi.cases.models import Case, CaseCategory, CoHandlingTask
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
-from gongzhi.grid.models import Building, Department, GridNode
+from gongzhi.grid.models import PATH_SEGMENT_WIDTH, Building, Department, GridNode
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -434,8 +434,9 @@ def buildings_for_recording(user: Any, *, limit: int = 500) -> list[Building]:
     return list(Building.objects.filter(condition).select_related("compound").order_by("code")[:limit])
 
 
-def dispatch_targets(case: Case) -> dict[str, Any]:
-    """Where a dispatcher may send a case: units inside its owner, micro-grids (pools), departments, people."""
+def dispatch_targets(case: Case, *, department_kind: str = "") -> dict[str, Any]:
+    """Where a dispatcher may send a case, nearest first: micro-grids (pools), people, units inside its owner (by
+    level), and the departments that serve its place (those of ``department_kind`` — triage's suggestion — first)."""
     from gongzhi.grid.models import StaffPost
 
     owner = case.owner_node
@@ -443,20 +444,30 @@ def dispatch_targets(case: Case) -> dict[str, Any]:
         "boundary"
     )
     base = case.grid_node or owner
-    # The micro-grids nearest the case first: its own, then the rest of the owner's area.
-    micro = list(below.filter(level=roles.MICRO_GRID).order_by("path")[:400])
-    micro.sort(key=lambda n: (not base.path.startswith(n.path) and not n.path.startswith(base.path), n.path))
-    units = list(below.exclude(level=roles.MICRO_GRID).order_by("path")[:200])
+
+    def near(n: GridNode) -> tuple[bool, str]:
+        # The case's own unit and the units around it (its ancestors and descendants) first.
+        return (not base.path.startswith(n.path) and not n.path.startswith(base.path), n.path)
+
+    micro = sorted(below.filter(level=roles.MICRO_GRID).order_by("path")[:400], key=near)
+    units = sorted(below.order_by("path")[:600], key=near)
     people_posts = (
         StaffPost.objects.filter(active=True, node__in=below.values("pk"))
         .select_related("user", "node")
         .order_by("node__path", "role")[:300]
     )
     people: dict[int, Any] = {}
-    for p in people_posts:
+    for p in sorted(people_posts, key=lambda p: near(p.node)):
         if roles.can(p.role, roles.CASE_ACCEPT) and p.user_id not in people:
             people[p.user_id] = p
-    departments = list(Department.objects.filter(jurisdiction_id=case.jurisdiction_id, active=True).order_by("code"))
+    serving = Q(service_area__isnull=True)
+    if base.path:
+        w = PATH_SEGMENT_WIDTH
+        serving |= Q(service_area__path__in=[base.path[:i] for i in range(w, len(base.path) + 1, w)])
+    departments = sorted(
+        Department.objects.filter(serving, jurisdiction_id=case.jurisdiction_id, active=True).order_by("code"),
+        key=lambda d: d.kind != department_kind,
+    )
     return {"micro_grids": micro, "units": units, "people": list(people.values()), "departments": departments}
 
 
