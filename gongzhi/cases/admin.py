@@ -4,8 +4,19 @@ shows them read-only with their timeline."""
 from __future__ import annotations
 
 from django.contrib import admin
+from django.utils.translation import gettext_lazy as _
 
-from gongzhi.cases.models import Case, CaseCategory, CaseEvent, CoHandlingTask, Rating, SlaPolicy, SupervisionNotice
+from gongzhi.cases.models import (
+    Case,
+    CaseCategory,
+    CaseEvent,
+    CoHandlingTask,
+    DepartmentCase,
+    PhoneReveal,
+    Rating,
+    SlaPolicy,
+    SupervisionNotice,
+)
 from gongzhi.core.admin import ReadOnlyAdmin
 
 
@@ -83,5 +94,28 @@ class SupervisionNoticeAdmin(ReadOnlyAdmin):
 
 @admin.register(Rating)
 class RatingAdmin(ReadOnlyAdmin):
-    list_display = ("case", "score", "solved", "round", "created_at")
+    list_display = ("case", "score", "solved", "rating_round", "created_at")
     list_filter = ("score", "solved")
+
+    @admin.display(description=_("round"), ordering="round")
+    def rating_round(self, obj: Rating) -> str:
+        return obj.round_label
+
+
+@admin.register(PhoneReveal)
+class PhoneRevealAdmin(ReadOnlyAdmin):
+    """The access log of reporters' phone numbers: who saw which case's number, when, as what and why."""
+
+    list_display = ("at", "actor", "case", "basis", "purpose")
+    list_filter = ("basis",)
+    search_fields = ("case__tracking_code", "actor__username", "purpose")
+    date_hierarchy = "at"
+    list_select_related = ("actor", "case")
+    raw_id_fields = ("case", "actor")
+
+
+@admin.register(DepartmentCase)
+class DepartmentCaseAdmin(ReadOnlyAdmin):
+    list_display = ("department", "case", "via", "at")
+    list_filter = ("via", "department")
+    raw_id_fields = ("case",)

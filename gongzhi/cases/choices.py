@@ -85,3 +85,13 @@ class CoTaskStatus(models.TextChoices):
 class NoticeKind(models.TextChoices):
     MANUAL = "manual", _("manual")
     BREACH = "breach", _("automatic, deadline passed")
+
+
+class RevealBasis(models.TextChoices):
+    """Why a staff member was allowed to see a reporter's phone (cases.policies.phone_reveal_basis)."""
+
+    HANDLER = "handler", _("handles the case")
+    HANDLING_UNIT = "handling_unit", _("serves the handling unit")
+    HANDLING_DEPARTMENT = "handling_department", _("serves the handling department")
+    OWNER_DESK = "owner_desk", _("sits at the owning desk")
+    ABOVE = "above", _("supervises from above in the grid")

@@ -16,6 +16,7 @@ from gongzhi.cases.choices import (
     EventKind,
     Kind,
     NoticeKind,
+    RevealBasis,
     Score,
     SlaState,
     Status,
@@ -456,6 +457,67 @@ class CoHandlingTask(models.Model):
         return f"{self.case_id} · {self.department}"
 
 
+class DepartmentCase(models.Model):
+    """A department's part in a case: dispatched to it, or summoned to co-handle it (吹哨报到).
+
+    What the department's staff may read (DESIGN.md §6: a department post's scope is its department's assigned
+    work). Written by ``services.dispatch`` and ``services.whistle`` and never removed, so the department keeps the
+    case it worked on after the case moves on (returned, escalated, closed); it sees no other case.
+    """
+
+    class Via(models.TextChoices):
+        DISPATCHED = "dispatched", _("dispatched to it")
+        SUMMONED = "summoned", _("summoned to co-handle")
+
+    department = models.ForeignKey(
+        Department, verbose_name=_("department"), on_delete=models.CASCADE, related_name="+", db_index=False
+    )
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.CASCADE, related_name="+")
+    via = models.CharField(_("how"), max_length=16, choices=Via.choices)
+    at = models.DateTimeField(_("since"))
+
+    class Meta:
+        verbose_name = _("department's case")
+        verbose_name_plural = _("departments' cases")
+        # Also the index of the read: "the cases of these departments" starts with the department.
+        constraints = [models.UniqueConstraint(fields=["department", "case"], name="department_case_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.department_id} · {self.case_id}"
+
+
+class PhoneReveal(models.Model):
+    """One reveal of a reporter's phone number to a staff member (the access log; append-only, read in the admin).
+
+    ``cases.policies.may_reveal_phone`` says who may; ``services.reveal_reporter_phone`` checks it and writes the row
+    in the same transaction as it hands out the number, so every number shown has exactly one row here.
+    """
+
+    case = models.ForeignKey(Case, verbose_name=_("case"), on_delete=models.PROTECT, related_name="phone_reveals")
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, verbose_name=_("revealed to"), on_delete=models.PROTECT, related_name="+"
+    )
+    basis = models.CharField(_("allowed as"), max_length=32, choices=RevealBasis.choices)
+    purpose = models.CharField(_("purpose"), max_length=200, blank=True)
+    at = models.DateTimeField(_("at"), db_index=True)
+
+    class Meta:
+        verbose_name = _("reveal of a reporter's phone")
+        verbose_name_plural = _("reveals of reporters' phones")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.at:%Y-%m-%d %H:%M} {self.actor_id} → {self.case_id}"
+
+    def save(self, *args, **kwargs):
+        if self.pk is not None:
+            raise RuntimeError("the access log is append-only")
+        super().save(*args, **kwargs)
+
+    def delete(self, *args, **kwargs):
+        raise RuntimeError("the access log is append-only")
+
+
 class SupervisionNotice(models.Model):
     """督办: a notice pressing the handler (manual, or automatic when a deadline passes)."""
 
@@ -525,3 +587,14 @@ class Rating(models.Model):
 
     def __str__(self) -> str:
         return f"{self.case_id} · {self.get_score_display()}"
+
+    @property
+    def round_label(self) -> str:
+        """首次评价 for the first rating, 第N次返工后 after the Nth rework (``round`` counts reworks before it)."""
+        return round_label(self.round)
+
+
+def round_label(rework_round: int) -> str:
+    if not rework_round:
+        return str(_("first rating"))
+    return str(_("after rework %(n)d") % {"n": rework_round})

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from gongzhi.cases import transitions as t
+from gongzhi.cases.choices import RevealBasis
 from gongzhi.core.errors import PermissionDenied, Term, gettext_noop
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
@@ -83,3 +85,59 @@ def require_reporter(user: Any, case: Any, *, verified_reporter: bool) -> None:
         return
     if user is None or case.reporter_id is None or case.reporter_id != user.pk:
         raise PermissionDenied(gettext_noop("only the person who reported the case may rate it"))
+
+
+def phone_reveal_basis(user: Any, case: Any) -> str:
+    """Why ``user`` may see the reporter's phone of ``case`` in full (a ``RevealBasis`` value); PermissionDenied if
+    they may not. The number is for contacting the resident about the case, so it goes to the people working on it:
+
+    - the person handling it (``handler_user``);
+    - staff of the handling unit (a post on ``handler_node``: the micro-grid's stewards, the grid's workers) or of
+      the handling department (a post on ``handler_department``);
+    - the desk that owns it (a post on ``owner_node``: the community or street dispatchers);
+    - staff above the handling unit or the owner in the grid (street, district command centre).
+
+    Each of these holds the post capability ``case.contact`` (``grid.roles``: not leaders, not administrators,
+    who supervise without calling residents; a superuser without such a post is no exception). Never: an anonymous
+    report; a report without a phone; a finished case (closed, rejected, merged); a department only summoned to
+    co-handle (吹哨), which works on the matter, not with the resident.
+    """
+    if user is None or not getattr(user, "is_authenticated", False):
+        raise PermissionDenied(gettext_noop("only staff working on the case may see the reporter's phone"))
+    if case.anonymous:
+        raise PermissionDenied(gettext_noop("the report is anonymous: the reporter's phone is never shown"))
+    if not case.reporter_phone:
+        raise PermissionDenied(gettext_noop("the reporter left no phone number"))
+    if case.status in t.FINAL:
+        raise PermissionDenied(gettext_noop("the case is finished: the reporter's phone is no longer shown"))
+    if case.handler_user_id is not None and case.handler_user_id == user.pk:
+        return RevealBasis.HANDLER
+    found: str | None = None
+    for post in _posts(user):
+        if not roles.can(post.role, roles.CASE_CONTACT):
+            continue
+        if post.department_id is not None and post.department_id == case.handler_department_id:
+            return RevealBasis.HANDLING_DEPARTMENT
+        node = post.node
+        if node is None:
+            continue
+        if case.handler_node_id is not None and node.pk == case.handler_node_id:
+            return RevealBasis.HANDLING_UNIT
+        if node.pk == case.owner_node_id:
+            found = RevealBasis.OWNER_DESK
+        elif found is None and (
+            node.is_ancestor_of(case.owner_node)
+            or (case.handler_node_id is not None and node.is_ancestor_of(case.handler_node))
+        ):
+            found = RevealBasis.ABOVE
+    if found is None:
+        raise PermissionDenied(gettext_noop("only staff working on the case may see the reporter's phone"))
+    return found
+
+
+def may_reveal_phone(user: Any, case: Any) -> bool:
+    try:
+        phone_reveal_basis(user, case)
+    except PermissionDenied:
+        return False
+    return True

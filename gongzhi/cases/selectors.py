@@ -10,7 +10,8 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from gongzhi.cases import transitions as t
-from gongzhi.cases.models import Case, CaseCategory, CaseEvent
+from gongzhi.cases.models import Case, CaseCategory, CaseEvent, DepartmentCase
+from gongzhi.core.errors import DomainError, Term, gettext_noop
 from gongzhi.core.scoping import get_in_scope
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
@@ -18,23 +19,30 @@ from gongzhi.grid.models import GridNode
 
 
 def case_list_visible_to(user: Any) -> QuerySet[Case]:
-    """Cases located in, owned by or handled in the viewer's grid scope, plus their department's and their own."""
+    """The cases ``user`` may read (DESIGN.md §6): out of this set is a 404 on every read path.
+
+    - A post on a grid node: cases located in, owned by or handled in that node's subtree.
+    - A post on a department: the cases the department handles or handled (dispatched to it) and those it was
+      summoned to (吹哨报到), open or finished — ``DepartmentCase`` rows, kept when the case moves on — and nothing
+      else, whatever its service area (the area says where it works, not what it may read).
+    - Anyone: the cases they handle in person. Superusers: everything.
+    """
     if not getattr(user, "is_authenticated", False):
         return Case.objects.none()
     if user.is_superuser and user.is_active:
         return Case.objects.all()
+    posts = [p for p in grid_selectors.active_posts(user) if roles.can(p.role, roles.CASE_VIEW)]
     condition = Q(handler_user=user)
-    for jurisdiction_id, path in grid_selectors.scope_prefixes(user):
+    for jurisdiction_id, path in grid_selectors.node_scope_prefixes(posts):
         inside = {"jurisdiction_id": jurisdiction_id}
         condition |= Q(**inside, owner_node__path__startswith=path)
         condition |= Q(**inside, grid_node__path__startswith=path)
         condition |= Q(**inside, handler_node__path__startswith=path)
-    department_ids = [p.department_id for p in grid_selectors.active_posts(user) if p.department_id]
+    department_ids = sorted({p.department_id for p in posts if p.department_id})
     if department_ids:
-        condition |= Q(handler_department_id__in=department_ids) | Q(co_tasks__department_id__in=department_ids)
-    if not any(roles.can(p.role, roles.CASE_VIEW) for p in grid_selectors.active_posts(user)):
-        return Case.objects.filter(handler_user=user)
-    return Case.objects.filter(condition).distinct() if department_ids else Case.objects.filter(condition)
+        involved = DepartmentCase.objects.filter(department_id__in=department_ids).values("case_id")
+        condition |= Q(pk__in=involved)
+    return Case.objects.filter(condition)
 
 
 def case_for(user: Any, case_id: Any) -> Case:
@@ -44,6 +52,39 @@ def case_for(user: Any, case_id: Any) -> Case:
         ),
         pk=case_id,
     )
+
+
+def _ancestor_at(node: GridNode, level: str) -> GridNode:
+    found = grid_selectors.ancestor_at(node, level)
+    if found is None:
+        raise DomainError(
+            gettext_noop("%(node)s has no %(level)s above it"),
+            params={"node": node.name, "level": Term(roles.LEVEL_TERMS.get(level, level))},
+        )
+    return found
+
+
+def owner_for(node: GridNode, level: str) -> GridNode:
+    """The desk that owns a case located at ``node`` and handled at ``level`` (triage, escalation): community
+    dispatchers own everything at community level and below; above that, the unit at that level. DomainError when
+    the level does not fit the place."""
+    owner_level = level if roles.level_index(level) < roles.level_index(roles.COMMUNITY) else roles.COMMUNITY
+    if roles.level_index(node.level) < roles.level_index(owner_level):
+        return node  # located only roughly (e.g. no GPS): the highest known unit owns it
+    return _ancestor_at(node, owner_level)
+
+
+def desks_by_level(case: Case) -> dict[str, GridNode]:
+    """Where triage at each handling level would send ``case``: level → the desk that would own it (the levels that
+    fit where the case is). What the triage form shows beside each level, and the console says after triage."""
+    base = case.grid_node or case.owner_node
+    found: dict[str, GridNode] = {}
+    for level in roles.LEVELS:
+        try:
+            found[level] = owner_for(base, level)
+        except DomainError:
+            continue
+    return found
 
 
 def case_by_tracking_code(code: str) -> Case | None:

@@ -20,7 +20,7 @@ from django.db import transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from gongzhi.cases import attribute_keys, catalogue_cache, notify, sla
+from gongzhi.cases import attribute_keys, catalogue_cache, notify, selectors, sla
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import Channel, CoTaskStatus, EventKind, NoticeKind, Score, SlaState, Urgency
 from gongzhi.cases.models import (
@@ -28,11 +28,14 @@ from gongzhi.cases.models import (
     CaseCategory,
     CaseEvent,
     CoHandlingTask,
+    DepartmentCase,
+    PhoneReveal,
     Rating,
     SupervisionNotice,
     new_public_id,
 )
 from gongzhi.cases.policies import (
+    phone_reveal_basis,
     require_accept,
     require_handler,
     require_over_node,
@@ -54,6 +57,7 @@ from gongzhi.routing import services as routing
 TRACKING_ALPHABET = "23456789ABCDEFGHJKLMNPQRSTUVWXYZ"  # no 0/O, 1/I: read aloud on the phone
 MAX_TITLE = 200
 MAX_DESCRIPTION = 5000
+MAX_PURPOSE = 200
 
 # Fallback deadlines when neither the category nor the jurisdiction has a policy (minutes).
 DEFAULT_POLICIES = {
@@ -146,6 +150,7 @@ FIELD_TERMS = {
     "report": gettext_noop("report"),
     "result": gettext_noop("result"),
     "summary": gettext_noop("public summary"),
+    "purpose": gettext_noop("purpose"),
 }
 
 
@@ -161,22 +166,7 @@ def _require_text(value: str, *, field: str, maximum: int) -> str:
     return value
 
 
-def _ancestor_at(node: GridNode, level: str) -> GridNode:
-    found = grid_selectors.ancestor_at(node, level)
-    if found is None:
-        raise DomainError(
-            gettext_noop("%(node)s has no %(level)s above it"),
-            params={"node": node.name, "level": Term(roles.LEVEL_TERMS.get(level, level))},
-        )
-    return found
-
-
-def _owner_for(node: GridNode, level: str) -> GridNode:
-    """Community dispatchers own everything at community level and below; above that, the unit at that level."""
-    owner_level = level if roles.level_index(level) < roles.level_index(roles.COMMUNITY) else roles.COMMUNITY
-    if roles.level_index(node.level) < roles.level_index(owner_level):
-        return node  # located only roughly (e.g. no GPS): the highest known unit owns it
-    return _ancestor_at(node, owner_level)
+_owner_for = selectors.owner_for
 
 
 def policy_for(case: Case) -> sla.Policy:
@@ -749,7 +739,14 @@ def dispatch(
         data={**target, "level": case.level},
     )
     _save(case, "handler_user", "handler_node", "handler_department", "pooled", "level", "status", "dispatched_at")
+    if handler_department is not None:
+        _involve(case, handler_department.pk, DepartmentCase.Via.DISPATCHED, now)
     return case
+
+
+def _involve(case: Case, department_id: int, via: str, now: datetime) -> None:
+    """Record that the department has a part in the case (what its staff may read, for good): once per pair."""
+    prepared.insert_unless_taken(DepartmentCase(department_id=department_id, case_id=case.pk, via=via, at=now))
 
 
 @optimistic
@@ -897,6 +894,8 @@ def whistle(
     CoHandlingTask.objects.bulk_create(
         [CoHandlingTask(case=case, department=d, task=task, due=due, created_at=now) for d in fresh]
     )
+    for department in fresh:
+        _involve(case, department.pk, DepartmentCase.Via.SUMMONED, now)
     case.open_co_tasks += len(fresh)
     _event(
         case,
@@ -1406,3 +1405,31 @@ def sweep(
         close(case=pk, at=now)
         counts["closed"] += 1
     return counts
+
+
+# ---------------------------------------------------------------------------------------------- personal data
+
+
+@transaction.atomic
+def reveal_reporter_phone(*, case: Case | int, actor: Any, purpose: str = "", at: datetime | None = None) -> str:
+    """The reporter's phone number in full, for a staff member the policy lets call them (``policies
+    .phone_reveal_basis``), with one row in the access log (``PhoneReveal``) written in the same transaction.
+
+    A refusal (anonymous report, no number, not the handler or above them) raises and writes nothing. The case does
+    not change and no timeline event is written: a read is not a change of the case, and the timeline is shown to
+    the resident; the access log is the record.
+    """
+    now = _now(at)
+    pk = case.pk if isinstance(case, Case) else case
+    row = Case.objects.select_related("owner_node", "handler_node").filter(pk=pk).first()
+    if row is None:
+        raise NotFound(gettext_noop("case not found"))
+    basis = phone_reveal_basis(actor, row)
+    purpose = (purpose or "").strip()
+    if len(purpose) > MAX_PURPOSE:
+        raise DomainError(
+            gettext_noop("%(field)s is too long (%(n)d characters; at most %(max)d)"),
+            params={"field": Term(FIELD_TERMS["purpose"]), "n": len(purpose), "max": MAX_PURPOSE},
+        )
+    PhoneReveal.objects.create(case=row, actor=actor, basis=basis, purpose=purpose, at=now)
+    return row.reporter_phone

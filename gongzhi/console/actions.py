@@ -116,6 +116,53 @@ def offered(user: Any, case: Case) -> list[Action]:
     return [a for a in ACTIONS.values() if allowed(user, case, a.name)]
 
 
+# What the console says once an action succeeded: the step that was done and where the case is now — never words
+# that could read as if the case itself were finished ("督办：工单 … 已完成" read so).
+DONE: dict[str, Any] = {
+    "accept": _("You accepted case %(code)s: it is in your tasks now."),
+    "resolve": _("The result of case %(code)s is reported; the resident is asked to rate it."),
+    "hold": _("Case %(code)s is on hold: its deadline clock has stopped."),
+    "resume": _("Case %(code)s is being handled again: its deadline clock runs."),
+    "return": _("Case %(code)s went back to the dispatch desk of %(desk)s."),
+    "escalate": _("Case %(code)s went up one level, to the dispatch desk of %(desk)s."),
+    "triage": _("Triage is done: case %(code)s stays at your desk; dispatch it now."),
+    "dispatch": _("Case %(code)s was dispatched to %(handler)s; it waits for them to accept it."),
+    "merge": _("Case %(code)s was merged into another case; its reporter follows that one."),
+    "reject": _("Case %(code)s was not taken on; the resident is told the reason."),
+    "supervise": _("Supervision notice (督办) issued on case %(code)s; the handler and the desk are told."),
+    "whistle": _("Departments summoned (吹哨) on case %(code)s; each is to report in."),
+    "publish": _("The result of case %(code)s is published on the public board."),
+    "rework": _("Case %(code)s is reopened for rework."),
+    "close": _("Case %(code)s is closed."),
+}
+
+
+def done_message(name: str, case: Case) -> str:
+    from gongzhi.console.templatetags.console_tags import handler_label
+
+    return str(DONE[name]) % {"code": case.tracking_code, "desk": case.owner_node.name, "handler": handler_label(case)}
+
+
+def why_idle(case: Case) -> str:
+    """Why the viewer has nothing to do on a case they can see: where it is and who has it now."""
+    from gongzhi.console.templatetags.console_tags import handler_label
+
+    desk = case.owner_node.name
+    if case.status in (t.SUBMITTED, t.TRIAGED):
+        text = _("It waits at the dispatch desk of %(desk)s for triage and dispatch.")
+    elif case.status == t.DISPATCHED:
+        text = _("It was dispatched to %(handler)s and waits for them to accept it.")
+    elif case.status in (t.ACCEPTED, t.ON_HOLD):
+        text = _("%(handler)s is handling it.")
+    elif case.status == t.RESOLVED:
+        text = _("It is resolved and waits for the resident's rating.")
+    elif case.status == t.MERGED:
+        text = _("It was merged into another case, which is followed instead.")
+    else:
+        text = _("It is finished.")
+    return str(text) % {"desk": desk, "handler": handler_label(case)}
+
+
 # Each runner takes the viewer, the case and the cleaned form data, and calls exactly one service.
 Runner = Callable[[Any, Case, dict[str, Any]], Any]
 

@@ -16,17 +16,18 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse, JsonRe
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from gongzhi.cases import public, services
+from gongzhi.cases import policies, public, services
 from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import CoTaskStatus
 from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.console import actions, forms, selectors
 from gongzhi.core import timeutil
-from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
 from gongzhi.core.http import BadInput, parse_id
 from gongzhi.core.redirects import safe_next
 from gongzhi.grid import roles
@@ -85,13 +86,22 @@ def _triage_hints(cases: list[Case]) -> list[dict[str, Any]]:
     hints = []
     for case in cases:
         row = found.get(case.pk)
-        if row is None:
-            continue
+        if row is None or not (
+            row.emergency or any(row.data.get(k) for k in ("top", "unit", "level", "duplicates", "place"))
+        ):
+            continue  # nothing said (no model yet): no empty card
         unit = row.data.get("unit") or None
         level = row.data.get("level") or None
+        top = row.data.get("top", [])
         hints.append(
             {
                 "case": case,
+                "suggestion": forms.Suggestion(
+                    category=top[0][0] if top else "",
+                    confidence=float(top[0][1]) if top else 0.0,
+                    level=level[0] if level else "",
+                    unit=unit[0] if unit else "",
+                ),
                 "auto": row.auto_applied,
                 "emergency": row.emergency,
                 "reasons": row.data.get("reasons", []),
@@ -124,9 +134,9 @@ def _keyset_page(request: HttpRequest, rows: Any, *, descending: bool) -> tuple[
 def queue(request: HttpRequest) -> HttpResponse:
     """Community / street dispatcher: cases waiting for triage or dispatch, and the departments they summoned."""
     user = request.user
-    desks = selectors.queue_nodes(user)
-    if not desks and not user.is_superuser:
+    if not selectors.workbenches(user).queue:
         return _forbidden(request, _("You do not sit at a dispatch desk."))
+    desks = selectors.queue_nodes(user)
     chosen = parse_id(request.GET.get("desk"))
     node_ids = [chosen] if chosen is not None else None
     rows = selectors.dispatch_queue(user, node_ids=node_ids)
@@ -192,14 +202,16 @@ def report_in(request: HttpRequest, task_id: int) -> HttpResponse:
 @login_required
 def clearance(request: HttpRequest) -> HttpResponse:
     """日清日结: what is due by the end of a day in one of the viewer's areas and not cleared."""
-    homes = grid_selectors.home_nodes(request.user)
-    if not homes:
-        return _forbidden(request, _("You hold no post in any grid yet."))
+    if not selectors.workbenches(request.user).clearance:
+        return _forbidden(request, _("Daily clearance is the report of a grid area; you hold no post in one."))
+    homes = selectors.clearance_nodes(request.user)
     node_id = request.GET.get("node")
     try:
         node = grid_selectors.grid_node_for(request.user, node_id) if node_id else homes[0]
     except NotFound as exc:
         raise Http404(exc.message) from None
+    if not any(home.is_ancestor_of(node) for home in homes):
+        raise Http404(_("No such area in your scope."))
     day = timezone.localdate()
     if request.GET.get("day"):
         try:
@@ -230,7 +242,7 @@ def clearance(request: HttpRequest) -> HttpResponse:
 @login_required
 def cases(request: HttpRequest) -> HttpResponse:
     user = request.user
-    if not selectors.workbenches(user).command:
+    if not selectors.workbenches(user).cases:
         return _forbidden(request, _("You may not see cases."))
     form = forms.CaseFilterForm(request.GET or None, user=user)
     filters = form.filters()
@@ -331,7 +343,7 @@ MAP_LIMIT = 2000
 
 @login_required
 def cases_map(request: HttpRequest) -> HttpResponse:
-    if not selectors.workbenches(request.user).command:
+    if not selectors.workbenches(request.user).cases:
         return _forbidden(request, _("You may not see cases."))
     form = forms.CaseFilterForm(request.GET or None, user=request.user)
     return render(
@@ -346,7 +358,7 @@ def cases_geojson(request: HttpRequest) -> JsonResponse:
     """The filtered cases that have coordinates, newest first, at most MAP_LIMIT, as GeoJSON points."""
     from gongzhi.console.templatetags.console_tags import deadline_state
 
-    if not selectors.workbenches(request.user).command:
+    if not selectors.workbenches(request.user).cases:
         return JsonResponse({"detail": "forbidden"}, status=403)
     form = forms.CaseFilterForm(request.GET or None, user=request.user)
     rows = (
@@ -379,16 +391,23 @@ def cases_geojson(request: HttpRequest) -> JsonResponse:
 # --------------------------------------------------------------------------------------------------- case page
 
 
-def _case_context(request: HttpRequest, case: Case, *, failed: tuple[str, Any] | None = None) -> dict[str, Any]:
+def _suggestion(hints: list[dict[str, Any]]) -> forms.Suggestion | None:
+    return hints[0]["suggestion"] if hints else None
+
+
+def _case_context(
+    request: HttpRequest, case: Case, *, failed: tuple[str, Any] | None = None, phone: str = ""
+) -> dict[str, Any]:
     user = request.user
     co_tasks = list(case.co_tasks.select_related("department", "reported_by").order_by("created_at", "id"))
     offered = actions.offered(user, case)
+    hints = _triage_hints([case])
     action_forms = []
     for action in offered:
         if failed and failed[0] == action.name:
             form = failed[1]
         else:
-            form = forms.action_form(action.name, case=case, user=user)
+            form = forms.action_form(action.name, case=case, user=user, suggestion=_suggestion(hints))
         action_forms.append((action, form))
     events = list(case_selectors.timeline(case, public_only=False))
     # Why 公示 is not possible, for someone who publishes cases of this unit, once the case is finished.
@@ -407,8 +426,13 @@ def _case_context(request: HttpRequest, case: Case, *, failed: tuple[str, Any] |
         "photos": list(range(len(case.photos or []))),
         "candidates": selectors.duplicate_candidates(case) if any(a.name == "merge" for a in offered) else [],
         "location": _location(case),
-        "hints": _triage_hints([case]),
+        "hints": hints,
         "publish_refusal": publish_refusal,
+        "open_action": request.GET.get("open", ""),
+        "idle": "" if offered else actions.why_idle(case),
+        "may_reveal_phone": not phone and policies.may_reveal_phone(user, case),
+        "reveal_form": forms.RevealPhoneForm(),
+        "phone": phone,
     }
 
 
@@ -457,14 +481,60 @@ def case_action(request: HttpRequest, case_id: int, action: str) -> HttpResponse
     except DomainError as exc:
         forms.discard_photos(stored)
         _refused(request, exc)
-    else:
-        messages.success(
-            request,
-            _("%(action)s: done for %(code)s.") % {"action": actions.ACTIONS[action].label, "code": case.tracking_code},
-        )
-        if action == "accept" and request.POST.get("next") == "tasks":
-            return redirect("console:tasks")
+        return redirect("console:case", case_id=case.pk)
+    try:
+        case = case_selectors.case_for(request.user, case.pk)
+    except NotFound:  # the action took the case out of the viewer's sight
+        messages.success(request, actions.done_message(action, case))
+        return redirect("console:home")
+    if action == "triage":
+        return _after_triage(request, case)
+    messages.success(request, actions.done_message(action, case))
+    if action == "accept" and request.POST.get("next") == "tasks":
+        return redirect("console:tasks")
     return redirect("console:case", case_id=case.pk)
+
+
+def _after_triage(request: HttpRequest, case: Case) -> HttpResponse:
+    """Triage decides which desk owns the case. Still this desk: on to dispatching it. Another desk: say where it went
+    (with the link to follow it) and go back to the queue, where the next case waits."""
+    if actions.allowed(request.user, case, "dispatch"):
+        messages.success(request, actions.done_message("triage", case))
+        return redirect(reverse("console:case", args=[case.pk]) + "?open=dispatch#action-dispatch")
+    messages.success(
+        request,
+        format_html(
+            '{} <a href="{}">{}</a>',
+            _("Triage is done: case %(code)s has gone to the dispatch desk of %(desk)s, which dispatches it.")
+            % {"code": case.tracking_code, "desk": case.owner_node.name},
+            reverse("console:case", args=[case.pk]),
+            _("Follow the case"),
+        ),
+    )
+    if selectors.workbenches(request.user).queue:
+        return redirect("console:queue")
+    return redirect("console:case", case_id=case.pk)
+
+
+@login_required
+@require_POST
+def reveal_phone(request: HttpRequest, case_id: int) -> HttpResponse:
+    """The reporter's full phone number with a tap-to-call link, on the case page, for the people working on the case
+    (``cases.policies.phone_reveal_basis``); each reveal is one row of the access log. Asked for with a button
+    (a POST: a link preview or a crawler never reveals one), never shown in lists."""
+    case = _case_or_404(request, case_id)
+    form = forms.RevealPhoneForm(request.POST)
+    if not form.is_valid():
+        context = _case_context(request, case)
+        context["reveal_form"] = form
+        return render(request, "console/case.html", context, status=400)
+    try:
+        phone = services.reveal_reporter_phone(case=case, actor=request.user, purpose=form.cleaned_data["purpose"])
+    except PermissionDenied as exc:
+        return _forbidden(request, exc.message)
+    response = render(request, "console/case.html", _case_context(request, case, phone=phone))
+    response["Cache-Control"] = "private, no-store"
+    return response
 
 
 @login_required

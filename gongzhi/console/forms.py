@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import io
 import secrets
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -20,7 +21,8 @@ from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.cases.public import MAX_SUMMARY
 from gongzhi.console import selectors
 from gongzhi.core.errors import NotFound
-from gongzhi.grid.choices import Level
+from gongzhi.grid import roles
+from gongzhi.grid.choices import DepartmentKind, Level
 from gongzhi.grid.models import Department
 
 MAX_PHOTOS = 5
@@ -154,32 +156,102 @@ class ResolveForm(forms.Form):
     photos = PhotosField(label=_("Photos"), required=False)
 
 
+@dataclass(frozen=True)
+class Suggestion:
+    """What smart triage said about a case, as the triage and dispatch forms use it (codes, not names)."""
+
+    category: str = ""
+    confidence: float = 0.0
+    level: str = ""
+    unit: str = ""
+
+
+class CategorySelect(forms.Select):
+    """Each category option carries its default handling level (``data-level``): console-case.js moves the level
+    to it when the dispatcher picks another category."""
+
+    def __init__(self, *args: Any, levels: dict[str, str] | None = None, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.levels = levels or {}
+
+    def create_option(self, *args: Any, **kwargs: Any) -> dict[str, Any]:
+        option = super().create_option(*args, **kwargs)
+        level = self.levels.get(str(option["value"]))
+        if level:
+            option["attrs"]["data-level"] = level
+        return option
+
+
 class TriageForm(forms.Form):
-    category = forms.ModelChoiceField(label=_("Category"), queryset=CaseCategory.objects.none())
+    category = forms.ChoiceField(label=_("Category"))
     urgency = forms.ChoiceField(label=_("Urgency"), choices=[("", _("keep")), *list(Urgency.choices)], required=False)
-    level = forms.ChoiceField(
-        label=_("Handling level"), choices=[("", _("the category's default")), *list(Level.choices)], required=False
-    )
+    level = forms.ChoiceField(label=_("Handling level"), required=False)  # left out: the category's default
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case, suggestion: Suggestion | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        field = self.fields["category"]
-        assert isinstance(field, forms.ModelChoiceField)
-        field.queryset = case_selectors.categories_for(case.jurisdiction_id, leaves_only=True).order_by(
-            "sort_order", "code"
+        leaves = list(
+            case_selectors.categories_for(case.jurisdiction_id, leaves_only=True)
+            .select_related("parent")
+            .order_by("parent__sort_order", "parent__code", "sort_order", "code")
         )
+        self._categories = {str(c.pk): c for c in leaves}
+        groups: dict[str, list[tuple[str, str]]] = {}
+        for c in leaves:
+            groups.setdefault(c.parent.name if c.parent_id else "", []).append((str(c.pk), c.name))
+        category = self.fields["category"]
+        assert isinstance(category, forms.ChoiceField)
+        category.widget = CategorySelect(levels={str(c.pk): c.default_level for c in leaves})
+        category.choices = [
+            ("", _("— choose a category —")),
+            *groups.pop("", []),
+            *((name, options) for name, options in groups.items()),
+        ]
+        by_code = {c.code: c for c in leaves}
+        chosen = self._categories.get(str(case.category_id)) if case.category_id else None
+        if chosen is None and suggestion is not None and suggestion.category in by_code:
+            chosen = by_code[suggestion.category]
+            category.help_text = _(
+                "Pre-filled from the triage suggestion: %(name)s, %(p)d%% confident. Check it before you triage."
+            ) % {"name": chosen.name, "p": round(suggestion.confidence * 100)}
+        if chosen is not None:
+            self.initial.setdefault("category", str(chosen.pk))
+        # Each level says where the case goes: which dispatch desk will own it after triage.
+        self.desks = case_selectors.desks_by_level(case)
+        level = self.fields["level"]
+        assert isinstance(level, forms.ChoiceField)
+        level.choices = [
+            (code, _("%(level)s — stays at this desk (%(desk)s)") % {"level": Level(code).label, "desk": desk.name})
+            if desk.pk == case.owner_node_id
+            else (
+                code,
+                _("%(level)s — goes to the dispatch desk of %(desk)s")
+                % {"level": Level(code).label, "desk": desk.name},
+            )
+            for code, desk in reversed(list(self.desks.items()))
+        ]
+        level.help_text = _("The handling level decides which dispatch desk owns the case after triage.")
         if case.category_id:
-            self.initial.setdefault("category", case.category_id)
+            initial = case.level
+        elif suggestion is not None and suggestion.level in self.desks:
+            initial = suggestion.level
+        else:
+            initial = chosen.default_level if chosen is not None else case.level
+        self.initial.setdefault("level", initial if initial in self.desks else next(iter(self.desks), ""))
+
+    def clean_category(self) -> CaseCategory:
+        return self._categories[self.cleaned_data["category"]]
 
 
 class DispatchForm(forms.Form):
-    target = forms.ChoiceField(label=_("Send to"))
+    """Where to send the case, grouped by kind and level (console-case.js adds a filter box over the list)."""
+
+    target = forms.ChoiceField(label=_("Send to"), widget=forms.Select(attrs={"data-filter": "targets"}))
     note = forms.CharField(label=_("Note"), max_length=1000, required=False)
 
-    def __init__(self, *args: Any, case: Case, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, case: Case, suggestion: Suggestion | None = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        options = selectors.dispatch_targets(case)
+        options = selectors.dispatch_targets(case, department_kind=suggestion.unit if suggestion else "")
         self._objects: dict[str, dict[str, Any]] = {}
         groups: list[tuple[Any, list[tuple[str, str]]]] = []
 
@@ -190,7 +262,10 @@ class DispatchForm(forms.Form):
 
         group(
             _("Stewards' pool of a micro-grid (first to accept takes it)"),
-            [(f"pool:{n.pk}", n.name, {"node": n, "pool": True}) for n in options["micro_grids"]],
+            [
+                (f"pool:{n.pk}", _("%(unit)s (stewards' pool)") % {"unit": n.name}, {"node": n, "pool": True})
+                for n in options["micro_grids"]
+            ],
         )
         group(
             _("A person"),
@@ -199,17 +274,37 @@ class DispatchForm(forms.Form):
                 for p in options["people"]
             ],
         )
+        for level in (roles.MICRO_GRID, roles.GRID, roles.COMMUNITY, roles.STREET, roles.DISTRICT):
+            units = [n for n in options["units"] if n.level == level]
+            group(
+                _("A unit: %(level)s") % {"level": Level(level).label},
+                [(f"node:{n.pk}", n.name, {"node": n}) for n in units],
+            )
+        suggested = [d for d in options["departments"] if d.kind == (suggestion.unit if suggestion else None)]
         group(
-            _("A unit"),
-            [(f"node:{n.pk}", n.name, {"node": n}) for n in options["units"] + options["micro_grids"]],
+            _("A department suggested by triage (%(kind)s)") % {"kind": DepartmentKind(suggestion.unit).label}
+            if suggested and suggestion is not None
+            else "",
+            [(f"dept:{d.pk}", d.name, {"department": d}) for d in suggested],
         )
         group(
             _("A department"),
-            [(f"dept:{d.pk}", d.name, {"department": d}) for d in options["departments"]],
+            [(f"dept:{d.pk}", d.name, {"department": d}) for d in options["departments"] if d not in suggested],
         )
         field = self.fields["target"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", "—"), *groups]
+        field.choices = [("", _("— choose where to send it —")), *groups]
+        field.widget.attrs.update(
+            {
+                "data-filter-label": _("Filter the places to send it"),
+                "data-filter-placeholder": _("Type a name, place or role"),
+                "data-filter-found": _("%s found"),
+                "data-filter-none": _("Nothing matches; change or clear the filter."),
+            }
+        )
+        field.help_text = _("%(n)d places to send it; type in the filter box to narrow them down.") % {
+            "n": len(self._objects)
+        }
 
     def clean_target(self) -> dict[str, Any]:
         return self._objects[self.cleaned_data["target"]]
@@ -255,13 +350,15 @@ class WhistleForm(forms.Form):
         return _local_input(self.cleaned_data.get("due"))
 
 
-def action_form(name: str, *, case: Case, user: Any, data: Any = None, files: Any = None) -> forms.Form:
+def action_form(
+    name: str, *, case: Case, user: Any, data: Any = None, files: Any = None, suggestion: Suggestion | None = None
+) -> forms.Form:
     if name == "resolve":
         return ResolveForm(data, files)
     if name == "triage":
-        return TriageForm(data, case=case)
+        return TriageForm(data, case=case, suggestion=suggestion)
     if name == "dispatch":
-        return DispatchForm(data, case=case)
+        return DispatchForm(data, case=case, suggestion=suggestion)
     if name == "merge":
         return MergeForm(data, user=user)
     if name == "supervise":
@@ -275,6 +372,15 @@ def action_form(name: str, *, case: Case, user: Any, data: Any = None, files: An
     if name == "publish":
         return PublishForm(data, case=case)
     return EmptyForm(data)
+
+
+class RevealPhoneForm(forms.Form):
+    purpose = forms.CharField(
+        label=_("Why you call (optional, kept in the access log)"),
+        max_length=200,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("e.g. to arrange a visit")}),
+    )
 
 
 class ReportInForm(forms.Form):
@@ -364,8 +470,6 @@ class CaseFilterForm(forms.Form):
             .values_list("pk", "name")
         )
         # The viewer's top nodes and two levels below them: enough to narrow a district list to a community.
-        from gongzhi.grid import roles
-
         deepest = max((n.level_index for n in homes), default=0) + 2
         levels = [level for level in roles.LEVELS if roles.level_index(level) <= deepest]
         areas = (

@@ -15,7 +15,6 @@ from gongzhi.console import exports, imports, selectors
 from gongzhi.console import forms as console_forms
 from gongzhi.console.models import ImportJob
 from gongzhi.console.tasks import import_task
-from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
@@ -24,7 +23,7 @@ MAX_UPLOAD_BYTES = 20 * 1024 * 1024
 
 @login_required
 def cases_export(request: HttpRequest) -> HttpResponse:
-    if not selectors.workbenches(request.user).command:
+    if not selectors.workbenches(request.user).cases:
         return render(request, "403.html", status=403)
     form = console_forms.CaseFilterForm(request.GET or None, user=request.user)
     rows = selectors.command_list(request.user, form.filters()).order_by("-submitted_at", "-id")
@@ -52,11 +51,7 @@ class ImportForm(forms.Form):
 
 
 def _may_import(user) -> bool:  # type: ignore[no-untyped-def]
-    return user.is_superuser or any(
-        roles.can(p.role, roles.CASE_RECORD) or roles.can(p.role, roles.GRID_MANAGE)
-        for p in grid_selectors.active_posts(user)
-        if p.node_id
-    )
+    return selectors.workbenches(user).imports
 
 
 def _job_or_404(request: HttpRequest, job_id: int) -> ImportJob:

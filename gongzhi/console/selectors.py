@@ -23,7 +23,7 @@ from gongzhi.cases.choices import CoTaskStatus, SlaState
 from gongzhi.cases.models import Case, CaseCategory, CoHandlingTask
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
-from gongzhi.grid.models import Building, Department, GridNode
+from gongzhi.grid.models import PATH_SEGMENT_WIDTH, Building, Department, GridNode
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -164,18 +164,42 @@ def capped_count(rows: QuerySet[Any], cap: int = COUNT_CAP) -> tuple[int, bool]:
 
 @dataclass(frozen=True)
 class Workbenches:
-    """Which workbenches the viewer's posts open."""
+    """Which console pages the viewer's posts open: the one answer the views check and the navigation shows.
 
-    tasks: bool
-    queue: bool
-    department: bool
-    command: bool
-    record: bool
+    Each field is a capability test over the viewer's posts (``grid.roles``), never a list of role names:
+    a page is offered exactly when its view lets the viewer in.
+    """
+
+    tasks: bool  # my tasks: a grid post that takes cases (接单)
+    queue: bool  # the dispatch desk: a grid post that dispatches (交办)
+    department: bool  # a department post that takes cases or reports in (报到)
+    cases: bool  # all cases in scope, their map and export
+    clearance: bool  # 日清日结 over a grid area
+    analytics: bool  # the command centre's figures (some grid node the viewer may see the figures of)
+    record: bool  # 代录 / 主动发现
+    imports: bool  # Excel imports: hotline exports, grid ledgers
+    areas: bool  # the grid browser (map, figures, 三亮 cards)
+
+    @property
+    def landing(self) -> str:
+        """The workbench the viewer's day starts on (the console's home sends them there)."""
+        if self.tasks and not self.queue:
+            return "tasks"  # they take and handle cases: stewards, grid workers
+        if self.queue and self.tasks:
+            return "queue"  # desks that dispatch and also handle: community and street staff
+        if self.department:
+            return "department"
+        if self.analytics:
+            return "analytics"  # no cases of their own to take: the command centre, leaders, administrators
+        for name in ("queue", "cases", "areas"):
+            if getattr(self, name):
+                return name
+        return "inbox"
 
 
 def workbenches(user: Any) -> Workbenches:
     posts = grid_selectors.active_posts(user)
-    superuser = bool(getattr(user, "is_superuser", False))
+    superuser = bool(getattr(user, "is_superuser", False)) and bool(getattr(user, "is_active", False))
 
     def has(capability: str, *, on_department: bool | None = None) -> bool:
         for p in posts:
@@ -189,11 +213,27 @@ def workbenches(user: Any) -> Workbenches:
 
     return Workbenches(
         tasks=has(roles.CASE_ACCEPT, on_department=False),
-        queue=superuser or has(roles.CASE_DISPATCH) or has(roles.CASE_TRIAGE, on_department=False),
-        department=has(roles.CASE_REPORT_IN, on_department=True),
-        command=superuser or has(roles.CASE_VIEW),
+        queue=superuser or has(roles.CASE_DISPATCH, on_department=False),
+        department=has(roles.CASE_ACCEPT, on_department=True) or has(roles.CASE_REPORT_IN, on_department=True),
+        cases=superuser or has(roles.CASE_VIEW),
+        clearance=superuser or has(roles.CASE_VIEW, on_department=False),
+        analytics=grid_selectors.home_node_with(user, roles.ANALYTICS_VIEW) is not None,
         record=has(roles.CASE_RECORD, on_department=False),
+        imports=superuser or has(roles.CASE_IMPORT, on_department=False) or has(roles.GRID_MANAGE, on_department=False),
+        areas=superuser or has(roles.GRID_VIEW),
     )
+
+
+def clearance_nodes(user: Any) -> list[GridNode]:
+    """The areas whose 日清日结 the viewer may read: the outermost nodes of their grid posts (roots for superusers)."""
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return grid_selectors.home_nodes(user)
+    posts = [p for p in grid_selectors.active_posts(user) if roles.can(p.role, roles.CASE_VIEW)]
+    prefixes = grid_selectors.node_scope_prefixes(posts)
+    condition = Q()
+    for jurisdiction_id, path in prefixes:
+        condition |= Q(jurisdiction_id=jurisdiction_id, path=path)
+    return list(GridNode.objects.filter(condition).defer("boundary").order_by("path")) if prefixes else []
 
 
 def _nodes_with(user: Any, capability: str) -> list[int]:
@@ -246,8 +286,12 @@ QUEUE_STATUSES = (t.SUBMITTED, t.TRIAGED)
 
 
 def queue_nodes(user: Any) -> list[GridNode]:
-    """The units whose dispatch desk the viewer sits at (their posts' nodes that triage or dispatch)."""
-    ids = set(_nodes_with(user, roles.CASE_DISPATCH)) | set(_nodes_with(user, roles.CASE_TRIAGE))
+    """The units whose dispatch desk the viewer sits at (their posts' nodes that dispatch).
+
+    Only a community or a unit above owns cases (``cases.services`` gives everything at community level and below
+    to the community's desk), so a post that may triage but not dispatch (a grid worker) has no desk of its own.
+    """
+    ids = set(_nodes_with(user, roles.CASE_DISPATCH))
     return list(GridNode.objects.filter(pk__in=ids).defer("boundary").order_by("path"))
 
 
@@ -325,24 +369,29 @@ class CaseFilters:
 
 
 def _scoped(user: Any) -> QuerySet[Case]:
-    """``case_list_visible_to``, with one shortcut: a viewer whose scope is a whole jurisdiction sees all its cases.
+    """``case_list_visible_to``, with one shortcut: a viewer whose grid posts cover a whole jurisdiction sees all its
+    cases.
 
     The engine's condition ORs three subtree tests; for a district post every case passes all of them, and the plain
     jurisdiction filter lets PostgreSQL walk an index in list order instead of testing a million rows.
     """
     if getattr(user, "is_superuser", False) and user.is_active:
         return Case.objects.all()
-    prefixes = grid_selectors.scope_prefixes(user)
+    posts = [p for p in grid_selectors.active_posts(user) if roles.can(p.role, roles.CASE_VIEW)]
+    prefixes = grid_selectors.node_scope_prefixes(posts)
     roots = dict(
         GridNode.objects.filter(parent__isnull=True, jurisdiction_id__in={j for j, _ in prefixes}).values_list(
             "jurisdiction_id", "path"
         )
     )
-    whole = [j for j, path in prefixes if roots.get(j) == path]
-    if whole and any(roles.can(p.role, roles.CASE_VIEW) for p in grid_selectors.active_posts(user)):
-        rest = [(j, p) for j, p in prefixes if j not in whole]
-        if not rest and not _departments_with(user, roles.CASE_VIEW):
-            return Case.objects.filter(jurisdiction_id__in=whole)
+    whole = {j for j, path in prefixes if roots.get(j) == path}
+    # Department posts add nothing inside a jurisdiction seen whole; in another one they would.
+    if (
+        whole
+        and all(j in whole for j, _ in prefixes)
+        and all(p.jurisdiction_id in whole for p in posts if p.department_id)
+    ):
+        return Case.objects.filter(jurisdiction_id__in=whole)
     return case_selectors.case_list_visible_to(user)
 
 
@@ -404,8 +453,9 @@ def buildings_for_recording(user: Any, *, limit: int = 500) -> list[Building]:
     return list(Building.objects.filter(condition).select_related("compound").order_by("code")[:limit])
 
 
-def dispatch_targets(case: Case) -> dict[str, Any]:
-    """Where a dispatcher may send a case: units inside its owner, micro-grids (pools), departments, people."""
+def dispatch_targets(case: Case, *, department_kind: str = "") -> dict[str, Any]:
+    """Where a dispatcher may send a case, nearest first: micro-grids (pools), people, units inside its owner (by
+    level), and the departments that serve its place (those of ``department_kind`` — triage's suggestion — first)."""
     from gongzhi.grid.models import StaffPost
 
     owner = case.owner_node
@@ -413,20 +463,30 @@ def dispatch_targets(case: Case) -> dict[str, Any]:
         "boundary"
     )
     base = case.grid_node or owner
-    # The micro-grids nearest the case first: its own, then the rest of the owner's area.
-    micro = list(below.filter(level=roles.MICRO_GRID).order_by("path")[:400])
-    micro.sort(key=lambda n: (not base.path.startswith(n.path) and not n.path.startswith(base.path), n.path))
-    units = list(below.exclude(level=roles.MICRO_GRID).order_by("path")[:200])
+
+    def near(n: GridNode) -> tuple[bool, str]:
+        # The case's own unit and the units around it (its ancestors and descendants) first.
+        return (not base.path.startswith(n.path) and not n.path.startswith(base.path), n.path)
+
+    micro = sorted(below.filter(level=roles.MICRO_GRID).order_by("path")[:400], key=near)
+    units = sorted(below.order_by("path")[:600], key=near)
     people_posts = (
         StaffPost.objects.filter(active=True, node__in=below.values("pk"))
         .select_related("user", "node")
         .order_by("node__path", "role")[:300]
     )
     people: dict[int, Any] = {}
-    for p in people_posts:
+    for p in sorted(people_posts, key=lambda p: near(p.node)):
         if roles.can(p.role, roles.CASE_ACCEPT) and p.user_id not in people:
             people[p.user_id] = p
-    departments = list(Department.objects.filter(jurisdiction_id=case.jurisdiction_id, active=True).order_by("code"))
+    serving = Q(service_area__isnull=True)
+    if base.path:
+        w = PATH_SEGMENT_WIDTH
+        serving |= Q(service_area__path__in=[base.path[:i] for i in range(w, len(base.path) + 1, w)])
+    departments = sorted(
+        Department.objects.filter(serving, jurisdiction_id=case.jurisdiction_id, active=True).order_by("code"),
+        key=lambda d: d.kind != department_kind,
+    )
     return {"micro_grids": micro, "units": units, "people": list(people.values()), "departments": departments}
 
 

@@ -6,6 +6,7 @@ app_name = "console"
 
 urlpatterns = [
     path("", views.home, name="home"),
+    path("grid/", views.areas, name="areas"),
     path("grid/<int:node_id>/", views.grid_node, name="grid_node"),
     path("grid/<int:node_id>/boundaries.geojson", views.grid_node_geojson, name="grid_node_geojson"),
     # Workbenches by role
@@ -25,6 +26,7 @@ urlpatterns = [
     path("cases/<int:case_id>/", case_views.case_detail, name="case"),
     path("cases/<int:case_id>/act/<slug:action>/", case_views.case_action, name="case_action"),
     path("cases/<int:case_id>/photos/<int:index>/", case_views.case_photo, name="case_photo"),
+    path("cases/<int:case_id>/reporter-phone/", case_views.reveal_phone, name="reveal_phone"),
     # Excel imports
     path("imports/", io_views.imports_page, name="imports"),
     path("imports/template.xlsx", io_views.import_template, name="import_template"),

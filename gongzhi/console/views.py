@@ -9,6 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.console import selectors as console_selectors
 from gongzhi.core.errors import NotFound
 from gongzhi.grid import roles, selectors
 from gongzhi.grid.models import GridNode
@@ -31,8 +32,32 @@ def _node_or_404(request: HttpRequest, node_id: int) -> GridNode:
         raise Http404(exc.message) from None
 
 
+# Where each workbench lives (console_selectors.Workbenches.landing names one).
+LANDING_URLS = {
+    "tasks": "console:tasks",
+    "queue": "console:queue",
+    "department": "console:department",
+    "analytics": "analytics:home",
+    "cases": "console:cases",
+    "areas": "console:areas",
+    "inbox": "console:inbox",
+}
+
+
 @login_required
 def home(request: HttpRequest) -> HttpResponse:
+    """The console's front door (and where login lands): the viewer's own workbench."""
+    bench = console_selectors.workbenches(request.user)
+    if not bench.areas and bench.landing == "inbox":
+        return render(request, "console/home.html", {"nodes": []})  # no post yet: say so
+    return redirect(LANDING_URLS[bench.landing])
+
+
+@login_required
+def areas(request: HttpRequest) -> HttpResponse:
+    """The grid browser's start: the viewer's area, or the list of them when they serve in several."""
+    if not console_selectors.workbenches(request.user).areas:
+        return render(request, "403.html", {"exception": _("You hold no post in any grid yet.")}, status=403)
     nodes = selectors.home_nodes(request.user)
     if len(nodes) == 1:
         return redirect("console:grid_node", node_id=nodes[0].pk)

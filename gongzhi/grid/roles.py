@@ -62,14 +62,18 @@ CASE_SUPERVISE: Final = "case.supervise"  # 督办
 CASE_WHISTLE: Final = "case.whistle"  # 吹哨: summon departments
 CASE_REPORT_IN: Final = "case.report_in"  # 报到 for a co-handling task
 CASE_PUBLISH: Final = "case.publish"  # 公示
+# See and call the reporter's phone of a case one handles, or whose handling unit or owner desk one sits at or above
+# (cases.policies.phone_reveal_basis says which cases; every reveal is logged). Not leaders', not admins'.
+CASE_CONTACT: Final = "case.contact"
+CASE_IMPORT: Final = "case.import"  # bring in cases in bulk (hotline exports: the desks' and command centre's intake)
 ANALYTICS_VIEW: Final = "analytics.view"
 
 _STAFF_BASE: Final = frozenset({GRID_VIEW, CASE_VIEW})
 
 CAPABILITIES: Final[dict[str, frozenset[str]]] = {
     RESIDENT: frozenset(),
-    STEWARD: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE},
-    GRID_WORKER: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_TRIAGE},
+    STEWARD: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_CONTACT},
+    GRID_WORKER: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_TRIAGE, CASE_CONTACT},
     COMMUNITY_STAFF: _STAFF_BASE
     | {
         CASE_RECORD,
@@ -79,6 +83,8 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         CASE_DISPATCH,
         CASE_SUPERVISE,
         CASE_PUBLISH,
+        CASE_CONTACT,
+        CASE_IMPORT,
         STAFF_MANAGE,
         ANALYTICS_VIEW,
     },
@@ -92,12 +98,24 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         CASE_SUPERVISE,
         CASE_WHISTLE,
         CASE_PUBLISH,
+        CASE_CONTACT,
+        CASE_IMPORT,
         STAFF_MANAGE,
         ANALYTICS_VIEW,
     },
-    DEPARTMENT_STAFF: _STAFF_BASE | {CASE_ACCEPT, CASE_HANDLE, CASE_REPORT_IN},
+    DEPARTMENT_STAFF: _STAFF_BASE | {CASE_ACCEPT, CASE_HANDLE, CASE_REPORT_IN, CASE_CONTACT},
     COMMAND_CENTRE: _STAFF_BASE
-    | {CASE_RECORD, CASE_TRIAGE, CASE_DISPATCH, CASE_SUPERVISE, CASE_WHISTLE, CASE_PUBLISH, ANALYTICS_VIEW},
+    | {
+        CASE_RECORD,
+        CASE_TRIAGE,
+        CASE_DISPATCH,
+        CASE_SUPERVISE,
+        CASE_WHISTLE,
+        CASE_PUBLISH,
+        CASE_CONTACT,
+        CASE_IMPORT,
+        ANALYTICS_VIEW,
+    },
     LEADER: _STAFF_BASE | {CASE_SUPERVISE, ANALYTICS_VIEW},
     ADMIN: _STAFF_BASE
     | {GRID_MANAGE, STAFF_MANAGE, CASE_TRIAGE, CASE_DISPATCH, CASE_SUPERVISE, CASE_PUBLISH, ANALYTICS_VIEW},

@@ -114,6 +114,16 @@ def scope_prefixes(user: Any) -> list[tuple[int, str]]:
                     roots = dict(GridNode.objects.filter(parent__isnull=True).values_list("jurisdiction_id", "path"))
                 if post.jurisdiction_id in roots:
                     prefixes.add((post.jurisdiction_id, roots[post.jurisdiction_id]))
+    return _outermost(prefixes)
+
+
+def node_scope_prefixes(posts: Iterable[StaffPost]) -> list[tuple[int, str]]:
+    """(jurisdiction id, path prefix) pairs of the given posts' grid nodes (department posts add none), with
+    prefixes covered by another one dropped: what those posts see of the grid's cases."""
+    return _outermost({(p.jurisdiction_id, p.node.path) for p in posts if p.node is not None})
+
+
+def _outermost(prefixes: set[tuple[int, str]]) -> list[tuple[int, str]]:
     ordered = sorted(prefixes, key=lambda p: (p[0], len(p[1]), p[1]))
     kept: list[tuple[int, str]] = []
     for jurisdiction_id, path in ordered:
@@ -147,6 +157,27 @@ def home_nodes(user: Any) -> list[GridNode]:
     for jurisdiction_id, path in scope_prefixes(user):
         condition |= Q(jurisdiction_id=jurisdiction_id, path=path)
     return list(GridNode.objects.filter(condition).select_related("jurisdiction")) if condition else []
+
+
+def home_node_with(user: Any, capability: str) -> GridNode | None:
+    """Where a page that needs ``capability`` opens for ``user``: the outermost grid node one of their posts grants it
+    over (a department post: its service area); the first root for a superuser; None when no post grants it.
+
+    Read from the user's posts alone (a query only for a superuser), so the console's navigation can ask on every
+    page.
+    """
+    if getattr(user, "is_superuser", False) and user.is_active:
+        return (
+            GridNode.objects.filter(parent__isnull=True).defer("boundary").order_by("jurisdiction_id", "path").first()
+        )
+    found: list[GridNode] = []
+    for post in active_posts(user):
+        if not roles.can(post.role, capability):
+            continue
+        area = post.node or (post.department.service_area if post.department else None)
+        if area is not None:
+            found.append(area)
+    return min(found, key=lambda n: (len(n.path), n.jurisdiction_id, n.path), default=None)
 
 
 def subtree(node: GridNode) -> QuerySet[GridNode]:

@@ -118,3 +118,28 @@ def test_actions_are_in_the_openapi_schema(client):
     for action in ("accept", "resolve", "report-in"):
         operation = schema["paths"][f"/api/v1/cases/{{tracking_code}}/{action}"]["post"]
         assert {"200", "400", "401", "403", "404", "409", "413", "422"} <= set(operation["responses"])
+
+
+def test_a_department_token_reads_only_the_departments_cases(client, w):
+    """DESIGN.md §6 through the API as in the console: a department's staff read the cases dispatched to their
+    department or that it was summoned to, and no other case of the district (the same 404 as a missing one)."""
+    handled = w.submit(title="占道经营")
+    case_services.triage(case=handled, actor=w.dispatcher, category=w.category)
+    case_services.dispatch(case=handled, actor=w.dispatcher, department=w.department)
+    summoned = w.submit(title="违章搭建")
+    case_services.triage(case=summoned, actor=w.dispatcher, category=w.category, level="street")
+    case_services.whistle(case=summoned, actor=w.street_staff, departments=[w.department], task="联合执法")
+    other = w.to_resolved(title="家庭纠纷调解")
+    raw = _token(w.dept_staff)
+    listed = client.get(URL, **bearer(raw)).json()["items"]
+    assert sorted(c["tracking_code"] for c in listed) == sorted([handled.tracking_code, summoned.tracking_code])
+    for case in (handled, summoned):
+        assert client.get(f"{URL}/{case.tracking_code}", **bearer(raw)).status_code == 200
+        assert client.get(f"{URL}/{case.tracking_code}/events", **bearer(raw)).status_code == 200
+    for path in (other.tracking_code, f"{other.tracking_code}/events"):
+        response = client.get(f"{URL}/{path}", **bearer(raw))
+        assert response.status_code == 404, path
+        assert other.title not in response.content.decode("utf-8")
+    before = _state(other)
+    assert _post(client, raw, f"{other.tracking_code}/accept").status_code == 404
+    assert _state(other) == before

@@ -53,8 +53,9 @@ def test_community_worker_on_a_phone(browser_session, district, community_worker
     page = browser_session.new_page(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
     log_in(page, "wangfang")
 
-    # Lands on their community, the map draws one shape per subdivision.
-    page.wait_for_url(re.compile(re.escape(node_path(community)) + "$"))
+    # A community desk starts on its dispatch queue; its community's map draws one shape per subdivision.
+    page.wait_for_url(re.compile(r"/console/queue/"))
+    page.goto(node_path(community))
     wait_for_map(page)
     expect(page.locator("h1")).to_have_text(community.name)
     expect(page.locator("#grid-map path.leaflet-interactive")).to_have_count(len(children))
@@ -104,7 +105,9 @@ def test_district_map_opens_a_street_and_language_switch_keeps_the_page(browser_
 
     page = browser_session.new_page(viewport=DESKTOP, locale="zh-CN")
     log_in(page, user.username)
-    page.wait_for_url(re.compile(re.escape(node_path(district.district)) + "$"))
+    # The command centre starts on its dashboard; the grid map is one link away.
+    page.wait_for_url(re.compile(r"/analytics/"))
+    page.goto(node_path(district.district))
     wait_for_map(page)
     paths = page.locator("#grid-map path.leaflet-interactive")
     expect(paths).to_have_count(len(streets))

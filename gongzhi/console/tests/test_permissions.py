@@ -61,37 +61,20 @@ PAGES = (
     "record",
     "inbox",
     "imports",
+    "areas",
 )
+CASE_LISTS = {"cases", "cases_map", "cases_geojson", "cases_export"}
 # Who gets each page (200); every other signed-in person gets 403, anonymous a redirect to the login page.
 ALLOWED_PAGES: dict[str, set[str]] = {
-    "steward": {
-        "tasks",
-        "cases",
-        "cases_map",
-        "cases_geojson",
-        "cases_export",
-        "clearance",
-        "record",
-        "inbox",
-        "imports",
-    },
-    "grid_worker": {
-        "tasks",
-        "queue",
-        "cases",
-        "cases_map",
-        "cases_geojson",
-        "cases_export",
-        "clearance",
-        "record",
-        "inbox",
-        "imports",
-    },
+    # Stewards and grid workers take and handle cases; no desk (nothing is owned below a community), no imports.
+    "steward": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas"},
+    "grid_worker": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas"},
     "dispatcher": set(PAGES) - {"department"},
     "other_dispatcher": set(PAGES) - {"department"},
     "street_staff": set(PAGES) - {"department"},
     "centre": set(PAGES) - {"department", "tasks"},
-    "dept_staff": {"department", "cases", "cases_map", "cases_geojson", "cases_export", "clearance", "inbox"},
+    # A department reads its own cases (DESIGN.md §6); 日清日结 is a grid area's report.
+    "dept_staff": {"department", *CASE_LISTS, "inbox", "areas"},
     "resident": {"inbox"},
 }
 
@@ -101,7 +84,7 @@ def test_page_matrix(client, w, actor):
     c = _client(client, w, actor)
     for page in PAGES:
         url = reverse(f"console:{page}")
-        response = c.get(url)
+        response = c.get(url, follow=actor != "anonymous")  # the grid browser opens the viewer's one area
         if actor == "anonymous":
             assert response.status_code == 302, page
             assert response["Location"].startswith(reverse("accounts:login")), page
@@ -121,7 +104,7 @@ def test_case_page_scope_matrix(client, w):
         "other_dispatcher": 404,
         "street_staff": 200,
         "centre": 200,
-        "dept_staff": 200,  # a department without a service area serves the whole district
+        "dept_staff": 404,  # not dispatched to the department, which was not summoned either
         "resident": 404,
         "anonymous": 302,
     }
@@ -163,8 +146,8 @@ def _submitted(w: World) -> tuple[Case, dict[str, Any]]:
     return w.submit(), {"category": w.category.pk, "note": "ok"}
 
 
-def _triaged(w: World) -> Case:
-    case = w.submit()
+def _triaged(w: World, **kw: Any) -> Case:
+    case = w.submit(**kw)
     services.triage(case=case, actor=w.dispatcher, category=w.category)
     return case
 
@@ -174,8 +157,8 @@ def _pooled(w: World) -> Case:
     return services.dispatch(case=case, actor=w.dispatcher, node=w.micro, pool=True)
 
 
-def _street_level(w: World) -> Case:
-    case = w.submit()
+def _street_level(w: World, **kw: Any) -> Case:
+    case = w.submit(**kw)
     return services.triage(case=case, actor=w.dispatcher, category=w.category, level="street")
 
 
@@ -220,8 +203,9 @@ SCENARIOS: dict[str, tuple[Setup, str, set[str]]] = {
     ),
     "close": (lambda w: (w.to_resolved(), {"reason": ""}), t.CLOSED, {"dispatcher", "street_staff", "centre"}),
 }
-# Who cannot even see these cases (all located in the first community's first micro-grid).
-OUT_OF_SCOPE = {"other_dispatcher", "resident"}
+# Who cannot even see these cases (all located in the first community's first micro-grid, none dispatched to a
+# department or summoning one — except whistle's, which is before the summons).
+OUT_OF_SCOPE = {"other_dispatcher", "resident", "dept_staff"}
 
 
 @pytest.mark.parametrize("action", list(SCENARIOS))
@@ -235,7 +219,8 @@ def test_action_matrix(client, w, action, actor):
     response = c.post(url, data)
     if actor in allowed:
         assert response.status_code == 302, (action, actor, response.status_code)
-        assert response["Location"] == reverse("console:case", args=[case.pk])
+        # Back on the case page (after triage, with the dispatch form open: the desk still owns it).
+        assert response["Location"].split("?")[0] == reverse("console:case", args=[case.pk])
         case.refresh_from_db()
         assert case.status == after
         assert case.event_count > before[1]
@@ -278,3 +263,319 @@ def test_report_in_matrix(client, w):
     task.refresh_from_db()
     assert (task.status, task.report, task.reported_by_id) == ("reported", "已到场清理", w.dept_staff.pk)
     assert CaseEvent.objects.filter(case=case, kind="reported_in").count() == 1
+
+
+# ----------------------------------------------------------------------------------------------------- departments
+# DESIGN.md §6: a department post's scope is its department's assigned work. Department staff read the cases their
+# department handles or handled (dispatched to it) and those it was summoned to (吹哨报到), open or closed — and no
+# other case of the district, in any read path (page, photo, list, map, export, clearance).
+
+
+def _with_photo(case: Case, settings, tmp_path) -> Case:
+    from django.core.files.base import ContentFile
+    from django.core.files.storage import default_storage
+
+    settings.STORAGES = {**settings.STORAGES, "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"}}
+    settings.MEDIA_ROOT = tmp_path
+    name = default_storage.save(f"cases/{case.pk}/p.jpg", ContentFile(b"\xff\xd8\xff\xd9"))
+    Case.objects.filter(pk=case.pk).update(photos=[name], lat=30.01, lon=120.01)
+    case.refresh_from_db()
+    return case
+
+
+def _dispatched_to_department(w: World) -> Case:
+    return services.dispatch(case=_triaged(w), actor=w.dispatcher, department=w.department)
+
+
+def _summoned(w: World, **kw: Any) -> Case:
+    case = _street_level(w, **kw)
+    services.whistle(case=case, actor=w.street_staff, departments=[w.department], task="协同清理")
+    return case
+
+
+def _read_paths(c, case: Case) -> dict[str, Any]:
+    """What a viewer gets for ``case`` on every console read path."""
+    import io
+
+    from openpyxl import load_workbook
+
+    listed = c.get(reverse("console:cases")).content.decode()
+    located = c.get(reverse("console:cases_geojson"))
+    exported = c.get(reverse("console:cases_export"))
+    rows = []
+    if exported.status_code == 200:
+        book = load_workbook(io.BytesIO(b"".join(exported.streaming_content)))
+        rows = [r[0] for r in book.active.iter_rows(values_only=True)]
+    return {
+        "page": c.get(reverse("console:case", args=[case.pk])).status_code,
+        "photo": c.get(reverse("console:case_photo", args=[case.pk, 0])).status_code,
+        "listed": case.tracking_code in listed,
+        "mapped": located.status_code == 200
+        and case.tracking_code in [f["properties"]["code"] for f in located.json()["features"]],
+        "exported": case.tracking_code in rows,
+    }
+
+
+SEES_ALL = {"page": 200, "photo": 200, "listed": True, "mapped": True, "exported": True}
+SEES_NONE = {"page": 404, "photo": 404, "listed": False, "mapped": False, "exported": False}
+
+
+def test_a_department_reads_the_cases_it_handles_open_and_closed(client, w, settings, tmp_path):
+    case = _with_photo(_dispatched_to_department(w), settings, tmp_path)
+    c = _client(client, w, "dept_staff")
+    assert _read_paths(c, case) == SEES_ALL
+    case = services.accept(case=case, actor=w.dept_staff)
+    case = services.resolve(case=case, actor=w.dept_staff, result="已清理")
+    case = services.close(case=case, actor=w.dispatcher)
+    assert case.status == t.CLOSED
+    assert _read_paths(c, case) == SEES_ALL
+
+
+def test_a_department_keeps_reading_a_case_it_handled_after_it_went_back(client, w, settings, tmp_path):
+    case = _with_photo(_dispatched_to_department(w), settings, tmp_path)
+    services.return_case(case=case, actor=w.dept_staff, reason="不属于本部门职责")
+    case.refresh_from_db()
+    assert (case.status, case.handler_department_id) == (t.TRIAGED, None)
+    assert _read_paths(_client(client, w, "dept_staff"), case) == SEES_ALL
+
+
+def test_a_department_reads_the_cases_it_was_summoned_to_open_and_closed(client, w, settings, tmp_path):
+    case = _with_photo(_summoned(w), settings, tmp_path)
+    c = _client(client, w, "dept_staff")
+    assert _read_paths(c, case) == SEES_ALL
+    services.report_in(task=case.co_tasks.get(), actor=w.dept_staff, report="已到场")
+    case = services.dispatch(case=case, actor=w.street_staff, node=w.micro, pool=True)
+    case = services.accept(case=case, actor=w.steward)
+    case = services.resolve(case=case, actor=w.steward, result="已清理")
+    case = services.close(case=case, actor=w.street_staff)
+    assert case.status == t.CLOSED
+    assert _read_paths(c, case) == SEES_ALL
+
+
+def test_a_department_reads_no_other_case_of_the_district(client, w, settings, tmp_path):
+    from gongzhi.grid import roles
+    from gongzhi.grid.tests.factories import DepartmentFactory, post
+
+    others = [
+        _with_photo(w.to_resolved(), settings, tmp_path),  # a steward's case in the department's (whole) area
+        _with_photo(w.submit(title="家庭纠纷调解"), settings, tmp_path),
+    ]
+    other_department = DepartmentFactory(jurisdiction=w.jurisdiction, name="区住建局")
+    post(roles.DEPARTMENT_STAFF, department=other_department)
+    theirs = services.dispatch(case=_triaged(w), actor=w.dispatcher, department=other_department)
+    others.append(_with_photo(theirs, settings, tmp_path))
+    mine = _with_photo(_dispatched_to_department(w), settings, tmp_path)
+    c = _client(client, w, "dept_staff")
+    for case in others:
+        before = _snapshot(case)
+        assert _read_paths(c, case) == SEES_NONE, case.title
+        for action in ("accept", "resolve", "return", "escalate", "supervise"):
+            response = c.post(reverse("console:case_action", args=[case.pk, action]), {"reason": "x", "result": "x"})
+            assert response.status_code == 404, (case.title, action)
+        assert _snapshot(case) == before
+    assert _read_paths(c, mine) == SEES_ALL
+    # The department's list holds its own case and nothing else.
+    listed = c.get(reverse("console:cases")).content.decode()
+    assert [code for code in (x.tracking_code for x in Case.objects.all()) if code in listed] == [mine.tracking_code]
+    # 日清日结 is a grid unit's report over its area: not a department's page.
+    assert c.get(reverse("console:clearance")).status_code == 403
+    assert c.get(reverse("console:clearance"), {"node": w.community.pk}).status_code == 403
+
+
+# ------------------------------------------------------------------------------------------------------ navigation
+# Each role lands on its own workbench, and the navigation offers exactly the pages the role may open: every link
+# shown answers 200 (after the grid map's and the command centre's redirects), every workbench not shown 403 or 404.
+
+LANDING = {
+    "steward": "console:tasks",
+    "grid_worker": "console:tasks",
+    "dispatcher": "console:queue",
+    "street_staff": "console:queue",
+    "centre": "analytics:home",
+    "leader": "analytics:home",
+    "admin_post": "analytics:home",
+    "superuser": "analytics:home",
+    "dept_staff": "console:department",
+}
+NAV = {
+    "steward": ["tasks", "record", "cases", "clearance", "areas", "inbox"],
+    "grid_worker": ["tasks", "record", "cases", "clearance", "areas", "inbox"],
+    "dispatcher": ["queue", "tasks", "analytics", "record", "cases", "clearance", "imports", "areas", "inbox"],
+    "street_staff": ["queue", "tasks", "analytics", "record", "cases", "clearance", "imports", "areas", "inbox"],
+    "centre": ["analytics", "queue", "record", "cases", "clearance", "imports", "areas", "inbox"],
+    "leader": ["analytics", "cases", "clearance", "areas", "inbox"],
+    "admin_post": ["analytics", "queue", "cases", "clearance", "imports", "areas", "inbox"],
+    "superuser": ["analytics", "queue", "cases", "clearance", "imports", "areas", "inbox"],
+    "dept_staff": ["department", "cases", "areas", "inbox"],
+}
+# On a phone the row holds the first two and the inbox; the rest are behind "More".
+PHONE_ROW = 2
+
+
+def _nav_user(w: World, actor: str):
+    from gongzhi.accounts.tests.factories import UserFactory
+    from gongzhi.grid import roles
+    from gongzhi.grid.tests.factories import post
+
+    if actor == "leader":
+        return post(roles.LEADER, node=w.district).user
+    if actor == "admin_post":
+        return post(roles.ADMIN, node=w.district).user
+    if actor == "superuser":
+        return UserFactory(is_superuser=True, is_staff=True)
+    return getattr(w, actor)
+
+
+def _nav(html: str) -> tuple[list[str], list[str], dict[str, str]]:
+    """(links in the row, links behind More, href of each) of the page's navigation."""
+    import re
+
+    nav = re.search(r'<nav class="worknav".*?</nav>', html, re.S)
+    assert nav, "no navigation"
+    row_part, _sep, more_part = nav.group(0).partition('class="worknav-more"')
+    found = re.findall(r'<li class="worknav-item( worknav-wide)?"><a href="([^"]+)"[^>]*data-nav="(\w+)"', row_part)
+    hrefs = {key: href for _wide, href, key in found}
+    phone_row = [key for wide, _href, key in found if not wide]
+    more = re.findall(r'data-nav="(\w+)"', more_part)
+    return [key for _w, _h, key in found], more, hrefs | {"_phone": ",".join(phone_row)}
+
+
+@pytest.mark.parametrize("actor", list(LANDING))
+def test_each_role_lands_on_its_workbench_and_sees_only_the_doors_it_may_open(client, w, actor):
+    from gongzhi.console import navigation
+
+    user = _nav_user(w, actor)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    client.force_login(user)
+    response = client.get(reverse("console:home"))
+    assert (response.status_code, response["Location"]) == (302, reverse(LANDING[actor]))
+    page = client.get(response["Location"], follow=True)
+    assert page.status_code == 200
+    shown, more, hrefs = _nav(page.content.decode())
+    assert shown == NAV[actor]
+    phone_row = hrefs.pop("_phone").split(",")
+    assert phone_row == [*NAV[actor][:PHONE_ROW], "inbox"]
+    assert more == [k for k in NAV[actor][PHONE_ROW:] if k != "inbox"]
+    for key in shown:
+        assert hrefs[key] == reverse(navigation.LINKS[key][0])
+        assert client.get(hrefs[key], follow=True).status_code == 200, (actor, key)
+    for key, (name, _label) in navigation.LINKS.items():
+        if key not in shown:
+            assert client.get(reverse(name)).status_code in (403, 404), (actor, key)
+    # The link of the page one is on is marked.
+    assert f'data-nav="{NAV[actor][0]}" aria-current="page"' in page.content.decode()
+
+
+# ---------------------------------------------------------------------------------------------- reporter's phone
+# The reporter's number is shown in full to the people working on the case (cases.policies.phone_reveal_basis), on
+# demand (a POST), with a tel: link; each reveal writes exactly one access-log row, a refused one none.
+
+PHONE = "13812345678"
+REVEAL = {
+    # actor: (status, basis) on a case a steward of the micro-grid accepted, owned by the first community's desk
+    "steward": (200, "handler"),
+    "steward2": (200, "handling_unit"),  # the same micro-grid: the handling unit
+    "grid_worker": (200, "above"),  # above the handling micro-grid
+    "dispatcher": (200, "owner_desk"),
+    "street_staff": (200, "above"),
+    "centre": (200, "above"),
+    "leader": (403, None),  # sees the case, supervises, does not call residents
+    "superuser": (403, None),  # sees everything, holds no post that calls residents
+    "other_dispatcher": (404, None),  # another community: the case is out of sight
+    "dept_staff": (404, None),  # the department has no part in the case
+    "resident": (404, None),
+    "anonymous": (302, None),
+}
+
+
+def _reveal_actor(client, w: World, actor: str):
+    client.logout()
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    if actor in ("leader", "superuser"):
+        client.force_login(_nav_user(w, actor))
+        return client
+    return _client(client, w, actor)
+
+
+def _reveals(case: Case) -> list[tuple[int, str, str]]:
+    from gongzhi.cases.models import PhoneReveal
+
+    return list(PhoneReveal.objects.filter(case=case).order_by("pk").values_list("actor_id", "basis", "purpose"))
+
+
+@pytest.mark.parametrize("actor", list(REVEAL))
+def test_reveal_matrix(client, w, actor):
+    case = w.to_accepted(reporter_name="王五", reporter_phone=PHONE)
+    before = _snapshot(case)
+    c = _reveal_actor(client, w, actor)
+    page = c.get(reverse("console:case", args=[case.pk]))
+    if page.status_code == 200:  # the number is never on the page until asked for
+        assert PHONE not in page.content.decode() and "138****5678" in page.content.decode()
+        assert ('id="reveal-phone"' in page.content.decode()) == (REVEAL[actor][0] == 200)
+    response = c.post(reverse("console:reveal_phone", args=[case.pk]), {"purpose": "约上门时间"})
+    status, basis = REVEAL[actor]
+    assert response.status_code == status, (actor, response.status_code)
+    if status == 200:
+        html = response.content.decode()
+        assert f'href="tel:{PHONE}"' in html
+        assert "no-store" in response["Cache-Control"]
+        assert _reveals(case) == [(response.wsgi_request.user.pk, basis, "约上门时间")]
+    else:
+        assert PHONE not in response.content.decode()
+        assert _reveals(case) == []
+    assert _snapshot(case) == before  # a reveal changes nothing on the case and writes no event
+    if actor == "anonymous":
+        assert response["Location"].startswith(reverse("accounts:login"))
+
+
+def test_each_reveal_is_one_row_and_a_get_reveals_nothing(client, w):
+    case = w.to_accepted(reporter_phone=PHONE)
+    c = _client(client, w, "steward")
+    url = reverse("console:reveal_phone", args=[case.pk])
+    assert c.get(url).status_code == 405
+    assert _reveals(case) == []
+    for purpose in ("", "再次联系"):
+        assert c.post(url, {"purpose": purpose}).status_code == 200
+    assert [(b, p) for _a, b, p in _reveals(case)] == [("handler", ""), ("handler", "再次联系")]
+    # A purpose too long is a 400 with the reason, and no row.
+    response = c.post(url, {"purpose": "x" * 201})
+    assert response.status_code == 400 and PHONE not in response.content.decode()
+    assert len(_reveals(case)) == 2
+
+
+def test_anonymous_reports_and_finished_cases_never_reveal(client, w):
+    from gongzhi.cases.models import PhoneReveal
+
+    anonymous = w.to_accepted(reporter_phone=PHONE, anonymous=True)
+    no_phone = w.to_accepted()
+    closed = services.close(case=w.to_resolved(reporter_phone=PHONE), actor=w.dispatcher)
+    for actor in ("steward", "dispatcher", "centre"):
+        c = _client(client, w, actor)
+        for case in (anonymous, no_phone, closed):
+            page = c.get(reverse("console:case", args=[case.pk])).content.decode()
+            assert 'id="reveal-phone"' not in page and PHONE not in page
+            assert c.post(reverse("console:reveal_phone", args=[case.pk])).status_code == 403, (actor, case.pk)
+        client.logout()
+    assert PhoneReveal.objects.count() == 0
+
+
+def test_a_department_handling_a_case_may_call_but_a_summoned_one_may_not(client, w):
+    handled = services.dispatch(case=_triaged(w, reporter_phone=PHONE), actor=w.dispatcher, department=w.department)
+    summoned = _summoned(w, reporter_phone=PHONE)
+    c = _client(client, w, "dept_staff")
+    url = reverse("console:reveal_phone", args=[handled.pk])
+    assert c.post(url).status_code == 200  # staff of the handling department, before anyone accepted it
+    services.accept(case=handled, actor=w.dept_staff)
+    assert c.post(url).status_code == 200  # now as the person handling it
+    assert c.post(reverse("console:reveal_phone", args=[summoned.pk])).status_code == 403
+    assert [b for _a, b, _p in _reveals(handled)] == ["handling_department", "handler"]
+    assert _reveals(summoned) == []
+
+
+def test_the_phone_is_not_in_the_lists(client, w):
+    case = w.to_accepted(reporter_phone=PHONE)
+    c = _client(client, w, "steward")
+    for name in ("console:tasks", "console:cases"):
+        assert PHONE not in c.get(reverse(name)).content.decode()
+    assert PHONE not in c.get(reverse("console:cases_geojson")).content.decode()
+    assert case.tracking_code in c.get(reverse("console:tasks")).content.decode()

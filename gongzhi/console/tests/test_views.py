@@ -42,9 +42,9 @@ def worker_client(en_client, community_worker):
 # --- login required ---------------------------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("name", ["home", "grid_node", "grid_node_geojson"])
+@pytest.mark.parametrize("name", ["home", "areas", "grid_node", "grid_node_geojson"])
 def test_anonymous_is_sent_to_login(client, district, name):
-    url = reverse(f"console:{name}", args=[] if name == "home" else [district.community.pk])
+    url = reverse(f"console:{name}", args=[] if name in ("home", "areas") else [district.community.pk])
     response = client.get(url)
     assert response.status_code == 302
     assert response["Location"] == f"{reverse('accounts:login')}?next={url}"
@@ -76,8 +76,11 @@ def test_wrong_password_says_so(en_client, community_worker):
     assert 'aria-invalid="true"' in response.content.decode()
 
 
-def test_login_lands_on_the_workers_community(en_client, district, community_worker):
+def test_login_lands_on_the_community_desk_and_the_grid_map_opens_the_community(en_client, district, community_worker):
     response = en_client.post(reverse("accounts:login"), {"username": "wangfang", "password": PASSWORD}, follow=True)
+    assert response.redirect_chain[-1] == (reverse("console:queue"), 302)
+    assert response.status_code == 200
+    response = en_client.get(reverse("console:areas"), follow=True)
     assert response.redirect_chain[-1] == (node_url(district.community), 302)
     assert response.context["node"] == district.community
 
@@ -96,7 +99,7 @@ def test_home_with_two_areas_lists_both(en_client, district):
     user = post(roles.COMMUNITY_STAFF, node=district.community).user
     post(roles.COMMUNITY_STAFF, node=district.other_community, user=user)
     en_client.force_login(user)
-    response = en_client.get(reverse("console:home"))
+    response = en_client.get(reverse("console:areas"))
     assert response.status_code == 200
     html = response.content.decode()
     assert f'href="{node_url(district.community)}"' in html
@@ -104,9 +107,12 @@ def test_home_with_two_areas_lists_both(en_client, district):
     assert district.community.name in html and district.other_community.name in html
 
 
-def test_superuser_home_goes_to_the_district(en_client, district):
+def test_superuser_home_is_the_command_centre_and_the_grid_map_the_district(en_client, district):
     en_client.force_login(UserFactory(is_superuser=True, is_staff=True))
     response = en_client.get(reverse("console:home"))
+    assert response.status_code == 302
+    assert response["Location"] == reverse("analytics:home")
+    response = en_client.get(reverse("console:areas"))
     assert response.status_code == 302
     assert response["Location"] == node_url(district.district)
 

@@ -18,6 +18,7 @@ from gongzhi.cases import transitions as t
 from gongzhi.cases.models import Case, CaseEvent, SupervisionNotice
 from gongzhi.cases.tests.factories import world
 from gongzhi.console import selectors
+from gongzhi.console.tests.suggestions import suggest
 from gongzhi.notifications.models import Notification
 
 pytestmark = pytest.mark.django_db
@@ -412,3 +413,150 @@ def test_inbox_badge_and_mark_read(w, login):
         other.refresh_from_db()
         assert other.read_at is None
     assert CaseEvent.objects.filter(case=case).count() == 3
+
+
+# ------------------------------------------------------------------------------------- triage and dispatch (梳理, 交办)
+
+
+_suggest = suggest
+
+
+@pytest.fixture
+def lamp(w):
+    from gongzhi.cases.tests.factories import category
+
+    return category(w.jurisdiction, "road.lamp", level="street", name="路灯不亮")
+
+
+def _options(html: str, name: str) -> list[tuple[str, str, str]]:
+    """(optgroup label, value, text) of each option of the select ``name``."""
+    import re
+
+    select = re.search(rf'<select name="{name}".*?</select>', html, re.S).group(0)
+    found, group = [], ""
+    for tag in re.finditer(r'<optgroup label="([^"]*)">|<option value="([^"]*)"[^>]*>([^<]*)</option>', select):
+        if tag.group(1) is not None:
+            group = tag.group(1)
+        else:
+            found.append((group, tag.group(2), tag.group(3)))
+    return found
+
+
+def test_triage_form_is_prefilled_from_the_suggestion_and_names_the_desk_of_each_level(w, login, lamp):
+    case = w.submit(title="小区门口路灯坏了")
+    _suggest(case, top=[("road.lamp", 0.74), ("env.litter", 0.2)], level=["community", 0.6])
+    c = login(w.dispatcher)
+    html = c.get(reverse("console:case", args=[case.pk])).content.decode()
+    assert f'<option value="{lamp.pk}" selected data-level="street">路灯不亮</option>' in html
+    assert 'aria-describedby="id_category_helptext"' in html and 'id="id_category_helptext"' in html
+    assert "Pre-filled from the triage suggestion: 路灯不亮, 74% confident." in html
+    assert _options(html, "category")[0] == ("", "", "— choose a category —")
+    # Each level names the desk that owns the case after triage; the suggested level is chosen.
+    levels = _options(html, "level")
+    assert [(v, text) for _g, v, text in levels] == [
+        ("micro_grid", f"micro-grid — stays at this desk ({w.community.name})"),
+        ("grid", f"grid — stays at this desk ({w.community.name})"),
+        ("community", f"community — stays at this desk ({w.community.name})"),
+        ("street", f"street — goes to the dispatch desk of {w.street.name}"),
+        ("district", f"district — goes to the dispatch desk of {w.district.name}"),
+    ]
+    assert '<option value="community" selected>' in html
+    # In Chinese: no English left in the empty option.
+    zh = c.get(reverse("console:case", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "— 请选择类别 —" in zh and "Select an option" not in zh and "置信度 74%" in zh
+
+
+def test_a_case_triaged_to_another_desk_says_where_it_went_and_the_page_says_why_there_is_nothing_to_do(w, login, lamp):
+    case = w.submit(title="小区门口路灯坏了")
+    c = login(w.dispatcher)
+    response = c.post(
+        reverse("console:case_action", args=[case.pk, "triage"]), {"category": lamp.pk, "level": "street"}
+    )
+    assert (response.status_code, response["Location"]) == (302, reverse("console:queue"))
+    case.refresh_from_db()
+    assert (case.status, case.owner_node_id, case.level) == (t.TRIAGED, w.street.pk, "street")
+    queue = c.get(response["Location"]).content.decode()
+    assert (
+        f"Triage is done: case {case.tracking_code} has gone to the dispatch desk of {w.street.name}, which "
+        f'dispatches it. <a href="{reverse("console:case", args=[case.pk])}">Follow the case</a>'
+    ) in queue
+    page = c.get(reverse("console:case", args=[case.pk])).content.decode()
+    assert 'id="actions"' not in page
+    assert f"It waits at the dispatch desk of {w.street.name} for triage and dispatch." in page
+    zh = c.get(reverse("console:case", args=[case.pk]), HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert f"它正在 {w.street.name} 的派单台等待梳理和交办。" in zh
+
+
+def test_a_case_triaged_at_this_desk_opens_the_dispatch_form_with_grouped_targets(w, login):
+    from gongzhi.grid.tests.factories import DepartmentFactory
+
+    near = DepartmentFactory(
+        jurisdiction=w.jurisdiction, name="城关城管中队", kind="city_management", service_area=w.street
+    )
+    far_street = w.district.children.exclude(pk=w.street.pk).get()
+    far = DepartmentFactory(
+        jurisdiction=w.jurisdiction, name="别处城管中队", kind="city_management", service_area=far_street
+    )
+    case = w.submit()
+    _suggest(case, top=[("env.litter", 0.9)], unit=["city_management", 0.8])
+    c = login(w.dispatcher)
+    response = c.post(reverse("console:case_action", args=[case.pk, "triage"]), {"category": w.category.pk})
+    assert response["Location"] == reverse("console:case", args=[case.pk]) + "?open=dispatch#action-dispatch"
+    html = c.get(response["Location"]).content.decode()
+    assert f"Triage is done: case {case.tracking_code} stays at your desk; dispatch it now." in html
+    assert '<details class="action action-dispatch" id="action-dispatch" open>' in html
+    targets = _options(html, "target")
+    groups = list(dict.fromkeys(g for g, _v, _t in targets[1:]))
+    assert targets[0] == ("", "", "— choose where to send it —")
+    assert groups == [
+        "Stewards&#x27; pool of a micro-grid (first to accept takes it)",
+        "A person",
+        "A unit: micro-grid",
+        "A unit: grid",
+        "A unit: community",
+        "A department suggested by triage (city management)",
+        "A department",
+    ]
+    by_group = {g: [text for gg, _v, text in targets if gg == g] for g in groups}
+    # Nearest first: the case's own micro-grid heads the pools; its grid heads the grids.
+    assert by_group[groups[0]][0] == f"{w.micro.name} (stewards&#x27; pool)"
+    assert by_group["A unit: grid"][0] == w.grid.name
+    assert by_group["A department suggested by triage (city management)"] == [near.name]
+    assert w.department.name in by_group["A department"]
+    assert far.name not in html  # serves another street
+    assert 'data-filter="targets"' in html and 'src="/static/js/console-case.js"' in html
+    response = c.post(reverse("console:case_action", args=[case.pk, "dispatch"]), {"target": f"dept:{near.pk}"})
+    case.refresh_from_db()
+    assert (case.status, case.handler_department_id) == (t.DISPATCHED, near.pk)
+
+
+def test_success_messages_say_which_step_was_done_not_that_the_case_is(w, login):
+    case = w.to_accepted()
+    c = login(w.dispatcher)
+    response = c.post(
+        reverse("console:case_action", args=[case.pk, "supervise"]), {"reason": "今天必须处理"}, follow=True
+    )
+    html = response.content.decode()
+    assert f"Supervision notice (督办) issued on case {case.tracking_code}; the handler and the desk are told." in html
+    case.refresh_from_db()
+    assert case.status == t.ACCEPTED
+    response = c.post(
+        reverse("console:case_action", args=[case.pk, "supervise"]),
+        {"reason": "再次督办"},
+        follow=True,
+        HTTP_ACCEPT_LANGUAGE="zh-hans",
+    )
+    zh = response.content.decode()
+    assert f"已对工单 {case.tracking_code} 发出督办通知" in zh
+    assert "已完成" not in zh.split('<ul class="messages"')[1].split("</ul>")[0]
+
+
+def test_ratings_show_their_round_in_words(w, login):
+    case = w.to_resolved()
+    services.rate(case=case, actor=None, score="unsatisfied", solved=False, verified_reporter=True)
+    case.refresh_from_db()
+    services.accept(case=case, actor=w.steward)
+    services.resolve(case=case, actor=w.steward, result="重新清理")
+    services.rate(case=case, actor=None, score="satisfied", solved=True, verified_reporter=True)
+    page = login(w.dispatcher).get(reverse("console:case", args=[case.pk])).content.decode()
+    assert "first rating" in page and "after rework 1" in page and "round 0" not in page
