@@ -305,7 +305,7 @@ def cases_geojson(request: HttpRequest) -> JsonResponse:
         selectors.command_list(request.user, form.filters())
         .filter(lat__isnull=False, lon__isnull=False)
         .select_related(None)
-        .only("id", "tracking_code", "title", "status", "sla_state", "resolve_due", "lat", "lon")
+        .only("id", "tracking_code", "title", "address", "status", "sla_state", "resolve_due", "lat", "lon")
         .order_by("-submitted_at", "-id")[:MAP_LIMIT]
     )
     features = [
@@ -316,6 +316,7 @@ def cases_geojson(request: HttpRequest) -> JsonResponse:
                 "id": c.pk,
                 "code": c.tracking_code,
                 "title": c.title,
+                "address": c.address,
                 "status": c.get_status_display(),
                 "deadline": deadline_state(c),
                 "url": reverse("console:case", args=[c.pk]),

@@ -1,21 +1,17 @@
 // Case maps: one case's point (#case-point-map) or the filtered case list as points (#case-map). Like grid-map.js,
-// the map works without tiles (air-gapped); text comes from data-* attributes. Sets data-ready when drawn.
+// the map works without tiles (air-gapped); text comes from data-* attributes, and the cases' own text (written by
+// residents) reaches Leaflet as text through GongzhiMap, never as HTML. Sets data-ready when drawn.
 (function () {
   "use strict";
-  if (!window.L) return;
+  if (!window.L || !window.GongzhiMap) return;
+  const M = window.GongzhiMap;
   const colours = { breached: "#a8231c", warning: "#b26a00", on_track: "#17507c", paused: "#6b5b95", done: "#6b7680" };
-
-  function baseMap(el) {
-    const map = L.map(el, { zoomSnap: 0.25, attributionControl: false, scrollWheelZoom: false });
-    if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
-    return map;
-  }
 
   const point = document.getElementById("case-point-map");
   if (point) {
     const lat = parseFloat(point.dataset.lat);
     const lon = parseFloat(point.dataset.lon);
-    const map = baseMap(point);
+    const map = M.create(point);
     map.setView([lat, lon], 16);
     L.circleMarker([lat, lon], { radius: 9, color: "#ffffff", weight: 2, fillColor: "#a8231c", fillOpacity: 1 }).addTo(map);
     point.dataset.ready = "true";
@@ -28,15 +24,14 @@
     el.textContent = text || "";
     el.dataset.ready = state;
   }
-  fetch(el.dataset.geojson, { credentials: "same-origin", headers: { Accept: "application/json" } })
-    .then((r) => (r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status))))
+  M.getJSON(el.dataset.geojson)
     .then((data) => {
       const features = data.features || [];
       if (!features.length) {
         message(el.dataset.emptyText, "empty");
         return;
       }
-      const map = baseMap(el);
+      const map = M.create(el);
       const layer = L.geoJSON(features, {
         pointToLayer: (f, latlng) =>
           L.circleMarker(latlng, {
@@ -47,12 +42,10 @@
             fillOpacity: 0.95,
           }),
         onEachFeature: (f, l) => {
-          l.bindTooltip(f.properties.code + " " + f.properties.title + " · " + f.properties.status, {
-            direction: "top",
-            className: "grid-label",
-          });
+          const p = f.properties;
+          M.tooltip(l, [p.code + " · " + p.status, p.title, p.address], { direction: "top", className: "grid-label" });
           l.on("click", () => {
-            window.location.href = f.properties.url;
+            window.location.href = p.url;
           });
         },
       }).addTo(map);

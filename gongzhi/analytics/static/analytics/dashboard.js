@@ -1,5 +1,6 @@
 // Command-centre dashboard: fetches each panel's JSON (same origin), draws ECharts charts and a Leaflet map of the
-// grid boundaries coloured by requests. Texts come from data-* attributes (already translated by the template).
+// grid boundaries coloured by requests. Texts come from data-* attributes (already translated by the template); names
+// reach Leaflet as text through GongzhiMap (gongzhi-map.js), never as HTML.
 // Big-screen mode refreshes every panel on its own every data-refresh seconds. Sets data-ready="true" on #dashboard
 // once every panel has been drawn once (the browser tests wait for it).
 (function () {
@@ -117,8 +118,8 @@
 
   function heat(d) {
     const el = document.getElementById("heat-map");
-    if (!window.L || !el) return;
-    if (!map) map = L.map(el, { zoomSnap: 0.25, attributionControl: false, scrollWheelZoom: false });
+    if (!window.L || !window.GongzhiMap || !el) return;
+    if (!map) map = window.GongzhiMap.create(el);
     if (layer) layer.remove();
     const drawn = d.features.filter((f) => f.geometry);
     if (!drawn.length) {
@@ -132,7 +133,7 @@
         style: (f) => ({ color: "#1d3b53", weight: 1, fillOpacity: 0.75, fillColor: colour(f.properties.received, max) }),
         onEachFeature: (f, l) => {
           const p = f.properties;
-          l.bindTooltip(p.name + " · " + p.received + " " + t.tCases, { sticky: true });
+          window.GongzhiMap.tooltip(l, [p.name, p.received + " " + t.tCases], { sticky: true });
           if (!p.leaf) l.on("click", () => (window.location.href = t.nodeUrl.replace("/0/", "/" + p.id + "/") + "?month=" + month + (dark ? "&screen=1" : "")));
         },
       }

@@ -28,16 +28,14 @@
     if (mapEl) mapEl.dataset.pinned = "true";
   }
 
-  if (mapEl && window.L && lat && lon) {
-    map = L.map(mapEl, { attributionControl: false, scrollWheelZoom: false, zoomSnap: 0.25 });
-    if (mapEl.dataset.tiles) L.tileLayer(mapEl.dataset.tiles, { maxZoom: 19 }).addTo(map);
-    fetch(mapEl.dataset.geojson, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then((r) => (r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status))))
+  if (mapEl && window.L && window.GongzhiMap && lat && lon) {
+    map = window.GongzhiMap.create(mapEl);
+    window.GongzhiMap.getJSON(mapEl.dataset.geojson)
       .then((data) => {
         const layer = L.geoJSON(data.features || [], {
           style: () => ({ color: "#1d3b53", weight: 1.5, fillColor: "#2f6f9f", fillOpacity: 0.15 }),
           onEachFeature: (f, l) => {
-            l.bindTooltip(f.properties.name, { direction: "center", className: "grid-label" });
+            window.GongzhiMap.tooltip(l, f.properties.name, { direction: "center", className: "grid-label" });
           },
         }).addTo(map);
         if (layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [8, 8] });
