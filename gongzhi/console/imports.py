@@ -17,14 +17,13 @@ from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from openpyxl import load_workbook
 
 from gongzhi.cases import services
 from gongzhi.cases.choices import Channel, Urgency
 from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.console.models import ImportJob
-from gongzhi.core import crypto
+from gongzhi.core import crypto, excel
 from gongzhi.core.errors import DomainError, ImportRejected, RowError
 from gongzhi.grid import location, roles
 from gongzhi.grid import selectors as grid_selectors
@@ -386,29 +385,22 @@ def _fail(job: ImportJob, errors: list[RowError]) -> None:
 
 def error_report(job: ImportJob) -> io.BytesIO:
     """The problems of a refused import as an .xlsx a person can sort and fix the file from."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "problems"
-    sheet.append(["file", "row", "column", "reason"])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
+    book = excel.Book()
+    sheet = book.sheet("problems")
+    sheet.header(["file", "row", "column", "reason"], widths=[24, 8, 14, 60])
     for e in job.errors:
-        sheet.append([e.get("file"), e.get("row"), e.get("column"), e.get("reason")])
+        sheet.row([e.get("file"), e.get("row"), e.get("column"), e.get("reason")])
     if job.error_count > len(job.errors):
-        sheet.append([None, None, None, f"... and {job.error_count - len(job.errors)} more problems"])
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
-    return out
+        sheet.row([None, None, None, f"... and {job.error_count - len(job.errors)} more problems"])
+    return io.BytesIO(book.to_bytes())
 
 
 def template_workbook() -> io.BytesIO:
     """An empty hotline export with the expected headings and one example row."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "cases"
-    sheet.append([names[0] for names in CASE_COLUMNS.values()])
-    sheet.append(
+    book = excel.Book()
+    sheet = book.sheet("cases")
+    sheet.header([names[0] for names in CASE_COLUMNS.values()])
+    sheet.row(
         [
             "12345-0001",
             "路灯不亮",
@@ -424,7 +416,4 @@ def template_workbook() -> io.BytesIO:
             "2025-03-01 09:30",
         ]
     )
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
-    return out
+    return io.BytesIO(book.to_bytes())

