@@ -286,10 +286,17 @@ def cases_map(request: HttpRequest) -> HttpResponse:
     if not selectors.workbenches(request.user).command:
         return _forbidden(request, _("You may not see cases."))
     form = forms.CaseFilterForm(request.GET or None, user=request.user)
+    homes = grid_selectors.home_nodes(request.user)
     return render(
         request,
         "console/cases_map.html",
-        {"form": form, "query": request.GET.urlencode(), "limit": MAP_LIMIT},
+        {
+            "form": form,
+            "query": request.GET.urlencode(),
+            "limit": MAP_LIMIT,
+            # The base layer (community boundaries and names) of the viewer's jurisdiction.
+            "base_jurisdiction": homes[0].jurisdiction_id if homes else None,
+        },
     )
 
 

@@ -128,9 +128,12 @@ def test_no_map_renders_data_as_markup(browser_session, evil):
     expect(page.locator("#case-map .leaflet-control-zoom-out")).to_have_attribute("title", "缩小")
     save_screenshot(page, "maps-text-case-map")
 
-    # The case page's map.
+    # The case page's map: the community, the compound and the building around the case are named, as text.
     page.goto(reverse("console:case", args=[case.pk]))
     page.wait_for_selector("#case-point-map[data-ready=true]")
+    expect(page.locator("#case-point-map .building-label").filter(has_text=f"{EVIL}1栋")).to_have_count(1)
+    expect(page.locator("#case-point-map .place-label").filter(has_text=f"{EVIL}小区")).to_have_count(1)
+    expect(page.locator("#case-point-map .map-caption")).to_have_text(evil["community"].name)
     assert_no_markup(page)
 
     # Grid maps: the district (streets labelled), a community, a micro-grid with its building.
@@ -160,15 +163,22 @@ def test_no_map_renders_data_as_markup(browser_session, evil):
     assert_no_markup(page)
     save_screenshot(page, "maps-text-heat-map")
 
-    # The resident's pin map: hover the community whose name carries markup; and the same page on a phone.
-    page.goto(reverse("portal:report") + f"?j={root.jurisdiction.code}")
-    page.wait_for_selector("#pin-map[data-ready=true]")
-    shown = hover_and_read(page, page.locator("#pin-map path.leaflet-interactive"))
-    assert EVIL in shown
-    assert_no_markup(page)
-    phone = browser_session.new_page(viewport=PHONE, is_mobile=True, has_touch=True)
+    # The resident's pin map on a phone: the communities are named; the phone's location zooms in to the building.
+    building = evil["building"]
+    phone = browser_session.new_page(
+        viewport=PHONE,
+        is_mobile=True,
+        has_touch=True,
+        geolocation={"latitude": building.lat, "longitude": building.lon},
+        permissions=["geolocation"],
+    )
     phone.goto(reverse("portal:report") + f"?j={root.jurisdiction.code}")
     phone.wait_for_selector("#pin-map[data-ready=true]")
+    expect(phone.locator("#pin-map .area-label").filter(has_text=EVIL)).to_have_count(1)
+    assert_no_markup(phone)
+    phone.click("#use-location")
+    phone.wait_for_selector("#pin-map[data-pinned=true]")
+    expect(phone.locator("#pin-map .building-label").filter(has_text=f"{EVIL}1栋")).to_have_count(1)
     assert_no_markup(phone)
     save_screenshot(phone, "maps-text-pin-map")
 

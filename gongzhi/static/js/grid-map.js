@@ -27,10 +27,6 @@
       : name;
   }
 
-  function overlaps(a, b) {
-    return !(a.right <= b.left || a.left >= b.right || a.bottom <= b.top || a.top >= b.bottom);
-  }
-
   const M = window.GongzhiMap;
   const map = M.create(el);
 
@@ -85,25 +81,19 @@
         }).addTo(map);
       }
 
-      // Permanent labels that would cover one another are hidden until the map is zoomed in far enough.
+      // The compounds (and, above a micro-grid, the buildings) named as the map is zoomed in; their names come before
+      // the areas' when labels would cover one another. A micro-grid's page draws its own buildings.
+      const micro = areas.length === 1 && areas[0].properties.level === "micro_grid";
+      const base = M.baseLayer(map, el, {
+        areas: false,
+        buildings: !micro && !buildings.length,
+        otherLabels: () => (permanent ? labelled.map((l) => l.getTooltip()) : []),
+      });
       function declutter() {
-        if (!permanent) return;
-        const shown = [];
-        labelled.forEach((l) => {
-          const label = l.getTooltip() && l.getTooltip().getElement();
-          if (!label) return;
-          label.classList.remove("is-hidden");
-          const box = label.getBoundingClientRect();
-          if (shown.some((other) => overlaps(box, other))) {
-            label.classList.add("is-hidden");
-          } else {
-            shown.push(box);
-          }
-        });
+        base.declutter();
       }
 
       map.fitBounds(layer.getBounds(), { padding: [12, 12] });
-      map.on("zoomend", declutter);
       declutter();
       el.dataset.ready = "true";
     })
