@@ -23,26 +23,11 @@ from gongzhi.grid.models import GridNode
 
 CSS_PATH = Path(__file__).resolve().parent / "pdf" / "report.css"
 PALETTE = ("#2f6f9f", "#3c8d5a", "#c0772a", "#7b4f9d", "#b24a4a")
+TOP_CATEGORIES = 12
 
 
-COUNT, RATE, HOURS = "count", "rate", "hours"
-
-
-def _figure_specs() -> list[tuple[str, str, str]]:
-    """(key, label in the active language, kind) of the headline figures, in the order of docs/metrics.md."""
-    return [
-        ("received", _("Received (受理量)"), COUNT),
-        ("response_rate", _("Response rate (响应率)"), RATE),
-        ("solved_rate", _("Solved rate (解决率)"), RATE),
-        ("satisfaction_rate", _("Satisfaction rate (满意率)"), RATE),
-        ("on_time_rate", _("On-time rate (按期办结率)"), RATE),
-        ("overdue", _("Overdue open (超期数)"), COUNT),
-        ("rework_rate", _("Rework rate (返工率)"), RATE),
-        ("on_the_spot_rate", _("Solved on the spot (即时办结率)"), RATE),
-        ("proactive_rate", _("Found by staff (主动发现率)"), RATE),
-        ("completion_rate", _("Completion rate (办结率)"), RATE),
-        ("avg_handling_hours", _("Average handling time (hours)"), HOURS),
-    ]
+COUNT, RATE, HOURS = panels.COUNT, panels.RATE, panels.HOURS
+_figure_specs = panels.figure_specs
 
 
 def _shown(value: Any, kind: str) -> str:
@@ -157,7 +142,10 @@ def svg_bars(labels: list[str], series: list[tuple[str, list[int]]], *, width: i
     bar = max(1.0, slot / (len(series) + 1))
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">']
     out.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - 4}" y2="{height - bottom}" stroke="#555"/>')
-    out.append(f'<text x="2" y="{height - bottom - plot_h + 4}" font-size="10">{top}</text>')
+    for value in (top, top // 2):
+        y = height - bottom - plot_h * value / top
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 4}" y2="{y:.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="2" y="{y + 4:.1f}" font-size="10">{value}</text>')
     for s, (name, values) in enumerate(series):
         colour = PALETTE[s % len(PALETTE)]
         for i, v in enumerate(values):
@@ -179,15 +167,40 @@ def svg_bars(labels: list[str], series: list[tuple[str, list[int]]], *, width: i
     return "".join(out)
 
 
+def svg_hbars(rows: list[tuple[str, int]], *, width: int = 640, bar: int = 16, gap: int = 6) -> str:
+    """Horizontal bars, one per row, the name on the left and the number at the end (names are never cut)."""
+    top = max([1, *(v for _n, v in rows)])
+    label_w, value_w = 150, 40
+    plot = width - label_w - value_w
+    height = max(1, len(rows)) * (bar + gap) + gap
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">']
+    for i, (name, value) in enumerate(rows):
+        y = gap + i * (bar + gap)
+        w = plot * value / top
+        out.append(
+            f'<text x="{label_w - 6}" y="{y + bar - 4}" font-size="11" text-anchor="end">{escape(name)}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar}" fill="{PALETTE[0]}"/>'
+            f'<text x="{label_w + w + 4:.1f}" y="{y + bar - 4}" font-size="11">{value}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
 def _charts(data: Monthly) -> dict[str, str]:
-    pie = svg_pie([(x["name"], x["value"]) for x in data.level_721])
+    pie = svg_pie([(x["name"], x["value"]) for x in data.level_721], size=180)
     trend = svg_bars(
         [str(d) for d in data.trend["days"]],
         [(_("received"), data.trend["received"]), (_("resolved"), data.trend["resolved"])],
+        height=190,
     )
-    cats = data.categories[:10]
-    categories = svg_bars([c["name"][:6] for c in cats], [(_("received"), [c["received"] for c in cats])])
+    categories = svg_hbars([(c["name"], c["received"]) for c in data.categories[:TOP_CATEGORIES]])
     return {"pie": pie, "trend": trend, "categories": categories}
+
+
+def _pairs(rows: list[tuple[str, str]]) -> list[tuple[tuple[str, str], tuple[str, str] | None]]:
+    """The figures two to a line: a page holds them in half the height."""
+    half = (len(rows) + 1) // 2
+    return [(rows[i], rows[half + i] if half + i < len(rows) else None) for i in range(half)]
 
 
 def html(data: Monthly) -> str:
@@ -196,6 +209,7 @@ def html(data: Monthly) -> str:
         {
             "r": data,
             "rows": figure_rows(data.figures),
+            "pairs": _pairs(figure_rows(data.figures)),
             "charts": _charts(data),
             "month": panels.month_label(data.month),
         },

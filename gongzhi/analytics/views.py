@@ -62,6 +62,7 @@ def dashboard(request: HttpRequest, node_id: int) -> HttpResponse:
         if selectors.user_can_see(request.user, n)
     ]
     big = request.GET.get("screen") == "1"
+    by = request.GET.get("by") if request.GET.get("by") in f.RANKABLE else panels.DEFAULT_RANKING
     return render(
         request,
         "analytics/dashboard.html",
@@ -72,7 +73,8 @@ def dashboard(request: HttpRequest, node_id: int) -> HttpResponse:
             "big": big,
             "refresh_seconds": REFRESH_SECONDS,
             "children": selectors.descendants(node).only("pk", "name", "level", "path"),
-            "rankable": list(f.RANKABLE),
+            "rank_by": by,
+            "rank_options": [(key, panels.figure_label(key)) for key in f.RANKABLE],
             "min_sample": panels.min_sample(),
         },
     )

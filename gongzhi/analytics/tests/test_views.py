@@ -6,11 +6,11 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gongzhi.analytics import panels, rollup
 from gongzhi.cases import services
-from gongzhi.cases.tests.factories import world
+from gongzhi.cases.tests.factories import category, world
 
 pytestmark = pytest.mark.django_db
 
@@ -141,3 +141,61 @@ def test_monthly_workbook_has_typed_numbers_and_no_formulas(w):
     areas = book.worksheets[-1]
     street_row = next(r for r in areas.iter_rows(min_row=2) if r[0].value == "+街道")
     assert street_row[1].value == 2 and street_row[1].data_type == "n"
+
+
+def test_rankings_say_which_figure_they_rank_by(w):
+    c = client(w.centre)
+    ranking = c.get(reverse("analytics:panel", args=[w.district.pk, "rankings"])).json()
+    assert (ranking["by"], ranking["by_label"], ranking["higher_better"]) == ("on_time_rate", "按期办结率", True)
+    assert ranking["title"] == "排名依据：按期办结率（从高到低）" and "按期办结率" in ranking["note"]
+    rework = c.get(reverse("analytics:panel", args=[w.district.pk, "rankings"]), {"by": "rework_rate"}).json()
+    assert (rework["by_label"], rework["higher_better"]) == ("返工率", False)
+    assert {o["key"] for o in ranking["options"]} == set(panels.f.RANKABLE)
+    page = c.get(reverse("analytics:dashboard", args=[w.district.pk]), {"by": "rework_rate"}).content.decode()
+    assert 'data-rank-by="rework_rate"' in page
+
+
+def test_hot_issues_are_named_by_their_category(w, monkeypatch):
+    import gongzhi.routing as routing
+    from gongzhi.routing.services import HotIssue
+
+    w.category.name = "乱堆乱放"
+    w.category.save(update_fields=["name"])
+    now = timezone.now()
+    found = [
+        HotIssue(
+            label=w.category.code,
+            keywords=["楼道", "杂物"],
+            count=45,
+            lat=None,
+            lng=None,
+            node_id=None,
+            first_at=now,
+            last_at=now,
+            case_ids=[1],
+        ),
+        HotIssue(label="", keywords=["噪音"], count=3, lat=None, lng=None, node_id=None, first_at=now, last_at=now),
+    ]
+    monkeypatch.setattr(routing, "hot_issues", lambda *a, **k: found)
+    hot = client(w.centre).get(reverse("analytics:panel", args=[w.district.pk, "hot"])).json()
+    assert [(i["name"], i["count"]) for i in hot["issues"]] == [("乱堆乱放", 45), ("噪音", 3)]
+    assert hot["issues"][0]["label"] == w.category.code and "case_ids" not in hot["issues"][0]
+
+
+def test_monthly_pdf_fills_its_pages(w):
+    """Figures, the 721 split and the daily trend on page 1; categories and areas after: no page left nearly empty
+    (the trend used to sit alone on page 2 before a forced break)."""
+    from pypdf import PdfReader
+
+    from gongzhi.analytics import reports
+
+    for i in range(12):  # a dozen categories, as a real month has
+        cat = category(w.jurisdiction, f"test.c{i}", name=f"类别{i}")
+        w.submit(category=cat)
+    rollup.catch_up()
+    with translation.override("zh-hans"):
+        data = reports.pdf(reports.monthly(w.district, timezone.localdate().replace(day=1)))
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(data)).pages]
+    assert len(pages) == 2, [len(p) for p in pages]
+    assert all(title in pages[0] for title in ("指标", "办结层级", "每日受理与办结"))
+    assert pages[1].startswith("主要类别") and "区域" in pages[1] and w.street.name in pages[1]
