@@ -207,6 +207,31 @@ def _ranking(rows: dict[str, dict[str, int]], names: dict[str, str], by: str) ->
     }
 
 
+# The rates the public page shows, each with its sample: the figure's denominator (formulas.SAMPLE_OF).
+PUBLIC_RATES = ("response_rate", "solved_rate", "satisfaction_rate", "on_time_rate")
+
+
+def public_figures(counts: dict[str, int]) -> dict[str, Any]:
+    """What the public page shows of a node: counts, and each rate with its sample and whether that sample is below
+    the minimum a ranking needs (shown, but marked). Counts and rates only: rollups hold no personal data."""
+    fig = f.figures(counts)
+    least = min_sample()
+    rates = []
+    for key in PUBLIC_RATES:
+        n = counts[f.SAMPLE_OF[key]]
+        value = fig[key]
+        rates.append(
+            {
+                "key": key,
+                "label": figure_label(key),
+                "shown": "—" if value is None else f"{value * 100:.1f}%",
+                "n": n,
+                "few": value is not None and n < least,
+            }
+        )
+    return {"received": fig["received"], "overdue": fig["overdue"], "rates": rates}
+
+
 DEFAULT_RANKING = "on_time_rate"
 
 

@@ -125,14 +125,19 @@ def public(request: HttpRequest) -> HttpResponse:
     rows = []
     for root in GridNode.objects.filter(parent__isnull=True).order_by("pk"):
         counted = selectors.by_child(node=root, period=Rollup.MONTH, since=month, until=until, depth=2)
-        total = f.figures(selectors.counts(node=root, since=month, until=until))
+        total = panels.public_figures(selectors.counts(node=root, since=month, until=until))
         communities = [
-            {"node": c, "figures": f.figures(counted.get(c.pk, f.as_dict(f.ZERO)))}
+            {"node": c, "figures": panels.public_figures(counted.get(c.pk, f.as_dict(f.ZERO)))}
             for c in selectors.public_communities(root.jurisdiction_id)
         ]
         rows.append({"root": root, "total": total, "communities": communities})
     return render(
         request,
         "analytics/public.html",
-        {"jurisdictions": rows, "month": panels.month_label(month), "min_sample": panels.min_sample()},
+        {
+            "jurisdictions": rows,
+            "month": panels.month_label(month),
+            "min_sample": panels.min_sample(),
+            "rate_labels": [panels.figure_label(key) for key in panels.PUBLIC_RATES],
+        },
     )

@@ -181,3 +181,31 @@ def test_dashboard_big_screen_and_report_pages(browser_session, w):
         assert len(pages) >= 2
         for i, png in enumerate(pages, start=1):
             shutil.copy(png, screenshot_path(f"analytics-report-page-{i}"))
+
+
+def test_public_figures_on_a_phone(browser_session, w):
+    """At 390 px each community is a card with its name on one line, every figure labelled, each rate with its
+    sample; nothing scrolls sideways and nothing is cut."""
+    month = panels.month_label(timezone.localdate().replace(day=1))
+    page = browser_session.new_page(viewport=browser_helpers.PHONE, is_mobile=True, has_touch=True)
+    page.goto(reverse("transparency:figures") + f"?month={month}")
+    row = page.locator(f"tr[data-node='{w.community.pk}']")
+    expect(row.locator("th.name")).to_have_text(w.community.name)
+    expect(row.locator("td[data-figure=satisfaction_rate]")).to_contain_text("n=")
+    layout = page.evaluate(
+        """() => ({
+        width: document.documentElement.scrollWidth,
+        names: [...document.querySelectorAll('.public-table th.name')].map(e => {
+          const lines = e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight);
+          return Math.round(lines);
+        }),
+        cut: [...document.querySelectorAll('.public-table td')]
+          .filter(td => td.scrollWidth > td.clientWidth + 1).length,
+      })"""
+    )
+    assert layout["width"] <= browser_helpers.PHONE["width"], layout
+    assert set(layout["names"]) == {1}, layout  # one line each (it was two characters a line)
+    assert layout["cut"] == 0, layout
+    assert_cjk_renders(page, "h1")
+    save_screenshot(page, "analytics-public-figures-phone")
+    browser_session.assert_clean()

@@ -199,3 +199,17 @@ def test_monthly_pdf_fills_its_pages(w):
     assert len(pages) == 2, [len(p) for p in pages]
     assert all(title in pages[0] for title in ("指标", "办结层级", "每日受理与办结"))
     assert pages[1].startswith("主要类别") and "区域" in pages[1] and w.street.name in pages[1]
+
+
+def test_public_figures_show_the_sample_behind_each_rate(w):
+    """Each rate on the public page carries its sample (n = its denominator); rates from fewer than the minimum
+    sample are marked as such, not hidden."""
+    response = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(reverse("transparency:figures"), {"month": month()})
+    body = response.content.decode()
+    # The district: 2 received; one rated (satisfied); response and resolution due for the resolved one.
+    assert 'data-figure="satisfaction_rate" data-n="1"' in body
+    assert 'data-figure="response_rate" data-n="' in body
+    assert "n=1" in body and "样本少于 20 件" in body
+    row = body[body.index(f'data-node="{w.community.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'data-figure="satisfaction_rate" data-n="1"' in row and "100.0%" in row and "few" in row
