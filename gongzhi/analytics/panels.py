@@ -34,6 +34,30 @@ LEVEL_LABELS = {
 }
 
 
+COUNT, RATE, HOURS = "count", "rate", "hours"
+
+
+def figure_specs() -> list[tuple[str, str, str]]:
+    """(key, label in the active language, kind) of the headline figures, in the order of docs/metrics.md."""
+    return [
+        ("received", _("Received (受理量)"), COUNT),
+        ("response_rate", _("Response rate (响应率)"), RATE),
+        ("solved_rate", _("Solved rate (解决率)"), RATE),
+        ("satisfaction_rate", _("Satisfaction rate (满意率)"), RATE),
+        ("on_time_rate", _("On-time rate (按期办结率)"), RATE),
+        ("overdue", _("Overdue open (超期数)"), COUNT),
+        ("rework_rate", _("Rework rate (返工率)"), RATE),
+        ("on_the_spot_rate", _("Solved on the spot (即时办结率)"), RATE),
+        ("proactive_rate", _("Found by staff (主动发现率)"), RATE),
+        ("completion_rate", _("Completion rate (办结率)"), RATE),
+        ("avg_handling_hours", _("Average handling time (hours)"), HOURS),
+    ]
+
+
+def figure_label(key: str) -> str:
+    return next(label for k, label, _kind in figure_specs() if k == key)
+
+
 def min_sample() -> int:
     return int(getattr(settings, "GONGZHI_ANALYTICS_MIN_SAMPLE", 20))
 
@@ -191,7 +215,36 @@ def _ranking(rows: dict[str, dict[str, int]], names: dict[str, str], by: str) ->
     }
 
 
-def rankings(node: GridNode, month: date, by: str = "on_time_rate") -> dict[str, Any]:
+# The rates the public page shows, each with its sample: the figure's denominator (formulas.SAMPLE_OF).
+PUBLIC_RATES = ("response_rate", "solved_rate", "satisfaction_rate", "on_time_rate")
+
+
+def public_figures(counts: dict[str, int]) -> dict[str, Any]:
+    """What the public page shows of a node: counts, and each rate with its sample and whether that sample is below
+    the minimum a ranking needs (shown, but marked). Counts and rates only: rollups hold no personal data."""
+    fig = f.figures(counts)
+    least = min_sample()
+    rates = []
+    for key in PUBLIC_RATES:
+        n = counts[f.SAMPLE_OF[key]]
+        value = fig[key]
+        rates.append(
+            {
+                "key": key,
+                "label": figure_label(key),
+                "shown": "—" if value is None else f"{value * 100:.1f}%",
+                "n": n,
+                "few": value is not None and n < least,
+            }
+        )
+    return {"received": fig["received"], "overdue": fig["overdue"], "rates": rates}
+
+
+DEFAULT_RANKING = "on_time_rate"
+
+
+def rankings(node: GridNode, month: date, by: str = DEFAULT_RANKING) -> dict[str, Any]:
+    """Areas one level down and handling units ranked by one figure, saying which and in which direction."""
     if by not in f.RANKABLE:
         raise ValueError(_("Rankings can be by: %(names)s.") % {"names": ", ".join(f.RANKABLE)})
     until = f.next_month(month)
@@ -207,9 +260,17 @@ def rankings(node: GridNode, month: date, by: str = "on_time_rate") -> dict[str,
     unit_names.update(
         {f"d{pk}": name for pk, name in Department.objects.filter(pk__in=dept_ids).values_list("pk", "name")}
     )
+    label = figure_label(by)
+    order = _("highest first") if f.RANKABLE[by] else _("lowest first")
     return {
+        "by": by,
+        "by_label": label,
+        "higher_better": f.RANKABLE[by],
+        "title": _("Ranked by %(figure)s, %(order)s") % {"figure": label, "order": order},
+        "options": [{"key": key, "label": figure_label(key)} for key in f.RANKABLE],
         "min_sample": min_sample(),
-        "note": _("Only areas and units with at least %(n)d cases behind the figure are ranked.") % {"n": min_sample()},
+        "note": _("Ranked by %(figure)s; only areas and units with at least %(n)d cases behind it are ranked.")
+        % {"figure": label, "n": min_sample()},
         "areas": _ranking({str(k): v for k, v in children.items()}, child_names, by),
         "units": _ranking(units, unit_names, by),
     }
@@ -240,10 +301,20 @@ def hot(node: GridNode, month: date) -> dict[str, Any]:
                 row[key] = list(value)
         row.pop("case_ids", None)  # the dashboard shows counts, not case lists
         out.append(row)
+    # An issue is named by the category most of its cases share (its code is the label), else by its keywords.
+    names = dict(
+        CaseCategory.objects.filter(
+            jurisdiction_id=node.jurisdiction_id, code__in=[r.get("label") for r in out if r.get("label")]
+        ).values_list("code", "name")
+    )
+    for row in out:
+        keywords = row.get("keywords") or []
+        words = " ".join(keywords) if isinstance(keywords, list) else str(keywords)
+        row["name"] = names.get(row.get("label") or "") or words or _("not yet categorised")
     return {"available": True, "message": "", "issues": out}
 
 
 def panel(name: str, node: GridNode, month: date, **options: Any) -> dict[str, Any]:
     if name == "rankings":
-        return rankings(node, month, by=options.get("by") or "on_time_rate")
+        return rankings(node, month, by=options.get("by") or DEFAULT_RANKING)
     return {"headline": headline, "trend": trend, "categories": categories, "heat": heat, "hot": hot}[name](node, month)

@@ -1,10 +1,9 @@
 """Monthly report per grid node: the figures, the 721 split, the daily trend, the top categories and the child areas,
 as PDF (WeasyPrint, system font Noto Sans CJK SC, charts as inline SVG drawn here — no browser) and as Excel
-(openpyxl, with native Excel charts)."""
+(``core.excel``: typed numbers, names as text, with native Excel charts)."""
 
 from __future__ import annotations
 
-import io
 import math
 from dataclasses import dataclass
 from datetime import date
@@ -19,34 +18,45 @@ from django.utils.translation import gettext as _
 from gongzhi.analytics import formulas as f
 from gongzhi.analytics import panels, selectors
 from gongzhi.analytics.models import Rollup
+from gongzhi.core import excel
 from gongzhi.grid.models import GridNode
 
 CSS_PATH = Path(__file__).resolve().parent / "pdf" / "report.css"
 PALETTE = ("#2f6f9f", "#3c8d5a", "#c0772a", "#7b4f9d", "#b24a4a")
+TOP_CATEGORIES = 12
+
+
+COUNT, RATE, HOURS = panels.COUNT, panels.RATE, panels.HOURS
+_figure_specs = panels.figure_specs
+
+
+def _shown(value: Any, kind: str) -> str:
+    if value is None:
+        return "—"
+    if kind == RATE:
+        return f"{value * 100:.1f}%"
+    if kind == HOURS:
+        return f"{value:.1f}"
+    return str(value)
+
+
+def _typed(value: Any, kind: str) -> Any:
+    """The figure as an Excel cell value: counts are numbers, rates fractions shown as %, hours one decimal."""
+    if kind == RATE:
+        return excel.Percent(value)
+    if kind == HOURS:
+        return excel.Number(value, "0.0")
+    return value
 
 
 def figure_rows(fig: dict[str, Any]) -> list[tuple[str, str]]:
     """(label, shown value) of the headline figures, in the order of docs/metrics.md."""
+    return [(label, _shown(fig[key], kind)) for key, label, kind in _figure_specs()]
 
-    def pct(v: Any) -> str:
-        return "—" if v is None else f"{v * 100:.1f}%"
 
-    return [
-        (_("Received (受理量)"), str(fig["received"])),
-        (_("Response rate (响应率)"), pct(fig["response_rate"])),
-        (_("Solved rate (解决率)"), pct(fig["solved_rate"])),
-        (_("Satisfaction rate (满意率)"), pct(fig["satisfaction_rate"])),
-        (_("On-time rate (按期办结率)"), pct(fig["on_time_rate"])),
-        (_("Overdue open (超期数)"), str(fig["overdue"])),
-        (_("Rework rate (返工率)"), pct(fig["rework_rate"])),
-        (_("Solved on the spot (即时办结率)"), pct(fig["on_the_spot_rate"])),
-        (_("Found by staff (主动发现率)"), pct(fig["proactive_rate"])),
-        (_("Completion rate (办结率)"), pct(fig["completion_rate"])),
-        (
-            _("Average handling time (hours)"),
-            "—" if fig["avg_handling_hours"] is None else f"{fig['avg_handling_hours']:.1f}",
-        ),
-    ]
+def figure_cells(fig: dict[str, Any]) -> list[tuple[str, Any]]:
+    """(label, typed value) of the same figures, for a workbook."""
+    return [(label, _typed(fig[key], kind)) for key, label, kind in _figure_specs()]
 
 
 @dataclass
@@ -132,7 +142,10 @@ def svg_bars(labels: list[str], series: list[tuple[str, list[int]]], *, width: i
     bar = max(1.0, slot / (len(series) + 1))
     out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">']
     out.append(f'<line x1="{left}" y1="{height - bottom}" x2="{width - 4}" y2="{height - bottom}" stroke="#555"/>')
-    out.append(f'<text x="2" y="{height - bottom - plot_h + 4}" font-size="10">{top}</text>')
+    for value in (top, top // 2):
+        y = height - bottom - plot_h * value / top
+        out.append(f'<line x1="{left}" y1="{y:.1f}" x2="{width - 4}" y2="{y:.1f}" stroke="#ddd"/>')
+        out.append(f'<text x="2" y="{y + 4:.1f}" font-size="10">{value}</text>')
     for s, (name, values) in enumerate(series):
         colour = PALETTE[s % len(PALETTE)]
         for i, v in enumerate(values):
@@ -154,15 +167,40 @@ def svg_bars(labels: list[str], series: list[tuple[str, list[int]]], *, width: i
     return "".join(out)
 
 
+def svg_hbars(rows: list[tuple[str, int]], *, width: int = 640, bar: int = 16, gap: int = 6) -> str:
+    """Horizontal bars, one per row, the name on the left and the number at the end (names are never cut)."""
+    top = max([1, *(v for _n, v in rows)])
+    label_w, value_w = 150, 40
+    plot = width - label_w - value_w
+    height = max(1, len(rows)) * (bar + gap) + gap
+    out = [f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" viewBox="0 0 {width} {height}">']
+    for i, (name, value) in enumerate(rows):
+        y = gap + i * (bar + gap)
+        w = plot * value / top
+        out.append(
+            f'<text x="{label_w - 6}" y="{y + bar - 4}" font-size="11" text-anchor="end">{escape(name)}</text>'
+            f'<rect x="{label_w}" y="{y}" width="{w:.1f}" height="{bar}" fill="{PALETTE[0]}"/>'
+            f'<text x="{label_w + w + 4:.1f}" y="{y + bar - 4}" font-size="11">{value}</text>'
+        )
+    out.append("</svg>")
+    return "".join(out)
+
+
 def _charts(data: Monthly) -> dict[str, str]:
-    pie = svg_pie([(x["name"], x["value"]) for x in data.level_721])
+    pie = svg_pie([(x["name"], x["value"]) for x in data.level_721], size=180)
     trend = svg_bars(
         [str(d) for d in data.trend["days"]],
         [(_("received"), data.trend["received"]), (_("resolved"), data.trend["resolved"])],
+        height=190,
     )
-    cats = data.categories[:10]
-    categories = svg_bars([c["name"][:6] for c in cats], [(_("received"), [c["received"] for c in cats])])
+    categories = svg_hbars([(c["name"], c["received"]) for c in data.categories[:TOP_CATEGORIES]])
     return {"pie": pie, "trend": trend, "categories": categories}
+
+
+def _pairs(rows: list[tuple[str, str]]) -> list[tuple[tuple[str, str], tuple[str, str] | None]]:
+    """The figures two to a line: a page holds them in half the height."""
+    half = (len(rows) + 1) // 2
+    return [(rows[i], rows[half + i] if half + i < len(rows) else None) for i in range(half)]
 
 
 def html(data: Monthly) -> str:
@@ -171,6 +209,7 @@ def html(data: Monthly) -> str:
         {
             "r": data,
             "rows": figure_rows(data.figures),
+            "pairs": _pairs(figure_rows(data.figures)),
             "charts": _charts(data),
             "month": panels.month_label(data.month),
         },
@@ -184,47 +223,45 @@ def pdf(data: Monthly) -> bytes:
 
 
 def xlsx(data: Monthly) -> bytes:
-    from openpyxl import Workbook
+    """The same report as a workbook (``core.excel``): numbers as numbers with formats, names as text, native
+    charts over the cells."""
     from openpyxl.chart import BarChart, PieChart, Reference
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = _("Figures")[:31]
-    ws.append([f"{data.node.name} · {panels.month_label(data.month)}"])
-    ws.append([_("Figure"), _("Value")])
-    for label, value in figure_rows(data.figures):
-        ws.append([label, value])
-    ws.column_dimensions["A"].width = 36
-    start = ws.max_row + 2
-    ws.cell(row=start, column=1, value=_("Resolved at level (721)"))
-    for i, x in enumerate(data.level_721, start=1):
-        ws.cell(row=start + i, column=1, value=x["name"])
-        ws.cell(row=start + i, column=2, value=x["value"])
+    book = excel.Book()
+    sheet = book.sheet(_("Figures"))
+    sheet.row([f"{data.node.name} · {panels.month_label(data.month)}"], bold=True)
+    sheet.header([_("Figure"), _("Value")], widths=[36, 14])
+    for label, value in figure_cells(data.figures):
+        sheet.row([label, value])
+    sheet.blank()
+    start = sheet.row([_("Resolved at level (721)"), _("Cases")], bold=True)
+    for x in data.level_721:
+        sheet.row([x["name"], x["value"]])
     pie = PieChart()
     pie.title = _("Resolved at level (721)")
-    pie.add_data(Reference(ws, min_col=2, min_row=start + 1, max_row=start + len(data.level_721)))
-    pie.set_categories(Reference(ws, min_col=1, min_row=start + 1, max_row=start + len(data.level_721)))
-    ws.add_chart(pie, "D2")
+    pie.add_data(Reference(sheet.ws, min_col=2, min_row=start + 1, max_row=start + len(data.level_721)))
+    pie.set_categories(Reference(sheet.ws, min_col=1, min_row=start + 1, max_row=start + len(data.level_721)))
+    sheet.ws.add_chart(pie, "D2")
 
-    trend = wb.create_sheet(_("Daily")[:31])
-    trend.append([_("Day"), _("received"), _("resolved")])
+    daily = book.sheet(_("Daily"))
+    daily.header([_("Day"), _("received"), _("resolved")], widths=[12, 10, 10])
     for d, rec, res in zip(data.trend["days"], data.trend["received"], data.trend["resolved"], strict=True):
-        trend.append([d, rec, res])
+        daily.row([data.month.replace(day=d), rec, res])
     if data.trend["days"]:
         chart = BarChart()
         chart.title = _("Received and resolved per day")
-        chart.add_data(Reference(trend, min_col=2, max_col=3, min_row=1, max_row=trend.max_row), titles_from_data=True)
-        chart.set_categories(Reference(trend, min_col=1, min_row=2, max_row=trend.max_row))
-        trend.add_chart(chart, "E2")
+        chart.add_data(Reference(daily.ws, min_col=2, max_col=3, min_row=1, max_row=daily.rows), titles_from_data=True)
+        chart.set_categories(Reference(daily.ws, min_col=1, min_row=2, max_row=daily.rows))
+        daily.ws.add_chart(chart, "E2")
 
-    cats = wb.create_sheet(_("Categories")[:31])
-    cats.append([_("Category"), _("received"), _("On-time rate (按期办结率)")])
+    cats = book.sheet(_("Categories"))
+    cats.header([_("Category"), _("received"), _("On-time rate (按期办结率)")], widths=[24, 10, 16])
     for c in data.categories:
-        cats.append([c["name"], c["received"], c["on_time_rate"]])
-    areas = wb.create_sheet(_("Areas")[:31])
-    areas.append([_("Area"), *[label for label, _v in figure_rows(f.figures(f.as_dict(f.ZERO)))]])
+        cats.row([c["name"], c["received"], excel.Percent(c["on_time_rate"])])
+
+    areas = book.sheet(_("Areas"))
+    labels = [label for label, _v in figure_cells(f.figures(f.as_dict(f.ZERO)))]
+    areas.header([_("Area"), *labels], widths=[24, *[14] * len(labels)])
     for name, fig in data.children:
-        areas.append([name, *[value for _label, value in figure_rows(fig)]])
-    buffer = io.BytesIO()
-    wb.save(buffer)
-    return buffer.getvalue()
+        areas.row([name, *[value for _label, value in figure_cells(fig)]])
+    return book.to_bytes()

@@ -67,6 +67,7 @@ def dashboard(request: HttpRequest, node_id: int) -> HttpResponse:
         if selectors.user_can_see(request.user, n)
     ]
     big = request.GET.get("screen") == "1"
+    by = request.GET.get("by") if request.GET.get("by") in f.RANKABLE else panels.DEFAULT_RANKING
     return render(
         request,
         "analytics/dashboard.html",
@@ -77,7 +78,8 @@ def dashboard(request: HttpRequest, node_id: int) -> HttpResponse:
             "big": big,
             "refresh_seconds": REFRESH_SECONDS,
             "children": selectors.descendants(node).only("pk", "name", "level", "path"),
-            "rankable": list(f.RANKABLE),
+            "rank_by": by,
+            "rank_options": [(key, panels.figure_label(key)) for key in f.RANKABLE],
             "min_sample": panels.min_sample(),
         },
     )
@@ -130,14 +132,19 @@ def public(request: HttpRequest) -> HttpResponse:
     rows = []
     for root in GridNode.objects.filter(parent__isnull=True).order_by("pk"):
         counted = selectors.by_child(node=root, period=Rollup.MONTH, since=month, until=until, depth=2)
-        total = f.figures(selectors.counts(node=root, since=month, until=until))
+        total = panels.public_figures(selectors.counts(node=root, since=month, until=until))
         communities = [
-            {"node": c, "figures": f.figures(counted.get(c.pk, f.as_dict(f.ZERO)))}
+            {"node": c, "figures": panels.public_figures(counted.get(c.pk, f.as_dict(f.ZERO)))}
             for c in selectors.public_communities(root.jurisdiction_id)
         ]
         rows.append({"root": root, "total": total, "communities": communities})
     return render(
         request,
         "analytics/public.html",
-        {"jurisdictions": rows, "month": panels.month_label(month), "min_sample": panels.min_sample()},
+        {
+            "jurisdictions": rows,
+            "month": panels.month_label(month),
+            "min_sample": panels.min_sample(),
+            "rate_labels": [panels.figure_label(key) for key in panels.PUBLIC_RATES],
+        },
     )

@@ -346,10 +346,17 @@ def cases_map(request: HttpRequest) -> HttpResponse:
     if not selectors.workbenches(request.user).cases:
         return _forbidden(request, _("You may not see cases."))
     form = forms.CaseFilterForm(request.GET or None, user=request.user)
+    homes = grid_selectors.home_nodes(request.user)
     return render(
         request,
         "console/cases_map.html",
-        {"form": form, "query": request.GET.urlencode(), "limit": MAP_LIMIT},
+        {
+            "form": form,
+            "query": request.GET.urlencode(),
+            "limit": MAP_LIMIT,
+            # The base layer (community boundaries and names) of the viewer's jurisdiction.
+            "base_jurisdiction": homes[0].jurisdiction_id if homes else None,
+        },
     )
 
 
@@ -365,7 +372,7 @@ def cases_geojson(request: HttpRequest) -> JsonResponse:
         selectors.command_list(request.user, form.filters())
         .filter(lat__isnull=False, lon__isnull=False)
         .select_related(None)
-        .only("id", "tracking_code", "title", "status", "sla_state", "resolve_due", "lat", "lon")
+        .only("id", "tracking_code", "title", "address", "status", "sla_state", "resolve_due", "lat", "lon")
         .order_by("-submitted_at", "-id")[:MAP_LIMIT]
     )
     features = [
@@ -376,6 +383,7 @@ def cases_geojson(request: HttpRequest) -> JsonResponse:
                 "id": c.pk,
                 "code": c.tracking_code,
                 "title": c.title,
+                "address": c.address,
                 "status": c.get_status_display(),
                 "deadline": deadline_state(c),
                 "url": reverse("console:case", args=[c.pk]),

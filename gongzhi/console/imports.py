@@ -12,20 +12,21 @@ import io
 import logging
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
-from django.utils import timezone
-from openpyxl import Workbook, load_workbook
-from openpyxl.styles import Font
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from openpyxl import load_workbook
 
 from gongzhi.cases import services
 from gongzhi.cases.choices import Channel, Urgency
 from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.console.models import ImportJob
-from gongzhi.core import crypto
-from gongzhi.core.errors import DomainError, ImportRejected, RowError
+from gongzhi.core import crypto, excel
+from gongzhi.core.errors import DomainError, ImportRejected, RowError, gettext_noop
 from gongzhi.grid import location, roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Building, GridNode
@@ -52,6 +53,12 @@ CASE_COLUMNS: dict[str, tuple[str, ...]] = {
     "submitted_at": ("受理时间", "submitted_at", "received"),
 }
 REQUIRED = ("external_id", "title")
+# Problems, in English and marked for translation: a report is shown in its reader's language (core.errors.RowError).
+REQUIRED_VALUE = gettext_noop("required")
+TOO_LONG = gettext_noop("longer than %(n)s characters")
+INTERNAL_ERROR = gettext_noop("internal error; nothing imported")
+ONLY_GRID_ADMINS = gettext_noop("only grid administrators import ledgers")
+NO_GRID = gettext_noop("no grid yet")
 URGENCY_WORDS = {
     "一般": Urgency.NORMAL,
     "普通": Urgency.NORMAL,
@@ -112,9 +119,15 @@ class CaseImport:
         self._buildings: dict[str, Building | None] = {}
         self._may_record: dict[int, bool] = {}
         self.root = GridNode.objects.filter(jurisdiction=self.jurisdiction, parent__isnull=True).first()
+        self.headings: dict[str, str] = {}
 
-    def err(self, line: int | None, column: str | None, reason: str) -> None:
-        self.errors.append(RowError(file=self.file, row=line, column=column, reason=reason))
+    def err(self, line: int | None, column: str | None, reason: str, **params: object) -> None:
+        """A problem: ``reason`` English and marked with gettext_noop, translated when the report is read."""
+        self.errors.append(RowError(file=self.file, row=line, column=column, reason=reason, params=params))
+
+    def col(self, key: str) -> str:
+        """The column as the file names it (a hotline's own heading), else the template's name."""
+        return self.headings.get(key) or CASE_COLUMNS[key][0]
 
     def building(self, code: str) -> Building | None:
         if code not in self._buildings:
@@ -134,7 +147,12 @@ class CaseImport:
         try:
             header, rows, total = _rows(data)
         except Exception as exc:  # openpyxl raises many kinds for a file that is not a workbook
-            self.err(None, None, f"not an Excel workbook (.xlsx) we can read: {exc.__class__.__name__}")
+            self.err(
+                None,
+                None,
+                gettext_noop("not an Excel workbook (.xlsx) we can read (%(kind)s)"),
+                kind=type(exc).__name__,
+            )
             return []
         self.job.total = total
         index: dict[str, int] = {}
@@ -143,10 +161,16 @@ class CaseImport:
             for name in names:
                 if name.lower() in lowered:
                     index[key] = lowered.index(name.lower())
+                    self.headings[key] = header[index[key]]
                     break
         for key in REQUIRED:
             if key not in index:
-                self.err(1, CASE_COLUMNS[key][0], "required column is missing")
+                self.err(
+                    1,
+                    CASE_COLUMNS[key][0],
+                    gettext_noop("required column is missing (name it %(names)s)"),
+                    names=" / ".join(CASE_COLUMNS[key]),
+                )
         if self.errors:
             return []
         seen: dict[str, int] = {}
@@ -155,7 +179,7 @@ class CaseImport:
         for values in rows:
             line += 1
             if line - 1 > MAX_ROWS:
-                self.err(line, None, f"the file has more than {MAX_ROWS} rows; split it")
+                self.err(line, None, gettext_noop("the file has more than %(n)s rows; split it"), n=MAX_ROWS)
                 break
             cells = {k: _text(values[i]) if i < len(values) else "" for k, i in index.items()}
             raw = {k: (values[i] if i < len(values) else None) for k, i in index.items()}
@@ -175,59 +199,77 @@ class CaseImport:
         before = len(self.errors)
         external_id = cells.get("external_id", "")
         title = cells.get("title", "")
+        col = self.col
         if not external_id:
-            self.err(line, "工单编号", "required")
+            self.err(line, col("external_id"), REQUIRED_VALUE)
         elif len(external_id) > 64:
-            self.err(line, "工单编号", "longer than 64 characters")
+            self.err(line, col("external_id"), TOO_LONG, n=64)
         elif external_id in seen:
-            self.err(line, "工单编号", f"{external_id} appears twice (also on row {seen[external_id]})")
+            self.err(
+                line,
+                col("external_id"),
+                gettext_noop("%(value)s appears twice (also on row %(row)s)"),
+                value=external_id,
+                row=seen[external_id],
+            )
         else:
             seen[external_id] = line
         if not title:
-            self.err(line, "标题", "required")
+            self.err(line, col("title"), REQUIRED_VALUE)
         elif len(title) > 200:
-            self.err(line, "标题", "longer than 200 characters")
+            self.err(line, col("title"), TOO_LONG, n=200)
         description = cells.get("description", "")
         if len(description) > 5000:
-            self.err(line, "内容", "longer than 5000 characters")
+            self.err(line, col("description"), TOO_LONG, n=5000)
         category = None
         if cells.get("category"):
             category = self.categories.get(cells["category"])
             if category is None:
-                self.err(line, "类别编码", f"no category with code {cells['category']}")
+                self.err(line, col("category"), gettext_noop("no category with code %(code)s"), code=cells["category"])
         building = None
         lat = lon = None
         node: GridNode | None = None
+        place = col("building")
         if cells.get("building"):
             building = self.building(cells["building"])
             if building is None:
-                self.err(line, "楼栋编码", f"no building with code {cells['building']}")
+                self.err(line, place, gettext_noop("no building with code %(code)s"), code=cells["building"])
             else:
                 node = building.node
         elif cells.get("lat") or cells.get("lon"):
+            place = f"{col('lon')}/{col('lat')}"
             try:
                 lat, lon = float(cells.get("lat", "")), float(cells.get("lon", ""))
             except ValueError:
-                self.err(line, "经度/纬度", "give both latitude and longitude as numbers")
+                self.err(line, place, gettext_noop("give both latitude and longitude as numbers"))
             else:
                 found = location.locate(self.jurisdiction.pk, lat, lon)
                 node = GridNode.objects.filter(pk=found.node_id).first() if found.node_id else None
                 if node is None:
-                    self.err(line, "经度/纬度", "the point is outside every grid of the district")
+                    self.err(line, place, gettext_noop("the point is outside every grid of the district"))
         else:
             node = self.root
         if node is not None and not self.may_record(node):
-            self.err(line, "楼栋编码", f"you may not record cases in {node.name}")
+            self.err(line, place, gettext_noop("you may not record cases in %(area)s"), area=node.name)
         phone = cells.get("reporter_phone", "")
         if phone:
             normal = crypto.normalise_phone(phone)
             if not (len(normal) == 11 and normal.startswith("1")):
-                self.err(line, "电话", "not a mainland mobile number (11 digits starting with 1)")
+                self.err(
+                    line,
+                    col("reporter_phone"),
+                    gettext_noop("not a mainland mobile number (11 digits starting with 1)"),
+                )
         urgency = None
         if cells.get("urgency"):
             urgency = URGENCY_WORDS.get(cells["urgency"].lower())
             if urgency is None:
-                self.err(line, "紧急程度", f"unknown urgency {cells['urgency']} (一般, 紧急 or 特急)")
+                self.err(
+                    line,
+                    col("urgency"),
+                    gettext_noop("unknown urgency “%(value)s” (write 一般, 紧急 or 特急)"),
+                    value=cells["urgency"],
+                )
         submitted = raw.get("submitted_at")
         submitted_at: datetime | None = None
         if isinstance(submitted, datetime):
@@ -237,11 +279,11 @@ class CaseImport:
 
             parsed = parse_datetime(cells["submitted_at"].replace("/", "-"))
             if parsed is None:
-                self.err(line, "受理时间", "not a date and time (2025-03-01 09:30)")
+                self.err(line, col("submitted_at"), gettext_noop("not a date and time (write 2025-03-01 09:30)"))
             else:
                 submitted_at = timezone.make_aware(parsed) if timezone.is_naive(parsed) else parsed
         if submitted_at is not None and submitted_at > timezone.now():
-            self.err(line, "受理时间", "in the future")
+            self.err(line, col("submitted_at"), gettext_noop("in the future"))
         if len(self.errors) > before:
             return None
         return CaseRow(
@@ -272,7 +314,12 @@ class CaseImport:
             )
             for r in rows[start : start + 1000]:
                 if r.external_id in taken:
-                    self.err(r.line, "工单编号", f"{r.external_id} was already imported")
+                    self.err(
+                        r.line,
+                        self.col("external_id"),
+                        gettext_noop("%(value)s was already imported"),
+                        value=r.external_id,
+                    )
 
     def write(self, rows: list[CaseRow]) -> int:
         with transaction.atomic():
@@ -298,7 +345,7 @@ class CaseImport:
                 except DomainError as exc:
                     # Checked already; a change since (a ticket imported meanwhile) refuses the whole file.
                     raise ImportRejected(
-                        [RowError(file=self.file, row=r.line, column=None, reason=exc.message)]
+                        [RowError(file=self.file, row=r.line, column=None, reason=exc.template, params=exc.params)]
                     ) from exc
         return len(rows)
 
@@ -325,7 +372,7 @@ def run(job_id: int) -> ImportJob:
         _fail(job, exc.errors)
     except Exception:  # a bug or an outage: say so on the page, keep the traceback in the log
         log.exception("import %s failed", job.pk)
-        _fail(job, [RowError(file=job.original_name, row=None, column=None, reason="internal error; nothing imported")])
+        _fail(job, [RowError(file=job.original_name, row=None, column=None, reason=INTERNAL_ERROR)])
     return job
 
 
@@ -349,9 +396,7 @@ def _run_grid(job: ImportJob, data: bytes) -> None:
     from gongzhi.grid import importers
 
     if not grid_selectors.user_can(job.created_by, roles.GRID_MANAGE, _root(job)):
-        raise ImportRejected(
-            [RowError(file=job.original_name, row=None, column=None, reason="only grid administrators import ledgers")]
-        )
+        raise ImportRejected([RowError(file=job.original_name, row=None, column=None, reason=ONLY_GRID_ADMINS)])
     job.phase = ImportJob.Phase.WRITING
     _save(job, "phase")
     result = importers.import_grid(jurisdiction=job.jurisdiction.code, workbook=io.BytesIO(data), actor=job.created_by)
@@ -364,7 +409,7 @@ def _run_grid(job: ImportJob, data: bytes) -> None:
 def _root(job: ImportJob) -> GridNode:
     root = GridNode.objects.filter(jurisdiction=job.jurisdiction, parent__isnull=True).first()
     if root is None:
-        raise ImportRejected([RowError(file=job.original_name, row=None, column=None, reason="no grid yet")])
+        raise ImportRejected([RowError(file=job.original_name, row=None, column=None, reason=NO_GRID)])
     return root
 
 
@@ -385,46 +430,95 @@ def _fail(job: ImportJob, errors: list[RowError]) -> None:
 
 
 def error_report(job: ImportJob) -> io.BytesIO:
-    """The problems of a refused import as an .xlsx a person can sort and fix the file from."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "problems"
-    sheet.append(["file", "row", "column", "reason"])
-    for cell in sheet[1]:
-        cell.font = Font(bold=True)
-    for e in job.errors:
-        sheet.append([e.get("file"), e.get("row"), e.get("column"), e.get("reason")])
+    """The problems of a refused import as an .xlsx a person can sort and fix the file from, in their language."""
+    book = excel.Book()
+    sheet = book.sheet(_("Problems"))
+    sheet.header([_("File"), _("Row"), _("Column"), _("Problem")], widths=[24, 8, 16, 70])
+    for e in job.problems():
+        sheet.row([e.file, e.row, e.column, e.message])
     if job.error_count > len(job.errors):
-        sheet.append([None, None, None, f"... and {job.error_count - len(job.errors)} more problems"])
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
-    return out
+        more = job.error_count - len(job.errors)
+        sheet.row([None, None, None, _("… and %(n)s more problems") % {"n": more}])
+    return io.BytesIO(book.to_bytes())
 
 
-def template_workbook() -> io.BytesIO:
-    """An empty hotline export with the expected headings and one example row."""
-    book = Workbook()
-    sheet = book.active
-    sheet.title = "cases"
-    sheet.append([names[0] for names in CASE_COLUMNS.values()])
-    sheet.append(
-        [
-            "12345-0001",
-            "路灯不亮",
-            "3号楼门口路灯坏了",
-            "",
-            "B1",
-            "",
-            None,
-            None,
-            "张三",
-            "13800138000",
-            "一般",
-            "2025-03-01 09:30",
-        ]
+@dataclass
+class Example:
+    """What the template's example row names, so that it imports for the person who downloaded it."""
+
+    building: Building | None = None
+    category: CaseCategory | None = None
+
+
+def example_category(jurisdiction_id: int) -> CaseCategory | None:
+    """A category a hotline row may name: active, without subcategories (as the importer accepts)."""
+    return (
+        CaseCategory.objects.filter(jurisdiction_id=jurisdiction_id, active=True, children__isnull=True)
+        .order_by("code")
+        .first()
     )
-    out = io.BytesIO()
-    book.save(out)
-    out.seek(0)
-    return out
+
+
+def template_headings() -> list[str]:
+    """The template's column headings: the Chinese names in Chinese, the English names otherwise (both are read)."""
+    chinese = (translation.get_language() or "").lower().startswith("zh")
+    return [names[0] if chinese else key for key, names in CASE_COLUMNS.items()]
+
+
+def template_workbook(example: Example | None = None) -> io.BytesIO:
+    """A hotline export to fill in, in the reader's language: the headings, one example row that imports as it is,
+    and a sheet explaining each column."""
+    example = example or Example()
+    yesterday = timezone.localtime() - timedelta(days=1)
+    values = {
+        "external_id": "12345-0001",
+        "title": "路灯不亮",
+        "description": "3号楼门口路灯坏了，晚上很黑",
+        "category": example.category.code if example.category else "",
+        "building": example.building.code if example.building else "",
+        "address": example.building.address if example.building else "",
+        "lat": None,
+        "lon": None,
+        "reporter_name": "张三",
+        "reporter_phone": "13800138000",
+        "urgency": "一般",
+        "submitted_at": yesterday.replace(hour=9, minute=30, second=0, microsecond=0),
+    }
+    book = excel.Book()
+    sheet = book.sheet(_("Cases"))
+    headings = template_headings()
+    sheet.header(headings, widths=[14, 20, 32, 12, 14, 20, 10, 10, 10, 14, 10, 17])
+    sheet.row([values[key] for key in CASE_COLUMNS], formats=[excel.TEXT_FORMAT] * 10)
+    guide = book.sheet(_("Instructions"))
+    guide.header([_("Column"), _("Other names it may have"), _("What to write")], widths=[16, 36, 80])
+    for key, heading in zip(CASE_COLUMNS, headings, strict=True):
+        others = [n for n in (*CASE_COLUMNS[key], key) if n != heading]
+        guide.row([heading, "、".join(dict.fromkeys(others)), str(COLUMN_HELP[key])])
+    guide.blank()
+    for line in TEMPLATE_NOTES:
+        guide.row([str(line)])
+    return io.BytesIO(book.to_bytes())
+
+
+COLUMN_HELP = {
+    "external_id": gettext_lazy("Required. The hotline's ticket number; a ticket already imported is refused."),
+    "title": gettext_lazy("Required. A short title, at most 200 characters."),
+    "description": gettext_lazy("What the caller said, at most 5,000 characters."),
+    "category": gettext_lazy("The category's code from the catalogue; empty: the dispatcher sorts it."),
+    "building": gettext_lazy("The building's code (on its QR poster and in the grid ledger)."),
+    "address": gettext_lazy("The address as the caller gave it."),
+    "lat": gettext_lazy("Latitude (WGS-84), only when there is no building code."),
+    "lon": gettext_lazy("Longitude (WGS-84), only when there is no building code."),
+    "reporter_name": gettext_lazy("The caller's name (kept private)."),
+    "reporter_phone": gettext_lazy("The caller's mobile number, 11 digits (kept private, encrypted)."),
+    "urgency": gettext_lazy("一般, 紧急 or 特急; empty: 一般."),
+    "submitted_at": gettext_lazy("When the hotline took the call, e.g. 2025-03-01 09:30; not in the future."),
+}
+TEMPLATE_NOTES = (
+    gettext_lazy("One case per row from row 2 on; the example row may be replaced or deleted."),
+    gettext_lazy(
+        "Without a building code or a location, a case belongs to the whole district: only district staff may "
+        "import it."
+    ),
+    gettext_lazy("If any row has a problem, nothing is imported and you get the list of problems."),
+)

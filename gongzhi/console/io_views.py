@@ -19,6 +19,7 @@ from gongzhi.grid import selectors as grid_selectors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
+SHOWN_PROBLEMS = 10  # on the page; the downloadable report has every stored one
 
 
 @login_required
@@ -26,7 +27,12 @@ def cases_export(request: HttpRequest) -> HttpResponse:
     if not selectors.workbenches(request.user).cases:
         return render(request, "403.html", status=403)
     form = console_forms.CaseFilterForm(request.GET or None, user=request.user)
-    rows = selectors.command_list(request.user, form.filters()).order_by("-submitted_at", "-id")
+    rows = (
+        selectors.command_list(request.user, form.filters())
+        .select_related(*exports.RELATED)
+        .only(*exports.FIELDS)
+        .order_by("-submitted_at", "-id")
+    )
     handle, _written, _truncated = exports.write_cases(rows.iterator(chunk_size=2000))
     stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
     return FileResponse(handle, as_attachment=True, filename=f"cases-{stamp}.xlsx", content_type=XLSX)
@@ -89,13 +95,17 @@ def imports_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 def import_detail(request: HttpRequest, job_id: int) -> HttpResponse:
-    return render(request, "console/import.html", {"job": _job_or_404(request, job_id)})
+    job = _job_or_404(request, job_id)
+    return render(request, "console/import.html", {"job": job, "problems": job.problems(limit=SHOWN_PROBLEMS)})
 
 
 @login_required
 def import_progress(request: HttpRequest, job_id: int) -> HttpResponse:
     """The progress fragment htmx polls; once the job finishes it stops polling (no hx-trigger in the answer)."""
-    return render(request, "console/includes/import_progress.html", {"job": _job_or_404(request, job_id)})
+    job = _job_or_404(request, job_id)
+    return render(
+        request, "console/includes/import_progress.html", {"job": job, "problems": job.problems(limit=SHOWN_PROBLEMS)}
+    )
 
 
 @login_required
@@ -110,6 +120,13 @@ def import_errors(request: HttpRequest, job_id: int) -> FileResponse:
 
 @login_required
 def import_template(request: HttpRequest) -> FileResponse:
+    """The case template in the reader's language, its example row valid for them: one of the buildings where they
+    may record cases and a category of the catalogue, so that uploading it unchanged imports one case."""
+    homes = grid_selectors.home_nodes(request.user)
+    example = imports.Example(
+        building=next(iter(selectors.buildings_for_recording(request.user, limit=1)), None),
+        category=imports.example_category(homes[0].jurisdiction_id) if homes else None,
+    )
     return FileResponse(
-        imports.template_workbook(), as_attachment=True, filename="cases-template.xlsx", content_type=XLSX
+        imports.template_workbook(example), as_attachment=True, filename="cases-template.xlsx", content_type=XLSX
     )

@@ -6,6 +6,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.core.errors import RowError
+
 
 class ImportJob(models.Model):
     """One uploaded ledger, imported by a background task; all rows or none."""
@@ -65,9 +67,15 @@ class ImportJob(models.Model):
 
     @property
     def percent(self) -> int:
-        """Reading and checking fill the bar to 90 %; the single write transaction is the last 10 %."""
-        if self.status == self.Status.SUCCEEDED:
+        """Reading and checking fill the bar to 90 %; the single write transaction is the last 10 %. A finished
+        import has a full bar, whichever way it ended: there is nothing left to wait for."""
+        if self.finished:
             return 100
         if not self.total:
             return 0
         return min(90, int(90 * self.processed / self.total))
+
+    def problems(self, limit: int | None = None) -> list[RowError]:
+        """The stored problems, each able to say its reason in the reader's language (``RowError.message``)."""
+        stored = self.errors if limit is None else self.errors[:limit]
+        return [RowError.from_dict(e) for e in stored if isinstance(e, dict)]

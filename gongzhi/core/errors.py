@@ -80,15 +80,38 @@ class Conflict(DomainError):
 
 
 class RowError:
-    """One problem with one cell of an imported file: enough for a person to find and fix it."""
+    """One problem with one cell of an imported file: enough for a person to find and fix it.
 
-    __slots__ = ("column", "file", "reason", "row")
+    ``reason`` is written like a DomainError's message: English, marked with ``gettext_noop``, with ``%(name)s``
+    parameters in ``params``; ``message`` is the text in the active language (the reader's), ``str()`` the English
+    (logs, the command line). ``as_dict``/``from_dict`` keep both for a stored report, translated when it is read.
+    """
 
-    def __init__(self, *, file: str, row: int | None, column: str | None, reason: str) -> None:
+    __slots__ = ("column", "file", "params", "reason", "row")
+
+    def __init__(
+        self,
+        *,
+        file: str,
+        row: int | None,
+        column: str | None,
+        reason: str,
+        params: Mapping[str, object] | None = None,
+    ) -> None:
         self.file = file
         self.row = row
         self.column = column
         self.reason = reason
+        self.params = dict(params or {})
+
+    @property
+    def english(self) -> str:
+        return _render(self.reason, self.params, str)
+
+    @property
+    def message(self) -> str:
+        """The reason in the active language."""
+        return _render(self.reason, self.params, _translate)
 
     def __str__(self) -> str:
         where = self.file
@@ -96,16 +119,36 @@ class RowError:
             where += f" row {self.row}"
         if self.column:
             where += f" column {self.column}"
-        return f"{where}: {self.reason}"
+        return f"{where}: {self.english}"
 
     def as_dict(self) -> dict[str, object]:
-        return {"file": self.file, "row": self.row, "column": self.column, "reason": self.reason}
+        out: dict[str, object] = {"file": self.file, "row": self.row, "column": self.column, "reason": self.reason}
+        if self.params:
+            # Terms are stored as {"term": word} so that they are translated again when the report is read.
+            out["params"] = {k: {"term": str(v)} if isinstance(v, Term) else v for k, v in self.params.items()}
+        return out
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, object]) -> RowError:
+        raw = data.get("params") or {}
+        params = {
+            k: Term(v["term"]) if isinstance(v, Mapping) and "term" in v else v
+            for k, v in (raw.items() if isinstance(raw, Mapping) else [])
+        }
+        row = data.get("row")
+        return cls(
+            file=str(data.get("file") or ""),
+            row=row if isinstance(row, int) else None,
+            column=str(data["column"]) if data.get("column") else None,
+            reason=str(data.get("reason") or ""),
+            params=params,
+        )
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, RowError) and self.as_dict() == other.as_dict()
 
     def __hash__(self) -> int:
-        return hash((self.file, self.row, self.column, self.reason))
+        return hash((self.file, self.row, self.column, self.english))
 
     def __repr__(self) -> str:
         return f"RowError({self})"

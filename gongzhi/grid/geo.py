@@ -183,3 +183,41 @@ def json_safe(value: Any) -> Any:
     if isinstance(value, tuple | list):
         return [json_safe(v) for v in value]
     return value
+
+
+# -- Map tiles (Web Mercator "slippy map" numbering, as Leaflet counts them) ---------------------------------------
+
+
+def tile_count(zoom: int) -> int:
+    return 1 << zoom
+
+
+def tile_bounds(zoom: int, x: int, y: int) -> tuple[float, float, float, float]:
+    """(south, west, north, east) in degrees of tile (x, y) at ``zoom``; ValueError for a tile that does not exist."""
+    n = tile_count(zoom)
+    if not (0 <= zoom <= 22 and 0 <= x < n and 0 <= y < n):
+        raise ValueError(f"no tile {zoom}/{x}/{y}")
+
+    def lat(row: int) -> float:
+        return math.degrees(math.atan(math.sinh(math.pi * (1 - 2 * row / n))))
+
+    return lat(y + 1), x / n * 360.0 - 180.0, lat(y), (x + 1) / n * 360.0 - 180.0
+
+
+def tile_of(lat: float, lon: float, zoom: int) -> tuple[int, int]:
+    """The (x, y) of the tile at ``zoom`` that holds the point."""
+    n = tile_count(zoom)
+    x = int((lon + 180.0) / 360.0 * n)
+    rad = math.radians(lat)
+    y = int((1.0 - math.asinh(math.tan(rad)) / math.pi) / 2.0 * n)
+    return min(max(x, 0), n - 1), min(max(y, 0), n - 1)
+
+
+def simplified(geojson: Mapping[str, Any], tolerance_m: float, precision: int = 6) -> dict[str, Any]:
+    """A lighter copy of a boundary for drawing: vertices closer than ``tolerance_m`` to the line dropped (topology
+    kept), coordinates rounded to ``precision`` decimals (6: about 0.1 m). Invalid input raises BoundaryError."""
+    geom = geometry_from_geojson(geojson)
+    light = shapely.simplify(geom, tolerance_m / METRES_PER_DEGREE, preserve_topology=True)
+    if light.is_empty:
+        light = geom
+    return to_geojson(light, precision=precision)

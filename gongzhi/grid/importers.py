@@ -1488,27 +1488,24 @@ def import_grid(
 
 def write_template(target: str | Path | IO[bytes]) -> None:
     """An empty workbook with every sheet and its header row, plus a 说明 (instructions) sheet first."""
-    import openpyxl
     from openpyxl.styles import Font
     from openpyxl.worksheet.datavalidation import DataValidation
 
-    book = openpyxl.Workbook()
-    guide = book.active
-    assert guide is not None
-    guide.title = "说明"
+    from gongzhi.core import excel
+
+    book = excel.Book()
+    guide = book.sheet("说明")
     for line in _TEMPLATE_GUIDE:
-        guide.append([line])
-    guide.column_dimensions["A"].width = 110
-    guide["A1"].font = Font(bold=True, size=14)
+        guide.row([line])
+    guide.widths([110])
+    guide.ws["A1"].font = Font(bold=True, size=14)
     for spec in SHEETS:
-        ws = book.create_sheet(spec.name)
+        sheet = book.sheet(spec.name)
+        ws = sheet.ws
         headers = [c.name for c in spec.columns if c.name not in TEMPLATE_OMITS.get(spec.name, set())]
-        ws.append(headers)
-        ws.freeze_panes = "A2"
+        sheet.header(headers, widths=[max(14, len(header) + 4) for header in headers])
         for index, header in enumerate(headers, start=1):
             cell = ws.cell(row=1, column=index)
-            cell.font = Font(bold=True)
-            ws.column_dimensions[cell.column_letter].width = max(14, len(header) + 4)
             # Codes and phone numbers are text: typed as numbers, Excel would drop leading zeros.
             if header.endswith("code") or header in {"username", "phone", "work_phone"}:
                 ws.column_dimensions[cell.column_letter].number_format = "@"
@@ -1523,7 +1520,11 @@ def write_template(target: str | Path | IO[bytes]) -> None:
             validation = DataValidation(type="list", formula1=f'"{choices}"', allow_blank=True, showErrorMessage=False)
             validation.add(f"{letter}2:{letter}100000")
             ws.add_data_validation(validation)
-    book.save(target)
+    data = book.to_bytes()
+    if isinstance(target, str | Path):
+        Path(target).write_bytes(data)
+    else:
+        target.write(data)
 
 
 _TEMPLATE_GUIDE: Final = (

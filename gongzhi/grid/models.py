@@ -144,6 +144,8 @@ class Compound(models.Model):
         verbose_name_plural = _("compounds")
         ordering = ["jurisdiction", "code"]
         constraints = [models.UniqueConstraint(fields=["jurisdiction", "code"], name="compound_code_unique")]
+        # The maps ask for the compounds of one tile (grid.mapdata): a latitude band, then longitude.
+        indexes = [models.Index(fields=["jurisdiction", "lat", "lon"], name="compound_position")]
 
     def __str__(self) -> str:
         return self.name
@@ -172,6 +174,7 @@ class Building(models.Model):
         verbose_name_plural = _("buildings")
         ordering = ["jurisdiction", "code"]
         constraints = [models.UniqueConstraint(fields=["jurisdiction", "code"], name="building_code_unique")]
+        indexes = [models.Index(fields=["jurisdiction", "lat", "lon"], name="building_position")]
 
     def __str__(self) -> str:
         if self.compound_id and not self.name.startswith(self.compound.name):

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.portal import views
+from gongzhi.portal import map_views, views
 
 app_name = "portal"
 
@@ -10,7 +10,12 @@ urlpatterns = [
     # The URL printed in a building's QR code: keep it short.
     path("b/<str:token>/", views.scan, name="scan"),
     path("report/", views.report, name="report"),
-    path("map/<int:jurisdiction_id>/areas.geojson", views.map_areas, name="map_areas"),
+    path("map/<int:jurisdiction_id>/areas.geojson", map_views.map_areas, name="map_areas"),
+    path(
+        "map/<int:jurisdiction_id>/<slug:layer>/<int:z>/<int:x>/<int:y>.geojson",
+        map_views.map_places,
+        name="map_places",
+    ),
     path("t/", views.track_lookup, name="track_lookup"),
     path("t/<str:code>/", views.track, name="track"),
     path("t/<str:code>/rate/", views.rate, name="rate"),

@@ -331,22 +331,6 @@ def _too_many_reports(refuse, retry_after: int) -> HttpResponse:  # type: ignore
     return refuse(message, 429, **{"Retry-After": str(retry_after)})
 
 
-@require_GET
-def map_areas(request: HttpRequest, jurisdiction_id: int) -> JsonResponse:
-    """Community boundaries as the base layer of the pin map (works without any tile server)."""
-    rows = (
-        GridNode.objects.filter(jurisdiction_id=jurisdiction_id, level=roles.COMMUNITY, boundary__isnull=False)
-        .order_by("path")
-        .values("pk", "name", "boundary")
-    )
-    features = [
-        {"type": "Feature", "id": r["pk"], "geometry": r["boundary"], "properties": {"name": r["name"]}} for r in rows
-    ]
-    response = JsonResponse({"type": "FeatureCollection", "features": features})
-    response["Cache-Control"] = "public, max-age=300"
-    return response
-
-
 # ------------------------------------------------------------------------------------------------------------- track
 
 

@@ -122,6 +122,12 @@ def test_dashboard_big_screen_and_report_pages(browser_session, w):
     expect(page.locator("#chart-721 canvas")).to_have_count(1)
     page.wait_for_selector("#heat-map[data-ready=true]")
     expect(page.locator("#heat-map path.leaflet-interactive")).to_have_count(2)  # the district's two streets
+    # The map says what its colours mean; the areas are named on it; the ranking says what it ranks by.
+    expect(page.locator("#heat-map .heat-legend")).to_contain_text("本月诉求量")
+    # Five shades up to the busiest area's 10 requests, and grey for none.
+    expect(page.locator("#heat-map .heat-legend-row")).to_have_text(["0", "1–2", "3–4", "5–6", "7–8", "9–10"])
+    expect(page.locator("#heat-map .heat-label").filter(has_text=w.street.name)).to_have_count(1)
+    expect(page.locator("#rank-by")).to_have_text("排名依据：按期办结率（从高到低）")
     # Hot issues from triage (gongzhi.routing) when it is there, else a sentence saying they are not available.
     assert page.locator("#hot li").count() > 0 or page.locator("#hot-message").inner_text().strip()
     assert_cjk_renders(page, "h1")
@@ -133,12 +139,30 @@ def test_dashboard_big_screen_and_report_pages(browser_session, w):
     page.wait_for_selector("#dashboard[data-ready=true]", timeout=20_000)
     expect(page.locator(".breadcrumbs")).to_contain_text("示范区")
 
-    # Big-screen mode: dark, no console chrome, refreshes itself (the page clock is moved on a minute).
+    # Big-screen mode at 1920×1080: dark, no console chrome, every panel above the fold, nothing to operate;
+    # refreshes itself (the page clock is moved on a minute).
+    page.set_viewport_size({"width": 1920, "height": 1080})
     page.clock.install()
     page.goto(reverse("analytics:dashboard", args=[w.district.pk]) + f"?month={month}&screen=1")
     page.wait_for_selector("#dashboard[data-ready=true]", timeout=20_000)
     expect(page.locator("body")).to_have_class(re.compile("big-screen"))
     expect(page.locator(".worknav")).to_be_hidden()
+    fold = page.evaluate(
+        """() => ({
+        width: document.documentElement.scrollWidth, height: document.documentElement.scrollHeight,
+        lowest: Math.max(...[...document.querySelectorAll('#dashboard .card')]
+          .map(c => c.getBoundingClientRect().bottom)),
+        cards: document.querySelectorAll('#dashboard .card').length,
+        controls: [...document.querySelectorAll('#dashboard :is(input, select, button, textarea)')]
+          .filter(e => e.offsetParent !== null).length,
+        light: [...document.querySelectorAll('#dashboard .card, #heat-map, .heat-legend')].filter(e => {
+          const [r, g, b] = getComputedStyle(e).backgroundColor.match(/\\d+/g).map(Number);
+          return r + g + b > 3 * 128;  // a light background in the dark theme
+        }).length,
+      })"""
+    )
+    assert fold == {"width": 1920, "height": 1080, "lowest": fold["lowest"], "cards": 8, "controls": 0, "light": 0}
+    assert fold["lowest"] <= 1080, fold
     with page.expect_response(re.compile(r"/panel/headline\.json"), timeout=15_000):
         page.clock.run_for(61_000)
     page.wait_for_selector("#dashboard[data-ready=true]", timeout=20_000)
@@ -157,3 +181,31 @@ def test_dashboard_big_screen_and_report_pages(browser_session, w):
         assert len(pages) >= 2
         for i, png in enumerate(pages, start=1):
             shutil.copy(png, screenshot_path(f"analytics-report-page-{i}"))
+
+
+def test_public_figures_on_a_phone(browser_session, w):
+    """At 390 px each community is a card with its name on one line, every figure labelled, each rate with its
+    sample; nothing scrolls sideways and nothing is cut."""
+    month = panels.month_label(timezone.localdate().replace(day=1))
+    page = browser_session.new_page(viewport=browser_helpers.PHONE, is_mobile=True, has_touch=True)
+    page.goto(reverse("transparency:figures") + f"?month={month}")
+    row = page.locator(f"tr[data-node='{w.community.pk}']")
+    expect(row.locator("th.name")).to_have_text(w.community.name)
+    expect(row.locator("td[data-figure=satisfaction_rate]")).to_contain_text("n=")
+    layout = page.evaluate(
+        """() => ({
+        width: document.documentElement.scrollWidth,
+        names: [...document.querySelectorAll('.public-table th.name')].map(e => {
+          const lines = e.getBoundingClientRect().height / parseFloat(getComputedStyle(e).lineHeight);
+          return Math.round(lines);
+        }),
+        cut: [...document.querySelectorAll('.public-table td')]
+          .filter(td => td.scrollWidth > td.clientWidth + 1).length,
+      })"""
+    )
+    assert layout["width"] <= browser_helpers.PHONE["width"], layout
+    assert set(layout["names"]) == {1}, layout  # one line each (it was two characters a line)
+    assert layout["cut"] == 0, layout
+    assert_cjk_renders(page, "h1")
+    save_screenshot(page, "analytics-public-figures-phone")
+    browser_session.assert_clean()

@@ -6,11 +6,11 @@ from datetime import date
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from gongzhi.analytics import panels, rollup
 from gongzhi.cases import services
-from gongzhi.cases.tests.factories import world
+from gongzhi.cases.tests.factories import category, world
 
 pytestmark = pytest.mark.django_db
 
@@ -99,7 +99,7 @@ def test_monthly_report_as_pdf_with_chinese_text_and_as_excel(w):
     book = load_workbook(io.BytesIO(response.content))
     rows = {r[0]: r[1] for r in book.worksheets[0].iter_rows(min_row=3, values_only=True) if r[0]}
     received = next(v for k, v in rows.items() if "受理量" in k)
-    assert received == "2"
+    assert received == 2  # a number, not the text "2"
     assert book.worksheets[0]._charts  # the 721 pie
 
 
@@ -117,3 +117,99 @@ def test_parse_month():
     assert panels.parse_month("2025-03") == date(2025, 3, 1)
     with pytest.raises(ValueError, match="2025-03"):
         panels.parse_month("March")
+
+
+def test_monthly_workbook_has_typed_numbers_and_no_formulas(w):
+    """Counts are numbers, rates are fractions shown as percentages, names that look like formulas stay text."""
+    from gongzhi.core.testing.excel import assert_no_formulas
+
+    w.category.name = '=HYPERLINK("http://evil.example","看")'
+    w.category.save(update_fields=["name"])
+    w.street.name = "+街道"
+    w.street.save(update_fields=["name"])
+    response = client(w.centre).get(reverse("analytics:report", args=[w.district.pk, month(), "xlsx"]))
+    book = assert_no_formulas(response.content)
+    figures = {
+        r[0].value: r[1] for r in book.worksheets[0].iter_rows(min_row=3) if r[0].value and r[1].value is not None
+    }
+    received = next(c for k, c in figures.items() if "受理量" in k)
+    assert received.value == 2 and received.data_type == "n"
+    satisfaction = next(c for k, c in figures.items() if "满意率" in k)
+    assert satisfaction.value == 1.0 and satisfaction.number_format == "0.0%"
+    cells = [c.value for ws in book.worksheets for row in ws.iter_rows() for c in row]
+    assert w.category.name in cells and "+街道" in cells
+    areas = book.worksheets[-1]
+    street_row = next(r for r in areas.iter_rows(min_row=2) if r[0].value == "+街道")
+    assert street_row[1].value == 2 and street_row[1].data_type == "n"
+
+
+def test_rankings_say_which_figure_they_rank_by(w):
+    c = client(w.centre)
+    ranking = c.get(reverse("analytics:panel", args=[w.district.pk, "rankings"])).json()
+    assert (ranking["by"], ranking["by_label"], ranking["higher_better"]) == ("on_time_rate", "按期办结率", True)
+    assert ranking["title"] == "排名依据：按期办结率（从高到低）" and "按期办结率" in ranking["note"]
+    rework = c.get(reverse("analytics:panel", args=[w.district.pk, "rankings"]), {"by": "rework_rate"}).json()
+    assert (rework["by_label"], rework["higher_better"]) == ("返工率", False)
+    assert {o["key"] for o in ranking["options"]} == set(panels.f.RANKABLE)
+    page = c.get(reverse("analytics:dashboard", args=[w.district.pk]), {"by": "rework_rate"}).content.decode()
+    assert 'data-rank-by="rework_rate"' in page
+
+
+def test_hot_issues_are_named_by_their_category(w, monkeypatch):
+    import gongzhi.routing as routing
+    from gongzhi.routing.services import HotIssue
+
+    w.category.name = "乱堆乱放"
+    w.category.save(update_fields=["name"])
+    now = timezone.now()
+    found = [
+        HotIssue(
+            label=w.category.code,
+            keywords=["楼道", "杂物"],
+            count=45,
+            lat=None,
+            lng=None,
+            node_id=None,
+            first_at=now,
+            last_at=now,
+            case_ids=[1],
+        ),
+        HotIssue(label="", keywords=["噪音"], count=3, lat=None, lng=None, node_id=None, first_at=now, last_at=now),
+    ]
+    monkeypatch.setattr(routing, "hot_issues", lambda *a, **k: found)
+    hot = client(w.centre).get(reverse("analytics:panel", args=[w.district.pk, "hot"])).json()
+    assert [(i["name"], i["count"]) for i in hot["issues"]] == [("乱堆乱放", 45), ("噪音", 3)]
+    assert hot["issues"][0]["label"] == w.category.code and "case_ids" not in hot["issues"][0]
+
+
+def test_monthly_pdf_fills_its_pages(w):
+    """Figures, the 721 split and the daily trend on page 1; categories and areas after: no page left nearly empty
+    (the trend used to sit alone on page 2 before a forced break)."""
+    from pypdf import PdfReader
+
+    from gongzhi.analytics import reports
+
+    for i in range(12):  # a dozen categories, as a real month has
+        cat = category(w.jurisdiction, f"test.c{i}", name=f"类别{i}")
+        w.submit(category=cat)
+    rollup.catch_up()
+    with translation.override("zh-hans"):
+        data = reports.pdf(reports.monthly(w.district, timezone.localdate().replace(day=1)))
+    pages = [p.extract_text() for p in PdfReader(io.BytesIO(data)).pages]
+    assert len(pages) == 2, [len(p) for p in pages]
+    assert all(title in pages[0] for title in ("指标", "办结层级", "每日受理与办结"))
+    assert pages[1].startswith("主要类别") and "区域" in pages[1] and w.street.name in pages[1]
+
+
+def test_public_figures_show_the_sample_behind_each_rate(w):
+    """Each rate on the public page carries its sample (n = its denominator); rates from fewer than the minimum
+    sample are marked as such, not hidden."""
+    response = Client(HTTP_ACCEPT_LANGUAGE="zh-hans").get(reverse("transparency:figures"), {"month": month()})
+    body = response.content.decode()
+    # The district: 2 received; one rated (satisfied); response and resolution due for the resolved one.
+    assert 'data-figure="satisfaction_rate" data-n="1"' in body
+    assert 'data-figure="response_rate" data-n="' in body
+    assert "n=1" in body and "样本少于 20 件" in body
+    row = body[body.index(f'data-node="{w.community.pk}"') :]
+    row = row[: row.index("</tr>")]
+    assert 'data-figure="satisfaction_rate" data-n="1"' in row and "100.0%" in row and "few" in row

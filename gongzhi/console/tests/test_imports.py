@@ -111,7 +111,7 @@ def test_one_bad_row_refuses_the_whole_file_with_a_report(dispatcher_client, w):
     job = ImportJob.objects.get()
     assert (job.status, job.created_count, job.error_count) == ("failed", 0, 3)
     assert Case.objects.count() == 0
-    reasons = [(e["row"], e["column"], e["reason"]) for e in job.errors]
+    reasons = [(e.row, e.column, e.english) for e in job.problems()]
     assert (8, "类别编码", "no category with code no.such") in reasons
     assert (8, "电话", "not a mainland mobile number (11 digits starting with 1)") in reasons
     assert (10, "工单编号", "12345-000002 appears twice (also on row 4)") in reasons
@@ -121,7 +121,7 @@ def test_one_bad_row_refuses_the_whole_file_with_a_report(dispatcher_client, w):
     assert report.status_code == 200
     sheet = load_workbook(io.BytesIO(b"".join(report.streaming_content))).active
     lines = list(sheet.iter_rows(values_only=True))
-    assert lines[0] == ("file", "row", "column", "reason")
+    assert lines[0] == ("File", "Row", "Column", "Problem")
     assert {(r[1], r[2]) for r in lines[1:]} == {(8, "类别编码"), (8, "电话"), (10, "工单编号")}
 
 
@@ -131,7 +131,7 @@ def test_rows_outside_the_uploaders_area_are_refused(client, w):
     upload(client, workbook([_row(w, 1), _row(w, 2, building=elsewhere.code)]))
     job = ImportJob.objects.get()
     assert job.status == "failed" and job.error_count == 1
-    assert job.errors[0]["row"] == 3 and "you may not record cases in" in job.errors[0]["reason"]
+    assert job.errors[0]["row"] == 3 and "you may not record cases in" in job.problems()[0].english
     assert Case.objects.count() == 0
 
 
@@ -224,3 +224,69 @@ def test_fifty_thousand_rows_import(w):
     assert Case.objects.filter(channel="hotline").count() == 50_000
     assert Building.objects.count() == 10
     print(f"\n50,000-row import: {elapsed:.1f} s")
+
+
+# --------------------------------------------------------------------------- the template, the bar, the language
+
+
+def _template(client, language: str):
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = language
+    response = client.get(reverse("console:import_template"))
+    assert response.status_code == 200
+    return b"".join(response.streaming_content)
+
+
+def test_the_templates_example_row_imports(client, w):
+    """Downloaded by a community dispatcher, the template's example row names one of their buildings and a category
+    of the catalogue: uploaded back unchanged it is imported as a case."""
+    client.force_login(w.dispatcher)
+    data = _template(client, "zh-hans")
+    book = load_workbook(io.BytesIO(data))
+    assert book.sheetnames == ["诉求工单", "填写说明"]
+    sheet = book["诉求工单"]
+    head = [c.value for c in sheet[1]]
+    assert head[:2] == ["工单编号", "标题"]
+    assert sheet.max_row == 2
+    upload(client, data)
+    job = ImportJob.objects.get()
+    assert (job.status, job.created_count, job.errors) == ("succeeded", 1, [])
+    case = Case.objects.get(channel="hotline")
+    assert case.building == w.building and case.category == w.category
+    # In English the headings are the English column names, which the importer reads as well.
+    english = load_workbook(io.BytesIO(_template(client, "en")))
+    assert english.sheetnames[0] == "Cases" and english["Cases"]["A1"].value == "external_id"
+
+
+def test_problems_are_reported_in_the_readers_language(client, w):
+    client.force_login(w.dispatcher)
+    rows = [_row(w, 1, building="B1"), _row(w, 2, urgency="很急"), _row(w, 1)]
+    upload(client, workbook(rows))
+    job = ImportJob.objects.get()
+    assert job.status == "failed" and job.error_count == 3, job.errors
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    page = client.get(reverse("console:import", args=[job.pk])).content.decode()
+    assert "没有编码为 B1 的楼栋" in page
+    assert "紧急程度“很急”无法识别（可填：一般、紧急、特急）" in page
+    assert "no building with code" not in page
+    report = load_workbook(
+        io.BytesIO(b"".join(client.get(reverse("console:import_errors", args=[job.pk])).streaming_content))
+    )
+    assert report.sheetnames == ["问题"]
+    lines = list(report["问题"].iter_rows(values_only=True))
+    assert lines[0] == ("文件", "行", "列", "问题")
+    assert (2, "楼栋编码", "没有编码为 B1 的楼栋") in [r[1:] for r in lines[1:]]
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "en"
+    page = client.get(reverse("console:import", args=[job.pk])).content.decode()
+    assert "no building with code B1" in page
+
+
+def test_the_bar_is_full_when_the_import_is_done(dispatcher_client, w):
+    upload(dispatcher_client, workbook([_row(w, i) for i in range(3)]))
+    done = ImportJob.objects.get()
+    upload(dispatcher_client, workbook([_row(w, 7, phone="12345")]))
+    refused = ImportJob.objects.order_by("-pk").first()
+    assert (done.status, refused.status) == ("succeeded", "failed")
+    for job in (done, refused):
+        fragment = dispatcher_client.get(reverse("console:import_progress", args=[job.pk])).content.decode()
+        assert 'max="100" value="100"' in fragment
+        assert "hx-get" not in fragment  # it stops polling

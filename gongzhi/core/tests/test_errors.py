@@ -38,3 +38,34 @@ def test_codes_and_statuses_stay_with_the_subclass():
     exc = NotFound(gettext_noop("case not found"))
     assert (exc.code, exc.http_status) == ("not_found", 404)
     assert DomainError("x", code="special").code == "special"
+
+
+def test_an_import_problem_is_stored_in_english_and_read_in_the_readers_language():
+    from gongzhi.core.errors import RowError
+
+    error = RowError(
+        file="热线.xlsx",
+        row=3,
+        column="楼栋编码",
+        reason=gettext_noop("no building with code %(code)s"),
+        params={"code": "B1"},
+    )
+    stored = error.as_dict()
+    assert stored == {
+        "file": "热线.xlsx",
+        "row": 3,
+        "column": "楼栋编码",
+        "reason": "no building with code %(code)s",
+        "params": {"code": "B1"},
+    }
+    back = RowError.from_dict(stored)
+    assert back == error and str(back) == "热线.xlsx row 3 column 楼栋编码: no building with code B1"
+    with translation.override("zh-hans"):
+        assert back.message == "没有编码为 B1 的楼栋"
+    # A term is stored as a term and translated again when read; an old report without params reads as it was.
+    term = RowError.from_dict(
+        RowError(file="f", row=None, column=None, reason="%(field)s", params={"field": Term("reason")}).as_dict()
+    )
+    with translation.override("zh-hans"):
+        assert term.message == "原因"
+    assert RowError.from_dict({"file": "f", "row": 2, "reason": "no such thing"}).message == "no such thing"

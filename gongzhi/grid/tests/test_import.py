@@ -19,6 +19,7 @@ from django.test.utils import CaptureQueriesContext
 from gongzhi.accounts.models import User
 from gongzhi.core.errors import ImportRejected, RowError
 from gongzhi.core.models import AuditEntry
+from gongzhi.core.testing.excel import assert_no_formulas
 from gongzhi.grid import importers, location, roles, selectors
 from gongzhi.grid.models import Building, Compound, Department, GridNode, Jurisdiction, StaffPost
 from gongzhi.grid.tests.factories import JurisdictionFactory, make_node, post, square
@@ -689,6 +690,8 @@ def test_an_unknown_jurisdiction_without_a_name_or_district(tmp_path):
 def test_the_template_has_every_sheet_and_imports_empty(tmp_path):
     importers.write_template(tmp_path / "template.xlsx")
     book = openpyxl.load_workbook(tmp_path / "template.xlsx")
+    assert_no_formulas((tmp_path / "template.xlsx").read_bytes())  # written through core.excel
+    assert book["nodes"].freeze_panes == "A2" and book["nodes"]["A1"].font.b
     assert book.sheetnames == ["说明", "nodes", "departments", "compounds", "buildings", "staff"]
     for name, headers in HEADERS.items():
         assert [c.value for c in book[name][1]] == headers

@@ -159,7 +159,7 @@ def test_report_by_location_and_map_pin(browser_session, w, orm_between_pages):
     page = phone_page(browser_session, geolocation=here, permissions=["geolocation"])
     page.goto(reverse("portal:report") + f"?j={w.jurisdiction.code}")
     page.wait_for_selector("#pin-map[data-ready=true]")
-    expect(page.locator("#pin-map path.leaflet-interactive")).to_have_count(4)  # the communities
+    expect(page.locator("#pin-map .area-label")).to_have_count(4)  # the communities, named on the map
 
     # Sending without a place: the server says where is missing, nothing is filed.
     page.fill("#id_description", "小区门口路灯不亮")

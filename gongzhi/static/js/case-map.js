@@ -1,24 +1,26 @@
-// Case maps: one case's point (#case-point-map) or the filtered case list as points (#case-map). Like grid-map.js,
-// the map works without tiles (air-gapped); text comes from data-* attributes. Sets data-ready when drawn.
+// Case maps: one case's point (#case-point-map) or the filtered case list as points (#case-map), over the base layer
+// of named places (community boundaries and names, compounds and buildings as the map is zoomed in), so they work
+// without tiles (air-gapped); text comes from data-* attributes, and the cases' own text (written by residents)
+// reaches Leaflet as text through GongzhiMap, never as HTML. Sets data-ready when drawn.
 (function () {
   "use strict";
-  if (!window.L) return;
+  if (!window.L || !window.GongzhiMap) return;
+  const M = window.GongzhiMap;
   const colours = { breached: "#a8231c", warning: "#b26a00", on_track: "#17507c", paused: "#6b5b95", done: "#6b7680" };
-
-  function baseMap(el) {
-    const map = L.map(el, { zoomSnap: 0.25, attributionControl: false, scrollWheelZoom: false });
-    if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
-    return map;
-  }
 
   const point = document.getElementById("case-point-map");
   if (point) {
     const lat = parseFloat(point.dataset.lat);
     const lon = parseFloat(point.dataset.lon);
-    const map = baseMap(point);
-    map.setView([lat, lon], 16);
+    const map = M.create(point);
+    map.setView([lat, lon], 15);
     L.circleMarker([lat, lon], { radius: 9, color: "#ffffff", weight: 2, fillColor: "#a8231c", fillOpacity: 1 }).addTo(map);
-    point.dataset.ready = "true";
+    // Where it is among the named places: the community, the compounds and buildings around the point.
+    M.baseLayer(map, point)
+      .ready.catch(() => null)
+      .then(() => {
+        point.dataset.ready = "true";
+      });
   }
 
   const el = document.getElementById("case-map");
@@ -28,36 +30,42 @@
     el.textContent = text || "";
     el.dataset.ready = state;
   }
-  fetch(el.dataset.geojson, { credentials: "same-origin", headers: { Accept: "application/json" } })
-    .then((r) => (r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status))))
+  M.getJSON(el.dataset.geojson)
     .then((data) => {
       const features = data.features || [];
       if (!features.length) {
         message(el.dataset.emptyText, "empty");
         return;
       }
-      const map = baseMap(el);
+      const map = M.create(el);
+      // The community boundaries and names under the cases; the names stay readable above the points (they let
+      // the pointer through to the points).
+      const base = M.baseLayer(map, el);
+      if (map.getPane("gz-labels")) map.getPane("gz-labels").style.zIndex = 450;
+      // Finished cases first and faint, so the open ones (drawn last) stay on top and stand out.
+      const done = (f) => f.properties.deadline === "done";
+      features.sort((a, b) => Number(done(b)) - Number(done(a)));
       const layer = L.geoJSON(features, {
         pointToLayer: (f, latlng) =>
           L.circleMarker(latlng, {
-            radius: 7,
+            radius: done(f) ? 4.5 : 6.5,
             color: "#ffffff",
-            weight: 1.5,
+            weight: done(f) ? 1 : 1.5,
             fillColor: colours[f.properties.deadline] || colours.on_track,
-            fillOpacity: 0.95,
+            fillOpacity: done(f) ? 0.55 : 0.95,
           }),
         onEachFeature: (f, l) => {
-          l.bindTooltip(f.properties.code + " " + f.properties.title + " · " + f.properties.status, {
-            direction: "top",
-            className: "grid-label",
-          });
+          const p = f.properties;
+          M.tooltip(l, [p.code + " · " + p.status, p.title, p.address], { direction: "top", className: "grid-label" });
           l.on("click", () => {
-            window.location.href = f.properties.url;
+            window.location.href = p.url;
           });
         },
       }).addTo(map);
       map.fitBounds(layer.getBounds(), { padding: [16, 16], maxZoom: 17 });
-      el.dataset.ready = "true";
+      return base.ready.catch(() => null).then(() => {
+        el.dataset.ready = "true";
+      });
     })
     .catch(() => message(el.dataset.errorText, "error"));
 })();

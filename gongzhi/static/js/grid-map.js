@@ -1,11 +1,12 @@
 // Grid boundary map. The boundaries are the base layer, so it works on an air-gapped network; a tile server is
 // optional (GONGZHI_MAP_TILE_URL, same host or allowed by the CSP). Clicking a subdivision opens its page.
-// All text comes from data-* attributes, already translated by the template. Sets data-ready="true" once drawn
+// All text comes from data-* attributes, already translated by the template; names reach Leaflet as text, through
+// GongzhiMap (gongzhi-map.js), never as HTML. Sets data-ready="true" once drawn
 // (the browser tests wait for it), "empty" when there is nothing to draw and "error" when loading failed.
 (function () {
   "use strict";
   const el = document.getElementById("grid-map");
-  if (!el || !window.L) return;
+  if (!el || !window.L || !window.GongzhiMap) return;
 
   // Eight fills that stay apart in hue and lightness; outlines carry the shape for colour-blind readers.
   const palette = ["#2f6f9f", "#3c8d5a", "#c0772a", "#7b4f9d", "#b24a4a", "#2a8c8c", "#9a8a1f", "#5a6b7d"];
@@ -26,17 +27,10 @@
       : name;
   }
 
-  function overlaps(a, b) {
-    return !(a.right <= b.left || a.left >= b.right || a.bottom <= b.top || a.top >= b.bottom);
-  }
+  const M = window.GongzhiMap;
+  const map = M.create(el);
 
-  const map = L.map(el, { zoomSnap: 0.25, attributionControl: false, scrollWheelZoom: false });
-  if (el.dataset.tiles) {
-    L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
-  }
-
-  fetch(el.dataset.geojson, { credentials: "same-origin", headers: { Accept: "application/json" } })
-    .then((r) => (r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status))))
+  M.getJSON(el.dataset.geojson)
     .then((data) => {
       const all = data.features || [];
       const areas = all.filter((f) => f.properties.kind !== "building");
@@ -54,7 +48,7 @@
         onEachFeature: (f, l) => {
           // A micro-grid drawn on its own page is named by the page title already.
           if (f.properties.name !== parentName) {
-            l.bindTooltip(shortName(f.properties.name), {
+            M.tooltip(l, shortName(f.properties.name), {
               permanent: permanent,
               direction: "center",
               className: "grid-label",
@@ -83,29 +77,23 @@
         L.geoJSON(buildings, {
           pointToLayer: (f, latlng) =>
             L.circleMarker(latlng, { radius: 6, color: "#ffffff", weight: 2, fillColor: "#a8231c", fillOpacity: 1 }),
-          onEachFeature: (f, l) => l.bindTooltip(f.properties.name, { direction: "top", className: "grid-label" }),
+          onEachFeature: (f, l) => M.tooltip(l, f.properties.name, { direction: "top", className: "grid-label" }),
         }).addTo(map);
       }
 
-      // Permanent labels that would cover one another are hidden until the map is zoomed in far enough.
+      // The compounds (and, above a micro-grid, the buildings) named as the map is zoomed in; their names come before
+      // the areas' when labels would cover one another. A micro-grid's page draws its own buildings.
+      const micro = areas.length === 1 && areas[0].properties.level === "micro_grid";
+      const base = M.baseLayer(map, el, {
+        areas: false,
+        buildings: !micro && !buildings.length,
+        otherLabels: () => (permanent ? labelled.map((l) => l.getTooltip()) : []),
+      });
       function declutter() {
-        if (!permanent) return;
-        const shown = [];
-        labelled.forEach((l) => {
-          const label = l.getTooltip() && l.getTooltip().getElement();
-          if (!label) return;
-          label.classList.remove("is-hidden");
-          const box = label.getBoundingClientRect();
-          if (shown.some((other) => overlaps(box, other))) {
-            label.classList.add("is-hidden");
-          } else {
-            shown.push(box);
-          }
-        });
+        base.declutter();
       }
 
       map.fitBounds(layer.getBounds(), { padding: [12, 12] });
-      map.on("zoomend", declutter);
       declutter();
       el.dataset.ready = "true";
     })

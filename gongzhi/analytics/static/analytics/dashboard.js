@@ -1,18 +1,25 @@
 // Command-centre dashboard: fetches each panel's JSON (same origin), draws ECharts charts and a Leaflet map of the
-// grid boundaries coloured by requests. Texts come from data-* attributes (already translated by the template).
-// Big-screen mode refreshes every panel on its own every data-refresh seconds. Sets data-ready="true" on #dashboard
-// once every panel has been drawn once (the browser tests wait for it).
+// grid boundaries coloured by requests, with a legend. Texts come from data-* attributes (already translated by the
+// template); names reach Leaflet as text through GongzhiMap (gongzhi-map.js), never as HTML.
+// Big-screen mode (one dark theme, everything on one 1920×1080 screen, nothing to operate) refreshes every panel on
+// its own every data-refresh seconds. Sets data-ready="true" on #dashboard once every panel has been drawn once (the
+// browser tests wait for it).
 (function () {
   "use strict";
   const root = document.getElementById("dashboard");
   if (!root || !window.echarts) return;
   const t = root.dataset;
   const month = t.month;
-  const dark = t.big === "1";
-  const textColour = dark ? "#e8eef5" : "#222";
+  const big = t.big === "1";
+  const theme = big
+    ? { text: "#e8eef5", muted: "#b7c7d8", line: "#2a4a6b", empty: "#1c3550", edge: "#9fb6cc", land: "#0e2236" }
+    : { text: "#222", muted: "#555", line: "#e0e6ec", empty: "#dfe6ec", edge: "#1d3b53", land: "#e9eef2" };
+  const palette = ["#4f8fd0", "#62b07a", "#e0a04a", "#b07cd6", "#e06a6a", "#3fb5b5", "#c9b43a"];
   const charts = {};
   let map = null;
   let layer = null;
+  let legend = null;
+  let heatLabels = [];
 
   function url(panel, extra) {
     return t.panelUrl.replace("PANEL", panel) + "?month=" + encodeURIComponent(month) + (extra || "");
@@ -29,13 +36,23 @@
     if (!charts[id]) charts[id] = echarts.init(document.getElementById(id), null, { renderer: "canvas" });
     return charts[id];
   }
-  const base = { textStyle: { color: textColour, fontFamily: "Noto Sans CJK SC, sans-serif" }, animation: false };
+  const base = {
+    color: palette,
+    textStyle: { color: theme.text, fontFamily: "Noto Sans CJK SC, sans-serif", fontSize: big ? 14 : 12 },
+    animation: false,
+  };
+  const axis = {
+    axisLabel: { color: theme.text },
+    axisLine: { lineStyle: { color: theme.muted } },
+    splitLine: { lineStyle: { color: theme.line } },
+  };
   function clear(el) {
     while (el.firstChild) el.removeChild(el.firstChild);
   }
-  function item(tag, text) {
+  function item(tag, text, className) {
     const el = document.createElement(tag);
     el.textContent = text;
+    if (className) el.className = className;
     return el;
   }
 
@@ -49,13 +66,18 @@
     });
     chart("chart-721").setOption(
       Object.assign({}, base, {
-        legend: { bottom: 0, textStyle: { color: textColour } },
+        legend: { bottom: 0, textStyle: { color: theme.text } },
         series: [
           {
             type: "pie",
-            radius: ["35%", "65%"],
-            label: { color: textColour, formatter: "{b}\n{d}%" },
-            data: d.level_721.map((x) => ({ name: x.name, value: x.value })),
+            radius: ["35%", "62%"],
+            center: ["50%", "45%"],
+            stillShowZeroSum: false, // no cases resolved yet: an empty ring, not five equal slices of nothing
+            label: { color: theme.text, formatter: "{b}\n{d}%" },
+            // A level with nothing resolved keeps its legend entry but gets no label on the ring.
+            data: d.level_721.map((x) =>
+              x.value ? { name: x.name, value: x.value } : { name: x.name, value: 0, label: { show: false }, labelLine: { show: false } }
+            ),
           },
         ],
       })
@@ -63,17 +85,19 @@
     const s = d.deadlines;
     chart("chart-deadlines").setOption(
       Object.assign({}, base, {
-        xAxis: { type: "category", data: [t.tOnTrack, t.tWarning, t.tOverdue, t.tOnHold], axisLabel: { color: textColour } },
-        yAxis: { type: "value", axisLabel: { color: textColour } },
+        grid: { left: 40, right: 16, top: 24, bottom: 28 },
+        xAxis: Object.assign({ type: "category", data: [t.tOnTrack, t.tWarning, t.tOverdue, t.tOnHold] }, axis),
+        yAxis: Object.assign({ type: "value", minInterval: 1 }, axis),
         series: [
           {
             type: "bar",
-            label: { show: true, position: "top", color: textColour },
+            barMaxWidth: 64,
+            label: { show: true, position: "top", color: theme.text },
             data: [
               { value: s.on_track, itemStyle: { color: "#3c8d5a" } },
               { value: s.warning, itemStyle: { color: "#c0772a" } },
               { value: s.overdue, itemStyle: { color: "#b24a4a" } },
-              { value: s.on_hold, itemStyle: { color: "#5a6b7d" } },
+              { value: s.on_hold, itemStyle: { color: "#6b7f94" } },
             ],
           },
         ],
@@ -84,42 +108,91 @@
   function trend(d) {
     chart("chart-trend").setOption(
       Object.assign({}, base, {
-        legend: { top: 0, textStyle: { color: textColour } },
-        grid: { left: 40, right: 40, top: 30, bottom: 30 },
-        xAxis: { type: "category", data: d.days.map((x) => x.slice(5)), axisLabel: { color: textColour } },
-        yAxis: [{ type: "value", axisLabel: { color: textColour } }],
+        legend: { top: 0, textStyle: { color: theme.text } },
+        grid: { left: 40, right: 16, top: 30, bottom: 28 },
+        xAxis: Object.assign({ type: "category", data: d.days.map((x) => x.slice(5)) }, axis),
+        yAxis: [Object.assign({ type: "value", minInterval: 1 }, axis)],
         series: [
-          { name: t.tReceived, type: "line", smooth: true, data: d.received },
-          { name: t.tResolved, type: "line", smooth: true, data: d.resolved },
+          { name: t.tReceived, type: "line", smooth: true, showSymbol: false, data: d.received },
+          { name: t.tResolved, type: "line", smooth: true, showSymbol: false, data: d.resolved },
         ],
       })
     );
   }
 
   function categories(d) {
-    const rows = d.categories.slice().reverse();
+    const rows = d.categories.slice(0, big ? 8 : 12).reverse();
     chart("chart-categories").setOption(
       Object.assign({}, base, {
-        grid: { left: 110, right: 30, top: 10, bottom: 20 },
-        xAxis: { type: "value", axisLabel: { color: textColour } },
-        yAxis: { type: "category", data: rows.map((c) => c.name), axisLabel: { color: textColour, width: 100, overflow: "truncate" } },
-        series: [{ type: "bar", data: rows.map((c) => c.received), itemStyle: { color: "#2f6f9f" }, label: { show: true, position: "right", color: textColour } }],
+        grid: { left: 8, right: 36, top: 8, bottom: 20, containLabel: true },
+        xAxis: Object.assign({ type: "value", minInterval: 1 }, axis),
+        yAxis: Object.assign({ type: "category", data: rows.map((c) => c.name) }, axis, {
+          axisLabel: { color: theme.text, width: big ? 120 : 100, overflow: "truncate" },
+        }),
+        series: [
+          {
+            type: "bar",
+            barMaxWidth: 28,
+            data: rows.map((c) => c.received),
+            itemStyle: { color: "#4f8fd0" },
+            label: { show: true, position: "right", color: theme.text },
+          },
+        ],
       })
     );
   }
 
-  function colour(n, max) {
-    if (!n) return "#dfe6ec";
-    const k = Math.min(1, n / (max || 1));
-    const stops = ["#fde0c5", "#f9b17a", "#f0803c", "#d0501f", "#a8231c"];
-    return stops[Math.min(stops.length - 1, Math.floor(k * stops.length))];
+  // Five shades for the areas with requests, grey for none; the legend says what each shade means.
+  const shades = ["#fde0c5", "#f9b17a", "#f0803c", "#d0501f", "#a8231c"];
+  function bucket(n, max) {
+    return Math.min(shades.length - 1, Math.ceil((n / (max || 1)) * shades.length) - 1);
   }
+  function colour(n, max) {
+    return n ? shades[bucket(n, max)] : theme.empty;
+  }
+  function ranges(max) {
+    const out = [{ colour: theme.empty, text: "0" }];
+    shades.forEach((c, i) => {
+      const from = Math.floor((i * max) / shades.length) + 1;
+      const to = Math.floor(((i + 1) * max) / shades.length);
+      if (to >= from) out.push({ colour: c, text: from === to ? String(from) : from + "–" + to });
+    });
+    return out;
+  }
+  const Legend = window.L
+    ? L.Control.extend({
+        options: { position: "bottomright" },
+        onAdd: function () {
+          this._box = L.DomUtil.create("div", "heat-legend");
+          return this._box;
+        },
+        show: function (max) {
+          clear(this._box);
+          this._box.appendChild(item("div", t.tLegend + " (" + t.tCases + ")", "heat-legend-title"));
+          ranges(max).forEach((r) => {
+            const row = item("div", "", "heat-legend-row");
+            const swatch = item("span", "", "heat-swatch");
+            swatch.style.background = r.colour;
+            row.appendChild(swatch);
+            row.appendChild(item("span", r.text));
+            this._box.appendChild(row);
+          });
+        },
+      })
+    : null;
 
   function heat(d) {
     const el = document.getElementById("heat-map");
-    if (!window.L || !el) return;
-    if (!map) map = L.map(el, { zoomSnap: 0.25, attributionControl: false, scrollWheelZoom: false });
+    if (!window.L || !window.GongzhiMap || !el) return;
+    const M = window.GongzhiMap;
+    if (!map) {
+      map = M.create(el);
+      legend = new Legend().addTo(map);
+      map.on("zoomend", () => M.declutter(map, heatLabels));
+    }
     if (layer) layer.remove();
+    heatLabels.forEach((l) => l.remove());
+    heatLabels = [];
     const drawn = d.features.filter((f) => f.geometry);
     if (!drawn.length) {
       el.dataset.ready = "empty";
@@ -129,54 +202,74 @@
     layer = L.geoJSON(
       { type: "FeatureCollection", features: drawn },
       {
-        style: (f) => ({ color: "#1d3b53", weight: 1, fillOpacity: 0.75, fillColor: colour(f.properties.received, max) }),
+        style: (f) => ({ color: theme.edge, weight: 1, fillOpacity: 0.85, fillColor: colour(f.properties.received, max) }),
         onEachFeature: (f, l) => {
           const p = f.properties;
-          l.bindTooltip(p.name + " · " + p.received + " " + t.tCases, { sticky: true });
-          if (!p.leaf) l.on("click", () => (window.location.href = t.nodeUrl.replace("/0/", "/" + p.id + "/") + "?month=" + month + (dark ? "&screen=1" : "")));
+          M.tooltip(l, [p.name, p.received + " " + t.tCases], { sticky: true });
+          if (!p.leaf) l.on("click", () => (window.location.href = t.nodeUrl.replace("/0/", "/" + p.id + "/") + "?month=" + month + (big ? "&screen=1" : "")));
         },
       }
     ).addTo(map);
     map.fitBounds(layer.getBounds(), { padding: [8, 8] });
+    // Names and counts on the areas (the big screen has no pointer to hover with); crowded ones take turns.
+    layer.eachLayer((l) => {
+      const p = l.feature.properties;
+      const label = M.label(l.getCenter(), [p.name, String(p.received)], { className: "map-label heat-label" });
+      label.addTo(map);
+      heatLabels.push(label);
+    });
+    legend.show(max);
+    M.declutter(map, heatLabels);
     el.dataset.ready = "true";
   }
 
-  function fillRanking(list, small, data) {
+  function fillRanking(list, small, data, limit) {
     clear(list);
-    data.rows.slice(0, 10).forEach((r) => {
+    data.rows.slice(0, limit).forEach((r) => {
       const li = document.createElement("li");
-      li.appendChild(item("span", r.name));
-      li.appendChild(item("span", (data.by.endsWith("_rate") ? pct(r.value) : String(r.value)) + " · n=" + r.sample));
+      li.appendChild(item("span", r.name, "rank-name"));
+      li.appendChild(item("span", (data.by.endsWith("_rate") ? pct(r.value) : String(r.value)) + " · n=" + r.sample, "rank-value"));
       list.appendChild(li);
     });
     small.textContent = data.too_small.length ? t.tTooSmall + " " + data.too_small.slice(0, 12).join("、") + (data.too_small.length > 12 ? " …" : "") : "";
   }
   function rankings(d) {
+    document.getElementById("rank-by").textContent = d.title;
     document.getElementById("rank-note").textContent = d.note;
-    fillRanking(document.getElementById("rank-areas"), document.getElementById("rank-areas-small"), d.areas);
-    fillRanking(document.getElementById("rank-units"), document.getElementById("rank-units-small"), d.units);
+    const limit = big ? 5 : 10;
+    fillRanking(document.getElementById("rank-areas"), document.getElementById("rank-areas-small"), d.areas, limit);
+    fillRanking(document.getElementById("rank-units"), document.getElementById("rank-units-small"), d.units, limit);
   }
 
   function hot(d) {
     const list = document.getElementById("hot");
     clear(list);
     document.getElementById("hot-message").textContent = d.available ? (d.issues.length ? "" : t.tNone) : d.message;
-    d.issues.forEach((i) => {
-      const keywords = Array.isArray(i.keywords) ? i.keywords.join(" ") : i.keywords || "";
-      list.appendChild(item("li", (i.label || keywords) + " · " + i.count + " " + t.tCases));
+    d.issues.slice(0, big ? 6 : 10).forEach((i) => {
+      const li = item("li", "");
+      li.appendChild(item("span", i.name, "hot-name"));
+      li.appendChild(item("span", i.count + " " + t.tCases, "hot-count"));
+      list.appendChild(li);
     });
   }
 
   const panels = { headline, trend, categories, heat, rankings, hot };
   function load() {
-    const jobs = Object.entries(panels).map(([name, draw]) => get(name).then(draw));
+    const jobs = Object.entries(panels).map(([name, draw]) =>
+      get(name, name === "rankings" ? "&by=" + encodeURIComponent(t.rankBy || "") : "").then(draw)
+    );
     return Promise.allSettled(jobs).then((results) => {
       const failed = results.some((r) => r.status === "rejected");
-      document.getElementById("updated").textContent = failed ? t.tError : new Date().toLocaleTimeString("zh-CN");
+      document.getElementById("updated").textContent = failed
+        ? t.tError
+        : t.tUpdated + " " + new Date().toLocaleTimeString("zh-CN", { hour12: false });
       root.dataset.ready = failed ? "error" : "true";
     });
   }
   load();
-  window.addEventListener("resize", () => Object.values(charts).forEach((c) => c.resize()));
-  if (dark) window.setInterval(load, Math.max(10, Number(t.refresh) || 60) * 1000);
+  window.addEventListener("resize", () => {
+    Object.values(charts).forEach((c) => c.resize());
+    if (map) map.invalidateSize();
+  });
+  if (big) window.setInterval(load, Math.max(10, Number(t.refresh) || 60) * 1000);
 })();

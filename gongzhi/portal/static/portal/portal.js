@@ -1,5 +1,5 @@
-// Resident report page: the phone's location, a pin on a map of the grid boundaries (no tile server needed), and a
-// check of how many photos were chosen. All text comes from data-* attributes, already translated by the template.
+// Resident report page: the phone's location, a pin on a map of the named places (community boundaries, then
+// compounds and buildings as it is zoomed in: no tile server needed), and a check of how many photos were chosen. All text comes from data-* attributes, already translated by the template.
 // Without JavaScript the form still works with a building QR code; the server checks everything again.
 (function () {
   "use strict";
@@ -22,26 +22,25 @@
       const point = [latitude, longitude];
       if (marker) marker.setLatLng(point);
       else marker = L.circleMarker(point, { radius: 9, color: "#ffffff", weight: 3, fillColor: "#a8231c", fillOpacity: 1 }).addTo(map);
-      map.panTo(point);
+      // Close enough to see the buildings' names around the pin, so the resident can move it to the right one.
+      if (map.getZoom() < 16) map.setView(point, 16);
+      else map.panTo(point);
     }
     say(text);
     if (mapEl) mapEl.dataset.pinned = "true";
   }
 
-  if (mapEl && window.L && lat && lon) {
-    map = L.map(mapEl, { attributionControl: false, scrollWheelZoom: false, zoomSnap: 0.25 });
-    if (mapEl.dataset.tiles) L.tileLayer(mapEl.dataset.tiles, { maxZoom: 19 }).addTo(map);
-    fetch(mapEl.dataset.geojson, { credentials: "same-origin", headers: { Accept: "application/json" } })
-      .then((r) => (r.ok ? r.json() : Promise.reject(new Error("HTTP " + r.status))))
-      .then((data) => {
-        const layer = L.geoJSON(data.features || [], {
-          style: () => ({ color: "#1d3b53", weight: 1.5, fillColor: "#2f6f9f", fillOpacity: 0.15 }),
-          onEachFeature: (f, l) => {
-            l.bindTooltip(f.properties.name, { direction: "center", className: "grid-label" });
-          },
-        }).addTo(map);
-        if (layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [8, 8] });
-        else map.setView([30, 120], 4);
+  if (mapEl && window.L && window.GongzhiMap && lat && lon) {
+    map = window.GongzhiMap.create(mapEl);
+    // The base layer: community boundaries and names, compounds and buildings named as the map is zoomed in, so a
+    // resident can find their building without a tile server (grid.mapdata).
+    const base = window.GongzhiMap.baseLayer(map, mapEl, {
+      fit: true,
+      areaStyle: { color: "#1d3b53", weight: 1.5, fillColor: "#2f6f9f", fillOpacity: 0.12 },
+    });
+    base.ready
+      .then((bounds) => {
+        if (!bounds) map.setView([30, 120], 4);
         map.on("click", (e) => pin(e.latlng.lat, e.latlng.lng, mapEl.dataset.pinnedText));
         if (lat.value && lon.value) pin(parseFloat(lat.value), parseFloat(lon.value), "");
         mapEl.dataset.ready = "true";
