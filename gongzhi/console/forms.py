@@ -2,14 +2,10 @@
 
 from __future__ import annotations
 
-import io
-import secrets
 from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -17,13 +13,12 @@ from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases.choices import Channel, SlaState, Status, Urgency
 from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.console import selectors
+from gongzhi.core import photos
 from gongzhi.core.errors import NotFound
 from gongzhi.grid.choices import Level
 from gongzhi.grid.models import Department
 
-MAX_PHOTOS = 5
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PHOTO_SIDE = 2048
+MAX_PHOTOS = photos.MAX_PHOTOS_PER_FORM
 
 
 def _local_input(value: datetime | None) -> datetime | None:
@@ -44,47 +39,33 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
-    """Up to MAX_PHOTOS images. Each is opened with Pillow (so only real images pass) and re-encoded later."""
+    """Up to MAX_PHOTOS photos, each checked and cleaned by the one cleaner every upload goes through (core.photos:
+    judged by content, bounded, resized, re-encoded without any metadata). Cleans to ``core.photos.CleanPhoto``s."""
 
     widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"})
 
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+    def __init__(self, *args: Any, max_photos: int = MAX_PHOTOS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_photos = max_photos
+
+    def clean(self, data: Any, initial: Any = None) -> list[photos.CleanPhoto]:
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
-        if len(files) > MAX_PHOTOS:
-            raise forms.ValidationError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS})
-        from PIL import Image, UnidentifiedImageError
-
-        for f in files:
-            if f.size > MAX_PHOTO_BYTES:
-                raise forms.ValidationError(_("Each photo must be smaller than 5 MB."))
-            try:
-                with Image.open(f) as image:
-                    image.verify()
-            except (UnidentifiedImageError, OSError, SyntaxError):
-                raise forms.ValidationError(_("%(name)s is not a photo we can read.") % {"name": f.name}) from None
-            f.seek(0)
-        return files
+        if len(files) > self.max_photos:
+            raise forms.ValidationError(_("At most %(n)d photos.") % {"n": self.max_photos})
+        try:
+            return [photos.clean(f) for f in files]
+        except photos.PhotoError as exc:
+            raise forms.ValidationError(exc.message, code="too_large" if exc.status == 413 else "invalid") from None
 
 
-def store_photos(case: Case, files: list[Any]) -> list[str]:
-    """Re-encode each photo as JPEG without its metadata (EXIF, GPS) and store it; returns the storage names."""
-    from PIL import Image, ImageOps
-
-    names = []
-    for f in files:
-        with Image.open(f) as image:
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            image.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
-            out = io.BytesIO()
-            image.save(out, format="JPEG", quality=85)
-        name = f"cases/{case.pk}/{secrets.token_hex(8)}.jpg"
-        names.append(default_storage.save(name, ContentFile(out.getvalue())))
-    return names
+def store_photos(case: Case, cleaned: list[photos.CleanPhoto]) -> list[str]:
+    """Store a case's result photos (already cleaned by PhotosField); returns the storage names. Result photos are
+    the ones the public board may show once the case is published."""
+    return photos.store(cleaned, prefix=f"cases/{case.pk}")
 
 
 def discard_photos(names: list[str]) -> None:
-    for name in names:
-        default_storage.delete(name)
+    photos.discard(names)
 
 
 # ---------------------------------------------------------------------------------------------------- actions

@@ -25,6 +25,7 @@ from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases import services as case_services
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import Channel, EventKind, Score
+from gongzhi.core import uploads
 from gongzhi.core.errors import Conflict, DomainError, NotFound
 from gongzhi.core.middleware import RETRY_AFTER_S, unavailable
 from gongzhi.grid import roles
@@ -166,6 +167,7 @@ def display(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@uploads.limit_request_size(photos.request_limit)
 def scan(request: HttpRequest, token: str) -> HttpResponse:
     """The URL in a building's QR code: the report page with compound, building and grid already known."""
     building = grid_selectors.building_by_token(token)
@@ -176,6 +178,7 @@ def scan(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@uploads.limit_request_size(photos.request_limit)
 def report(request: HttpRequest) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
     if jurisdiction is None:
@@ -208,31 +211,29 @@ def _report(request: HttpRequest, *, jurisdiction: Jurisdiction, building: Build
             response[name] = value
         return response
 
-    verdict = throttle.peek("report", client, limit=limit, seconds=seconds)
-    if not verdict.allowed:
-        return _too_many_reports(refuse, verdict.retry_after)
-    uploads = request.FILES.getlist("photos")
-    if len(uploads) > photos.MAX_PHOTOS:
-        return refuse(_("Please send at most %(count)s photos.") % {"count": photos.MAX_PHOTOS}, 400)
-    cleaned: list[photos.CleanPhoto] = []
-    try:
-        for upload in uploads:
-            cleaned.append(photos.clean(upload))
-    except photos.PhotoError as exc:
-        form.is_valid()  # show the other fields' problems too
-        return refuse(exc.message, exc.status)
-    if not form.is_valid():
-        # Errors of single fields are marked at the field; a missing place is said once, at the top.
-        only_place = not any(name for name in form.errors if name != "__all__")
-        return refuse("" if only_place else _("Please check the highlighted fields."), 400)
+    # Every attempt counts, before anything costly (the photos are decoded last): a client sending many invalid or
+    # oversized reports is refused as soon as it passes the limit, and an invalid report never decodes a photo.
     try:
         verdict = throttle.hit("report", client, limit=limit, seconds=seconds)
     except Exception as exc:
         if not unavailable(exc):
             raise
-        return _busy(refuse, exc, had_photos=bool(cleaned))
+        return _busy(refuse, exc, had_photos=bool(request.FILES))
     if not verdict.allowed:
         return _too_many_reports(refuse, verdict.retry_after)
+    files = request.FILES.getlist("photos")
+    if not form.is_valid():
+        # Errors of single fields are marked at the field; a missing place is said once, at the top.
+        only_place = not any(name for name in form.errors if name != "__all__")
+        return refuse("" if only_place else _("Please check the highlighted fields."), 400)
+    if len(files) > photos.MAX_PHOTOS:
+        return refuse(_("Please send at most %(count)s photos.") % {"count": photos.MAX_PHOTOS}, 400)
+    cleaned: list[photos.CleanPhoto] = []
+    try:
+        for upload in files:
+            cleaned.append(photos.clean(upload))
+    except photos.PhotoError as exc:
+        return refuse(exc.message, exc.status)
 
     data = form.cleaned_data
     stored = photos.store(cleaned)
