@@ -1,7 +1,8 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
+
+from gongzhi.portal import views as portal_views
 
 admin.site.site_header = "共治 gongzhi"
 admin.site.site_title = "共治 gongzhi"
@@ -10,7 +11,8 @@ urlpatterns = [
     # Machine interfaces first: other systems call them many times a second, and URLs are tried in order.
     path("open311/v2/", include("gongzhi.open311.urls")),
     path("api/", include("gongzhi.api.urls")),
-    path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
+    # The public face is the resident home; staff who are signed in go on to their console (portal.views.root).
+    path("", portal_views.root, name="root"),
     path("accounts/", include("gongzhi.accounts.urls")),
     path("console/", include("gongzhi.console.urls")),
     path("analytics/", include("gongzhi.analytics.urls")),

@@ -264,6 +264,7 @@ def prepare_submission(
     reporter: Any = None,
     reporter_name: str = "",
     reporter_phone: str = "",
+    reporter_login_phone: str = "",
     anonymous: bool = False,
     building: Building | None = None,
     lat: float | None = None,
@@ -280,7 +281,8 @@ def prepare_submission(
     """Everything of 上报 that only reads: checking the input, finding the place, 梳理 (the classifier, the duplicate
     search), the owner and the deadlines. Location comes from the building, else the coordinates; the community
     there owns the case. ``external_id`` is the case's id in another system, unique per jurisdiction, channel and
-    ``source`` (the exchange partner filing it, if any).
+    ``source`` (the exchange partner filing it, if any). ``reporter_login_phone`` is the number the reporter proved
+    by an SMS code (the resident pages' phone login): the case is theirs whatever contact number they gave.
 
     It runs before any transaction, so that the transaction only writes (``file_submission``): on SQLite another
     request's writes then wait only for those writes, not for the classifier. A caller that writes rows of its own in
@@ -300,8 +302,12 @@ def prepare_submission(
     if urgency is not None and urgency not in Urgency.values:
         raise DomainError(gettext_noop("unknown urgency %(urgency)r"), params={"urgency": urgency})
     phone = crypto.normalise_phone(reporter_phone) if reporter_phone else ""
-    if reporter_phone and not (len(phone) == 11 and phone.startswith("1")):
-        raise DomainError(gettext_noop("the phone number is not a mainland mobile number (11 digits starting with 1)"))
+    login_phone = crypto.normalise_phone(reporter_login_phone) if reporter_login_phone else ""
+    for given, number in ((reporter_phone, phone), (reporter_login_phone, login_phone)):
+        if given and not (len(number) == 11 and number.startswith("1")):
+            raise DomainError(
+                gettext_noop("the phone number is not a mainland mobile number (11 digits starting with 1)")
+            )
     node: GridNode | None = None
     if building is not None:
         if building.jurisdiction_id != jurisdiction.pk:
@@ -351,6 +357,8 @@ def prepare_submission(
         reporter_name=reporter_name.strip()[:64],
         reporter_phone=phone,
         reporter_phone_index=crypto.blind_index(phone) if phone else "",
+        reporter_login_phone=login_phone,
+        reporter_login_index=crypto.blind_index(login_phone) if login_phone else None,
         anonymous=anonymous,
         recorded_by=recorded_by,
         lat=lat,

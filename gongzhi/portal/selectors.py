@@ -99,11 +99,11 @@ def photo_names(case: Case) -> tuple[list[str], list[str]]:
 
 
 def cases_of_phone(phone_index: str) -> QuerySet[Case]:
-    """ "My requests": the cases whose reporter left this (verified) number."""
+    """ "My requests": the cases whose reporter left this (verified) number, or sent while logged in with it."""
     if not phone_index:
         return Case.objects.none()
     return (
-        Case.objects.filter(reporter_phone_index=phone_index)
+        Case.objects.filter(Q(reporter_phone_index=phone_index) | Q(reporter_login_index=phone_index))
         .select_related("category", "building")
         .order_by("-submitted_at")[:MY_CASES_LIMIT]
     )

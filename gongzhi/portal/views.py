@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_cookie
 
 from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases import services as case_services
@@ -110,11 +111,12 @@ def _remember_code(request: HttpRequest, code: str) -> None:
 
 
 def _may_rate(request: HttpRequest, case: Any) -> bool:
-    """The reporter: this browser sent it, or it is logged in with the number they gave, or signed in as them."""
+    """The reporter: this browser sent it, or it is logged in with the number they gave or were logged in with when
+    they sent it, or signed in as them."""
     if case.tracking_code in request.session.get(SESSION_CODES, []):
         return True
     login = phone_login.current(request)
-    if login and case.reporter_phone_index and login["index"] == case.reporter_phone_index:
+    if login and login["index"] in (case.reporter_phone_index, case.reporter_login_index):
         return True
     return bool(request.user.is_authenticated and case.reporter_id == request.user.pk)
 
@@ -134,6 +136,16 @@ def _jurisdiction(request: HttpRequest) -> Jurisdiction | None:
 
 
 # -------------------------------------------------------------------------------------------------------------- home
+
+
+@require_GET
+@vary_on_cookie
+def root(request: HttpRequest) -> HttpResponse:
+    """``/``: residents land on their home page (the public face). Someone signed in with a staff account goes on to
+    the console (residents have no accounts: their phone login is a session of its own, and keeps them here)."""
+    if request.user.is_authenticated:
+        return redirect("console:home")
+    return redirect("portal:home")
 
 
 @require_GET
@@ -197,8 +209,14 @@ def _report(request: HttpRequest, *, jurisdiction: Jurisdiction, building: Build
         "max_text": MAX_TEXT,
         "staff": grid_selectors.staff_cards(building.node)[:3] if building else [],
     }
+    # A resident logged in by phone: the number is filled in, used when the field is left empty, and the case is
+    # theirs (in "my requests") whatever contact number they give.
+    login = phone_login.current(request)
+    login_number = phone_login.number(request)
+    context["login"] = login
     if request.method == "GET":
-        context["form"] = ReportForm(jurisdiction=jurisdiction, building=building)
+        initial = {"phone": login_number} if login_number else {}
+        context["form"] = ReportForm(jurisdiction=jurisdiction, building=building, initial=initial)
         return _page(request, "portal/report.html", context)
 
     form = ReportForm(request.POST, jurisdiction=jurisdiction, building=building)
@@ -248,7 +266,8 @@ def _report(request: HttpRequest, *, jurisdiction: Jurisdiction, building: Build
             category=data["category"],
             reporter=request.user if request.user.is_authenticated else None,
             reporter_name=data["name"],
-            reporter_phone=data["phone"],
+            reporter_phone=data["phone"] or login_number,
+            reporter_login_phone=login_number,
             anonymous=data["anonymous"],
             building=building,
             lat=None if building else data["lat"],
