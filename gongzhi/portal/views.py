@@ -647,7 +647,11 @@ def posters_page(request: HttpRequest, node_id: int) -> HttpResponse:
     subtree = grid_selectors.subtree(node)
     compounds = Compound.objects.filter(node__in=subtree).order_by("code")
     buildings = Building.objects.filter(node__in=subtree).select_related("compound").order_by("code")[:500]
-    return _page(request, "portal/posters.html", {"node": node, "compounds": compounds, "buildings": buildings})
+    return _page(
+        request,
+        "portal/posters.html",
+        {"node": node, "compounds": compounds, "buildings": buildings, "warn": posters.warning_host(request)},
+    )
 
 
 @login_required
