@@ -13,6 +13,7 @@ urlpatterns = [
     path("api/", include("gongzhi.api.urls")),
     # The public face is the resident home; staff who are signed in go on to their console (portal.views.root).
     path("", portal_views.root, name="root"),
+    path("favicon.ico", portal_views.favicon, name="favicon"),
     path("accounts/", include("gongzhi.accounts.urls")),
     path("console/", include("gongzhi.console.urls")),
     path("analytics/", include("gongzhi.analytics.urls")),

@@ -270,6 +270,7 @@ def prepare_submission(
     lat: float | None = None,
     lon: float | None = None,
     coord_system: str = "wgs84",
+    place_node: GridNode | None = None,
     address: str = "",
     recorded_by: Any = None,
     external_id: str = "",
@@ -280,7 +281,8 @@ def prepare_submission(
 ) -> Submission:
     """Everything of 上报 that only reads: checking the input, finding the place, 梳理 (the classifier, the duplicate
     search), the owner and the deadlines. Location comes from the building, else the coordinates; the community
-    there owns the case. ``external_id`` is the case's id in another system, unique per jurisdiction, channel and
+    there owns the case; ``place_node`` is where it is when neither says (a compound picked by staff: its grid
+    unit). ``external_id`` is the case's id in another system, unique per jurisdiction, channel and
     ``source`` (the exchange partner filing it, if any). ``reporter_login_phone`` is the number the reporter proved
     by an SMS code (the resident pages' phone login): the case is theirs whatever contact number they gave.
 
@@ -322,6 +324,10 @@ def prepare_submission(
             node = grid_selectors.node(found.node_id)
     elif (lat is None) != (lon is None):
         raise DomainError(gettext_noop("give both latitude and longitude, or neither"))
+    if node is None and place_node is not None:
+        if place_node.jurisdiction_id != jurisdiction.pk:
+            raise DomainError(gettext_noop("the place belongs to another jurisdiction"))
+        node = grid_selectors.node(place_node.pk)
     # 梳理 at intake (routing): suggestions, the emergency flag, duplicates nearby, a place named in the text.
     suggestion = routing.suggest(
         jurisdiction_id=jurisdiction.pk,

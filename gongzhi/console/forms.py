@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import math
 from datetime import datetime
 from typing import Any
 
 from django import forms
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.cases import selectors as case_selectors
@@ -15,8 +17,10 @@ from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.console import selectors
 from gongzhi.core import photos
 from gongzhi.core.errors import NotFound
+from gongzhi.grid import location
+from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.choices import Level
-from gongzhi.grid.models import Department
+from gongzhi.grid.models import Building, Compound, Department, GridNode
 
 MAX_PHOTOS = photos.MAX_PHOTOS_PER_FORM
 
@@ -218,18 +222,30 @@ class ReportInForm(forms.Form):
 # ----------------------------------------------------------------------------------------------------- record
 
 
+def _label(category: CaseCategory) -> str:
+    english = (get_language() or "").startswith("en")
+    return category.name_en if english and category.name_en else category.name
+
+
 class RecordForm(forms.Form):
-    """代录 (walk-in or phone, on a resident's behalf) and 主动发现 (found on patrol)."""
+    """代录 (walk-in or phone, on a resident's behalf) and 主动发现 (found on patrol): what, of which type, where (a
+    building, a compound or a pin on the map), photos, and who to reach."""
 
     channel = forms.ChoiceField(
         label=_("How it came in"),
         choices=[(c, Channel(c).label) for c in (Channel.PATROL, Channel.WALK_IN, Channel.PHONE)],
     )
-    building = forms.ChoiceField(label=_("Building"))
     title = forms.CharField(label=_("Problem in one line"), max_length=200)
     description = forms.CharField(
         label=_("Details"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    category = forms.ChoiceField(label=_("Type of problem"), required=False)
+    building = forms.ChoiceField(label=_("Building"), required=False)
+    compound = forms.ChoiceField(label=_("Or a compound"), required=False)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
+    address = forms.CharField(label=_("Exact spot (optional)"), max_length=200, required=False)
+    photos = PhotosField(label=_("Photos"), required=False, max_photos=photos.MAX_REPORT_PHOTOS)
     reporter_name = forms.CharField(label=_("Resident's name"), max_length=64, required=False)
     reporter_phone = forms.CharField(label=_("Resident's mobile phone"), max_length=20, required=False)
     solved_on_the_spot = forms.BooleanField(label=_("Solved on the spot (即时办结)"), required=False)
@@ -237,14 +253,40 @@ class RecordForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.nodes = selectors.record_nodes(user)
+        self.jurisdiction_id = self.nodes[0].jurisdiction_id if self.nodes else None
         self.buildings = {str(b.pk): b for b in selectors.buildings_for_recording(user)}
-        field = self.fields["building"]
+        self.compounds = {str(c.pk): c for c in selectors.compounds_for_recording(user)}
+        self._choices("building", [(k, str(b)) for k, b in self.buildings.items()])
+        self._choices("compound", [(k, c.name) for k, c in self.compounds.items()])
+        self.categories: dict[str, CaseCategory] = {}
+        groups: dict[str, list[tuple[str, str]]] = {}
+        if self.jurisdiction_id is not None:
+            leaves = case_selectors.categories_for(self.jurisdiction_id, leaves_only=True).select_related("parent")
+            for c in leaves.order_by("parent__sort_order", "parent__code", "sort_order", "code"):
+                self.categories[str(c.pk)] = c
+                groups.setdefault(_label(c.parent) if c.parent else "", []).append((str(c.pk), _label(c)))
+        field = self.fields["category"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", "—")] + [(k, str(b)) for k, b in self.buildings.items()]
+        field.choices = [("", _("Not sure — the dispatcher chooses")), *groups.get("", [])] + [
+            (group, items) for group, items in groups.items() if group
+        ]
         self.fields["reporter_phone"].widget.input_type = "tel"
+        self.place_node: GridNode | None = None
 
-    def clean_building(self) -> Any:
-        return self.buildings[self.cleaned_data["building"]]
+    def _choices(self, name: str, items: list[tuple[str, str]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—"), *items]
+
+    def clean_category(self) -> CaseCategory | None:
+        return self.categories.get(self.cleaned_data.get("category") or "")
+
+    def clean_building(self) -> Building | None:
+        return self.buildings.get(self.cleaned_data.get("building") or "")
+
+    def clean_compound(self) -> Compound | None:
+        return self.compounds.get(self.cleaned_data.get("compound") or "")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -254,7 +296,31 @@ class RecordForm(forms.Form):
             (data.get("reporter_name") or "").strip() or (data.get("reporter_phone") or "").strip()
         ):
             self.add_error("reporter_name", _("Give the resident's name or phone for a request taken on their behalf."))
+        self._place(data)
         return data
+
+    def _place(self, data: dict[str, Any]) -> None:
+        """Where: the building, else the compound, else the pin (which must fall inside the grid)."""
+        building, compound = data.get("building"), data.get("compound")
+        lat, lon = data.get("lat"), data.get("lon")
+        if building is not None:
+            data["compound"], data["lat"], data["lon"] = None, None, None
+            self.place_node = building.node
+            return
+        data["lat"], data["lon"] = (lat, lon) if compound is None else (compound.lat, compound.lon)
+        if compound is not None:
+            self.place_node = compound.node
+            return
+        if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)):
+            self.add_error(None, _("Say where: choose a building or a compound, or put a pin on the map."))
+            return
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or self.jurisdiction_id is None:
+            self.add_error(None, _("That location is not a place on Earth."))
+            return
+        found = location.locate(self.jurisdiction_id, lat, lon)
+        self.place_node = grid_selectors.node(found.node_id) if found.node_id is not None else None
+        if self.place_node is None:
+            self.add_error(None, _("That place is outside the grid. Please put the pin where the problem is."))
 
 
 # ------------------------------------------------------------------------------------------------------ filters

@@ -37,7 +37,10 @@
         const layer = L.geoJSON(data.features || [], {
           style: () => ({ color: "#1d3b53", weight: 1.5, fillColor: "#2f6f9f", fillOpacity: 0.15 }),
           onEachFeature: (f, l) => {
-            l.bindTooltip(f.properties.name, { direction: "center", className: "grid-label" });
+            // A text node, never an HTML string: names are data, not markup.
+            const name = document.createElement("span");
+            name.textContent = f.properties.name;
+            l.bindTooltip(name, { direction: "center", className: "grid-label" });
           },
         }).addTo(map);
         if (layer.getLayers().length) map.fitBounds(layer.getBounds(), { padding: [8, 8] });
