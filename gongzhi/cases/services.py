@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -88,6 +88,7 @@ def facts(case: Case, *, on_the_spot: bool = False, private: bool = False) -> t.
         has_handler=bool(case.handler_user_id or case.handler_node_id or case.handler_department_id),
         on_the_spot=on_the_spot,
         private=private,
+        duplicates=case.duplicate_count,
     )
 
 
@@ -245,6 +246,7 @@ class Submission:
     urgency: str | None
     node: GridNode | None
     owner: GridNode
+    receipt: bool = True  # text the reporter the "received" message (not when the report joins another at once)
 
 
 def submit(**request: Any) -> Case:
@@ -399,8 +401,28 @@ def file_submission(submission: Submission) -> Case:
         urgency=submission.urgency,
         node=submission.node,
         owner=submission.owner,
+        receipt=submission.receipt,
     )
     return case
+
+
+@optimistic
+def submit_following(*, into: Case | int, **request: Any) -> Case:
+    """上报 of a report its resident says is the same problem as the open case ``into`` — "already reported nearby:
+    follow that one" (the resident pages offer open cases nearby from ``selectors.nearby_open_cases``). The report is
+    filed (its text, photos and contact reach staff as usual) and merged into ``into`` at once, by the system on the
+    reporter's word: the reporter then follows that case — its progress on their tracking page, its result by text
+    message, and they may rate it (as every merged duplicate's reporter may). ``into`` must still be open
+    (Conflict otherwise: the caller may send the report on its own)."""
+    parent_id = into.pk if isinstance(into, Case) else int(into)
+    parent = prepared.get(Case, parent_id)
+    if parent is None or parent.status not in t.OPEN:
+        raise Conflict(gettext_noop("the case to follow is no longer open"))
+    submission = prepare_submission(**request)
+    if parent.jurisdiction_id != submission.case.jurisdiction_id:
+        raise DomainError(gettext_noop("cases of different jurisdictions cannot be merged"))
+    case = file_submission(replace(submission, receipt=False))
+    return merge(case=case, into=parent_id, actor=None, by_reporter=True)
 
 
 @optimistic
@@ -420,6 +442,7 @@ def _file(
     urgency: str | None,
     node: GridNode | None,
     owner: GridNode,
+    receipt: bool = True,
 ) -> None:
     """submit's writes: the case row, its event, auto-triage, the triage record, the notifications."""
     now, jurisdiction, external_id, channel = case.submitted_at, case.jurisdiction, case.external_id, case.channel
@@ -470,7 +493,7 @@ def _file(
         auto_applied=auto,
         open_duplicates=open_dups,
     )
-    notify.case_submitted(case)
+    notify.case_submitted(case, receipt=receipt)
 
 
 def _place_from_text(
@@ -628,8 +651,11 @@ def reject(*, case: Case | int, actor: Any, reason: str, at: datetime | None = N
 
 
 @optimistic
-def merge(*, case: Case | int, into: Case | int, actor: Any, at: datetime | None = None) -> Case:
-    """A duplicate follows its parent: the parent's result is the duplicate's, and its reporter may rate it."""
+def merge(
+    *, case: Case | int, into: Case | int, actor: Any, by_reporter: bool = False, at: datetime | None = None
+) -> Case:
+    """A duplicate follows its parent: the parent's result is the duplicate's, and its reporter may rate it.
+    ``by_reporter``: merged by the system because the reporter chose to follow ``into`` (``submit_following``)."""
     now = _now(at)
     case = _locked(case)
     parent = _locked(into)
@@ -646,7 +672,8 @@ def merge(*, case: Case | int, into: Case | int, actor: Any, at: datetime | None
     case.closed_at = now
     case.sla_state = SlaState.DONE
     notify.reporter(case, "case.merged")
-    _event(case, EventKind.MERGED, actor=actor, at=now, from_status=before, data={"into": parent.tracking_code})
+    data = {"into": parent.tracking_code, **({"by_reporter": True} if by_reporter else {})}
+    _event(case, EventKind.MERGED, actor=actor, at=now, from_status=before, data=data)
     _save(case, "status", "merged_into", "closed_at", "sla_state")
     parent.duplicate_count += 1
     _event(
@@ -1137,6 +1164,83 @@ def _store_rating(
             created_at=at,
         )
     )
+
+
+# ------------------------------------------------------------------------------------------ the reporter's own actions
+
+MAX_INFO_TEXT = 2000
+MAX_INFO_PHOTOS = 4  # per addition
+MAX_CASE_PHOTOS = 20  # all a case may carry (reports, additions, results)
+
+
+@optimistic
+def add_information(
+    *,
+    case: Case | int,
+    actor: Any = None,
+    text: str = "",
+    photos: Iterable[str] = (),
+    verified_reporter: bool = False,
+    at: datetime | None = None,
+) -> Case:
+    """The reporter adds information to their open case: text, photos (stored names of report photos, already cleaned
+    by the interface), or both. An event for staff and the reporter (not on the public timeline); the handler, else
+    the dispatchers, hear of it. Only the reporter (``policies.require_reporter``)."""
+    now = _now(at)
+    case = _locked(case)
+    require_reporter(actor, case, verified_reporter=verified_reporter, what="add information to")
+    text = (text or "").strip()
+    added = [name for name in photos if isinstance(name, str) and name]
+    if not text and not added:
+        raise DomainError(gettext_noop("write something or add a photo"))
+    if len(text) > MAX_INFO_TEXT:
+        raise DomainError(
+            gettext_noop("%(field)s is too long (%(n)d characters; at most %(max)d)"),
+            params={"field": Term(FIELD_TERMS["description"]), "n": len(text), "max": MAX_INFO_TEXT},
+        )
+    if len(added) > MAX_INFO_PHOTOS or len(case.photos) + len(added) > MAX_CASE_PHOTOS:
+        raise DomainError(
+            gettext_noop("too many photos (at most %(n)d at a time and %(total)d in all)"),
+            params={"n": MAX_INFO_PHOTOS, "total": MAX_CASE_PHOTOS},
+        )
+    t.next_status(t.ADD_INFO, facts(case))
+    first = len(case.photos)
+    case.photos = [*case.photos, *added]
+    notify.reporter_added(case)
+    _event(
+        case,
+        EventKind.INFO_ADDED,
+        actor=actor,
+        at=now,
+        note=text,
+        data={"photos": list(range(first, first + len(added)))},
+        public=False,
+    )
+    _save(case, "photos")
+    return case
+
+
+@optimistic
+def withdraw(
+    *, case: Case | int, actor: Any = None, reason: str, verified_reporter: bool = False, at: datetime | None = None
+) -> Case:
+    """The reporter withdraws their case before it is resolved (solved by themselves, no longer needed, sent by
+    mistake): final, with their reason; the handler and dispatchers hear of it. Not when other residents' reports
+    were merged into it (it stays open for them). A withdrawn case counts as received but not as handled, so it is
+    never an unresolved case in the figures (docs/metrics.md). Only the reporter (``policies.require_reporter``)."""
+    now = _now(at)
+    case = _locked(case)
+    require_reporter(actor, case, verified_reporter=verified_reporter, what="withdraw")
+    reason = _require_text(reason, field="reason", maximum=1000)
+    before = case.status
+    case.status = t.next_status(t.WITHDRAW, facts(case))
+    handlers = notify.handler_ids(case)
+    case.closed_at = now
+    case.sla_state = SlaState.DONE
+    notify.withdrawn(case, handlers)
+    _event(case, EventKind.WITHDRAWN, actor=actor, at=now, from_status=before, note=reason)
+    _save(case, "status", "closed_at", "sla_state")
+    return case
 
 
 @optimistic

@@ -21,11 +21,12 @@ RESOLVED: Final = "resolved"
 CLOSED: Final = "closed"
 REJECTED: Final = "rejected"
 MERGED: Final = "merged"
+WITHDRAWN: Final = "withdrawn"  # by the reporter, before it was resolved
 
-STATUSES: Final = (SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED, ON_HOLD, RESOLVED, CLOSED, REJECTED, MERGED)
+STATUSES: Final = (SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED, ON_HOLD, RESOLVED, CLOSED, REJECTED, MERGED, WITHDRAWN)
 OPEN: Final = frozenset({SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED, ON_HOLD})
 # Final statuses: nothing about the case changes any more (ratings of merged duplicates go to their parent).
-FINAL: Final = frozenset({CLOSED, REJECTED, MERGED})
+FINAL: Final = frozenset({CLOSED, REJECTED, MERGED, WITHDRAWN})
 # Statuses in which someone must act against the clock.
 RUNNING: Final = frozenset({SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED})
 
@@ -48,6 +49,9 @@ REWORK: Final = "rework"
 CLOSE: Final = "close"
 SUPERVISE: Final = "supervise"
 MARK_SLA: Final = "mark_sla"
+# The reporter's own actions on their open case: add information (text, photos) and withdraw it.
+ADD_INFO: Final = "add_info"
+WITHDRAW: Final = "withdraw"
 
 # How a message names a status or an action (translated when the message is shown; core.errors).
 STATUS_TERMS: Final = {
@@ -60,6 +64,7 @@ STATUS_TERMS: Final = {
     CLOSED: gettext_noop("closed"),
     REJECTED: gettext_noop("rejected"),
     MERGED: gettext_noop("merged"),
+    WITHDRAWN: gettext_noop("withdrawn"),
 }
 ACTION_TERMS: Final = {
     TRIAGE: gettext_noop("triage"),
@@ -80,6 +85,8 @@ ACTION_TERMS: Final = {
     CLOSE: gettext_noop("close"),
     SUPERVISE: gettext_noop("supervise"),
     MARK_SLA: gettext_noop("mark the deadline state"),
+    ADD_INFO: gettext_noop("add information to"),
+    WITHDRAW: gettext_noop("withdraw"),
 }
 
 _SAME_WHILE_OPEN: Final = {s: s for s in (SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED, ON_HOLD)}
@@ -105,6 +112,9 @@ TABLE: Final[dict[str, dict[str, str]]] = {
     CLOSE: {RESOLVED: CLOSED},
     SUPERVISE: {TRIAGED: TRIAGED, DISPATCHED: DISPATCHED, ACCEPTED: ACCEPTED, ON_HOLD: ON_HOLD},
     MARK_SLA: dict(_SAME_WHILE_OPEN),
+    ADD_INFO: dict(_SAME_WHILE_OPEN),
+    # Withdrawn by the reporter while it is open: final, and counted nowhere as unresolved (docs/metrics.md).
+    WITHDRAW: dict.fromkeys(_SAME_WHILE_OPEN, WITHDRAWN),
 }
 
 # Rework this many times and the next rework goes one level up instead of back to the same handler.
@@ -129,6 +139,7 @@ class Facts:
     public: bool = False
     has_handler: bool = False
     private: bool = False  # the category is private (a resident's personal matter): never on the public board
+    duplicates: int = 0  # other residents' reports merged into this case
 
 
 def allowed(action: str, status: str) -> bool:
@@ -176,6 +187,12 @@ def _guard(action: str, facts: Facts) -> None:
             gettext_noop(
                 "cases in a private category are not published: the public board would show a resident's personal "
                 "matter"
+            )
+        )
+    if action == WITHDRAW and facts.duplicates:
+        raise TransitionError(
+            gettext_noop(
+                "other residents reported the same problem and their reports joined this case: it stays open for them"
             )
         )
     if action == REWORK and not facts.has_handler:

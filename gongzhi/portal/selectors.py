@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from gongzhi.cases import figures
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import EventKind
-from gongzhi.cases.models import Case, Rating
+from gongzhi.cases.models import Case, CaseEvent, Rating
 from gongzhi.core import timeutil
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
@@ -96,6 +96,16 @@ def photo_names(case: Case) -> tuple[list[str], list[str]]:
     """(the reporter's photos, the handler's result photos), as storage names."""
     names = [name for name in case.photos if isinstance(name, str)]
     return [n for n in names if photos.is_report_photo(n)], [n for n in names if not photos.is_report_photo(n)]
+
+
+def reporter_events(case: Case) -> list[CaseEvent]:
+    """What the reporter themselves added to or did with their case (added information, withdrawal), oldest first:
+    shown to the reporter only, never on the public timeline."""
+    return list(
+        case.events.filter(kind__in=(EventKind.INFO_ADDED, EventKind.WITHDRAWN))
+        .order_by("seq")
+        .only("kind", "note", "data", "at", "seq", "case_id")
+    )
 
 
 def cases_of_phone(phone_index: str) -> QuerySet[Case]:

@@ -33,8 +33,18 @@ from gongzhi.core.middleware import RETRY_AFTER_S, unavailable
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Building, Compound, GridNode, Jurisdiction
-from gongzhi.portal import phone_login, photos, posters, selectors, throttle
-from gongzhi.portal.forms import MAX_TEXT, CodeForm, PhoneForm, RatingForm, ReportForm, TrackForm, title_from
+from gongzhi.portal import phone_login, photos, posters, reporter, selectors, throttle
+from gongzhi.portal.forms import (
+    MAX_TEXT,
+    AddInfoForm,
+    CodeForm,
+    PhoneForm,
+    RatingForm,
+    ReportForm,
+    TrackForm,
+    WithdrawForm,
+    title_from,
+)
 
 log = logging.getLogger(__name__)
 LARGE_COOKIE = "gz_large"
@@ -54,6 +64,7 @@ RESIDENT_STATUS = {
     t.CLOSED: gettext_lazy("Closed"),
     t.REJECTED: gettext_lazy("Not taken on"),
     t.MERGED: gettext_lazy("Handled together with an earlier report of the same problem"),
+    t.WITHDRAWN: gettext_lazy("Withdrawn by the person who reported it"),
 }
 # The five steps residents are shown: 上报 → 受理 → 办理 → 办结 → 评价.
 STEPS = [
@@ -73,6 +84,7 @@ STEP_OF_STATUS = {
     t.CLOSED: 4,
     t.REJECTED: 0,
     t.MERGED: 1,
+    t.WITHDRAWN: 0,
 }
 EVENT_TEXT = {
     EventKind.SUBMITTED: gettext_lazy("Your report was received"),
@@ -92,6 +104,7 @@ EVENT_TEXT = {
     EventKind.RATED: gettext_lazy("Rated"),
     EventKind.REWORK: gettext_lazy("Reopened: it is being handled again"),
     EventKind.CLOSED: gettext_lazy("Closed"),
+    EventKind.WITHDRAWN: gettext_lazy("Withdrawn by the person who reported it"),
 }
 
 
@@ -402,7 +415,7 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
         "status_text": RESIDENT_STATUS.get(target.status, target.get_status_display()),
         "steps": STEPS,
         "step": STEP_OF_STATUS.get(target.status, 0),
-        "stopped": target.status == t.REJECTED,
+        "stopped": target.status in (t.REJECTED, t.WITHDRAWN),
         "events": events,
         "handler": selectors.handler(target) if target.status not in (t.SUBMITTED, t.REJECTED) else None,
         "report_photos": [i for i, n in enumerate(shown) if photos.is_report_photo(n)],
@@ -479,6 +492,91 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
     reopened = unhappy and rated.status in t.OPEN
     request.session["portal_rated"] = {"code": case.tracking_code, "reopened": reopened}
     return redirect(track_url + "#rating")
+
+
+# ------------------------------------------------------------------------------------ the reporter's own actions
+
+
+def _reporter_refused(request: HttpRequest, case: Any, title: str, message: str, status: int) -> HttpResponse:
+    back = reverse("portal:track", args=[case.tracking_code]) + "#reporter-actions"
+    return _page(request, "portal/message.html", {"title": title, "message": message, "back": back}, status=status)
+
+
+def _not_the_reporter(request: HttpRequest, case: Any) -> HttpResponse:
+    return _reporter_refused(
+        request,
+        case,
+        _("Only the person who reported it can do this"),
+        _("Open it from the phone you reported with, or log in with the mobile number you gave."),
+        403,
+    )
+
+
+@require_POST
+@uploads.limit_request_size(photos.request_limit)
+def add_info(request: HttpRequest, code: str) -> HttpResponse:
+    """The reporter adds words or photos to their open request (seen by staff and by them, not by the public)."""
+    case, refused = _case_by_code(request, code)
+    if refused is not None:
+        return refused
+    if not reporter.is_reporter(request, case):
+        return _not_the_reporter(request, case)
+    limit, seconds = settings.GONGZHI_REPORT_RATE_LIMIT
+    verdict = throttle.hit("add_info", throttle.key_for(throttle.client_address(request)), limit=limit, seconds=seconds)
+    if not verdict.allowed:
+        response = _reporter_refused(
+            request, case, _("Please wait a little"), _("You have added a lot in a short time. Please try later."), 429
+        )
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
+    form = AddInfoForm(request.POST)
+    files = request.FILES.getlist("photos")
+    if not form.is_valid():
+        return _reporter_refused(request, case, _("Cannot add this"), " ".join(form.errors["text"]), 400)
+    if len(files) > case_services.MAX_INFO_PHOTOS:
+        message = _("Please send at most %(count)s photos.") % {"count": case_services.MAX_INFO_PHOTOS}
+        return _reporter_refused(request, case, _("Cannot add this"), message, 400)
+    try:
+        cleaned = [photos.clean(upload) for upload in files]
+    except photos.PhotoError as exc:
+        return _reporter_refused(request, case, _("Cannot add this"), exc.message, exc.status)
+    stored = photos.store(cleaned)
+    try:
+        case_services.add_information(
+            case=case,
+            actor=request.user if request.user.is_authenticated else None,
+            text=form.cleaned_data["text"],
+            photos=stored,
+            verified_reporter=True,
+        )
+    except DomainError as exc:
+        photos.discard(stored)
+        return _reporter_refused(request, case, _("Cannot add this"), exc.message, exc.http_status)
+    return redirect(reverse("portal:track", args=[case.tracking_code]) + "?done=added#reporter-actions")
+
+
+@require_POST
+def withdraw(request: HttpRequest, code: str) -> HttpResponse:
+    """The reporter withdraws their request before it is resolved, saying why."""
+    case, refused = _case_by_code(request, code)
+    if refused is not None:
+        return refused
+    if not reporter.is_reporter(request, case):
+        return _not_the_reporter(request, case)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _reporter_refused(request, case, _("Please say why you withdraw it"), message, 400)
+    try:
+        case_services.withdraw(
+            case=case,
+            actor=request.user if request.user.is_authenticated else None,
+            reason=form.note(),
+            verified_reporter=True,
+        )
+    except DomainError as exc:
+        return _reporter_refused(request, case, _("Cannot withdraw it"), exc.message, exc.http_status)
+    return redirect(reverse("portal:track", args=[case.tracking_code]) + "?done=withdrawn#reporter-actions")
 
 
 @require_GET

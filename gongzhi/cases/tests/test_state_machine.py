@@ -1,5 +1,6 @@
 """Hypothesis drives random sequences of actions by random people against real cases and checks the invariants:
-every change has exactly one event; only transitions in the table happen; closed and merged cases are immutable;
+every change has exactly one event; only transitions in the table happen; closed, merged and withdrawn cases are
+immutable; only the reporter adds information or withdraws;
 deadlines follow the policy and the calendar; the level never passes district; denied actions change nothing."""
 
 from datetime import timedelta
@@ -192,6 +193,30 @@ class CaseMachine(RuleBasedStateMachine):
         other = self.w.submit(at=self.tick())
         self.attempt(t.MERGE, lambda: services.merge(case=self.case, into=other, actor=self.actor(who), at=self.tick()))
 
+    @rule(who=person, vouched=st.booleans())
+    def add_information(self, who, vouched):
+        # The reporter (the resident) adds information; anyone else only when the interface vouches (``vouched``:
+        # the browser that sent it, or a phone login with their number).
+        self.attempt(
+            t.ADD_INFO,
+            lambda: services.add_information(
+                case=self.case,
+                actor=self.actor(who),
+                text="补充：晚上更严重",
+                verified_reporter=vouched,
+                at=self.tick(),
+            ),
+        )
+
+    @rule(who=person, vouched=st.booleans())
+    def withdraw(self, who, vouched):
+        self.attempt(
+            t.WITHDRAW,
+            lambda: services.withdraw(
+                case=self.case, actor=self.actor(who), reason="已自行解决", verified_reporter=vouched, at=self.tick()
+            ),
+        )
+
     @rule(hours=st.integers(1, 72))
     def time_passes(self, hours):
         before = state(self.case)
@@ -217,7 +242,7 @@ class CaseMachine(RuleBasedStateMachine):
         if case["response_due"] and case["resolve_due"]:
             assert case["response_due"] <= case["resolve_due"]
         if self.frozen is not None:
-            assert case == self.frozen, "a closed, rejected or merged case changed"
+            assert case == self.frozen, "a closed, rejected, merged or withdrawn case changed"
         elif case["status"] in t.FINAL:
             self.frozen = case
 
