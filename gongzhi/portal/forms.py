@@ -218,4 +218,4 @@ class WithdrawForm(forms.Form):
         """The reason as staff read it: the choice in words, then the resident's own."""
         label = str(dict(WITHDRAW_REASONS)[self.cleaned_data["reason"]])
         details = self.cleaned_data.get("details", "").strip()
-        return f"{label}: {details}" if details else label
+        return _("%(reason)s: %(details)s") % {"reason": label, "details": details} if details else label

@@ -10,6 +10,7 @@ urlpatterns = [
     # The URL printed in a building's QR code: keep it short.
     path("b/<str:token>/", views.scan, name="scan"),
     path("report/", views.report, name="report"),
+    path("report/nearby/", views.nearby, name="nearby"),
     path("map/<int:jurisdiction_id>/areas.geojson", views.map_areas, name="map_areas"),
     path("t/", views.track_lookup, name="track_lookup"),
     path("t/<str:code>/", views.track, name="track"),

@@ -11,6 +11,7 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
@@ -43,6 +44,7 @@ from gongzhi.portal.forms import (
     ReportForm,
     TrackForm,
     WithdrawForm,
+    category_label,
     title_from,
 )
 
@@ -277,26 +279,28 @@ def _report(request: HttpRequest, *, jurisdiction: Jurisdiction, building: Build
 
     data = form.cleaned_data
     stored = photos.store(cleaned)
+    following = _followed(request)
     try:
         # One transaction of its own, begun only for its writes: the classifier and the duplicate search run
         # before it (cases.services.submit), not holding SQLite's write lock.
-        case = case_services.submit(
-            jurisdiction=jurisdiction,
-            channel=channel,
-            title=title_from(data["description"]),
-            description=data["description"],
-            category=data["category"],
-            reporter=request.user if request.user.is_authenticated else None,
-            reporter_name=data["name"],
-            reporter_phone=data["phone"] or login_number,
-            reporter_login_phone=login_number,
-            anonymous=data["anonymous"],
-            building=building,
-            lat=None if building else data["lat"],
-            lon=None if building else data["lon"],
-            address=data["address"],
-            photos=stored,
-        )
+        submission = {
+            "jurisdiction": jurisdiction,
+            "channel": channel,
+            "title": title_from(data["description"]),
+            "description": data["description"],
+            "category": data["category"],
+            "reporter": request.user if request.user.is_authenticated else None,
+            "reporter_name": data["name"],
+            "reporter_phone": data["phone"] or login_number,
+            "reporter_login_phone": login_number,
+            "anonymous": data["anonymous"],
+            "building": building,
+            "lat": None if building else data["lat"],
+            "lon": None if building else data["lon"],
+            "address": data["address"],
+            "photos": stored,
+        }
+        case, done = _send(submission, following)
     except DomainError as exc:
         photos.discard(stored)
         return refuse(exc.message, exc.http_status)
@@ -307,7 +311,81 @@ def _report(request: HttpRequest, *, jurisdiction: Jurisdiction, building: Build
         return _busy(refuse, exc, had_photos=bool(cleaned))
     _remember_code(request, case.tracking_code)
     request.session["portal_just_sent"] = case.tracking_code
-    return redirect("portal:track", code=case.tracking_code)
+    track_url = reverse("portal:track", args=[case.tracking_code])
+    return redirect(f"{track_url}?done={done}" if done else track_url)
+
+
+# Signed references to the open cases offered as "already reported nearby" (the pk never travels bare).
+NEARBY_SALT = "portal.nearby"
+NEARBY_MAX_AGE = 2 * 3600
+NEARBY_RATE = (60, 600)  # look-ups per client: one a few seconds while typing, for ten minutes
+
+
+def _followed(request: HttpRequest) -> int | None:
+    """The open case the resident chose to follow instead of filing a new one (a reference we signed when we offered
+    it, and recently), or None."""
+    token = request.POST.get("follow") or ""
+    if not token:
+        return None
+    try:
+        return int(signing.loads(token, salt=NEARBY_SALT, max_age=NEARBY_MAX_AGE))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None  # forged or stale: the report is sent on its own
+
+
+def _send(submission: dict[str, Any], following: int | None) -> tuple[Any, str]:
+    """File the report: joined to the case the resident follows (merged into it at once), or on its own — also when
+    that case closed meanwhile. Returns the case and what the tracking page should say about it."""
+    if following is not None:
+        try:
+            return case_services.submit_following(into=following, **submission), "followed"
+        except Conflict:
+            return case_services.submit(**submission), "sent_alone"
+    return case_services.submit(**submission), ""
+
+
+@never_cache
+@require_POST
+def nearby(request: HttpRequest) -> HttpResponse:
+    """ "Already reported nearby?": while a resident writes a report (text and place given), the open cases the case
+    engine would call duplicates, in public words only (type, building or grid unit, status), each with a button
+    that follows it instead. An HTML fragment for the report page's script; empty when there is nothing to show."""
+    limit, seconds = NEARBY_RATE
+    verdict = throttle.hit("nearby", throttle.key_for(throttle.client_address(request)), limit=limit, seconds=seconds)
+    if not verdict.allowed:
+        return HttpResponse("", status=429, headers={"Retry-After": str(verdict.retry_after)})
+    token = request.POST.get("token") or ""
+    building = grid_selectors.building_by_token(token) if token else None
+    jurisdiction = building.jurisdiction if building is not None else _jurisdiction(request)
+    if jurisdiction is None or (token and building is None):
+        return HttpResponse("")
+    form = ReportForm(request.POST, jurisdiction=jurisdiction, building=building)
+    form.is_valid()  # only the text, type and place are wanted; the rest may be missing yet
+    text = form.cleaned_data.get("description")
+    lat, lon = form.cleaned_data.get("lat"), form.cleaned_data.get("lon")
+    if not text or "category" in form.errors or (building is None and form.located_node_id is None):
+        return HttpResponse("")
+    found = case_selectors.nearby_open_cases(
+        jurisdiction=jurisdiction,
+        title=title_from(text),
+        description=text,
+        category=form.cleaned_data.get("category"),
+        building=building,
+        lat=None if building else lat,
+        lon=None if building else lon,
+    )
+    if not found:
+        return HttpResponse("")
+    rows = [
+        {
+            "case": c,
+            "category": category_label(c.category) if c.category else "",
+            "status_text": RESIDENT_STATUS.get(c.status, ""),
+            "token": signing.dumps(c.pk, salt=NEARBY_SALT),
+        }
+        for c in found
+    ]
+    return _page(request, "portal/nearby.html", {"rows": rows})
 
 
 def _busy(refuse, exc: Exception, *, had_photos: bool) -> HttpResponse:  # type: ignore[no-untyped-def]
