@@ -27,6 +27,7 @@ import contextlib
 import io
 import threading
 import uuid
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -35,7 +36,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image, ImageCms, UnidentifiedImageError
+from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
 
 # What we accept, by what Pillow finds in the bytes.
 FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "MPO"})
@@ -113,24 +114,41 @@ def clean(upload: Any, *, name: str = "") -> CleanPhoto:
     raw = upload.read(limit + 1) if hasattr(upload, "read") else bytes(upload)
     if len(raw) > limit:
         raise _too_large(label, len(raw), limit)
-    not_an_image = PhotoError(_("%(name)s is not a photo we can read (JPEG, PNG, WebP or GIF).") % {"name": label})
     try:
-        # Pillow's own bomb check stops at twice its limit and only warns below; ours comes first, from the header.
-        with Image.open(io.BytesIO(raw), formats=DECODERS) as probe:
-            width, height = probe.size
-            cap = MAX_PIXELS if probe.format in SCALED_DECODE else MAX_FULL_DECODE_PIXELS
-            if width * height > cap:
-                raise _too_many_pixels(label, cap)
-            probe.verify()  # structure check without decoding; the image must be reopened after verify()
-        with _DECODING, Image.open(io.BytesIO(raw), formats=DECODERS) as image:
-            data, out_width, out_height = _reencode(image)
-            return CleanPhoto(data, out_width, out_height)
+        with _DECODING, _whole_files_only():
+            return _clean(raw, label)
     except PhotoError:
         raise
     except Image.DecompressionBombError:  # Pillow's own check, at twice its limit: far above ours too
         raise _too_many_pixels(label, MAX_PIXELS) from None
     except (UnidentifiedImageError, OSError, ValueError, SyntaxError, EOFError):
-        raise not_an_image from None
+        raise PhotoError(_("%(name)s is not a photo we can read (JPEG, PNG, WebP or GIF).") % {"name": label}) from None
+
+
+@contextlib.contextmanager
+def _whole_files_only() -> Iterator[None]:
+    """A truncated file is refused, not filled in with grey, whatever the process set before: WeasyPrint, once
+    imported (the QR posters), turns Pillow's process-wide LOAD_TRUNCATED_IMAGES on. Decoding holds ``_DECODING``,
+    so the switch is back before the next decode; a web worker runs one request at a time."""
+    before = ImageFile.LOAD_TRUNCATED_IMAGES
+    ImageFile.LOAD_TRUNCATED_IMAGES = False
+    try:
+        yield
+    finally:
+        ImageFile.LOAD_TRUNCATED_IMAGES = before
+
+
+def _clean(raw: bytes, label: str) -> CleanPhoto:
+    # Pillow's own bomb check stops at twice its limit and only warns below; ours comes first, from the header.
+    with Image.open(io.BytesIO(raw), formats=DECODERS) as probe:
+        width, height = probe.size
+        cap = MAX_PIXELS if probe.format in SCALED_DECODE else MAX_FULL_DECODE_PIXELS
+        if width * height > cap:
+            raise _too_many_pixels(label, cap)
+        probe.verify()  # structure check without decoding; the image must be reopened after verify()
+    with Image.open(io.BytesIO(raw), formats=DECODERS) as image:
+        data, out_width, out_height = _reencode(image)
+        return CleanPhoto(data, out_width, out_height)
 
 
 def _reencode(image: Image.Image) -> tuple[bytes, int, int]:

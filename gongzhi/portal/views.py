@@ -51,7 +51,7 @@ from gongzhi.portal.forms import (
 log = logging.getLogger(__name__)
 LARGE_COOKIE = "gz_large"
 LARGE_COOKIE_AGE = 10 * 365 * 24 * 3600  # "stays on once chosen"
-SESSION_CODES = "portal_codes"
+SESSION_CODES = reporter.SESSION_CODES
 NO_SUCH_CODE = gettext_lazy("No request has this tracking code. Please check it and try again.")
 SESSION_CODES_MAX = 50
 
@@ -127,14 +127,9 @@ def _remember_code(request: HttpRequest, code: str) -> None:
 
 
 def _may_rate(request: HttpRequest, case: Any) -> bool:
-    """The reporter: this browser sent it, or it is logged in with the number they gave or were logged in with when
-    they sent it, or signed in as them."""
-    if case.tracking_code in request.session.get(SESSION_CODES, []):
-        return True
-    login = phone_login.current(request)
-    if login and login["index"] in (case.reporter_phone_index, case.reporter_login_index):
-        return True
-    return bool(request.user.is_authenticated and case.reporter_id == request.user.pk)
+    """The reporter (``reporter.is_reporter``): this browser sent it, a phone login with the number they gave or were
+    logged in with when they sent it, or their account."""
+    return reporter.is_reporter(request, case)
 
 
 def _safe_next(request: HttpRequest, fallback: str) -> str:

@@ -352,3 +352,16 @@ def test_png_headers_of_any_size_and_type_are_a_clear_answer(width, height, colo
     data = b"\x89PNG\r\n\x1a\n" + png_chunk(b"IHDR", ihdr) + png_chunk(b"IDAT", zlib.compress(b"\x00" * cut))
     with contextlib.suppress(photos.PhotoError):
         photos.clean(upload(data + png_chunk(b"IEND", b""), "x.png"))
+
+
+def test_a_truncated_photo_is_refused_even_after_weasyprint_loaded(monkeypatch):
+    """WeasyPrint (the posters) turns Pillow's process-wide LOAD_TRUNCATED_IMAGES on when it is imported: the
+    cleaner still refuses a file that stops half-way, and leaves the switch as it found it."""
+    raw = jpeg(size=(800, 600), gps=False)
+    cut = raw[: len(raw) // 2]
+    monkeypatch.setattr(ImageFile, "LOAD_TRUNCATED_IMAGES", True)
+    with pytest.raises(photos.PhotoError) as info:
+        photos.clean(upload(cut, "half.jpg"))
+    assert info.value.status == 400
+    assert ImageFile.LOAD_TRUNCATED_IMAGES is True
+    assert photos.clean(upload(raw)).width == 800
