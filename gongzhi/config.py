@@ -148,7 +148,12 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Address residents reach the site at (https://gz.example.gov.cn), printed in building QR codes; empty means "
         "the address of the request that makes the poster.",
     ),
-    "GONGZHI_PHOTO_MAX_MB": ("8", "Largest photo a resident may upload, in megabytes (larger ones are refused, 413)."),
+    "GONGZHI_PHOTO_MAX_MB": (
+        "8",
+        "Largest photo anyone may upload, in megabytes (larger ones are refused, 413). It also bounds whole requests: "
+        "a resident's report may be 4 such photos plus 1 MB, other forms 5 photos plus 1 MB (at least 24 MB); a "
+        "larger request is refused from its Content-Length before it is read (413).",
+    ),
     "GONGZHI_REPORT_RATE_LIMIT": (
         "10/3600",
         "Reports one client may send, as count/seconds (10/3600 = ten an hour); more are refused with 429.",

@@ -67,6 +67,8 @@ MIDDLEWARE = [
     "gongzhi.core.middleware.SessionMiddleware",  # Django's, with a 503 when the session cannot be saved
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # Before the CSRF check, which reads the body: a request larger than its view can use is refused unread (413).
+    "gongzhi.core.uploads.RequestSizeLimitMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
@@ -130,7 +132,8 @@ STORAGES = {
 # Source maps (django-ninja ships 15 MB of them for its API docs) are for developer tools only: not worth compressing,
 # which would make the first `gongzhi run` (collectstatic) several times slower.
 WHITENOISE_SKIP_COMPRESS_EXTENSIONS = (*Compressor.SKIP_COMPRESS_EXTENSIONS, "map")
-# Uploads larger than this are refused before they reach a view (413 handled per endpoint).
+# Form fields (not files) larger than this are refused by Django (400). Whole requests are bounded by
+# core.uploads.RequestSizeLimitMiddleware from their Content-Length (413): photos × GONGZHI_PHOTO_MAX_MB + 1 MB.
 DATA_UPLOAD_MAX_MEMORY_SIZE = 10 * 1024 * 1024
 FILE_UPLOAD_MAX_MEMORY_SIZE = 5 * 1024 * 1024
 

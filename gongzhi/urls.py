@@ -1,9 +1,9 @@
 from django.contrib import admin
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from gongzhi.accounts import views as accounts_views
+from gongzhi.portal import views as portal_views
 
 # Bad input is a 400 that says what was wrong (core.http.BadInput).
 handler400 = "gongzhi.core.http.bad_request"
@@ -15,7 +15,9 @@ urlpatterns = [
     # Machine interfaces first: other systems call them many times a second, and URLs are tried in order.
     path("open311/v2/", include("gongzhi.open311.urls")),
     path("api/", include("gongzhi.api.urls")),
-    path("", RedirectView.as_view(pattern_name="console:home", permanent=False)),
+    # The public face is the resident home; staff who are signed in go on to their console (portal.views.root).
+    path("", portal_views.root, name="root"),
+    path("favicon.ico", portal_views.favicon, name="favicon"),
     path("accounts/", include("gongzhi.accounts.urls")),
     path("console/", include("gongzhi.console.urls")),
     path("analytics/", include("gongzhi.analytics.urls")),

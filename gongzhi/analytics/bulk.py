@@ -72,7 +72,7 @@ def _quoted(values: Any) -> str:
 
 def counter_expressions(d: _Dialect) -> dict[str, str]:
     """SQL for every counter of one case ``c`` (with ratings ``r`` and hold time ``h``) — formulas.contribution."""
-    handled = "c.status NOT IN ('rejected', 'merged')"
+    handled = f"c.status NOT IN ({_quoted(f.NOT_HANDLED)})"
     is_open = f"c.status IN ({_quoted(f.OPEN_STATUSES)})"
     resolved = f"({handled} AND c.resolved_at IS NOT NULL)"
     # Whole minutes, half up, of (resolution − submission − time on hold), in integer microseconds.

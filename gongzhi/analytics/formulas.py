@@ -19,6 +19,9 @@ from typing import Final
 
 # Statuses (the engine's names; transitions.py is their source, repeated here to keep this module pure).
 OPEN_STATUSES: Final = frozenset({"submitted", "triaged", "dispatched", "accepted", "on_hold"})
+# Received but not work anyone handled: refused, merged into another case (the parent carries the work), or withdrawn
+# by the reporter before it was resolved (never an unresolved case).
+NOT_HANDLED: Final = frozenset({"rejected", "merged", "withdrawn"})
 PROACTIVE_CHANNELS: Final = frozenset({"patrol", "visit"})
 LEVELS: Final = ("micro_grid", "grid", "community", "street", "district")
 COMMUNITY_OR_BELOW: Final = ("micro_grid", "grid", "community")
@@ -26,7 +29,7 @@ COMMUNITY_OR_BELOW: Final = ("micro_grid", "grid", "community")
 # The counter vector, in storage order. Never reorder: rollup rows and case facts store vectors positionally.
 COUNTERS: Final[tuple[str, ...]] = (
     "received",  # 受理量: every case submitted
-    "handled",  # not rejected, not merged into another case
+    "handled",  # not rejected, not merged into another case, not withdrawn by the reporter
     "rejected",
     "merged",
     "resolved",  # handled and currently resolved (办结), i.e. resolved_at set
@@ -82,7 +85,7 @@ class CaseState:
 def contribution(case: CaseState) -> Vector:
     """The counter vector of one case (see COUNTERS)."""
     v = [0] * N
-    handled = case.status not in ("rejected", "merged")
+    handled = case.status not in NOT_HANDLED
     is_open = case.status in OPEN_STATUSES
     resolved = handled and case.resolved_at is not None
     v[INDEX["received"]] = 1

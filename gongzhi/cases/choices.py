@@ -31,6 +31,7 @@ class Status(models.TextChoices):
     CLOSED = t.CLOSED, _("closed")
     REJECTED = t.REJECTED, _("rejected")
     MERGED = t.MERGED, _("merged")
+    WITHDRAWN = t.WITHDRAWN, _("withdrawn")
 
 
 class Urgency(models.TextChoices):
@@ -75,6 +76,8 @@ class EventKind(models.TextChoices):
     SUPERVISED = "supervised", _("supervision notice")
     SLA_WARNING = "sla_warning", _("deadline approaching")
     SLA_BREACHED = "sla_breached", _("deadline passed")
+    INFO_ADDED = "info_added", _("information added by the reporter")
+    WITHDRAWN = "withdrawn", _("withdrawn by the reporter")
 
 
 class CoTaskStatus(models.TextChoices):

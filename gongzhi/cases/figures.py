@@ -23,7 +23,7 @@ def _ratio(part: int, whole: int) -> float | None:
 
 def headline(cases: QuerySet[Case]) -> dict[str, Any]:
     """受理量, 办结率, the three rates, 按期办结率, 返工率, 即时办结率, 主动发现率 and the 721 distribution."""
-    handled = cases.exclude(status__in=(t.REJECTED, t.MERGED))
+    handled = cases.exclude(status__in=(t.REJECTED, t.MERGED, t.WITHDRAWN))
     agg = handled.aggregate(
         total=Count("id"),
         resolved=Count("id", filter=Q(resolved_at__isnull=False)),
@@ -49,6 +49,7 @@ def headline(cases: QuerySet[Case]) -> dict[str, Any]:
         "handled": agg["total"],
         "rejected": cases.filter(status=t.REJECTED).count(),
         "merged": cases.filter(status=t.MERGED).count(),
+        "withdrawn": cases.filter(status=t.WITHDRAWN).count(),
         "resolved": resolved,
         "closed": agg["closed"],
         "completion_rate": _ratio(resolved, agg["total"]),

@@ -78,3 +78,13 @@ register(
     title=_("Overdue: %(title)s"),
     body=_("Case %(code)s passed its deadline %(due)s; it will be escalated if it stays unresolved."),
 )
+register(
+    "case.info_added",
+    title=_("The resident added information: %(title)s"),
+    body=_("The resident who reported case %(code)s added information; see it in the case's timeline."),
+)
+register(
+    "case.withdrawn",
+    title=_("Withdrawn by the resident: %(title)s"),
+    body=_("The resident withdrew case %(code)s; no further work is needed. Their reason is in the timeline."),
+)

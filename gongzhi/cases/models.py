@@ -198,6 +198,15 @@ class Case(models.Model):
         _("reporter phone"), blank=True, default="", blind_index_field="reporter_phone_index"
     )
     reporter_phone_index = models.CharField(max_length=32, blank=True, default="", db_index=True, editable=False)
+    # The mobile number the reporter was logged in with (by an SMS code) when they reported, whatever contact number
+    # they gave: their "my requests" finds the case by it. The index is null (not "") when they were not logged in,
+    # so a lookup by a value implies "is not null" and uses the partial index on SQLite as on PostgreSQL.
+    reporter_login_phone = EncryptedTextField(
+        _("reporter's login phone"), blank=True, default="", blind_index_field="reporter_login_index"
+    )
+    reporter_login_index = models.CharField(  # noqa: DJ001 - null means "not logged in" (see above)
+        max_length=32, null=True, blank=True, default=None, editable=False
+    )
     anonymous = models.BooleanField(_("anonymous"), default=False)
     recorded_by = models.ForeignKey(
         settings.AUTH_USER_MODEL,
@@ -355,6 +364,11 @@ class Case(models.Model):
             ),
             models.Index(fields=["grid_node", "submitted_at"], name="case_node_submitted"),
             models.Index(fields=["reporter"], name="case_reporter", condition=Q(reporter__isnull=False)),
+            models.Index(
+                fields=["reporter_login_index"],
+                name="case_reporter_login",
+                condition=Q(reporter_login_index__isnull=False),
+            ),
             models.Index(fields=["recorded_by"], name="case_recorded_by", condition=Q(recorded_by__isnull=False)),
             models.Index(fields=["merged_into"], name="case_merged_into", condition=Q(merged_into__isnull=False)),
             # The public board and map, newest result first: only published cases are in it.

@@ -123,10 +123,10 @@ def _resident(case: Case, kind: str) -> None:
         notifications.send_sms(phone=case.reporter_phone, kind=kind, context=_context(case))
 
 
-def case_submitted(case: Case) -> None:
+def case_submitted(case: Case, *, receipt: bool = True) -> None:
     if case.urgency == "emergency":
         _staff(case, "case.emergency", dispatcher_ids(case))
-    if case.status == t.SUBMITTED:
+    if case.status == t.SUBMITTED and receipt:
         _resident(case, "case.received")
 
 
@@ -155,6 +155,16 @@ def resolved(case: Case) -> None:
 
 def rework(case: Case, *, escalated: bool) -> None:
     _staff(case, "case.rework", dispatcher_ids(case) if escalated else handler_ids(case))
+
+
+def reporter_added(case: Case) -> None:
+    """The reporter added information: whoever handles the case hears, else its dispatchers."""
+    _staff(case, "case.info_added", handler_ids(case) or dispatcher_ids(case))
+
+
+def withdrawn(case: Case, handlers: list[int]) -> None:
+    """The reporter withdrew the case: its handlers (looked up before the case was changed) and dispatchers hear."""
+    _staff(case, "case.withdrawn", list(dict.fromkeys(handlers + dispatcher_ids(case))))
 
 
 def supervised(case: Case) -> None:

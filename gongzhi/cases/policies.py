@@ -79,12 +79,17 @@ def require_report_in(user: Any, department_id: int) -> None:
         raise PermissionDenied(gettext_noop("only staff of the summoned department may report in"))
 
 
-def require_reporter(user: Any, case: Any, *, verified_reporter: bool) -> None:
-    """Ratings come from the reporter: signed in as them, or proven by tracking code + phone at the interface."""
+def require_reporter(user: Any, case: Any, *, verified_reporter: bool, what: str = "rate") -> None:
+    """The reporter's own actions (rate, add information, withdraw): signed in as them, or proven at the interface
+    (``verified_reporter``: the browser that sent it, or a phone login with their number)."""
     if verified_reporter:
         return
     if user is None or case.reporter_id is None or case.reporter_id != user.pk:
-        raise PermissionDenied(gettext_noop("only the person who reported the case may rate it"))
+        if what == "rate":
+            raise PermissionDenied(gettext_noop("only the person who reported the case may rate it"))
+        raise PermissionDenied(
+            gettext_noop("only the person who reported the case may %(what)s it"), params={"what": Term(what)}
+        )
 
 
 def phone_reveal_basis(user: Any, case: Any) -> str:

@@ -13,9 +13,10 @@ from gongzhi.cases import transitions as t
 from gongzhi.cases.models import Case, CaseCategory, CaseEvent, DepartmentCase
 from gongzhi.core.errors import DomainError, Term, gettext_noop
 from gongzhi.core.scoping import get_in_scope
-from gongzhi.grid import roles
+from gongzhi.grid import location, roles
 from gongzhi.grid import selectors as grid_selectors
-from gongzhi.grid.models import GridNode
+from gongzhi.grid.models import Building, GridNode, Jurisdiction
+from gongzhi.routing import services as routing
 
 
 def case_list_visible_to(user: Any) -> QuerySet[Case]:
@@ -133,3 +134,79 @@ def daily_clearance(node: GridNode, day: date) -> list[ClearanceRow]:
     )
     start = end - timedelta(days=1)
     return [ClearanceRow(case=c, overdue=c.resolve_due < start) for c in rows]
+
+
+# ------------------------------------------------------------------------------------------ already reported nearby
+
+
+@dataclass(frozen=True)
+class NearbyCase:
+    """An open case a resident about to report may be looking at, in public words only: its type, where (a building,
+    else the grid unit — never the address text or a flat), its status and how many others follow it. Never the
+    text, the photos, the reporter or the tracking code. ``pk`` is for the interface to refer to it (signed)."""
+
+    pk: int
+    category: CaseCategory | None
+    place: str
+    status: str
+    submitted_at: datetime
+    followers: int
+
+
+def nearby_open_cases(
+    *,
+    jurisdiction: Jurisdiction,
+    title: str,
+    description: str = "",
+    category: CaseCategory | None = None,
+    building: Building | None = None,
+    lat: float | None = None,
+    lon: float | None = None,
+    at: datetime | None = None,
+    limit: int = 3,
+) -> list[NearbyCase]:
+    """ "Already reported nearby?": the open cases the case engine would offer staff as duplicates of this report
+    (``routing``'s duplicate search, as ``services.prepare_submission`` runs it: close by, recent, a similar text, the
+    same suggested type), most similar first. Nothing for a private matter: when the chosen or the suggested type is
+    a private category, or the candidate's is, or its type differs from the one the resident chose."""
+    if category is not None and category.private:
+        return []
+    node_id: int | None = None
+    if building is not None:
+        if building.jurisdiction_id != jurisdiction.pk:
+            return []
+        node_id = building.node_id
+        if building.lat is not None and building.lon is not None:
+            lat, lon = building.lat, building.lon
+    elif lat is not None and lon is not None:
+        node_id = location.locate(jurisdiction.pk, lat, lon).node_id
+        if node_id is None:
+            return []
+    else:
+        return []
+    suggestion = routing.suggest(
+        jurisdiction_id=jurisdiction.pk, title=title, description=description, lat=lat, lon=lon, node_id=node_id, at=at
+    )
+    if (
+        suggestion.category
+        and CaseCategory.objects.filter(jurisdiction=jurisdiction, code=suggestion.category, private=True).exists()
+    ):
+        return []
+    order = [m.case_id for m in suggestion.duplicates]
+    rows = (
+        Case.objects.filter(pk__in=order, jurisdiction=jurisdiction, status__in=t.OPEN)
+        .exclude(category__private=True)
+        .select_related("category", "building__compound", "grid_node")
+    )
+    found = {c.pk: c for c in rows if category is None or c.category_id in (None, category.pk)}
+    return [
+        NearbyCase(
+            pk=c.pk,
+            category=c.category,
+            place=str(c.building) if c.building_id else (c.grid_node.name if c.grid_node_id else ""),
+            status=c.status,
+            submitted_at=c.submitted_at,
+            followers=c.duplicate_count,
+        )
+        for c in (found[pk] for pk in order if pk in found)
+    ][:limit]

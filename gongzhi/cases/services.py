@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import secrets
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -103,6 +103,7 @@ def facts(case: Case, *, on_the_spot: bool = False, private: bool = False) -> t.
         on_the_spot=on_the_spot,
         private=private,
         resolved=case.resolved_at is not None,
+        duplicates=case.duplicate_count,
     )
 
 
@@ -247,6 +248,7 @@ class Submission:
     urgency: str | None
     node: GridNode | None
     owner: GridNode
+    receipt: bool = True  # text the reporter the "received" message (not when the report joins another at once)
 
 
 def submit(**request: Any) -> Case:
@@ -266,11 +268,13 @@ def prepare_submission(
     reporter: Any = None,
     reporter_name: str = "",
     reporter_phone: str = "",
+    reporter_login_phone: str = "",
     anonymous: bool = False,
     building: Building | None = None,
     lat: float | None = None,
     lon: float | None = None,
     coord_system: str = "wgs84",
+    place_node: GridNode | None = None,
     address: str = "",
     recorded_by: Any = None,
     external_id: str = "",
@@ -282,8 +286,10 @@ def prepare_submission(
 ) -> Submission:
     """Everything of 上报 that only reads: checking the input, finding the place, 梳理 (the classifier, the duplicate
     search), the owner and the deadlines. Location comes from the building, else the coordinates; the community
-    there owns the case. ``external_id`` is the case's id in another system, unique per jurisdiction, channel and
-    ``source`` (the exchange partner filing it, if any).
+    there owns the case; ``place_node`` is where it is when neither says (a compound picked by staff: its grid
+    unit). ``external_id`` is the case's id in another system, unique per jurisdiction, channel and
+    ``source`` (the exchange partner filing it, if any). ``reporter_login_phone`` is the number the reporter proved
+    by an SMS code (the resident pages' phone login): the case is theirs whatever contact number they gave.
 
     It runs before any transaction, so that the transaction only writes (``file_submission``): on SQLite another
     request's writes then wait only for those writes, not for the classifier. A caller that writes rows of its own in
@@ -315,8 +321,12 @@ def prepare_submission(
     if urgency is not None and urgency not in Urgency.values:
         raise DomainError(gettext_noop("unknown urgency %(urgency)r"), params={"urgency": urgency})
     phone = crypto.normalise_phone(reporter_phone) if reporter_phone else ""
-    if reporter_phone and not (len(phone) == 11 and phone.startswith("1")):
-        raise DomainError(gettext_noop("the phone number is not a mainland mobile number (11 digits starting with 1)"))
+    login_phone = crypto.normalise_phone(reporter_login_phone) if reporter_login_phone else ""
+    for given, number in ((reporter_phone, phone), (reporter_login_phone, login_phone)):
+        if given and not (len(number) == 11 and number.startswith("1")):
+            raise DomainError(
+                gettext_noop("the phone number is not a mainland mobile number (11 digits starting with 1)")
+            )
     node: GridNode | None = None
     if building is not None:
         if building.jurisdiction_id != jurisdiction.pk:
@@ -331,6 +341,10 @@ def prepare_submission(
             node = grid_selectors.node(found.node_id)
     elif (lat is None) != (lon is None):
         raise DomainError(gettext_noop("give both latitude and longitude, or neither"))
+    if node is None and place_node is not None:
+        if place_node.jurisdiction_id != jurisdiction.pk:
+            raise DomainError(gettext_noop("the place belongs to another jurisdiction"))
+        node = grid_selectors.node(place_node.pk)
     # 梳理 at intake (routing): suggestions, the emergency flag, duplicates nearby, a place named in the text.
     suggestion = routing.suggest(
         jurisdiction_id=jurisdiction.pk,
@@ -366,6 +380,8 @@ def prepare_submission(
         reporter_name=reporter_name.strip()[:64],
         reporter_phone=phone,
         reporter_phone_index=crypto.blind_index(phone) if phone else "",
+        reporter_login_phone=login_phone,
+        reporter_login_index=crypto.blind_index(login_phone) if login_phone else None,
         anonymous=anonymous,
         recorded_by=recorded_by,
         lat=lat,
@@ -400,8 +416,28 @@ def file_submission(submission: Submission) -> Case:
         urgency=submission.urgency,
         node=submission.node,
         owner=submission.owner,
+        receipt=submission.receipt,
     )
     return case
+
+
+@optimistic
+def submit_following(*, into: Case | int, **request: Any) -> Case:
+    """上报 of a report its resident says is the same problem as the open case ``into`` — "already reported nearby:
+    follow that one" (the resident pages offer open cases nearby from ``selectors.nearby_open_cases``). The report is
+    filed (its text, photos and contact reach staff as usual) and merged into ``into`` at once, by the system on the
+    reporter's word: the reporter then follows that case — its progress on their tracking page, its result by text
+    message, and they may rate it (as every merged duplicate's reporter may). ``into`` must still be open
+    (Conflict otherwise: the caller may send the report on its own)."""
+    parent_id = into.pk if isinstance(into, Case) else int(into)
+    parent = prepared.get(Case, parent_id)
+    if parent is None or parent.status not in t.OPEN:
+        raise Conflict(gettext_noop("the case to follow is no longer open"))
+    submission = prepare_submission(**request)
+    if parent.jurisdiction_id != submission.case.jurisdiction_id:
+        raise DomainError(gettext_noop("cases of different jurisdictions cannot be merged"))
+    case = file_submission(replace(submission, receipt=False))
+    return merge(case=case, into=parent_id, actor=None, by_reporter=True)
 
 
 @optimistic
@@ -421,6 +457,7 @@ def _file(
     urgency: str | None,
     node: GridNode | None,
     owner: GridNode,
+    receipt: bool = True,
 ) -> None:
     """submit's writes: the case row, its event, auto-triage, the triage record, the notifications."""
     now, jurisdiction, external_id, channel = case.submitted_at, case.jurisdiction, case.external_id, case.channel
@@ -473,7 +510,7 @@ def _file(
         auto_applied=auto,
         open_duplicates=open_dups,
     )
-    notify.case_submitted(case)
+    notify.case_submitted(case, receipt=receipt)
 
 
 def _place_from_text(
@@ -631,8 +668,11 @@ def reject(*, case: Case | int, actor: Any, reason: str, at: datetime | None = N
 
 
 @optimistic
-def merge(*, case: Case | int, into: Case | int, actor: Any, at: datetime | None = None) -> Case:
-    """A duplicate follows its parent: the parent's result is the duplicate's, and its reporter may rate it."""
+def merge(
+    *, case: Case | int, into: Case | int, actor: Any, by_reporter: bool = False, at: datetime | None = None
+) -> Case:
+    """A duplicate follows its parent: the parent's result is the duplicate's, and its reporter may rate it.
+    ``by_reporter``: merged by the system because the reporter chose to follow ``into`` (``submit_following``)."""
     now = _now(at)
     case = _locked(case)
     parent = _locked(into)
@@ -649,7 +689,8 @@ def merge(*, case: Case | int, into: Case | int, actor: Any, at: datetime | None
     case.closed_at = now
     case.sla_state = SlaState.DONE
     notify.reporter(case, "case.merged")
-    _event(case, EventKind.MERGED, actor=actor, at=now, from_status=before, data={"into": parent.tracking_code})
+    data = {"into": parent.tracking_code, **({"by_reporter": True} if by_reporter else {})}
+    _event(case, EventKind.MERGED, actor=actor, at=now, from_status=before, data=data)
     _save(case, "status", "merged_into", "closed_at", "sla_state")
     parent.duplicate_count += 1
     _event(
@@ -1158,6 +1199,83 @@ def _store_rating(
             created_at=at,
         )
     )
+
+
+# ------------------------------------------------------------------------------------------ the reporter's own actions
+
+MAX_INFO_TEXT = 2000
+MAX_INFO_PHOTOS = 4  # per addition
+MAX_CASE_PHOTOS = 20  # all a case may carry (reports, additions, results)
+
+
+@optimistic
+def add_information(
+    *,
+    case: Case | int,
+    actor: Any = None,
+    text: str = "",
+    photos: Iterable[str] = (),
+    verified_reporter: bool = False,
+    at: datetime | None = None,
+) -> Case:
+    """The reporter adds information to their open case: text, photos (stored names of report photos, already cleaned
+    by the interface), or both. An event for staff and the reporter (not on the public timeline); the handler, else
+    the dispatchers, hear of it. Only the reporter (``policies.require_reporter``)."""
+    now = _now(at)
+    case = _locked(case)
+    require_reporter(actor, case, verified_reporter=verified_reporter, what="add information to")
+    text = (text or "").strip()
+    added = [name for name in photos if isinstance(name, str) and name]
+    if not text and not added:
+        raise DomainError(gettext_noop("write something or add a photo"))
+    if len(text) > MAX_INFO_TEXT:
+        raise DomainError(
+            gettext_noop("%(field)s is too long (%(n)d characters; at most %(max)d)"),
+            params={"field": Term(FIELD_TERMS["description"]), "n": len(text), "max": MAX_INFO_TEXT},
+        )
+    if len(added) > MAX_INFO_PHOTOS or len(case.photos) + len(added) > MAX_CASE_PHOTOS:
+        raise DomainError(
+            gettext_noop("too many photos (at most %(n)d at a time and %(total)d in all)"),
+            params={"n": MAX_INFO_PHOTOS, "total": MAX_CASE_PHOTOS},
+        )
+    t.next_status(t.ADD_INFO, facts(case))
+    first = len(case.photos)
+    case.photos = [*case.photos, *added]
+    notify.reporter_added(case)
+    _event(
+        case,
+        EventKind.INFO_ADDED,
+        actor=actor,
+        at=now,
+        note=text,
+        data={"photos": list(range(first, first + len(added)))},
+        public=False,
+    )
+    _save(case, "photos")
+    return case
+
+
+@optimistic
+def withdraw(
+    *, case: Case | int, actor: Any = None, reason: str, verified_reporter: bool = False, at: datetime | None = None
+) -> Case:
+    """The reporter withdraws their case before it is resolved (solved by themselves, no longer needed, sent by
+    mistake): final, with their reason; the handler and dispatchers hear of it. Not when other residents' reports
+    were merged into it (it stays open for them). A withdrawn case counts as received but not as handled, so it is
+    never an unresolved case in the figures (docs/metrics.md). Only the reporter (``policies.require_reporter``)."""
+    now = _now(at)
+    case = _locked(case)
+    require_reporter(actor, case, verified_reporter=verified_reporter, what="withdraw")
+    reason = _require_text(reason, field="reason", maximum=1000)
+    before = case.status
+    case.status = t.next_status(t.WITHDRAW, facts(case))
+    handlers = notify.handler_ids(case)
+    case.closed_at = now
+    case.sla_state = SlaState.DONE
+    notify.withdrawn(case, handlers)
+    _event(case, EventKind.WITHDRAWN, actor=actor, at=now, from_status=before, note=reason)
+    _save(case, "status", "closed_at", "sla_state")
+    return case
 
 
 @optimistic

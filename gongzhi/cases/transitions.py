@@ -21,12 +21,13 @@ RESOLVED: Final = "resolved"
 CLOSED: Final = "closed"
 REJECTED: Final = "rejected"
 MERGED: Final = "merged"
+WITHDRAWN: Final = "withdrawn"  # by the reporter, before it was resolved
 
-STATUSES: Final = (SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED, ON_HOLD, RESOLVED, CLOSED, REJECTED, MERGED)
+STATUSES: Final = (SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED, ON_HOLD, RESOLVED, CLOSED, REJECTED, MERGED, WITHDRAWN)
 OPEN: Final = frozenset({SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED, ON_HOLD})
 # Final statuses: the case's status and handling change no more (ratings of merged duplicates go to their parent); a
 # closed case may still be published (公示), which changes only what the public sees of it.
-FINAL: Final = frozenset({CLOSED, REJECTED, MERGED})
+FINAL: Final = frozenset({CLOSED, REJECTED, MERGED, WITHDRAWN})
 # Statuses in which someone must act against the clock.
 RUNNING: Final = frozenset({SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED})
 
@@ -49,6 +50,9 @@ REWORK: Final = "rework"
 CLOSE: Final = "close"
 SUPERVISE: Final = "supervise"
 MARK_SLA: Final = "mark_sla"
+# The reporter's own actions on their open case: add information (text, photos) and withdraw it.
+ADD_INFO: Final = "add_info"
+WITHDRAW: Final = "withdraw"
 
 # How a message names a status or an action (translated when the message is shown; core.errors).
 STATUS_TERMS: Final = {
@@ -61,6 +65,7 @@ STATUS_TERMS: Final = {
     CLOSED: gettext_noop("closed"),
     REJECTED: gettext_noop("rejected"),
     MERGED: gettext_noop("merged"),
+    WITHDRAWN: gettext_noop("withdrawn"),
 }
 ACTION_TERMS: Final = {
     TRIAGE: gettext_noop("triage"),
@@ -81,6 +86,8 @@ ACTION_TERMS: Final = {
     CLOSE: gettext_noop("close"),
     SUPERVISE: gettext_noop("supervise"),
     MARK_SLA: gettext_noop("mark the deadline state"),
+    ADD_INFO: gettext_noop("add information to"),
+    WITHDRAW: gettext_noop("withdraw"),
 }
 
 _SAME_WHILE_OPEN: Final = {s: s for s in (SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED, ON_HOLD)}
@@ -108,6 +115,9 @@ TABLE: Final[dict[str, dict[str, str]]] = {
     CLOSE: {RESOLVED: CLOSED},
     SUPERVISE: {TRIAGED: TRIAGED, DISPATCHED: DISPATCHED, ACCEPTED: ACCEPTED, ON_HOLD: ON_HOLD},
     MARK_SLA: dict(_SAME_WHILE_OPEN),
+    ADD_INFO: dict(_SAME_WHILE_OPEN),
+    # Withdrawn by the reporter while it is open: final, and counted nowhere as unresolved (docs/metrics.md).
+    WITHDRAW: dict.fromkeys(_SAME_WHILE_OPEN, WITHDRAWN),
 }
 
 # Rework this many times and the next rework goes one level up instead of back to the same handler.
@@ -133,6 +143,7 @@ class Facts:
     has_handler: bool = False
     private: bool = False  # the category is private (a resident's personal matter): never on the public board
     resolved: bool = False  # the case has a result (it was resolved at some time)
+    duplicates: int = 0  # other residents' reports merged into this case
 
 
 def allowed(action: str, status: str) -> bool:
@@ -177,6 +188,12 @@ def _guard(action: str, facts: Facts) -> None:
             raise TransitionError(
                 gettext_noop("%(n)d summoned department(s) have not reported in yet"), params={"n": facts.open_co_tasks}
             )
+    if action == WITHDRAW and facts.duplicates:
+        raise TransitionError(
+            gettext_noop(
+                "other residents reported the same problem and their reports joined this case: it stays open for them"
+            )
+        )
     if action == REWORK and not facts.has_handler:
         raise TransitionError(gettext_noop("the case has no handler to send it back to"))
 
@@ -190,6 +207,8 @@ def publish_refusal(facts: Facts) -> TransitionError | None:
         )
     if facts.status == REJECTED:
         return TransitionError(gettext_noop("the case was rejected (not taken on): there is no result to publish"))
+    if facts.status == WITHDRAWN:
+        return TransitionError(gettext_noop("the reporter withdrew the case: there is no result to publish"))
     if facts.status in OPEN:
         return TransitionError(
             gettext_noop("the case is %(status)s, not resolved yet: it can be published once it has a result"),

@@ -26,13 +26,14 @@ from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import CoTaskStatus
 from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.console import actions, forms, selectors
-from gongzhi.core import timeutil
+from gongzhi.core import photos, timeutil
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
 from gongzhi.core.http import BadInput, parse_id
 from gongzhi.core.redirects import safe_next
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.choices import DepartmentKind, Level
+from gongzhi.grid.models import Jurisdiction
 from gongzhi.routing import services as routing
 
 
@@ -566,25 +567,35 @@ def case_photo(request: HttpRequest, case_id: int, index: int) -> FileResponse:
 
 @login_required
 def record(request: HttpRequest) -> HttpResponse:
-    """代录 a walk-in or phone request for a resident, or report something found on patrol (主动发现)."""
+    """代录 a walk-in or phone request for a resident, or report something found on patrol (主动发现): what, its type,
+    where (a building, a compound or a pin), photos (through the one cleaner, kept as report photos)."""
     user = request.user
     if not selectors.workbenches(user).record:
         return _forbidden(request, _("Your posts do not record cases."))
-    form = forms.RecordForm(request.POST or None, user=user)
+    form = forms.RecordForm(request.POST or None, request.FILES or None, user=user)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        building = data["building"]
-        if not grid_selectors.user_can(user, roles.CASE_RECORD, building.node):
+        node = form.place_node
+        assert node is not None  # a valid form has a place
+        if not grid_selectors.user_can(user, roles.CASE_RECORD, node):
             return _forbidden(request, _("You may not record cases there."))
+        building = data["building"]
+        stored = photos.store(data["photos"], prefix=photos.REPORT_PREFIX)
         submission = {
-            "jurisdiction": building.jurisdiction,
+            "jurisdiction": Jurisdiction.objects.get(pk=node.jurisdiction_id),
             "channel": data["channel"],
             "title": data["title"],
             "description": data.get("description", ""),
+            "category": data["category"],
             "building": building,
+            "lat": data["lat"],
+            "lon": data["lon"],
+            "place_node": node,
+            "address": data["address"] or (data["compound"].name if data["compound"] else ""),
             "reporter_name": data.get("reporter_name", ""),
             "reporter_phone": data.get("reporter_phone", ""),
             "recorded_by": user,
+            "photos": stored,
         }
         try:
             if data.get("solved_on_the_spot"):
@@ -592,8 +603,16 @@ def record(request: HttpRequest) -> HttpResponse:
             else:
                 case = services.submit(**submission)
         except DomainError as exc:
+            photos.discard(stored)
             form.add_error(None, exc.message)
         else:
             messages.success(request, _("Case %(code)s recorded.") % {"code": case.tracking_code})
             return redirect("console:case", case_id=case.pk)
-    return render(request, "console/record.html", {"form": form}, status=400 if form.errors else 200)
+    nodes = form.nodes
+    context = {
+        "form": form,
+        "map_node": nodes[0] if nodes else None,
+        "max_photos": photos.MAX_REPORT_PHOTOS,
+        "max_photo_mb": photos.max_bytes() // (1024 * 1024),
+    }
+    return render(request, "console/record.html", context, status=400 if form.errors else 200)

@@ -2,16 +2,14 @@
 
 from __future__ import annotations
 
-import io
-import secrets
+import math
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
 from django import forms
-from django.core.files.base import ContentFile
-from django.core.files.storage import default_storage
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.cases import public
@@ -20,14 +18,14 @@ from gongzhi.cases.choices import Channel, SlaState, Status, Urgency
 from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.cases.public import MAX_SUMMARY
 from gongzhi.console import selectors
+from gongzhi.core import photos
 from gongzhi.core.errors import NotFound
-from gongzhi.grid import roles
+from gongzhi.grid import location, roles
+from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.choices import DepartmentKind, Level
-from gongzhi.grid.models import Department
+from gongzhi.grid.models import Building, Compound, Department, GridNode
 
-MAX_PHOTOS = 5
-MAX_PHOTO_BYTES = 5 * 1024 * 1024
-MAX_PHOTO_SIDE = 2048
+MAX_PHOTOS = photos.MAX_PHOTOS_PER_FORM
 
 
 def _local_input(value: datetime | None) -> datetime | None:
@@ -48,47 +46,33 @@ class MultipleFileInput(forms.ClearableFileInput):
 
 
 class PhotosField(forms.FileField):
-    """Up to MAX_PHOTOS images. Each is opened with Pillow (so only real images pass) and re-encoded later."""
+    """Up to MAX_PHOTOS photos, each checked and cleaned by the one cleaner every upload goes through (core.photos:
+    judged by content, bounded, resized, re-encoded without any metadata). Cleans to ``core.photos.CleanPhoto``s."""
 
     widget = MultipleFileInput(attrs={"accept": "image/jpeg,image/png,image/webp", "capture": "environment"})
 
-    def clean(self, data: Any, initial: Any = None) -> list[Any]:
+    def __init__(self, *args: Any, max_photos: int = MAX_PHOTOS, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.max_photos = max_photos
+
+    def clean(self, data: Any, initial: Any = None) -> list[photos.CleanPhoto]:
         files = [f for f in (data if isinstance(data, list | tuple) else [data]) if f]
-        if len(files) > MAX_PHOTOS:
-            raise forms.ValidationError(_("At most %(n)d photos.") % {"n": MAX_PHOTOS})
-        from PIL import Image, UnidentifiedImageError
-
-        for f in files:
-            if f.size > MAX_PHOTO_BYTES:
-                raise forms.ValidationError(_("Each photo must be smaller than 5 MB."))
-            try:
-                with Image.open(f) as image:
-                    image.verify()
-            except (UnidentifiedImageError, OSError, SyntaxError):
-                raise forms.ValidationError(_("%(name)s is not a photo we can read.") % {"name": f.name}) from None
-            f.seek(0)
-        return files
+        if len(files) > self.max_photos:
+            raise forms.ValidationError(_("At most %(n)d photos.") % {"n": self.max_photos})
+        try:
+            return [photos.clean(f) for f in files]
+        except photos.PhotoError as exc:
+            raise forms.ValidationError(exc.message, code="too_large" if exc.status == 413 else "invalid") from None
 
 
-def store_photos(case: Case, files: list[Any]) -> list[str]:
-    """Re-encode each photo as JPEG without its metadata (EXIF, GPS) and store it; returns the storage names."""
-    from PIL import Image, ImageOps
-
-    names = []
-    for f in files:
-        with Image.open(f) as image:
-            image = ImageOps.exif_transpose(image).convert("RGB")
-            image.thumbnail((MAX_PHOTO_SIDE, MAX_PHOTO_SIDE))
-            out = io.BytesIO()
-            image.save(out, format="JPEG", quality=85)
-        name = f"cases/{case.pk}/{secrets.token_hex(8)}.jpg"
-        names.append(default_storage.save(name, ContentFile(out.getvalue())))
-    return names
+def store_photos(case: Case, cleaned: list[photos.CleanPhoto]) -> list[str]:
+    """Store a case's result photos (already cleaned by PhotosField); returns the storage names. Result photos are
+    the ones the public board may show once the case is published."""
+    return photos.store(cleaned, prefix=f"cases/{case.pk}")
 
 
 def discard_photos(names: list[str]) -> None:
-    for name in names:
-        default_storage.delete(name)
+    photos.discard(names)
 
 
 # ---------------------------------------------------------------------------------------------------- actions
@@ -392,18 +376,30 @@ class ReportInForm(forms.Form):
 # ----------------------------------------------------------------------------------------------------- record
 
 
+def _label(category: CaseCategory) -> str:
+    english = (get_language() or "").startswith("en")
+    return category.name_en if english and category.name_en else category.name
+
+
 class RecordForm(forms.Form):
-    """代录 (walk-in or phone, on a resident's behalf) and 主动发现 (found on patrol)."""
+    """代录 (walk-in or phone, on a resident's behalf) and 主动发现 (found on patrol): what, of which type, where (a
+    building, a compound or a pin on the map), photos, and who to reach."""
 
     channel = forms.ChoiceField(
         label=_("How it came in"),
         choices=[(c, Channel(c).label) for c in (Channel.PATROL, Channel.WALK_IN, Channel.PHONE)],
     )
-    building = forms.ChoiceField(label=_("Building"))
     title = forms.CharField(label=_("Problem in one line"), max_length=200)
     description = forms.CharField(
         label=_("Details"), max_length=5000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )
+    category = forms.ChoiceField(label=_("Type of problem"), required=False)
+    building = forms.ChoiceField(label=_("Building"), required=False)
+    compound = forms.ChoiceField(label=_("Or a compound"), required=False)
+    lat = forms.FloatField(required=False, widget=forms.HiddenInput)
+    lon = forms.FloatField(required=False, widget=forms.HiddenInput)
+    address = forms.CharField(label=_("Exact spot (optional)"), max_length=200, required=False)
+    photos = PhotosField(label=_("Photos"), required=False, max_photos=photos.MAX_REPORT_PHOTOS)
     reporter_name = forms.CharField(label=_("Resident's name"), max_length=64, required=False)
     reporter_phone = forms.CharField(label=_("Resident's mobile phone"), max_length=20, required=False)
     solved_on_the_spot = forms.BooleanField(label=_("Solved on the spot (即时办结)"), required=False)
@@ -411,14 +407,40 @@ class RecordForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
+        self.nodes = selectors.record_nodes(user)
+        self.jurisdiction_id = self.nodes[0].jurisdiction_id if self.nodes else None
         self.buildings = {str(b.pk): b for b in selectors.buildings_for_recording(user)}
-        field = self.fields["building"]
+        self.compounds = {str(c.pk): c for c in selectors.compounds_for_recording(user)}
+        self._choices("building", [(k, str(b)) for k, b in self.buildings.items()])
+        self._choices("compound", [(k, c.name) for k, c in self.compounds.items()])
+        self.categories: dict[str, CaseCategory] = {}
+        groups: dict[str, list[tuple[str, str]]] = {}
+        if self.jurisdiction_id is not None:
+            leaves = case_selectors.categories_for(self.jurisdiction_id, leaves_only=True).select_related("parent")
+            for c in leaves.order_by("parent__sort_order", "parent__code", "sort_order", "code"):
+                self.categories[str(c.pk)] = c
+                groups.setdefault(_label(c.parent) if c.parent else "", []).append((str(c.pk), _label(c)))
+        field = self.fields["category"]
         assert isinstance(field, forms.ChoiceField)
-        field.choices = [("", "—")] + [(k, str(b)) for k, b in self.buildings.items()]
+        field.choices = [("", _("Not sure — the dispatcher chooses")), *groups.get("", [])] + [
+            (group, items) for group, items in groups.items() if group
+        ]
         self.fields["reporter_phone"].widget.input_type = "tel"
+        self.place_node: GridNode | None = None
 
-    def clean_building(self) -> Any:
-        return self.buildings[self.cleaned_data["building"]]
+    def _choices(self, name: str, items: list[tuple[str, str]]) -> None:
+        field = self.fields[name]
+        assert isinstance(field, forms.ChoiceField)
+        field.choices = [("", "—"), *items]
+
+    def clean_category(self) -> CaseCategory | None:
+        return self.categories.get(self.cleaned_data.get("category") or "")
+
+    def clean_building(self) -> Building | None:
+        return self.buildings.get(self.cleaned_data.get("building") or "")
+
+    def clean_compound(self) -> Compound | None:
+        return self.compounds.get(self.cleaned_data.get("compound") or "")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -428,7 +450,31 @@ class RecordForm(forms.Form):
             (data.get("reporter_name") or "").strip() or (data.get("reporter_phone") or "").strip()
         ):
             self.add_error("reporter_name", _("Give the resident's name or phone for a request taken on their behalf."))
+        self._place(data)
         return data
+
+    def _place(self, data: dict[str, Any]) -> None:
+        """Where: the building, else the compound, else the pin (which must fall inside the grid)."""
+        building, compound = data.get("building"), data.get("compound")
+        lat, lon = data.get("lat"), data.get("lon")
+        if building is not None:
+            data["compound"], data["lat"], data["lon"] = None, None, None
+            self.place_node = building.node
+            return
+        data["lat"], data["lon"] = (lat, lon) if compound is None else (compound.lat, compound.lon)
+        if compound is not None:
+            self.place_node = compound.node
+            return
+        if lat is None or lon is None or not (math.isfinite(lat) and math.isfinite(lon)):
+            self.add_error(None, _("Say where: choose a building or a compound, or put a pin on the map."))
+            return
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180) or self.jurisdiction_id is None:
+            self.add_error(None, _("That location is not a place on Earth."))
+            return
+        found = location.locate(self.jurisdiction_id, lat, lon)
+        self.place_node = grid_selectors.node(found.node_id) if found.node_id is not None else None
+        if self.place_node is None:
+            self.add_error(None, _("That place is outside the grid. Please put the pin where the problem is."))
 
 
 # ------------------------------------------------------------------------------------------------------ filters

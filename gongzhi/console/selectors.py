@@ -23,7 +23,7 @@ from gongzhi.cases.choices import CoTaskStatus, SlaState
 from gongzhi.cases.models import Case, CaseCategory, CoHandlingTask
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
-from gongzhi.grid.models import PATH_SEGMENT_WIDTH, Building, Department, GridNode
+from gongzhi.grid.models import PATH_SEGMENT_WIDTH, Building, Compound, Department, GridNode
 
 PAGE_SIZE = 50
 COUNT_CAP = 1000
@@ -442,15 +442,34 @@ def command_list(user: Any, filters: CaseFilters) -> QuerySet[Case]:
 # ------------------------------------------------------------------------------------------------------ records
 
 
-def buildings_for_recording(user: Any, *, limit: int = 500) -> list[Building]:
-    """Buildings where the viewer may record a case (代录 / 主动发现): inside a node where they hold CASE_RECORD."""
+def record_nodes(user: Any) -> list[GridNode]:
+    """The nodes where the viewer may record a case (代录 / 主动发现): those of their posts holding CASE_RECORD."""
+    return [
+        p.node for p in grid_selectors.active_posts(user) if p.node is not None and roles.can(p.role, roles.CASE_RECORD)
+    ]
+
+
+def _in_record_nodes(user: Any) -> Q:
     condition = Q()
-    for p in grid_selectors.active_posts(user):
-        if p.node is not None and roles.can(p.role, roles.CASE_RECORD):
-            condition |= Q(jurisdiction_id=p.jurisdiction_id, node__path__startswith=p.node.path)
+    for node in record_nodes(user):
+        condition |= Q(jurisdiction_id=node.jurisdiction_id, node__path__startswith=node.path)
+    return condition
+
+
+def buildings_for_recording(user: Any, *, limit: int = 500) -> list[Building]:
+    """Buildings where the viewer may record a case: inside a node where they hold CASE_RECORD."""
+    condition = _in_record_nodes(user)
     if not condition:
         return []
     return list(Building.objects.filter(condition).select_related("compound").order_by("code")[:limit])
+
+
+def compounds_for_recording(user: Any, *, limit: int = 300) -> list[Compound]:
+    """Compounds (小区) where the viewer may record a case: in a node where they hold CASE_RECORD."""
+    condition = _in_record_nodes(user)
+    if not condition:
+        return []
+    return list(Compound.objects.filter(condition).select_related("node").order_by("code")[:limit])
 
 
 def dispatch_targets(case: Case, *, department_kind: str = "") -> dict[str, Any]:

@@ -180,3 +180,42 @@ class CodeForm(PhoneForm):
         max_length=8,
         widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "one-time-code"}),
     )
+
+
+class AddInfoForm(forms.Form):
+    """The reporter adds to their open request: more words, more photos (the photos are checked by the view)."""
+
+    text = forms.CharField(
+        label=_("What would you like to add?"),
+        help_text=_("For example: when it happens, what changed, a better description of the place."),
+        required=False,
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+
+
+WITHDRAW_REASONS = [
+    ("solved", _("It was solved another way")),
+    ("not_needed", _("I no longer need it")),
+    ("mistake", _("I sent it by mistake")),
+    ("other", _("Another reason")),
+]
+
+
+class WithdrawForm(forms.Form):
+    reason = forms.ChoiceField(label=_("Why do you withdraw it?"), choices=WITHDRAW_REASONS, widget=forms.RadioSelect)
+    details = forms.CharField(
+        label=_("Anything to add? (optional)"), required=False, max_length=500, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        if data.get("reason") == "other" and not (data.get("details") or "").strip():
+            self.add_error("details", _("Please say why."))
+        return data
+
+    def note(self) -> str:
+        """The reason as staff read it: the choice in words, then the resident's own."""
+        label = str(dict(WITHDRAW_REASONS)[self.cleaned_data["reason"]])
+        details = self.cleaned_data.get("details", "").strip()
+        return _("%(reason)s: %(details)s") % {"reason": label, "details": details} if details else label

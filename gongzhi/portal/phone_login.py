@@ -1,8 +1,10 @@
 """Log in with a mobile number and a one-time code sent by text message (residents have no passwords).
 
-A resident's login lives in their session only (the blind index of the number, never the number itself in clear):
-"my requests" are the cases whose reporter phone has that index. Codes are 6 digits, valid CODE_MINUTES, usable once,
-and die after MAX_ATTEMPTS wrong guesses; how many are sent is limited per number and per client.
+A resident's login lives in their session only (the blind index of the number, and the number encrypted with the
+field keys — never in clear): "my requests" are the cases whose reporter phone or reporter login phone has that
+index. The report form fills the number in for a logged-in resident and uses it when the field is left empty. Codes
+are 6 digits, valid CODE_MINUTES, usable once, and die after MAX_ATTEMPTS wrong guesses; how many are sent is limited
+per number and per client.
 """
 
 from __future__ import annotations
@@ -118,7 +120,11 @@ def log_in(request, *, phone: str) -> None:  # type: ignore[no-untyped-def]
     """Remember the verified number in the session (a new session key: no fixation)."""
     number = normalise(phone)
     request.session.cycle_key()
-    request.session[SESSION_KEY] = {"index": crypto.blind_index(number), "masked": mask_phone(number)}
+    request.session[SESSION_KEY] = {
+        "index": crypto.blind_index(number),
+        "masked": mask_phone(number),
+        "number": crypto.encrypt(number),
+    }
 
 
 def log_out(request) -> None:  # type: ignore[no-untyped-def]
@@ -126,5 +132,20 @@ def log_out(request) -> None:  # type: ignore[no-untyped-def]
 
 
 def current(request) -> dict[str, str] | None:  # type: ignore[no-untyped-def]
+    """The login of this session: its blind index, masked and (encrypted) number. A login from before the number was
+    kept counts as none: the resident logs in again, so that what they report is linked to them."""
     value = request.session.get(SESSION_KEY)
-    return value if isinstance(value, dict) and value.get("index") else None
+    return value if isinstance(value, dict) and value.get("index") and value.get("number") else None
+
+
+def number(request) -> str:  # type: ignore[no-untyped-def]
+    """The verified number of the resident logged in on this session, or "" (not logged in, or under field keys no
+    longer configured)."""
+    login = current(request)
+    if not login:
+        return ""
+    try:
+        found = crypto.decrypt(login["number"])
+    except crypto.DecryptionFailed:
+        return ""
+    return found if crypto.blind_index(found) == login["index"] else ""

@@ -7,8 +7,10 @@ cards (三亮: name, duty, phone) and a short instruction. WeasyPrint lays the p
 
 from __future__ import annotations
 
+import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import segno
 from django.conf import settings
@@ -32,6 +34,25 @@ def base_url(request: HttpRequest | None = None) -> str:
     if request is None:
         raise ValueError("set GONGZHI_PUBLIC_URL to make posters outside a request")
     return request.build_absolute_uri("/").rstrip("/")
+
+
+def unreachable_host(base: str) -> str:
+    """The host of ``base`` when residents' phones cannot reach it — this computer (127.0.0.1, localhost) or a private
+    network (10.x, 192.168.x …) — else "". Posters made so need GONGZHI_PUBLIC_URL set before they are printed."""
+    host = urlsplit(base).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return urlsplit(base).netloc
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return ""
+    local = address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
+    return urlsplit(base).netloc if local else ""
+
+
+def warning_host(request: HttpRequest) -> str:
+    """The unreachable host the posters would carry (GONGZHI_PUBLIC_URL unset), or "" when they are fine."""
+    return "" if settings.GONGZHI_PUBLIC_URL else unreachable_host(base_url(request))
 
 
 def scan_url(building: Building, base: str) -> str:
@@ -72,7 +93,8 @@ def posters_for(buildings: list[Building], base: str) -> list[Poster]:
 
 
 def render(buildings: list[Building], *, base_url: str, layout: str = "poster") -> bytes:
-    """The PDF bytes: one page per building (``poster``) or six labels a page (``sheet``)."""
+    """The PDF bytes: one page per building (``poster``) or six labels a page (``sheet``). Codes leading to an
+    address residents cannot reach carry a "do not put up" strip on every page."""
     from weasyprint import CSS, HTML  # imported here: it loads Pango, which a web worker needs only for posters
 
     if layout not in ("poster", "sheet"):
@@ -81,8 +103,9 @@ def render(buildings: list[Building], *, base_url: str, layout: str = "poster") 
     pages = (
         [items[i : i + LABELS_PER_SHEET] for i in range(0, len(items), LABELS_PER_SHEET)] if layout == "sheet" else []
     )
+    warn = "" if settings.GONGZHI_PUBLIC_URL else unreachable_host(base_url)
     html = render_to_string(
         "portal/poster.html",
-        {"posters": items, "layout": layout, "sheets": pages, "site_name": settings.GONGZHI_SITE_NAME},
+        {"posters": items, "layout": layout, "sheets": pages, "site_name": settings.GONGZHI_SITE_NAME, "warn": warn},
     )
     return HTML(string=html).write_pdf(stylesheets=[CSS(filename=str(CSS_PATH))])

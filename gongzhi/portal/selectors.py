@@ -12,7 +12,7 @@ from django.db.models import Q, QuerySet
 from gongzhi.cases import figures, public
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import EventKind
-from gongzhi.cases.models import Case, Rating
+from gongzhi.cases.models import Case, CaseEvent, Rating
 from gongzhi.core import timeutil
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
@@ -99,12 +99,22 @@ def photo_names(case: Case) -> tuple[list[str], list[str]]:
     return [n for n in names if photos.is_report_photo(n)], [n for n in names if not photos.is_report_photo(n)]
 
 
+def reporter_events(case: Case) -> list[CaseEvent]:
+    """What the reporter themselves added to or did with their case (added information, withdrawal), oldest first:
+    shown to the reporter only, never on the public timeline."""
+    return list(
+        case.events.filter(kind__in=(EventKind.INFO_ADDED, EventKind.WITHDRAWN))
+        .order_by("seq")
+        .only("kind", "note", "data", "at", "seq", "case_id")
+    )
+
+
 def cases_of_phone(phone_index: str) -> QuerySet[Case]:
-    """ "My requests": the cases whose reporter left this (verified) number."""
+    """ "My requests": the cases whose reporter left this (verified) number, or sent while logged in with it."""
     if not phone_index:
         return Case.objects.none()
     return (
-        Case.objects.filter(reporter_phone_index=phone_index)
+        Case.objects.filter(Q(reporter_phone_index=phone_index) | Q(reporter_login_index=phone_index))
         .select_related("category", "building")
         .order_by("-submitted_at")[:MY_CASES_LIMIT]
     )

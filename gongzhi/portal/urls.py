@@ -10,6 +10,7 @@ urlpatterns = [
     # The URL printed in a building's QR code: keep it short.
     path("b/<str:token>/", views.scan, name="scan"),
     path("report/", views.report, name="report"),
+    path("report/nearby/", views.nearby, name="nearby"),
     path("map/<int:jurisdiction_id>/areas.geojson", map_views.map_areas, name="map_areas"),
     path(
         "map/<int:jurisdiction_id>/<slug:layer>/<int:z>/<int:x>/<int:y>.geojson",
@@ -19,6 +20,8 @@ urlpatterns = [
     path("t/", views.track_lookup, name="track_lookup"),
     path("t/<str:code>/", views.track, name="track"),
     path("t/<str:code>/rate/", views.rate, name="rate"),
+    path("t/<str:code>/add/", views.add_info, name="add_info"),
+    path("t/<str:code>/withdraw/", views.withdraw, name="withdraw"),
     path("t/<str:code>/photo/<int:index>.jpg", views.photo, name="photo"),
     path("login/", views.login, name="login"),
     path("logout/", views.logout, name="logout"),

@@ -15,22 +15,25 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
+from django.core import signing
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.vary import vary_on_cookie
 
 from gongzhi.cases import public
 from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases import services as case_services
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import Channel, EventKind, Score
-from gongzhi.core import throttle
+from gongzhi.core import throttle, uploads
 from gongzhi.core.errors import Conflict, DomainError, NotFound
 from gongzhi.core.middleware import RETRY_AFTER_S, unavailable
 from gongzhi.core.privacy import mask_text
@@ -38,13 +41,24 @@ from gongzhi.core.redirects import safe_next
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Building, Compound, GridNode, Jurisdiction
-from gongzhi.portal import phone_login, photos, posters, selectors
-from gongzhi.portal.forms import MAX_TEXT, CodeForm, PhoneForm, RatingForm, ReportForm, TrackForm, title_from
+from gongzhi.portal import phone_login, photos, posters, reporter, selectors
+from gongzhi.portal.forms import (
+    MAX_TEXT,
+    AddInfoForm,
+    CodeForm,
+    PhoneForm,
+    RatingForm,
+    ReportForm,
+    TrackForm,
+    WithdrawForm,
+    category_label,
+    title_from,
+)
 
 log = logging.getLogger(__name__)
 LARGE_COOKIE = "gz_large"
 LARGE_COOKIE_AGE = 10 * 365 * 24 * 3600  # "stays on once chosen"
-SESSION_CODES = "portal_codes"
+SESSION_CODES = reporter.SESSION_CODES
 NO_SUCH_CODE = gettext_lazy("No request has this tracking code. Please check it and try again.")
 SESSION_CODES_MAX = 50
 # A random id per browser, for the limit on unknown tracking codes (core.throttle): a person trying codes is stopped
@@ -64,6 +78,7 @@ RESIDENT_STATUS = {
     t.CLOSED: gettext_lazy("Closed"),
     t.REJECTED: gettext_lazy("Not taken on"),
     t.MERGED: gettext_lazy("Handled together with an earlier report of the same problem"),
+    t.WITHDRAWN: gettext_lazy("Withdrawn by the person who reported it"),
 }
 # The five steps residents are shown: 上报 → 受理 → 办理 → 办结 → 评价.
 STEPS = [
@@ -83,6 +98,7 @@ STEP_OF_STATUS = {
     t.CLOSED: 4,
     t.REJECTED: 0,
     t.MERGED: 1,
+    t.WITHDRAWN: 0,
 }
 EVENT_TEXT = {
     EventKind.SUBMITTED: gettext_lazy("Your report was received"),
@@ -102,6 +118,7 @@ EVENT_TEXT = {
     EventKind.RATED: gettext_lazy("Rated"),
     EventKind.REWORK: gettext_lazy("Reopened: it is being handled again"),
     EventKind.CLOSED: gettext_lazy("Closed"),
+    EventKind.WITHDRAWN: gettext_lazy("Withdrawn by the person who reported it"),
 }
 
 
@@ -122,14 +139,10 @@ def _remember_code(request: HttpRequest, code: str) -> None:
 
 
 def _is_reporter(request: HttpRequest, case: Any) -> bool:
-    """The reporter: this browser sent it, or it is logged in by phone code with the number they gave, or signed in
-    as them. Only they see what they wrote, the exact place and their photos, and only they may rate."""
-    if case.tracking_code in request.session.get(SESSION_CODES, []):
-        return True
-    login = phone_login.current(request)
-    if login and case.reporter_phone_index and login["index"] == case.reporter_phone_index:
-        return True
-    return bool(request.user.is_authenticated and case.reporter_id == request.user.pk)
+    """The reporter (``reporter.is_reporter``): this browser sent it, a phone login with the number they gave or were
+    logged in with when they sent it, or their account. Only they see what they wrote, the exact place and their
+    photos, and only they may rate, add information or withdraw."""
+    return reporter.is_reporter(request, case)
 
 
 def _browser(request: HttpRequest) -> str:
@@ -173,6 +186,24 @@ def _jurisdiction(request: HttpRequest) -> Jurisdiction | None:
 
 
 @require_GET
+@vary_on_cookie
+def root(request: HttpRequest) -> HttpResponse:
+    """``/``: residents land on their home page (the public face). Someone signed in with a staff account goes on to
+    the console (residents have no accounts: their phone login is a session of its own, and keeps them here)."""
+    if request.user.is_authenticated:
+        return redirect("console:home")
+    return redirect("portal:home")
+
+
+@require_GET
+def favicon(request: HttpRequest) -> HttpResponse:
+    """``/favicon.ico``, which browsers and tools ask for whatever the pages link: the icon in static files."""
+    response = HttpResponseRedirect(static("icons/favicon.ico"))
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+@require_GET
 def home(request: HttpRequest) -> HttpResponse:
     jurisdiction = selectors.default_jurisdiction()
     return _page(
@@ -203,6 +234,7 @@ def display(request: HttpRequest) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@uploads.limit_request_size(photos.request_limit)
 def scan(request: HttpRequest, token: str) -> HttpResponse:
     """The URL in a building's QR code: the report page with compound, building and grid already known."""
     building = grid_selectors.building_by_token(token)
@@ -213,6 +245,7 @@ def scan(request: HttpRequest, token: str) -> HttpResponse:
 
 @never_cache
 @require_http_methods(["GET", "POST"])
+@uploads.limit_request_size(photos.request_limit)
 def report(request: HttpRequest) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
     if jurisdiction is None:
@@ -231,8 +264,14 @@ def _report(request: HttpRequest, *, jurisdiction: Jurisdiction, building: Build
         "max_text": MAX_TEXT,
         "staff": grid_selectors.staff_cards(building.node)[:3] if building else [],
     }
+    # A resident logged in by phone: the number is filled in, used when the field is left empty, and the case is
+    # theirs (in "my requests") whatever contact number they give.
+    login = phone_login.current(request)
+    login_number = phone_login.number(request)
+    context["login"] = login
     if request.method == "GET":
-        context["form"] = ReportForm(jurisdiction=jurisdiction, building=building)
+        initial = {"phone": login_number} if login_number else {}
+        context["form"] = ReportForm(jurisdiction=jurisdiction, building=building, initial=initial)
         return _page(request, "portal/report.html", context)
 
     form = ReportForm(request.POST, jurisdiction=jurisdiction, building=building)
@@ -245,53 +284,54 @@ def _report(request: HttpRequest, *, jurisdiction: Jurisdiction, building: Build
             response[name] = value
         return response
 
-    verdict = throttle.peek("report", client, limit=limit, seconds=seconds)
-    if not verdict.allowed:
-        return _too_many_reports(refuse, verdict.retry_after)
-    uploads = request.FILES.getlist("photos")
-    if len(uploads) > photos.MAX_PHOTOS:
-        return refuse(_("Please send at most %(count)s photos.") % {"count": photos.MAX_PHOTOS}, 400)
-    cleaned: list[photos.CleanPhoto] = []
-    try:
-        for upload in uploads:
-            cleaned.append(photos.clean(upload))
-    except photos.PhotoError as exc:
-        form.is_valid()  # show the other fields' problems too
-        return refuse(exc.message, exc.status)
-    if not form.is_valid():
-        # Errors of single fields are marked at the field; a missing place is said once, at the top.
-        only_place = not any(name for name in form.errors if name != "__all__")
-        return refuse("" if only_place else _("Please check the highlighted fields."), 400)
+    # Every attempt counts, before anything costly (the photos are decoded last): a client sending many invalid or
+    # oversized reports is refused as soon as it passes the limit, and an invalid report never decodes a photo.
     try:
         verdict = throttle.hit("report", client, limit=limit, seconds=seconds)
     except Exception as exc:
         if not unavailable(exc):
             raise
-        return _busy(refuse, exc, had_photos=bool(cleaned))
+        return _busy(refuse, exc, had_photos=bool(request.FILES))
     if not verdict.allowed:
         return _too_many_reports(refuse, verdict.retry_after)
+    files = request.FILES.getlist("photos")
+    if not form.is_valid():
+        # Errors of single fields are marked at the field; a missing place is said once, at the top.
+        only_place = not any(name for name in form.errors if name != "__all__")
+        return refuse("" if only_place else _("Please check the highlighted fields."), 400)
+    if len(files) > photos.MAX_PHOTOS:
+        return refuse(_("Please send at most %(count)s photos.") % {"count": photos.MAX_PHOTOS}, 400)
+    cleaned: list[photos.CleanPhoto] = []
+    try:
+        for upload in files:
+            cleaned.append(photos.clean(upload))
+    except photos.PhotoError as exc:
+        return refuse(exc.message, exc.status)
 
     data = form.cleaned_data
     stored = photos.store(cleaned)
+    following = _followed(request)
     try:
         # One transaction of its own, begun only for its writes: the classifier and the duplicate search run
         # before it (cases.services.submit), not holding SQLite's write lock.
-        case = case_services.submit(
-            jurisdiction=jurisdiction,
-            channel=channel,
-            title=title_from(data["description"]),
-            description=data["description"],
-            category=data["category"],
-            reporter=request.user if request.user.is_authenticated else None,
-            reporter_name=data["name"],
-            reporter_phone=data["phone"],
-            anonymous=data["anonymous"],
-            building=building,
-            lat=None if building else data["lat"],
-            lon=None if building else data["lon"],
-            address=data["address"],
-            photos=stored,
-        )
+        submission = {
+            "jurisdiction": jurisdiction,
+            "channel": channel,
+            "title": title_from(data["description"]),
+            "description": data["description"],
+            "category": data["category"],
+            "reporter": request.user if request.user.is_authenticated else None,
+            "reporter_name": data["name"],
+            "reporter_phone": data["phone"] or login_number,
+            "reporter_login_phone": login_number,
+            "anonymous": data["anonymous"],
+            "building": building,
+            "lat": None if building else data["lat"],
+            "lon": None if building else data["lon"],
+            "address": data["address"],
+            "photos": stored,
+        }
+        case, done = _send(submission, following)
     except DomainError as exc:
         photos.discard(stored)
         return refuse(exc.message, exc.http_status)
@@ -302,7 +342,81 @@ def _report(request: HttpRequest, *, jurisdiction: Jurisdiction, building: Build
         return _busy(refuse, exc, had_photos=bool(cleaned))
     _remember_code(request, case.tracking_code)
     request.session["portal_just_sent"] = case.tracking_code
-    return redirect("portal:track", code=case.tracking_code)
+    track_url = reverse("portal:track", args=[case.tracking_code])
+    return redirect(f"{track_url}?done={done}" if done else track_url)
+
+
+# Signed references to the open cases offered as "already reported nearby" (the pk never travels bare).
+NEARBY_SALT = "portal.nearby"
+NEARBY_MAX_AGE = 2 * 3600
+NEARBY_RATE = (60, 600)  # look-ups per client: one a few seconds while typing, for ten minutes
+
+
+def _followed(request: HttpRequest) -> int | None:
+    """The open case the resident chose to follow instead of filing a new one (a reference we signed when we offered
+    it, and recently), or None."""
+    token = request.POST.get("follow") or ""
+    if not token:
+        return None
+    try:
+        return int(signing.loads(token, salt=NEARBY_SALT, max_age=NEARBY_MAX_AGE))
+    except (signing.BadSignature, TypeError, ValueError):
+        return None  # forged or stale: the report is sent on its own
+
+
+def _send(submission: dict[str, Any], following: int | None) -> tuple[Any, str]:
+    """File the report: joined to the case the resident follows (merged into it at once), or on its own — also when
+    that case closed meanwhile. Returns the case and what the tracking page should say about it."""
+    if following is not None:
+        try:
+            return case_services.submit_following(into=following, **submission), "followed"
+        except Conflict:
+            return case_services.submit(**submission), "sent_alone"
+    return case_services.submit(**submission), ""
+
+
+@never_cache
+@require_POST
+def nearby(request: HttpRequest) -> HttpResponse:
+    """ "Already reported nearby?": while a resident writes a report (text and place given), the open cases the case
+    engine would call duplicates, in public words only (type, building or grid unit, status), each with a button
+    that follows it instead. An HTML fragment for the report page's script; empty when there is nothing to show."""
+    limit, seconds = NEARBY_RATE
+    verdict = throttle.hit("nearby", throttle.key_for(throttle.client_address(request)), limit=limit, seconds=seconds)
+    if not verdict.allowed:
+        return HttpResponse("", status=429, headers={"Retry-After": str(verdict.retry_after)})
+    token = request.POST.get("token") or ""
+    building = grid_selectors.building_by_token(token) if token else None
+    jurisdiction = building.jurisdiction if building is not None else _jurisdiction(request)
+    if jurisdiction is None or (token and building is None):
+        return HttpResponse("")
+    form = ReportForm(request.POST, jurisdiction=jurisdiction, building=building)
+    form.is_valid()  # only the text, type and place are wanted; the rest may be missing yet
+    text = form.cleaned_data.get("description")
+    lat, lon = form.cleaned_data.get("lat"), form.cleaned_data.get("lon")
+    if not text or "category" in form.errors or (building is None and form.located_node_id is None):
+        return HttpResponse("")
+    found = case_selectors.nearby_open_cases(
+        jurisdiction=jurisdiction,
+        title=title_from(text),
+        description=text,
+        category=form.cleaned_data.get("category"),
+        building=building,
+        lat=None if building else lat,
+        lon=None if building else lon,
+    )
+    if not found:
+        return HttpResponse("")
+    rows = [
+        {
+            "case": c,
+            "category": category_label(c.category) if c.category else "",
+            "status_text": RESIDENT_STATUS.get(c.status, ""),
+            "token": signing.dumps(c.pk, salt=NEARBY_SALT),
+        }
+        for c in found
+    ]
+    return _page(request, "portal/nearby.html", {"rows": rows})
 
 
 def _busy(refuse, exc: Exception, *, had_photos: bool) -> HttpResponse:  # type: ignore[no-untyped-def]
@@ -420,16 +534,16 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
         return refused
     target, via = selectors.rating_target(case)
     shown = _photo_list(case, target)
-    reporter = _is_reporter(request, case)
+    own = _is_reporter(request, case)
     # The result as written is for the reporter of the case it belongs to (a duplicate's reporter reads the
     # parent's, which another resident's report led to: masked like everyone else's).
-    own_result = reporter and via is None
+    own_result = own and via is None
     events = [
         {
             "event": e,
             "text": (
                 EVENT_TEXT.get(e.kind, e.get_kind_display())
-                if reporter or e.kind != EventKind.SUBMITTED
+                if own or e.kind != EventKind.SUBMITTED
                 else gettext_lazy("The report was received")
             ),
             "note": _timeline_note(e, raw=own_result),
@@ -442,12 +556,12 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
         rated_now = None
     # Anyone else reads what the public board shows once staff publish it (the summary they reviewed), and nothing of
     # the handler's report before: free text can name people in ways no mask recognises.
-    # A duplicate's reporter, who rates the result of the same problem, reads it masked.
+    # A duplicate's own, who rates the result of the same problem, reads it masked.
     if own_result:
         result = target.result
     elif target.public and target.public_summary:
         result = public.shown_summary(target)
-    elif reporter:
+    elif own:
         result = mask_text(target.result)
     else:
         result = ""
@@ -455,23 +569,23 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
         "case": case,
         "target": target,
         "merged": via is not None,
-        "is_reporter": reporter,
+        "is_reporter": own,
         "category": public.category_name(case.category),
-        "place": _reporter_place(case) if reporter else public.coarse_place(case),
-        "point": (case.lat, case.lon) if reporter and case.lat is not None and case.lon is not None else None,
+        "place": _reporter_place(case) if own else public.coarse_place(case),
+        "point": (case.lat, case.lon) if own and case.lat is not None and case.lon is not None else None,
         "status_text": RESIDENT_STATUS.get(target.status, target.get_status_display()),
         "steps": STEPS,
         "step": STEP_OF_STATUS.get(target.status, 0),
-        "stopped": target.status == t.REJECTED,
+        "stopped": target.status in (t.REJECTED, t.WITHDRAWN),
         "events": events,
         "handler": selectors.handler(target) if target.status not in (t.SUBMITTED, t.REJECTED) else None,
-        "report_photos": [i for i, n in enumerate(shown) if photos.is_report_photo(n)] if reporter else [],
+        "report_photos": [i for i, n in enumerate(shown) if photos.is_report_photo(n)] if own else [],
         "result_photos": [i for i, n in enumerate(shown) if not photos.is_report_photo(n)]
-        if reporter or target.public
+        if own or target.public
         else [],
         "result": result,
-        "can_rate": reporter and selectors.can_be_rated(case),
-        "may_rate": reporter,
+        "can_rate": own and selectors.can_be_rated(case),
+        "may_rate": own,
         "rating": selectors.last_rating(case),
         "rating_form": RatingForm(),
         "just_sent": just_sent,
@@ -559,6 +673,91 @@ def rate(request: HttpRequest, code: str) -> HttpResponse:
     reopened = unhappy and rated.status in t.OPEN
     request.session["portal_rated"] = {"code": case.tracking_code, "reopened": reopened}
     return redirect(track_url + "#rating")
+
+
+# ------------------------------------------------------------------------------------ the reporter's own actions
+
+
+def _reporter_refused(request: HttpRequest, case: Any, title: str, message: str, status: int) -> HttpResponse:
+    back = reverse("portal:track", args=[case.tracking_code]) + "#reporter-actions"
+    return _page(request, "portal/message.html", {"title": title, "message": message, "back": back}, status=status)
+
+
+def _not_the_reporter(request: HttpRequest, case: Any) -> HttpResponse:
+    return _reporter_refused(
+        request,
+        case,
+        _("Only the person who reported it can do this"),
+        _("Open it from the phone you reported with, or log in with the mobile number you gave."),
+        403,
+    )
+
+
+@require_POST
+@uploads.limit_request_size(photos.request_limit)
+def add_info(request: HttpRequest, code: str) -> HttpResponse:
+    """The reporter adds words or photos to their open request (seen by staff and by them, not by the public)."""
+    case, refused = _case_by_code(request, code)
+    if refused is not None:
+        return refused
+    if not reporter.is_reporter(request, case):
+        return _not_the_reporter(request, case)
+    limit, seconds = settings.GONGZHI_REPORT_RATE_LIMIT
+    verdict = throttle.hit("add_info", throttle.key_for(throttle.client_address(request)), limit=limit, seconds=seconds)
+    if not verdict.allowed:
+        response = _reporter_refused(
+            request, case, _("Please wait a little"), _("You have added a lot in a short time. Please try later."), 429
+        )
+        response["Retry-After"] = str(verdict.retry_after)
+        return response
+    form = AddInfoForm(request.POST)
+    files = request.FILES.getlist("photos")
+    if not form.is_valid():
+        return _reporter_refused(request, case, _("Cannot add this"), " ".join(form.errors["text"]), 400)
+    if len(files) > case_services.MAX_INFO_PHOTOS:
+        message = _("Please send at most %(count)s photos.") % {"count": case_services.MAX_INFO_PHOTOS}
+        return _reporter_refused(request, case, _("Cannot add this"), message, 400)
+    try:
+        cleaned = [photos.clean(upload) for upload in files]
+    except photos.PhotoError as exc:
+        return _reporter_refused(request, case, _("Cannot add this"), exc.message, exc.status)
+    stored = photos.store(cleaned)
+    try:
+        case_services.add_information(
+            case=case,
+            actor=request.user if request.user.is_authenticated else None,
+            text=form.cleaned_data["text"],
+            photos=stored,
+            verified_reporter=True,
+        )
+    except DomainError as exc:
+        photos.discard(stored)
+        return _reporter_refused(request, case, _("Cannot add this"), exc.message, exc.http_status)
+    return redirect(reverse("portal:track", args=[case.tracking_code]) + "?done=added#reporter-actions")
+
+
+@require_POST
+def withdraw(request: HttpRequest, code: str) -> HttpResponse:
+    """The reporter withdraws their request before it is resolved, saying why."""
+    case, refused = _case_by_code(request, code)
+    if refused is not None:
+        return refused
+    if not reporter.is_reporter(request, case):
+        return _not_the_reporter(request, case)
+    form = WithdrawForm(request.POST)
+    if not form.is_valid():
+        message = " ".join(str(e) for errors in form.errors.values() for e in errors)
+        return _reporter_refused(request, case, _("Please say why you withdraw it"), message, 400)
+    try:
+        case_services.withdraw(
+            case=case,
+            actor=request.user if request.user.is_authenticated else None,
+            reason=form.note(),
+            verified_reporter=True,
+        )
+    except DomainError as exc:
+        return _reporter_refused(request, case, _("Cannot withdraw it"), exc.message, exc.http_status)
+    return redirect(reverse("portal:track", args=[case.tracking_code]) + "?done=withdrawn#reporter-actions")
 
 
 @require_GET
@@ -859,7 +1058,11 @@ def posters_page(request: HttpRequest, node_id: int) -> HttpResponse:
     subtree = grid_selectors.subtree(node)
     compounds = Compound.objects.filter(node__in=subtree).order_by("code")
     buildings = Building.objects.filter(node__in=subtree).select_related("compound").order_by("code")[:500]
-    return _page(request, "portal/posters.html", {"node": node, "compounds": compounds, "buildings": buildings})
+    return _page(
+        request,
+        "portal/posters.html",
+        {"node": node, "compounds": compounds, "buildings": buildings, "warn": posters.warning_host(request)},
+    )
 
 
 @login_required

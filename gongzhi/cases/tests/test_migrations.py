@@ -24,7 +24,7 @@ def test_existing_cases_get_distinct_public_ids_and_published_ones_a_masked_summ
         cursor.execute("UPDATE cases_case SET public = %s WHERE id = %s", [True, published.pk])
     executor = MigrationExecutor(connection)
     executor.loader.build_graph()
-    executor.migrate([("cases", "0009_public_id_unique")])
+    executor.migrate(executor.loader.graph.leaf_nodes())  # through 0009_public_id_unique to the latest
 
     rows = {c.pk: c for c in Case.objects.all()}
     ids = [c.public_id for c in rows.values()]

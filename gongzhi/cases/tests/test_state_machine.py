@@ -1,5 +1,6 @@
 """Hypothesis drives random sequences of actions by random people against real cases and checks the invariants:
-every change has exactly one event; only transitions in the table happen; closed and merged cases are immutable;
+every change has exactly one event; only transitions in the table happen; closed, merged and withdrawn cases are
+immutable; only the reporter adds information or withdraws;
 deadlines follow the policy and the calendar; the level never passes district; denied actions change nothing."""
 
 from datetime import timedelta
@@ -195,6 +196,30 @@ class CaseMachine(RuleBasedStateMachine):
         other = self.w.submit(at=self.tick())
         self.attempt(t.MERGE, lambda: services.merge(case=self.case, into=other, actor=self.actor(who), at=self.tick()))
 
+    @rule(who=person, vouched=st.booleans())
+    def add_information(self, who, vouched):
+        # The reporter (the resident) adds information; anyone else only when the interface vouches (``vouched``:
+        # the browser that sent it, or a phone login with their number).
+        self.attempt(
+            t.ADD_INFO,
+            lambda: services.add_information(
+                case=self.case,
+                actor=self.actor(who),
+                text="补充：晚上更严重",
+                verified_reporter=vouched,
+                at=self.tick(),
+            ),
+        )
+
+    @rule(who=person, vouched=st.booleans())
+    def withdraw(self, who, vouched):
+        self.attempt(
+            t.WITHDRAW,
+            lambda: services.withdraw(
+                case=self.case, actor=self.actor(who), reason="已自行解决", verified_reporter=vouched, at=self.tick()
+            ),
+        )
+
     @rule(hours=st.integers(1, 72))
     def time_passes(self, hours):
         before = state(self.case)
@@ -224,7 +249,7 @@ class CaseMachine(RuleBasedStateMachine):
             published = {k: case[k] for k in PUBLICATION}
             assert {k: v for k, v in case.items() if k not in PUBLICATION} == {
                 k: v for k, v in self.frozen.items() if k not in PUBLICATION
-            }, "a closed, rejected or merged case changed"
+            }, "a closed, rejected, merged or withdrawn case changed"
             if published != {k: self.frozen[k] for k in PUBLICATION}:
                 assert case["status"] == t.CLOSED and case["public"] and not self.frozen["public"]
                 assert case["event_count"] == self.frozen["event_count"] + 1

@@ -181,3 +181,27 @@ def test_a_refused_transition_names_the_action_and_status_in_chinese():
         assert refused.value.message == "案件当前为“已结案”，不能接单"
     with translation.override("en"):
         assert refused.value.message == "cannot accept a case that is closed"
+
+
+@pytest.mark.parametrize("status", sorted(t.OPEN))
+def test_the_reporter_may_withdraw_an_open_case_and_add_information_to_it(status):
+    assert t.next_status(t.WITHDRAW, facts(status)) == t.WITHDRAWN
+    assert t.next_status(t.ADD_INFO, facts(status)) == status
+
+
+@pytest.mark.parametrize("status", [t.RESOLVED, t.CLOSED, t.REJECTED, t.MERGED, t.WITHDRAWN])
+def test_not_once_it_is_resolved_or_final(status):
+    for action in (t.WITHDRAW, t.ADD_INFO):
+        with pytest.raises(t.TransitionError, match=f"cannot {t.ACTION_TERMS[action]}"):
+            t.next_status(action, facts(status))
+
+
+def test_a_case_others_joined_is_not_withdrawn():
+    with pytest.raises(t.TransitionError, match="stays open for them"):
+        t.next_status(t.WITHDRAW, facts(t.ACCEPTED, duplicates=1))
+    assert t.next_status(t.ADD_INFO, facts(t.ACCEPTED, duplicates=1)) == t.ACCEPTED
+
+
+def test_withdrawn_is_final_and_not_open():
+    assert t.WITHDRAWN in t.FINAL and t.WITHDRAWN not in t.OPEN and t.WITHDRAWN not in t.RUNNING
+    assert t.actions_from(t.WITHDRAWN) == []

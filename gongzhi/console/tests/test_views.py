@@ -50,12 +50,6 @@ def test_anonymous_is_sent_to_login(client, district, name):
     assert response["Location"] == f"{reverse('accounts:login')}?next={url}"
 
 
-def test_root_redirects_to_console(client):
-    response = client.get("/")
-    assert response.status_code == 302
-    assert response["Location"] == reverse("console:home")
-
-
 def test_login_page_has_labelled_fields(en_client):
     response = en_client.get(reverse("accounts:login"))
     assert response.status_code == 200

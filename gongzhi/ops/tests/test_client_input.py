@@ -153,7 +153,8 @@ def test_tampered_ids_in_lists_and_forms_are_ignored_not_a_500(client, w):
     response = client.post(
         reverse("console:cases_bulk"), {"action": "supervise", "reason": "x", "case": ["²", "9" * 30]}
     )
-    assert response.status_code == 302 and case.events.count() == before
+    # Nothing valid ticked: back to the list; an id that parses but is nobody's: the result page lists it as missing.
+    assert response.status_code in (200, 302) and case.events.count() == before
     assert client.post(reverse("console:inbox_read"), {"id": ["²", "9" * 40]}).status_code == 302
 
 

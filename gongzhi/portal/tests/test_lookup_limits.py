@@ -8,6 +8,7 @@ from django.test import Client
 from django.urls import reverse
 
 from gongzhi.cases.models import Case, Rating
+from gongzhi.core import crypto
 from gongzhi.portal import phone_login
 
 pytestmark = pytest.mark.django_db
@@ -112,7 +113,11 @@ def test_a_resident_logged_in_by_phone_opens_their_own_request_while_the_address
         track(phone(), f"2611OTHER{i}")
     resident = phone()
     session = resident.session
-    session[phone_login.SESSION_KEY] = {"index": own.reporter_phone_index, "masked": "139****5678"}
+    session[phone_login.SESSION_KEY] = {
+        "index": own.reporter_phone_index,
+        "masked": "139****5678",
+        "number": crypto.encrypt("13912345678"),
+    }
     session.save()
     assert track(resident, own.tracking_code).status_code == 200
     # Anything else — someone else's real code, or no code at all — is the same refusal: nothing to learn.

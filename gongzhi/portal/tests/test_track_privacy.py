@@ -12,6 +12,7 @@ from django.urls import reverse
 
 from gongzhi.cases import services
 from gongzhi.cases.models import Case
+from gongzhi.core import crypto
 from gongzhi.portal import phone_login
 from gongzhi.portal.tests.conftest import jpeg
 
@@ -95,7 +96,11 @@ def test_a_resident_logged_in_by_phone_sees_their_own_request_in_full(w):
     case = w.submit(description=TEXT, reporter_phone="13812345678")
     resident = stranger()
     session = resident.session
-    session[phone_login.SESSION_KEY] = {"index": case.reporter_phone_index, "masked": "138****5678"}
+    session[phone_login.SESSION_KEY] = {
+        "index": case.reporter_phone_index,
+        "masked": "138****5678",
+        "number": crypto.encrypt("13812345678"),
+    }
     session.save()
     assert "138.1234.5678" in page(resident, case)
     other = w.submit(description="别人的诉求 13700001111", reporter_phone="13700001111")

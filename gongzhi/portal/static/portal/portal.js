@@ -28,7 +28,53 @@
     }
     say(text);
     if (mapEl) mapEl.dataset.pinned = "true";
+    lookNearby();
   }
+
+  // "Already reported nearby?": once there is a text and a place, ask which open cases nearby may be the same problem
+  // (a fragment rendered by the server, in public words only, with a "follow it" button each). Typing pauses a
+  // moment before asking; an empty answer hides the panel.
+  const form = document.getElementById("report-form");
+  const nearby = document.getElementById("nearby");
+  const text = document.getElementById("id_description");
+  let timer = null;
+  let asked = "";
+
+  function lookNearby() {
+    if (!form || !nearby || !text || !form.dataset.nearby) return;
+    clearTimeout(timer);
+    timer = setTimeout(() => {
+      const building = form.querySelector("input[name=token]");
+      const where = building ? building.value : lat && lon ? lat.value + "," + lon.value : "";
+      const category = document.getElementById("id_category");
+      const key = [text.value.trim(), where, category ? category.value : ""].join("|");
+      if (text.value.trim().length < 4 || !where || where === "," || key === asked) return;
+      asked = key;
+      const data = new FormData();
+      ["csrfmiddlewaretoken", "j", "token", "description", "category", "lat", "lon"].forEach((name) => {
+        const field = form.elements.namedItem(name);
+        if (field && "value" in field) data.append(name, field.value);
+      });
+      fetch(form.dataset.nearby, { method: "POST", body: data, credentials: "same-origin" })
+        .then((r) => (r.ok ? r.text() : ""))
+        .then((html) => {
+          nearby.innerHTML = html; // our own server's fragment, escaped by its templates
+          nearby.hidden = !html.trim();
+          nearby.dataset.ready = "true";
+        })
+        .catch(() => {
+          nearby.hidden = true;
+        });
+    }, 700);
+  }
+
+  if (text) {
+    text.addEventListener("input", lookNearby);
+    text.addEventListener("change", lookNearby);
+  }
+  const categorySelect = document.getElementById("id_category");
+  if (categorySelect) categorySelect.addEventListener("change", lookNearby);
+  if (text && text.value.trim()) lookNearby();
 
   if (mapEl && window.L && window.GongzhiMap && lat && lon) {
     map = window.GongzhiMap.create(mapEl);
