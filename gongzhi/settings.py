@@ -33,7 +33,7 @@ INSTALLED_APPS = [
     "django.contrib.messages",
     "whitenoise.runserver_nostatic",
     "django.contrib.staticfiles",
-    "django_tasks_db",
+    "gongzhi.ops.background_tasks.BackgroundTasksConfig",  # django_tasks_db, its name translated
     "gongzhi.core",
     "gongzhi.accounts",
     "gongzhi.grid",

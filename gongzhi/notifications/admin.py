@@ -1,7 +1,8 @@
 """Read-mostly admin: notifications and text messages are written by services, never edited by hand.
 
 Phone numbers are shown masked; an administrator finds a number's messages by searching the full number
-(matched through the blind index, never by decrypting rows).
+(matched through the blind index, never by decrypting rows). Kinds and backends are shown by their names in the
+reader's language, not by their codes.
 """
 
 from django.contrib import admin, messages
@@ -9,8 +10,17 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
 from gongzhi.core import crypto
+from gongzhi.notifications import messages as templates
 from gongzhi.notifications import services
 from gongzhi.notifications.models import Notification, SmsMessage
+
+# The short names of GONGZHI_SMS_BACKEND; a gateway class is shown by its dotted path.
+BACKEND_LABELS = {
+    "console": _("Console (logged, not sent)"),
+    "file": _("File (outbox.jsonl)"),
+    "null": _("Discarded (null)"),
+    "locmem": _("In memory (tests)"),
+}
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -36,39 +46,86 @@ class ReadFilter(admin.SimpleListFilter):
         return queryset
 
 
+class KindFilter(admin.SimpleListFilter):
+    """The kinds present in the table, by their labels."""
+
+    title = _("kind")
+    parameter_name = "kind"
+
+    def lookups(self, request, model_admin):
+        present = model_admin.get_queryset(request).order_by().values_list("kind", flat=True).distinct()
+        return sorted(((kind, templates.label(kind)) for kind in present), key=lambda pair: str(pair[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(kind=self.value()) if self.value() else queryset
+
+
+class BackendFilter(KindFilter):
+    title = _("backend")
+    parameter_name = "backend"
+
+    def lookups(self, request, model_admin):
+        present = model_admin.get_queryset(request).order_by().values_list("backend", flat=True).distinct()
+        return sorted(((name, BACKEND_LABELS.get(name, name)) for name in present if name), key=lambda p: str(p[1]))
+
+    def queryset(self, request, queryset):
+        return queryset.filter(backend=self.value()) if self.value() else queryset
+
+
+class KindLabel:
+    @admin.display(description=_("kind"), ordering="kind")
+    def kind_label(self, obj):
+        return templates.label(obj.kind)
+
+
 @admin.register(Notification)
-class NotificationAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "recipient", "kind", "title", "read_at")
-    list_filter = (ReadFilter, "kind")
+class NotificationAdmin(KindLabel, ReadOnlyAdmin):
+    list_display = ("created_at", "recipient", "kind_label", "title", "read_at", "simulated")
+    list_filter = (ReadFilter, KindFilter, "simulated")
     list_select_related = ("recipient",)
     search_fields = ("title", "subject", "recipient__username")
     date_hierarchy = "created_at"
-    fields = ("recipient", "kind", "title", "body", "url", "subject", "created_at", "read_at")
+    fields = ("recipient", "kind_label", "title", "body", "url", "subject", "created_at", "read_at", "simulated")
+    readonly_fields = ("kind_label",)
 
 
 @admin.register(SmsMessage)
-class SmsMessageAdmin(ReadOnlyAdmin):
-    list_display = ("created_at", "masked_phone", "kind", "status", "attempts", "backend", "sent_at")
-    list_filter = ("status", "kind", "backend")
+class SmsMessageAdmin(KindLabel, ReadOnlyAdmin):
+    list_display = (
+        "created_at",
+        "masked_phone",
+        "kind_label",
+        "status",
+        "attempts",
+        "backend_label",
+        "sent_at",
+        "simulated",
+    )
+    list_filter = ("status", KindFilter, BackendFilter, "simulated")
     search_fields = ("kind", "provider_id")
     search_help_text = _("Kind, provider message id, or a full mobile number.")
     date_hierarchy = "created_at"
     # The full number is never shown here; the masked one is enough to recognise it.
     fields = (
         "masked_phone",
-        "kind",
+        "kind_label",
         "body",
         "status",
         "attempts",
-        "backend",
+        "backend_label",
         "error",
         "created_at",
         "last_attempt_at",
         "sent_at",
         "provider_id",
+        "simulated",
     )
     readonly_fields = fields
     actions = ["retry"]
+
+    @admin.display(description=_("backend"), ordering="backend")
+    def backend_label(self, obj):
+        return BACKEND_LABELS.get(obj.backend, obj.backend)
 
     @admin.display(description=_("mobile phone"))
     def masked_phone(self, obj):
