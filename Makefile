@@ -16,7 +16,8 @@ SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils gettext libpango-1.0-0 
 .PHONY: help setup venv assets system-deps run demo test test-sqlite test-postgres lint format messages clean
 
 help:
-	@echo "make run    set everything up and serve the demo district on http://127.0.0.1:8000 (SQLite)"
+	@echo "make run    set everything up and serve the demo district, with months of simulated activity, on"
+	@echo "            http://127.0.0.1:8000 (SQLite); the demo logins are printed before the server starts"
 	@echo "make test   set everything up and run the whole suite on SQLite and on a throwaway PostgreSQL"
 	@echo "make lint   ruff, mypy (strict on pure modules), import-linter contracts"
 
@@ -54,15 +55,16 @@ system-deps:
 		fi; \
 	fi
 
+# Static files are collected (and compressed) beside the demo's build: they need no database, and the two take the
+# longest. migrate runs first, alone: it creates the data directory's generated keys before two processes start.
 # The demo's shared password logs in only in demo mode (GONGZHI_DEMO, docs/configuration.md).
 run: setup
 	$(BIN)/gongzhi migrate --noinput -v 0
-	$(BIN)/gongzhi collectstatic --noinput -v 0
-	GONGZHI_DEMO=$${GONGZHI_DEMO:-true} $(BIN)/gongzhi demo
+	@$(BIN)/gongzhi collectstatic --noinput -v 0 & collecting=$$!; \
+		GONGZHI_DEMO=$${GONGZHI_DEMO:-true} $(BIN)/gongzhi demo; built=$$?; wait $$collecting && exit $$built
 	GONGZHI_DEMO=$${GONGZHI_DEMO:-true} $(BIN)/gongzhi run
 
 demo: setup
-	$(BIN)/gongzhi migrate --noinput -v 0
 	$(BIN)/gongzhi demo
 
 test: setup system-deps

@@ -94,7 +94,22 @@ SETTINGS: dict[str, tuple[str, str]] = {
     "GONGZHI_HOST": ("127.0.0.1", "Address `gongzhi run` listens on."),
     "GONGZHI_PORT": ("8000", "Port `gongzhi run` listens on."),
     "GONGZHI_WORKERS": ("0", "Server worker processes for `gongzhi run`; 0 means one per CPU core."),
-    "GONGZHI_BACKPRESSURE": ("4", "Requests one server worker takes at once before queueing (granian backpressure)."),
+    "GONGZHI_BACKPRESSURE": (
+        "1000",
+        "Connections one server worker holds open at once (granian backpressure), idle keep-alive connections "
+        "included; more wait until one closes. Keep it far above the connections you expect (each browser keeps a "
+        "few open); `gongzhi run` raises the open-files limit to match.",
+    ),
+    "GONGZHI_THREADS": (
+        "1",
+        "Threads running Django in each server worker (granian blocking threads); each has its own database "
+        "connection.",
+    ),
+    "GONGZHI_KEEPALIVE_TIMEOUT": (
+        "30",
+        "Seconds the server keeps an idle connection open for the next request, and gives a new connection to send "
+        "its request's headers; then it closes the connection.",
+    ),
     "GONGZHI_GEO_CACHE_TTL": (
         "5",
         "Seconds a process trusts its cached grid boundary index before rechecking its version.",
@@ -238,6 +253,8 @@ class Config:
     port: int
     workers: int
     backpressure: int
+    threads: int
+    keepalive_timeout: float
     db_prepare: bool
     geo_cache_ttl: float
     triage_auto_confidence: float
@@ -312,6 +329,13 @@ def parse_float(name: str, value: str) -> float:
         raise ConfigError(f"{name}: expected a number, got {value!r}") from None
     if number < 0:
         raise ConfigError(f"{name}: must not be negative, got {number}")
+    return number
+
+
+def parse_seconds(name: str, value: str, *, minimum: float, maximum: float) -> float:
+    number = parse_float(name, value)
+    if not minimum <= number <= maximum:  # also refuses nan and inf
+        raise ConfigError(f"{name}: expected {minimum:g} to {maximum:g} seconds, got {value!r}")
     return number
 
 
@@ -461,13 +485,26 @@ def parse_json_object(name: str, value: str) -> dict[str, object]:
 
 
 def _generated(path: Path, make: str) -> str:
-    """Read a generated secret, creating it once (0600) when missing."""
+    """Read a generated secret, creating it once (0600) when missing.
+
+    Written to a private temporary file and then linked into place, which fails if the file exists: of two processes
+    starting together on a fresh data directory (`make run` collects static files beside `gongzhi demo`), one writes
+    the secret and the other reads that one — never an empty or half-written file.
+    """
     if path.exists():
         return path.read_text(encoding="utf-8").strip()
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as handle:
-        handle.write(make + "\n")
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
+    fd = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(make + "\n")
+        try:
+            os.link(temporary, path)
+        except FileExistsError:
+            return path.read_text(encoding="utf-8").strip()
+    finally:
+        temporary.unlink()
     return make
 
 
@@ -559,6 +596,10 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         port=parse_int("GONGZHI_PORT", get("GONGZHI_PORT"), minimum=1),
         workers=parse_int("GONGZHI_WORKERS", get("GONGZHI_WORKERS")),
         backpressure=parse_int("GONGZHI_BACKPRESSURE", get("GONGZHI_BACKPRESSURE"), minimum=1),
+        threads=parse_int("GONGZHI_THREADS", get("GONGZHI_THREADS"), minimum=1),
+        keepalive_timeout=parse_seconds(
+            "GONGZHI_KEEPALIVE_TIMEOUT", get("GONGZHI_KEEPALIVE_TIMEOUT"), minimum=1, maximum=3600
+        ),
         db_prepare=db_prepare,
         geo_cache_ttl=parse_float("GONGZHI_GEO_CACHE_TTL", get("GONGZHI_GEO_CACHE_TTL")),
         triage_auto_confidence=parse_float("GONGZHI_TRIAGE_AUTO_CONFIDENCE", get("GONGZHI_TRIAGE_AUTO_CONFIDENCE")),

@@ -22,17 +22,19 @@ def _plain_static_storage(settings):
 
 @pytest.fixture(autouse=True)
 def _fresh_process_caches():
-    # Each test builds its own boundaries and calendar days; never let one test's caches leak into the next.
-    from gongzhi.cases import catalogue_cache
-    from gongzhi.core import calendar_days
-    from gongzhi.grid import location, selectors
+    # A rolled-back test's ids are handed out again to the next test: never let one test's cached rows (boundaries,
+    # calendar days, catalogue, triage models, place names …) describe the next test's. Every per-process cache is
+    # registered with core.caches.
+    from gongzhi.core import caches
 
-    def forget() -> None:
-        location.invalidate()
-        calendar_days.invalidate()
-        catalogue_cache.invalidate()
-        selectors.forget_nodes()
-
-    forget()
+    caches.forget_all()
     yield
-    forget()
+    caches.forget_all()
+
+
+@pytest.fixture
+def browser_session(live_server):
+    """A Chromium session against the live server (core.testing.browser); tests that use it are marked ``browser``."""
+    from gongzhi.core.testing.browser import browser_session_on
+
+    yield from browser_session_on(live_server)

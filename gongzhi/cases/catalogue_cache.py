@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from gongzhi.cases import sla
+from gongzhi.core import caches
 
 CACHE_SECONDS = 30.0
 
@@ -88,3 +89,6 @@ def category_name(jurisdiction_id: int, category_id: int | None) -> str:
 def invalidate(*args: Any, **kwargs: Any) -> None:
     """Drop every cached table (also usable as a signal receiver)."""
     _tables.clear()
+
+
+caches.register(__name__, invalidate)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.urls import NoReverseMatch, reverse
 from django.utils import timezone
@@ -44,6 +45,14 @@ def _link(name: str, *args: Any) -> str:
         return reverse(name, args=args)
     except NoReverseMatch:
         return ""
+
+
+def _public_link(case: Case) -> str:
+    """The tracking page's full address for a text message (GONGZHI_PUBLIC_URL and the page's path); empty when the
+    public address is not set: a path alone is no use in a text message, which then names the tracking code only."""
+    base = settings.GONGZHI_PUBLIC_URL
+    path = _link("portal:track", case.tracking_code) if base else ""
+    return base + path if path else ""
 
 
 def _url(case: Case) -> str:
@@ -120,7 +129,12 @@ def _resident(case: Case, kind: str) -> None:
             subject=f"case:{case.pk}",
         )
     if case.reporter_phone:
-        notifications.send_sms(phone=case.reporter_phone, kind=kind, context=_context(case))
+        notifications.send_sms(
+            phone=case.reporter_phone,
+            kind=kind,
+            context={**_context(case), "link": _public_link(case)},
+            subject=f"case:{case.pk}",
+        )
 
 
 def case_submitted(case: Case, *, receipt: bool = True) -> None:

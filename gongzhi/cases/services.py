@@ -44,7 +44,7 @@ from gongzhi.cases.policies import (
     require_reporter,
 )
 from gongzhi.cases.public import MAX_SUMMARY, prefilled_summary
-from gongzhi.core import crypto, prepared, timeutil
+from gongzhi.core import caches, crypto, prepared, timeutil
 from gongzhi.core.calendar_days import current_calendar
 from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, Term, gettext_noop
 from gongzhi.core.privacy import mask_text
@@ -530,6 +530,7 @@ def _place_from_text(
 # Per process: the categories auto-triage may apply, by code, kept as long as the catalogue cache's table (a catalogue
 # edit or its expiry makes a new table, and these are read again).
 _auto_categories: dict[int, tuple[catalogue_cache.Table, dict[str, CaseCategory | None]]] = {}
+caches.register(f"{__name__}.auto_categories", _auto_categories.clear)
 
 
 def _auto_category(jurisdiction_id: int, code: str) -> CaseCategory | None:

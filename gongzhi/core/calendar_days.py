@@ -17,6 +17,7 @@ from dataclasses import dataclass
 
 from django.db.models import Count, Max
 
+from gongzhi.core import caches
 from gongzhi.core.workcalendar import ChineseWorkCalendar
 
 CACHE_TTL_SECONDS = 5.0
@@ -74,3 +75,6 @@ def invalidate() -> None:
     global _entry
     with _lock:
         _entry = None
+
+
+caches.register(__name__, invalidate)

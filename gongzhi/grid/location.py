@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from django.conf import settings
 from django.db import transaction
 
+from gongzhi.core import caches
 from gongzhi.core.errors import DomainError, NotFound, gettext_noop
 from gongzhi.grid import coords, roles
 from gongzhi.grid.geo import GridIndex, LocateResult
@@ -56,6 +57,9 @@ def invalidate(jurisdiction_id: int | None = None) -> None:
         _pending().clear()
     else:
         _pending().pop(jurisdiction_id, None)
+
+
+caches.register(__name__, invalidate)
 
 
 def _current_version(jurisdiction_id: int) -> int:

@@ -9,7 +9,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from gongzhi.core import prepared
+from gongzhi.core import caches, prepared
 from gongzhi.core.scoping import get_in_scope
 from gongzhi.grid import roles
 from gongzhi.grid.models import Building, Department, GridNode, StaffPost
@@ -54,6 +54,9 @@ def forget_nodes(*pks: int) -> None:
         _nodes.clear()
     for pk in pks:
         _nodes.pop(pk, None)
+
+
+caches.register(f"{__name__}.node", forget_nodes)
 
 
 def active_posts(user: Any) -> tuple[StaffPost, ...]:

@@ -27,6 +27,9 @@ class Notification(models.Model):
     subject = models.CharField(_("subject"), max_length=100, blank=True)
     created_at = models.DateTimeField(_("created at"), default=timezone.now)
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    # Written by `gongzhi simulate` (services.simulation): stamped with the simulated time and already read, so a
+    # simulation never puts news in anyone's inbox.
+    simulated = models.BooleanField(_("simulated"), default=False)
 
     class Meta:
         verbose_name = _("notification")
@@ -71,6 +74,11 @@ class SmsMessage(models.Model):
     last_attempt_at = models.DateTimeField(_("last attempt at"), null=True, blank=True)
     sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
     provider_id = models.CharField(_("provider message id"), max_length=128, blank=True)
+    # What it is about, as "app:id" (e.g. "case:123"), like a notification's subject.
+    subject = models.CharField(_("subject"), max_length=100, blank=True)
+    # Written by `gongzhi simulate` (services.simulation), or later about something a simulation made up (its
+    # subject): to a made-up number. Whichever process sends it, it goes to the null backend, never to the gateway.
+    simulated = models.BooleanField(_("simulated"), default=False)
 
     class Meta:
         verbose_name = _("text message")
@@ -86,6 +94,8 @@ class SmsMessage(models.Model):
             models.Index(fields=["-created_at"], name="sms_created"),
             # The delivery loop claims queued rows oldest first; without this it scans the whole table each time.
             models.Index(fields=["id"], condition=models.Q(status="queued"), name="sms_queued"),
+            # Is this subject a simulation's? Asked for every text message; empty where no simulation ever ran.
+            models.Index(fields=["subject"], condition=models.Q(simulated=True), name="sms_simulated_subject"),
         ]
 
     def __str__(self) -> str:

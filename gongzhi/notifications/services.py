@@ -5,13 +5,20 @@ with the change they tell about (an outbox), so they exist exactly when it commi
 never lost when a process stops between commit and delivery. Text messages are delivered once the transaction
 commits (written already taken for that first attempt) or by the worker in batches; the retry sweep
 (``retry_failed``, run by the worker) picks up whatever failed or was never tried.
+
+Simulated activity (``gongzhi simulate``) runs inside ``simulation(clock=...)``: everything written there is marked
+``simulated`` on its row, so whichever process later sends a text message — the simulation itself, a running
+``gongzhi worker``, the retry sweep, an administrator — hands it to the null backend, never to the gateway; inbox rows
+are stamped with the simulated time and written already read.
 """
 
 from __future__ import annotations
 
 import logging
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from datetime import datetime, timedelta
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -48,6 +55,28 @@ RETRY_BACKOFF = timedelta(minutes=1)
 _TITLE_MAX = Notification._meta.get_field("title").max_length or 200
 _SUBJECT_MAX = Notification._meta.get_field("subject").max_length or 100
 _ERROR_MAX = 2000
+
+
+# The simulated clock while a simulation writes (see ``simulation``); None for everything real.
+_simulated_clock: ContextVar[Callable[[], datetime] | None] = ContextVar("gongzhi_simulated_clock", default=None)
+# Recorded as the backend of a simulated message: what it was handed to instead of the gateway.
+SIMULATED_BACKEND = "null"
+
+
+@contextmanager
+def simulation(*, clock: Callable[[], datetime]) -> Iterator[None]:
+    """Mark everything ``notify`` and ``send_sms`` write in the block as simulated activity, at ``clock()``.
+
+    Inbox rows are stamped with the simulated time and written already read (a simulation is history, not news: no
+    unread badge, nothing new on top of a real inbox); text messages are stamped too and carry the mark to whichever
+    process sends them, which gives them to the null backend. The mark is on the row, not on this process: a
+    ``gongzhi worker`` running beside the simulation with a real gateway sends none of them.
+    """
+    token = _simulated_clock.set(clock)
+    try:
+        yield
+    finally:
+        _simulated_clock.reset(token)
 
 
 def _truncate(text: str, limit: int) -> str:
@@ -92,10 +121,21 @@ def notify(
     if not user_ids:
         return []
     text = messages.render(kind, context)  # never raises in production (DEBUG off): a gap is logged and filled
-    now = timezone.now()
+    clock = _simulated_clock.get()
+    now = timezone.now() if clock is None else clock()
     title = _truncate(text.title, _TITLE_MAX)
     rows = [
-        Notification(recipient_id=pk, kind=kind, title=title, body=text.body, url=url, subject=subject, created_at=now)
+        Notification(
+            recipient_id=pk,
+            kind=kind,
+            title=title,
+            body=text.body,
+            url=url,
+            subject=subject,
+            created_at=now,
+            read_at=None if clock is None else now,
+            simulated=clock is not None,
+        )
         for pk in user_ids
     ]
     if len(rows) == 1:  # the common case (one handler, one reporter): a prepared insert
@@ -120,13 +160,24 @@ def mark_read(*, user: User | AnonymousUser, notification_ids: Iterable[int] | N
     return rows.update(read_at=timezone.now())
 
 
+# A simulated message about this subject exists: the subject (a case) is a simulation's, its phone number made up.
+_SIMULATED_SUBJECT = prepared.Query(
+    lambda subject: SmsMessage.objects.filter(subject=subject, simulated=True).values_list("pk")[:1], kinds=(str,)
+)
+
+
 @transaction.atomic(savepoint=False)
-def send_sms(*, phone: str, kind: str, context: Mapping[str, Any]) -> SmsMessage | None:
+def send_sms(*, phone: str, kind: str, context: Mapping[str, Any], subject: str = "") -> SmsMessage | None:
     """Queue a text message of ``kind`` to ``phone`` and deliver it once the current transaction commits.
 
+    ``subject`` says what it is about ("case:123"). A message written inside ``simulation`` is simulated, and so is
+    any later message about a subject a simulation wrote about (a simulated case a real user acts on later: its
+    reporter's number was made up).
     Returns None, without raising, when the number is not a mainland mobile number or the kind has no SMS text
     (both are logged).
     """
+    if len(subject) > _SUBJECT_MAX:
+        raise ValueError(f"subject longer than {_SUBJECT_MAX} characters: {subject[:40]!r}…")
     phone = (phone or "").strip()
     number = ""
     if _TYPED.fullmatch(phone):
@@ -143,7 +194,13 @@ def send_sms(*, phone: str, kind: str, context: Mapping[str, Any]) -> SmsMessage
         phone_index=crypto.blind_index(number),
         kind=kind,
         body=f"{settings.GONGZHI_SMS_SIGNATURE}{text}",
+        subject=subject,
     )
+    clock = _simulated_clock.get()
+    if clock is not None:
+        sms.simulated, sms.created_at = True, clock()
+    elif subject and _SIMULATED_SUBJECT(subject):
+        sms.simulated = True
     if settings.GONGZHI_SMS_DELIVERY != "commit":
         return prepared.insert(sms)  # queued: the worker claims and sends it
     # Written already taken for its first attempt (status sending, under the lease): nobody else — the worker, the
@@ -267,7 +324,15 @@ def deliver_queued(*, limit: int = 500) -> int:
 
 
 def _send(sms: SmsMessage) -> tuple[str, ...]:
-    """Call the gateway for a claimed message and record the outcome on it; returns the fields to save."""
+    """Call the gateway for a claimed message and record the outcome on it; returns the fields to save.
+
+    A simulated message never reaches the gateway: it goes to the null backend, stamped as sent when it was written.
+    """
+    if sms.simulated:
+        sms.status, sms.sent_at, sms.error = SmsMessage.Status.SENT, sms.created_at, ""
+        sms.backend = SIMULATED_BACKEND
+        sms.provider_id = backends.NullBackend().send(sms.phone, sms.body)
+        return ("status", "sent_at", "provider_id", "backend", "error")
     name = settings.GONGZHI_SMS_BACKEND
     try:
         name, backend = backends.get_backend()

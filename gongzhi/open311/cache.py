@@ -16,10 +16,13 @@ from typing import Any
 
 from django.db import transaction
 
+from gongzhi.core import caches
+
 TTL = 60.0
 MAX_ENTRIES = 10_000
 
 _entries: dict[tuple[Any, ...], tuple[float, Any]] = {}
+caches.register(__name__, _entries.clear)
 
 
 def clear(**_kwargs: Any) -> None:

@@ -106,10 +106,19 @@ def window(months: int, until: date | None = None) -> tuple[datetime, datetime]:
 
 
 class Simulation:
-    def __init__(self, jurisdiction: Jurisdiction, *, months: int, seed: int, start: datetime | None = None) -> None:
+    def __init__(
+        self,
+        jurisdiction: Jurisdiction,
+        *,
+        months: int,
+        seed: int,
+        start: datetime | None = None,
+        per_month: int = CASES_PER_MONTH,
+    ) -> None:
         self.jurisdiction = jurisdiction
         self.rng = random.Random(seed)
         self.months = months
+        self.per_month = per_month  # requests a month on average (the practice's volume by default)
         self.start = start or window(months)[0]
         self.end = self.start + timedelta(days=round(months * DAYS_PER_MONTH))
         self.people = _load_people(jurisdiction)
@@ -144,6 +153,7 @@ class Simulation:
         # The latest copy of each case the simulation changed; dropped whenever something else may have changed it
         # (the daily sweep, a duplicate's merge or rating, a department reporting in).
         self.live: dict[int, Case] = {}
+        self.clock = self.start  # the simulated moment of the service call under way (notifications are stamped so)
 
     # -------------------------------------------------------------------------------------------------- schedule
     def _schedule(self, at: datetime, case_id: int) -> None:
@@ -166,20 +176,25 @@ class Simulation:
             day += timedelta(days=1)
         state = {"next_arrival": 0, "day": day}
         total_days = (self.end - self.start).days or 1
-        # Simulated residents have made-up phone numbers: their text messages go through the whole pipeline (queued,
-        # claimed, marked sent) but to the null backend, never to a configured gateway.
-        delivery, backend = settings.GONGZHI_SMS_DELIVERY, settings.GONGZHI_SMS_BACKEND
-        settings.GONGZHI_SMS_DELIVERY, settings.GONGZHI_SMS_BACKEND = "worker", "null"
+        # Simulated residents have made-up phone numbers (possibly someone's real one) and simulated staff are told
+        # about the past: everything the services write to the outbox and the inboxes in here is marked simulated on
+        # its row, at the simulated time (notifications.simulation). Whichever process sends a simulated text message
+        # — this one below, or a `gongzhi worker` running beside it — gives it to the null backend, never to the
+        # configured gateway; inbox rows are written already read. The messages are queued and sent once a simulated
+        # day, as `gongzhi worker` does with GONGZHI_SMS_DELIVERY=worker.
+        delivery = settings.GONGZHI_SMS_DELIVERY
+        settings.GONGZHI_SMS_DELIVERY = "worker"
         try:
-            batch_end = self.start + BATCH
-            more = True
-            while more:
-                with transaction.atomic():
-                    more = self._play_until(batch_end, arrivals, state, total_days, progress)
-                notifications.deliver_queued(limit=100_000)
-                batch_end += BATCH
+            with notifications.simulation(clock=lambda: self.clock):
+                batch_end = self.start + BATCH
+                more = True
+                while more:
+                    with transaction.atomic():
+                        more = self._play_until(batch_end, arrivals, state, total_days, progress)
+                    notifications.deliver_queued(limit=100_000)
+                    batch_end += BATCH
         finally:
-            settings.GONGZHI_SMS_DELIVERY, settings.GONGZHI_SMS_BACKEND = delivery, backend
+            settings.GONGZHI_SMS_DELIVERY = delivery
         result = Result(cases=len(arrivals), wall_seconds=time.perf_counter() - started, service_calls=self.calls)
         result.statuses = Counter(
             Case.objects.filter(jurisdiction=self.jurisdiction, submitted_at__gte=self.start).values_list(
@@ -208,6 +223,7 @@ class Simulation:
             if day <= moment and day <= self.end:
                 if day >= batch_end:
                     return True
+                self.clock = day
                 services.sweep(jurisdiction=self.jurisdiction, at=day)
                 self.live.clear()
                 self.calls += 1
@@ -229,7 +245,7 @@ class Simulation:
     def _arrival_times(self) -> list[datetime]:
         """Poisson arrivals with a daily rhythm (few at night) and fewer at weekends."""
         times: list[datetime] = []
-        per_day = CASES_PER_MONTH / DAYS_PER_MONTH
+        per_day = self.per_month / DAYS_PER_MONTH
 
         def hour_weight(hour: int) -> float:
             return 0.15 if hour < 7 or hour >= 22 else (1.6 if 8 <= hour < 18 else 1.0)
@@ -301,7 +317,9 @@ class Simulation:
         self._schedule(at + self._minutes(10, 180), case.pk)
 
     def _svc(self, service: Any, **kwargs: Any) -> Any:
-        """Call a service and keep the case it returns: the next step starts from it instead of reading it again."""
+        """Call a service at its simulated moment and keep the case it returns: the next step starts from it instead
+        of reading it again."""
+        self.clock = kwargs["at"]
         result = service(**kwargs)
         if isinstance(result, Case):
             self.live[result.pk] = result
@@ -410,6 +428,7 @@ class Simulation:
         if not case.open_co_tasks:
             return
         self.live.pop(case.pk, None)
+        self.clock = at
         for task in CoHandlingTask.objects.filter(case=case, status="summoned"):
             services.report_in(
                 task=task,

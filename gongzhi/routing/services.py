@@ -20,7 +20,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Max
 
-from gongzhi.core import prepared, timeutil
+from gongzhi.core import caches, prepared, timeutil
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.routing import classifier, demo_corpus, similarity, urgency
 from gongzhi.routing import places as place_names
@@ -104,6 +104,9 @@ def invalidate(*args: Any, **kwargs: Any) -> None:
     _models.clear()
     _thresholds.clear()
     _gazetteers.clear()
+
+
+caches.register(__name__, invalidate)
 
 
 def active_model(jurisdiction_id: int) -> tuple[int | None, classifier.Model | None]:

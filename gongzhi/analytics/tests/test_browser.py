@@ -10,12 +10,9 @@ import re
 import shutil
 import subprocess
 import tempfile
-import threading
-from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
@@ -37,40 +34,6 @@ def _existing_static_root(settings, tmp_path_factory):
     static_root = tmp_path_factory.getbasetemp() / "static-root"
     static_root.mkdir(exist_ok=True)
     settings.STATIC_ROOT = static_root
-
-
-@pytest.fixture
-def browser_session(live_server):
-    browser_helpers.require_chromium()
-    session = browser_helpers.BrowserSession(live_server.url)
-    try:
-        with one_request_at_a_time_on_sqlite(live_server):
-            yield session
-    finally:
-        session.close()
-
-
-@contextmanager
-def one_request_at_a_time_on_sqlite(live_server):
-    """On SQLite the live server's threads share the test's one in-memory connection, which is not safe under the
-    dashboard's parallel panel fetches (intermittent 'bad parameter or other API misuse'). Run the Django app under a
-    lock there (threads and keep-alive stay as they are); PostgreSQL has a connection per thread and is left alone."""
-    httpd = live_server.thread.httpd
-    app = httpd.get_app()
-    if connection.vendor != "sqlite":
-        yield
-        return
-    lock = threading.Lock()
-
-    def locked(environ, start_response):
-        with lock:
-            return app(environ, start_response)
-
-    httpd.set_app(locked)
-    try:
-        yield
-    finally:
-        httpd.set_app(app)
 
 
 @pytest.fixture

@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from dataclasses import dataclass
 
 import pytest
 
 from gongzhi.accounts.tests.factories import UserFactory
-from gongzhi.core.testing import browser as browser_helpers
 from gongzhi.grid import roles
 from gongzhi.grid.models import GridNode
 from gongzhi.grid.tests.factories import BuildingFactory, make_tree, post
@@ -83,14 +81,3 @@ def grid_worker(district):
         duty="巡查走访、收集民意、上报问题",
         public_phone="138-0000-1234",
     ).user
-
-
-@pytest.fixture
-def browser_session(live_server) -> Iterator[browser_helpers.BrowserSession]:
-    """A Chromium session against the live server; build test data before opening the first page."""
-    browser_helpers.require_chromium()
-    session = browser_helpers.BrowserSession(live_server.url)
-    try:
-        yield session
-    finally:
-        session.close()

@@ -13,6 +13,9 @@ from __future__ import annotations
 import io
 import os
 import re
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -248,3 +251,41 @@ def assert_cjk_renders(page: Any, selector: str, *, min_ink: int = 40) -> dict[s
     assert width >= 24, f"'网格' at 16px is only {width:.1f}px wide"
     font_check = page.evaluate("() => document.fonts.check('16px \"Noto Sans CJK SC\"', '网格')")
     return {"ink": ink, "distinct": distinct, "width": width, "fonts_check": font_check}
+
+
+@contextmanager
+def one_request_at_a_time_on_sqlite(live_server: Any) -> Iterator[None]:
+    """On SQLite the live server's threads share the test's one in-memory connection, which is not safe when a page
+    fetches several things at once (the dashboard's panels, map layers, photos): 'bad parameter or other API misuse',
+    and now and then a crashed test process. Run the Django app under a lock there (threads and keep-alive stay as
+    they are); PostgreSQL has a connection per thread and is left alone."""
+    from django.db import connection
+
+    httpd = live_server.thread.httpd
+    app = httpd.get_app()
+    if connection.vendor != "sqlite":
+        yield
+        return
+    lock = threading.Lock()
+
+    def locked(environ: Any, start_response: Any) -> Any:
+        with lock:
+            return app(environ, start_response)
+
+    httpd.set_app(locked)
+    try:
+        yield
+    finally:
+        httpd.set_app(app)
+
+
+def browser_session_on(live_server: Any) -> Iterator[BrowserSession]:
+    """The body of every ``browser_session`` fixture: Chromium against the live server, one request at a time on
+    SQLite; build test data before opening the first page, and touch the database again only once a page is idle."""
+    require_chromium()
+    session = BrowserSession(live_server.url)
+    try:
+        with one_request_at_a_time_on_sqlite(live_server):
+            yield session
+    finally:
+        session.close()

@@ -29,6 +29,21 @@ def test_generated_secrets_are_created_once_and_private(tmp_path):
     assert (tmp_path / "field_keys").stat().st_mode & 0o777 == 0o600
 
 
+def test_a_key_another_process_wrote_meanwhile_is_read_not_overwritten(tmp_path, monkeypatch):
+    # `make run` collects static files beside `gongzhi demo`: two processes may both find no key on a fresh data
+    # dir, and the second to write must take the first one's key (it used to fail with FileExistsError).
+    (tmp_path / "secret_key").write_text("written-by-the-other-process\n")
+    real_exists = Path.exists
+    monkeypatch.setattr(Path, "exists", lambda p: False if p.name == "secret_key" else real_exists(p))
+    assert config.load({"GONGZHI_DATA_DIR": str(tmp_path)}).secret_key == "written-by-the-other-process"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["blind_index_key", "field_keys", "secret_key"]
+
+
+def test_serving_defaults(tmp_path):
+    cfg = config.load({"GONGZHI_DATA_DIR": str(tmp_path)})
+    assert (cfg.backpressure, cfg.threads, cfg.keepalive_timeout) == (1000, 1, 30.0)
+
+
 def test_database_url_gives_persistent_postgres_connections(tmp_path):
     url = "postgres://gz:p%40ss@db.local:6543/gongzhi?sslmode=require"
     cfg = config.load({"GONGZHI_DATA_DIR": str(tmp_path), "GONGZHI_DATABASE_URL": url})
@@ -63,6 +78,13 @@ def test_socket_directory_host_in_query(tmp_path):
         ({"GONGZHI_LANGUAGE": "fr"}, "GONGZHI_LANGUAGE"),
         ({"GONGZHI_GEO_CACHE_TTL": "-1"}, "must not be negative"),
         ({"GONGZHI_LOG_LEVEL": "LOUD"}, "GONGZHI_LOG_LEVEL"),
+        ({"GONGZHI_BACKPRESSURE": "0"}, "GONGZHI_BACKPRESSURE: must be at least 1"),
+        ({"GONGZHI_THREADS": "0"}, "GONGZHI_THREADS: must be at least 1"),
+        ({"GONGZHI_THREADS": "two"}, "GONGZHI_THREADS: expected a whole number"),
+        ({"GONGZHI_KEEPALIVE_TIMEOUT": "0.5"}, "GONGZHI_KEEPALIVE_TIMEOUT: expected 1 to 3600 seconds, got '0.5'"),
+        ({"GONGZHI_KEEPALIVE_TIMEOUT": "nan"}, "GONGZHI_KEEPALIVE_TIMEOUT: expected 1 to 3600 seconds"),
+        ({"GONGZHI_KEEPALIVE_TIMEOUT": "7200"}, "GONGZHI_KEEPALIVE_TIMEOUT: expected 1 to 3600 seconds"),
+        ({"GONGZHI_KEEPALIVE_TIMEOUT": "soon"}, "GONGZHI_KEEPALIVE_TIMEOUT: expected a number"),
     ],
 )
 def test_bad_values_name_the_setting(tmp_path, env, message):

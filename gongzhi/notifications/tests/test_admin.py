@@ -89,3 +89,21 @@ def test_message_kinds_are_shown_in_words_not_codes(admin_client, sms_outbox, dj
     assert kind_label("no.such.kind") == "no.such.kind"
     filtered = admin_client.get(reverse("admin:notifications_smsmessage_changelist"), {"kind": "portal.login_code"})
     assert filtered.status_code == 200 and "137****5678" in filtered.content.decode()
+
+
+def test_the_lists_name_kinds_and_backends_instead_of_showing_codes(admin_client, sms_outbox):
+    services.send_sms(phone=PHONE, kind="account.verification_code", context={"code": "123456", "minutes": 5})
+    SmsMessage.objects.update(status="sent", backend="null")
+    services.notify(recipients=[UserFactory()], kind="system.notice", context=CONTEXT)
+    sms_list = admin_client.get(reverse("admin:notifications_smsmessage_changelist")).content.decode()
+    assert "验证码" in sms_list and "丢弃（null）" in sms_list  # the kind's and the backend's names, in Chinese
+    assert "account.verification_code" not in sms_list.split('id="changelist-filter"')[0]
+    assert "模拟数据" in sms_list  # the simulated column and filter
+    inbox_list = admin_client.get(reverse("admin:notifications_notification_changelist")).content.decode()
+    assert '<td class="field-kind_label">通知</td>' in inbox_list
+    filtered = admin_client.get(reverse("admin:notifications_smsmessage_changelist"), {"kind": "system.notice"})
+    assert filtered.context["cl"].result_count == 0
+    filtered = admin_client.get(
+        reverse("admin:notifications_smsmessage_changelist"), {"kind": "account.verification_code", "backend": "null"}
+    )
+    assert filtered.context["cl"].result_count == 1

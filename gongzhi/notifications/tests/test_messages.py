@@ -129,3 +129,33 @@ def test_a_translation_with_a_placeholder_the_source_lacks_is_caught_by_the_syst
 def test_every_registered_template_passes_the_check():
     # Covers the generic kinds and every kind other apps (cases) registered at start-up, in every language.
     assert checks.check_templates() == []
+
+
+def test_the_link_wording_is_used_when_the_context_has_a_link(registry):
+    registry.register(
+        "test.tracked",
+        title="t",
+        body="b",
+        sms="Request %(code)s received",
+        sms_link="Received: %(link)s",
+        label=_("mobile phone"),
+    )
+    assert registry.render_sms("test.tracked", {"code": "A1", "link": ""}) == "Request A1 received"
+    assert registry.render_sms("test.tracked", {"code": "A1"}) == "Request A1 received"
+    link = "https://gz.example.gov.cn/r/t/A1/"
+    assert registry.render_sms("test.tracked", {"code": "A1", "link": link}) == f"Received: {link}"
+    assert registry.label("test.tracked") == "手机号码"  # the label, in the active language
+    assert registry.label("test.nobody") == "test.nobody"
+    with pytest.raises(TemplateError, match="sms_link needs an sms wording"):
+        registry.register("test.link_only", title="t", body="b", sms_link="%(link)s")
+    with pytest.raises(TemplateError, match=r"sms_link must contain %\(link\)s"):
+        registry.register("test.no_link", title="t", body="b", sms="x", sms_link="Received %(code)s")
+
+
+def test_every_kind_has_a_label_in_the_site_language():
+    from gongzhi.notifications import messages
+
+    for template in messages.registered():
+        assert template.label != template.kind, f"{template.kind} has no label"
+        with translation.override("zh-hans"):
+            assert messages.label(template.kind) != template.source("label"), f"{template.kind}: not translated"

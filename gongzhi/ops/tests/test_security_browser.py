@@ -3,8 +3,6 @@ for a tampered address, and the admin in Chinese (its "Filter by …" and the ta
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
 import pytest
 from django.contrib.auth.hashers import make_password
 from django.urls import reverse
@@ -15,16 +13,6 @@ from gongzhi.core.testing import browser as browser_helpers
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 PHONE = {"width": 390, "height": 844}
 PASSWORD = "a-real-staff-password"
-
-
-@pytest.fixture
-def browser_session(live_server) -> Iterator[browser_helpers.BrowserSession]:
-    browser_helpers.require_chromium()
-    session = browser_helpers.BrowserSession(live_server.url)
-    try:
-        yield session
-    finally:
-        session.close()
 
 
 @pytest.fixture

@@ -2,7 +2,13 @@
 
 import io
 import json
+import os
+import signal
+import subprocess
+import sys
+import time
 from datetime import timedelta
+from pathlib import Path
 
 import pytest
 from django.core.management import call_command
@@ -165,3 +171,129 @@ def test_the_command_names_the_simulated_dates(district):
 
     first = Case.objects.order_by("submitted_at").first()
     assert timezone.localtime(first.submitted_at).date() == date(2026, 9, 1)
+
+
+REPO = Path(__file__).resolve().parents[3]
+
+
+def _shell(env: dict[str, str], code: str) -> dict:
+    """Run ``code`` in ``gongzhi shell`` with ``env``; it prints one JSON object, returned here."""
+    done = subprocess.run(
+        [sys.executable, "-m", "gongzhi", "shell", "-c", code],
+        env=env,
+        cwd=REPO,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+COUNTS = """
+import json
+from gongzhi.notifications.models import Notification, SmsMessage
+print(json.dumps({
+    "unread": Notification.objects.filter(read_at__isnull=True).count(),
+    "inbox_simulated": Notification.objects.filter(simulated=True).count(),
+    "sms_simulated": SmsMessage.objects.filter(simulated=True).count(),
+    "sms_simulated_states": sorted(set(
+        f"{s}/{b}" for s, b in SmsMessage.objects.filter(simulated=True).values_list("status", "backend")
+    )),
+}))
+"""
+
+
+def test_simulate_beside_a_running_worker_sends_no_simulated_text_and_leaves_inboxes_unread_free(tmp_path):
+    # The incident: `gongzhi simulate` switched only its own process to the null backend, and the running worker sent
+    # 1,781 of the simulation's queued messages through the configured gateway; staff got 1,500+ unread messages.
+    env = {
+        **os.environ,
+        "GONGZHI_DATA_DIR": str(tmp_path),
+        "GONGZHI_DATABASE_URL": "",
+        "GONGZHI_SMS_BACKEND": "file",  # the "real" channel: every message it sends is a line in the outbox file
+        "GONGZHI_SMS_DELIVERY": "worker",
+    }
+    gongzhi = [sys.executable, "-m", "gongzhi"]
+    subprocess.run([*gongzhi, "demo", "--months", "0"], env=env, check=True, cwd=REPO, capture_output=True)
+    before = _shell(env, COUNTS)
+    worker = subprocess.Popen(
+        [*gongzhi, "worker", "--tick", "0.05", "--no-tasks"],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    outbox = tmp_path / "sms" / "outbox.jsonl"
+    try:
+        simulated = subprocess.run(
+            [*gongzhi, "simulate", "--months", "1", "--days", "3", "--seed", "9", "--quiet"],
+            env=env,
+            cwd=REPO,
+            capture_output=True,
+            text=True,
+            check=True,
+        )
+        assert json.loads(simulated.stdout.strip().splitlines()[-1])["received"] > 50
+        # A real message queued now leaves through the file backend: the worker was sending all along.
+        real = (
+            "from gongzhi.notifications import services; print('{}');"
+            "services.send_sms(phone='13900001111', kind='system.notice', context={'title': 't', 'body': '真的'})"
+        )
+        _shell(env, real)
+        deadline = time.monotonic() + 60
+        while not (outbox.exists() and "13900001111" in outbox.read_text()):
+            assert worker.poll() is None and time.monotonic() < deadline, "the worker did not send the real message"
+            time.sleep(0.1)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        worker.wait(timeout=30)
+    lines = [json.loads(line) for line in outbox.read_text().splitlines()]
+    assert [line["phone"] for line in lines] == ["13900001111"]  # not one of the simulation's
+    after = _shell(env, COUNTS)
+    assert after["sms_simulated"] > 50 and after["sms_simulated_states"] == ["sent/null"]
+    assert after["inbox_simulated"] > 50
+    assert after["unread"] == before["unread"] == 0  # staff inboxes got history, not news
+
+
+def test_a_real_action_on_a_simulated_case_does_not_text_its_made_up_reporter(district, settings):
+    from gongzhi.cases import services
+    from gongzhi.notifications import backends
+    from gongzhi.notifications.models import Notification, SmsMessage
+    from gongzhi.notifications.services import deliver_queued
+
+    sim = Simulation(district, months=1, seed=4)
+    sim.end = sim.start + timedelta(days=2)
+    sim.run()
+    case = Case.objects.filter(status="accepted", handler_user__isnull=False).exclude(reporter_phone="").first()
+    assert case is not None
+    backends.outbox.clear()
+    settings.GONGZHI_SMS_DELIVERY = "worker"
+    services.resolve(case=case, actor=case.handler_user, result="已处理")  # a real staff member, today
+    sms = SmsMessage.objects.get(subject=f"case:{case.pk}", kind="case.resolved")
+    assert sms.simulated
+    deliver_queued()
+    assert backends.outbox == []
+    assert SmsMessage.objects.get(pk=sms.pk).backend == "null"
+    # Inbox rows of the simulation are history; this real action's are news as usual.
+    assert not Notification.objects.filter(simulated=True, read_at__isnull=True).exists()
+
+
+def test_messages_a_stopped_simulation_left_queued_never_reach_the_gateway(district, settings, monkeypatch):
+    from gongzhi.notifications import backends
+    from gongzhi.notifications import services as notifications
+    from gongzhi.notifications.models import SmsMessage
+
+    settings.GONGZHI_SMS_BACKEND = "locmem"
+    backends.outbox.clear()
+    # The simulate process stops after committing its days but before sending their messages itself …
+    monkeypatch.setattr(notifications, "deliver_queued", lambda **kwargs: 0)
+    sim = Simulation(district, months=1, seed=4)
+    sim.end = sim.start + timedelta(days=2)
+    sim.run()
+    monkeypatch.undo()
+    left = SmsMessage.objects.filter(status="queued")
+    assert left.count() > 20 and not left.filter(simulated=False).exists()
+    # … and the site's worker, with the configured gateway, takes them.
+    call_command("worker", "--once", stdout=io.StringIO())
+    assert backends.outbox == []
+    assert set(SmsMessage.objects.values_list("status", "backend", "simulated").distinct()) == {("sent", "null", True)}

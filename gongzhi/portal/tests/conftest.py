@@ -4,13 +4,11 @@ on the fly (with EXIF GPS, to prove it is stripped); media and screenshots in pl
 from __future__ import annotations
 
 import io
-from collections.abc import Iterator
 
 import pytest
 from PIL import Image
 
 from gongzhi.cases.tests.factories import World, category, world
-from gongzhi.core.testing import browser as browser_helpers
 from gongzhi.grid import roles
 from gongzhi.grid.tests.factories import CompoundFactory, post
 from gongzhi.notifications import backends
@@ -71,13 +69,3 @@ def jpeg(*, size=(2400, 1800), gps: bool = True, color=(180, 60, 40)) -> bytes:
     out = io.BytesIO()
     image.save(out, format="JPEG", exif=exif, quality=85)
     return out.getvalue()
-
-
-@pytest.fixture
-def browser_session(live_server) -> Iterator[browser_helpers.BrowserSession]:
-    browser_helpers.require_chromium()
-    session = browser_helpers.BrowserSession(live_server.url)
-    try:
-        yield session
-    finally:
-        session.close()

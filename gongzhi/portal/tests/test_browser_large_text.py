@@ -42,6 +42,7 @@ def test_large_text_shows_photos_whole(browser_session, w, orm_between_pages):  
     )
     page.locator("#report-form button[type=submit]").last.click()
     page.wait_for_url(re.compile(r"/r/t/\w+/"))
+    page.wait_for_load_state("networkidle")  # the database again only once the page is idle (core.testing.browser)
     code = Case.objects.get().tracking_code
     assert reverse("portal:track", args=[code]) in page.url
     page.click(".display-switch button")

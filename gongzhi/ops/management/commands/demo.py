@@ -1,10 +1,12 @@
-"""``gongzhi demo``: build (or complete) the demo district and print the logins."""
+"""``gongzhi demo``: build (or complete) the demo district — grid, staff, catalogue, triage, service points and a few
+months of simulated activity — and print the logins."""
 
 from __future__ import annotations
 
 import time
 
 from django.conf import settings
+from django.core.management import call_command
 from django.core.management.base import BaseCommand, CommandParser
 from django.utils.translation import gettext as _
 
@@ -13,28 +15,52 @@ from gongzhi.cases import catalogue
 from gongzhi.grid import demo
 from gongzhi.grid.choices import Role
 from gongzhi.open311 import keys as open311_keys
+from gongzhi.ops import demo as demo_activity
 from gongzhi.ops.management.commands.triage import prepare_demo as prepare_triage
 
 
 class Command(BaseCommand):
-    help = "Build the demo district (idempotent: a second run adds only what is missing) and print the logins."
+    help = (
+        "Build the demo district (idempotent: a second run adds only what is missing), with service points and a few "
+        "months of simulated activity, and print the logins."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument(
             "--password", default=None, help="password for every demo user (default GONGZHI_DEMO_PASSWORD)"
         )
+        parser.add_argument(
+            "--months",
+            type=int,
+            default=demo_activity.HISTORY_MONTHS,
+            help=f"months of simulated activity up to today when the district has no cases yet; 0 for none "
+            f"(default {demo_activity.HISTORY_MONTHS})",
+        )
 
-    def handle(self, *args: object, password: str | None, **options: object) -> None:
+    def handle(self, *args: object, password: str | None, months: int, **options: object) -> None:
+        if not 0 <= months <= 24:
+            self.stderr.write("--months must be between 0 and 24")
+            raise SystemExit(2)
         started = time.perf_counter()
+        call_command("migrate", interactive=False, verbosity=0)  # a fresh data directory has no tables yet
         password = password or settings.GONGZHI_DEMO_PASSWORD
         result = demo.build_demo(password=password)
         created = {**result.created, **catalogue.seed(jurisdiction=result.jurisdiction)}
         created.update(prepare_triage(result.jurisdiction))
+        created["service points"] = demo_activity.service_points(result.jurisdiction)
         summary = ", ".join(f"{k} +{v}" for k, v in created.items())
         self.stdout.write(
             f"Demo district {result.jurisdiction.name} ({result.jurisdiction.code}) ready in "
             f"{time.perf_counter() - started:.1f} s: {summary}"
         )
+        if months:
+            history = demo_activity.history(result.jurisdiction, months=months)
+            if history["cases"]:
+                self.stdout.write(
+                    f"Simulated activity {history['first_day']} – {history['last_day']}: {history['cases']:,} "
+                    f"requests ({history['published']:,} published on the board) in {history['seconds']:.1f} s; "
+                    "its text messages went nowhere (simulated)"
+                )
         self.stdout.write("")
         self.stdout.write(_("Demo logins (password: %(password)s)") % {"password": password})
         for username, role, where in result.logins:
