@@ -279,5 +279,20 @@
     return result;
   }
 
-  window.GongzhiMap = { text, tooltip, popup, label, create, getJSON, declutter, baseLayer };
+  // A "use my location" button (hidden until the browser can locate): a fix is handed to onFix(lat, lon, doneText);
+  // say(text) reports waiting and failure in the page's own words (data-wait, data-done, data-fail).
+  function locateButton(button, onFix, say) {
+    if (!button || !navigator.geolocation) return;
+    button.hidden = false;
+    button.addEventListener("click", () => {
+      say(button.dataset.wait);
+      navigator.geolocation.getCurrentPosition(
+        (pos) => onFix(pos.coords.latitude, pos.coords.longitude, button.dataset.done),
+        () => say(button.dataset.fail),
+        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
+      );
+    });
+  }
+
+  window.GongzhiMap = { text, tooltip, popup, label, create, getJSON, declutter, baseLayer, locateButton };
 })();

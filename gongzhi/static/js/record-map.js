@@ -10,17 +10,13 @@
   const status = document.getElementById("location-status");
   const building = document.getElementById("id_building");
   const compound = document.getElementById("id_compound");
-  if (!el || !window.L || !lat || !lon) return;
+  if (!el || !window.L || !window.GongzhiMap || !lat || !lon) return;
 
   function say(text) {
     if (status) status.textContent = text || "";
   }
 
-  function label(text) {
-    const span = document.createElement("span");
-    span.textContent = text;
-    return span;
-  }
+  const label = window.GongzhiMap.text;
 
   const map = L.map(el, { attributionControl: false, scrollWheelZoom: false, zoomSnap: 0.25 });
   if (el.dataset.tiles) L.tileLayer(el.dataset.tiles, { maxZoom: 19 }).addTo(map);
@@ -85,16 +81,5 @@
       el.dataset.ready = "error";
     });
 
-  const locate = document.getElementById("use-location");
-  if (locate && navigator.geolocation) {
-    locate.hidden = false;
-    locate.addEventListener("click", () => {
-      say(locate.dataset.wait);
-      navigator.geolocation.getCurrentPosition(
-        (pos) => pin(pos.coords.latitude, pos.coords.longitude, locate.dataset.done),
-        () => say(locate.dataset.fail),
-        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
-      );
-    });
-  }
+  window.GongzhiMap.locateButton(document.getElementById("use-location"), pin, say);
 })();

@@ -100,18 +100,7 @@
       });
   }
 
-  const locate = document.getElementById("use-location");
-  if (locate && navigator.geolocation && lat && lon) {
-    locate.hidden = false;
-    locate.addEventListener("click", () => {
-      say(locate.dataset.wait);
-      navigator.geolocation.getCurrentPosition(
-        (pos) => pin(pos.coords.latitude, pos.coords.longitude, locate.dataset.done),
-        () => say(locate.dataset.fail),
-        { enableHighAccuracy: true, timeout: 15000, maximumAge: 60000 }
-      );
-    });
-  }
+  if (lat && lon && window.GongzhiMap) window.GongzhiMap.locateButton(document.getElementById("use-location"), pin, say);
 
   const files = document.getElementById("id_photos");
   const count = document.getElementById("photo-count");
