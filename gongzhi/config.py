@@ -129,6 +129,17 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Text similarity (0-1, bigram cosine, place words weighed down) from which an earlier case with the same "
         "suggested category counts as a possible duplicate; without a model to suggest categories, 0.25 more.",
     ),
+    "GONGZHI_WALK_SPEED": (
+        "1.2",
+        "Walking speed (metres per second) of the 15-minute service circle: which buildings are within a walk of a "
+        "station. 1.2 is an unhurried adult; elderly residents walk nearer 0.9.",
+    ),
+    "GONGZHI_WALK_DETOUR": (
+        "1.3",
+        "How much longer a walk is than the straight line (streets, gates, crossings) in the service circle; 1.3 suits "
+        "a city grid, 1.5 gated compounds with few gates.",
+    ),
+    "GONGZHI_WALK_MINUTES": ("15", "Minutes of the service circle's walk (15分钟服务圈)."),
     "GONGZHI_DEMO": (
         "false",
         "Demo mode: the demo password (GONGZHI_DEMO_PASSWORD, and the built-in gongzhi-demo) may log in. Off, every "
@@ -261,6 +272,9 @@ class Config:
     triage_duplicate_distance_m: float
     triage_duplicate_window_hours: float
     triage_duplicate_similarity: float
+    walk_speed: float
+    walk_detour: float
+    walk_minutes: float
     demo: bool
     demo_password: str
     map_tile_url: str
@@ -333,9 +347,13 @@ def parse_float(name: str, value: str) -> float:
 
 
 def parse_seconds(name: str, value: str, *, minimum: float, maximum: float) -> float:
+    return parse_bounded(name, value, minimum=minimum, maximum=maximum, unit="seconds")
+
+
+def parse_bounded(name: str, value: str, *, minimum: float, maximum: float, unit: str) -> float:
     number = parse_float(name, value)
     if not minimum <= number <= maximum:  # also refuses nan and inf
-        raise ConfigError(f"{name}: expected {minimum:g} to {maximum:g} seconds, got {value!r}")
+        raise ConfigError(f"{name}: expected {minimum:g} to {maximum:g}{' ' + unit if unit else ''}, got {value!r}")
     return number
 
 
@@ -611,6 +629,11 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         ),
         triage_duplicate_similarity=parse_float(
             "GONGZHI_TRIAGE_DUPLICATE_SIMILARITY", get("GONGZHI_TRIAGE_DUPLICATE_SIMILARITY")
+        ),
+        walk_speed=parse_bounded("GONGZHI_WALK_SPEED", get("GONGZHI_WALK_SPEED"), minimum=0.1, maximum=5, unit="m/s"),
+        walk_detour=parse_bounded("GONGZHI_WALK_DETOUR", get("GONGZHI_WALK_DETOUR"), minimum=1, maximum=5, unit=""),
+        walk_minutes=parse_bounded(
+            "GONGZHI_WALK_MINUTES", get("GONGZHI_WALK_MINUTES"), minimum=1, maximum=120, unit="minutes"
         ),
         demo=parse_bool("GONGZHI_DEMO", get("GONGZHI_DEMO")),
         demo_password=get("GONGZHI_DEMO_PASSWORD"),

@@ -85,6 +85,11 @@ def test_socket_directory_host_in_query(tmp_path):
         ({"GONGZHI_KEEPALIVE_TIMEOUT": "nan"}, "GONGZHI_KEEPALIVE_TIMEOUT: expected 1 to 3600 seconds"),
         ({"GONGZHI_KEEPALIVE_TIMEOUT": "7200"}, "GONGZHI_KEEPALIVE_TIMEOUT: expected 1 to 3600 seconds"),
         ({"GONGZHI_KEEPALIVE_TIMEOUT": "soon"}, "GONGZHI_KEEPALIVE_TIMEOUT: expected a number"),
+        ({"GONGZHI_WALK_SPEED": "0"}, "GONGZHI_WALK_SPEED: expected 0.1 to 5 m/s, got '0'"),
+        ({"GONGZHI_WALK_SPEED": "inf"}, "GONGZHI_WALK_SPEED: expected 0.1 to 5 m/s"),
+        ({"GONGZHI_WALK_DETOUR": "0.8"}, "GONGZHI_WALK_DETOUR: expected 1 to 5, got '0.8'"),
+        ({"GONGZHI_WALK_MINUTES": "a quarter"}, "GONGZHI_WALK_MINUTES: expected a number"),
+        ({"GONGZHI_WALK_MINUTES": "0"}, "GONGZHI_WALK_MINUTES: expected 1 to 120 minutes"),
     ],
 )
 def test_bad_values_name_the_setting(tmp_path, env, message):
