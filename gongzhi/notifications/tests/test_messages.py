@@ -144,7 +144,8 @@ def test_the_link_wording_is_used_when_the_context_has_a_link(registry):
     assert registry.render_sms("test.tracked", {"code": "A1"}) == "Request A1 received"
     link = "https://gz.example.gov.cn/r/t/A1/"
     assert registry.render_sms("test.tracked", {"code": "A1", "link": link}) == f"Received: {link}"
-    assert registry.label("test.tracked") == "手机号码"  # the label, in the active language
+    with translation.override("zh-hans"):
+        assert registry.label("test.tracked") == "手机号码"  # the label, in the active language
     assert registry.label("test.nobody") == "test.nobody"
     with pytest.raises(TemplateError, match="sms_link needs an sms wording"):
         registry.register("test.link_only", title="t", body="b", sms_link="%(link)s")
