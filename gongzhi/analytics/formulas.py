@@ -240,3 +240,40 @@ def month_start(day: date) -> date:
 
 def next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+# ----------------------------------------------------------------------------------- the lists (一台账三清单)
+# A community is judged on its lists by these counts (``lists.selectors.community_counts`` reads them from the rows
+# of the community's subtree as they are now): needs by status, resources, projects by status.
+NEED_STATUSES: Final = ("collected", "matched", "served", "closed")
+PROJECT_STATUSES: Final = ("planned", "active", "ended")
+LIST_FIGURES: Final[tuple[str, ...]] = (
+    "needs",  # 需求数: every need recorded, whatever its status
+    "needs_collected",  # 待匹配: collected, no project answers it yet
+    "needs_matched",  # 已匹配: a project answers it, not delivering yet
+    "needs_served",  # 已服务: a project answering it delivers (or delivered)
+    "needs_closed",  # 已关闭: closed by staff, with a reason
+    "match_rate",  # 需求匹配率: (matched + served) ÷ (needs − closed)
+    "resources",  # 资源数
+    "projects",  # 项目数: every project, whatever its status
+    "projects_active",  # 在办项目: active
+)
+
+
+def list_figures(counts: Mapping[str, int]) -> dict[str, float | int | None]:
+    """The lists' figures from counts named ``needs_<status>``, ``projects_<status>`` and ``resources`` (a missing
+    count is 0). Rates are fractions, None when no need is open to be matched."""
+    needs = {s: counts.get(f"needs_{s}", 0) for s in NEED_STATUSES}
+    projects = {s: counts.get(f"projects_{s}", 0) for s in PROJECT_STATUSES}
+    total = sum(needs.values())
+    return {
+        "needs": total,
+        "needs_collected": needs["collected"],
+        "needs_matched": needs["matched"],
+        "needs_served": needs["served"],
+        "needs_closed": needs["closed"],
+        "match_rate": ratio(needs["matched"] + needs["served"], total - needs["closed"]),
+        "resources": counts.get("resources", 0),
+        "projects": sum(projects.values()),
+        "projects_active": projects["active"],
+    }

@@ -67,13 +67,19 @@ CASE_PUBLISH: Final = "case.publish"  # 公示
 CASE_CONTACT: Final = "case.contact"
 CASE_IMPORT: Final = "case.import"  # bring in cases in bulk (hotline exports: the desks' and command centre's intake)
 ANALYTICS_VIEW: Final = "analytics.view"
+# The ledger and three lists (一台账三清单: needs, resources, projects) of the communities in one's scope.
+LISTS_VIEW: Final = "lists.view"
+LISTS_MANAGE: Final = "lists.manage"  # record and edit needs, resources and projects; import the lists
 
 _STAFF_BASE: Final = frozenset({GRID_VIEW, CASE_VIEW})
+# Community staff and above keep the lists of their subtree; stewards and grid workers read them (to point residents
+# to a service); departments do not see them.
+_LISTS: Final = frozenset({LISTS_VIEW, LISTS_MANAGE})
 
 CAPABILITIES: Final[dict[str, frozenset[str]]] = {
     RESIDENT: frozenset(),
-    STEWARD: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_CONTACT},
-    GRID_WORKER: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_TRIAGE, CASE_CONTACT},
+    STEWARD: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_CONTACT, LISTS_VIEW},
+    GRID_WORKER: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_TRIAGE, CASE_CONTACT, LISTS_VIEW},
     COMMUNITY_STAFF: _STAFF_BASE
     | {
         CASE_RECORD,
@@ -87,7 +93,8 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         CASE_IMPORT,
         STAFF_MANAGE,
         ANALYTICS_VIEW,
-    },
+    }
+    | _LISTS,
     STREET_STAFF: _STAFF_BASE
     | {
         CASE_RECORD,
@@ -102,7 +109,8 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         CASE_IMPORT,
         STAFF_MANAGE,
         ANALYTICS_VIEW,
-    },
+    }
+    | _LISTS,
     DEPARTMENT_STAFF: _STAFF_BASE | {CASE_ACCEPT, CASE_HANDLE, CASE_REPORT_IN, CASE_CONTACT},
     COMMAND_CENTRE: _STAFF_BASE
     | {
@@ -115,10 +123,12 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         CASE_CONTACT,
         CASE_IMPORT,
         ANALYTICS_VIEW,
-    },
-    LEADER: _STAFF_BASE | {CASE_SUPERVISE, ANALYTICS_VIEW},
+    }
+    | _LISTS,
+    LEADER: _STAFF_BASE | {CASE_SUPERVISE, ANALYTICS_VIEW, LISTS_VIEW},
     ADMIN: _STAFF_BASE
-    | {GRID_MANAGE, STAFF_MANAGE, CASE_TRIAGE, CASE_DISPATCH, CASE_SUPERVISE, CASE_PUBLISH, ANALYTICS_VIEW},
+    | {GRID_MANAGE, STAFF_MANAGE, CASE_TRIAGE, CASE_DISPATCH, CASE_SUPERVISE, CASE_PUBLISH, ANALYTICS_VIEW}
+    | _LISTS,
 }
 
 # Where a post of each role may sit. Department staff sit on a department; residents hold no post.

@@ -1,0 +1,136 @@
+"""Reads of the lists, scoped to the viewer: the subtrees of the grid posts that grant ``lists.view``.
+
+Out of scope and missing are the same ``NotFound`` (404).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.db.models import Count, Q, QuerySet
+
+from gongzhi.core.errors import NotFound, gettext_noop
+from gongzhi.grid import roles
+from gongzhi.grid import selectors as grid_selectors
+from gongzhi.grid.models import PATH_SEGMENT_WIDTH, GridNode
+from gongzhi.lists.models import Need, NeedEvent, Project, Resource
+
+COMMUNITY_PATH = PATH_SEGMENT_WIDTH * (roles.level_index(roles.COMMUNITY) + 1)  # district, street, community
+
+
+def _prefixes(user: Any, capability: str) -> list[tuple[int, str]] | None:
+    """(jurisdiction, path) of the grid posts granting ``capability``; None for a superuser (everything)."""
+    if getattr(user, "is_superuser", False) and getattr(user, "is_active", False):
+        return None
+    posts = [p for p in grid_selectors.active_posts(user) if p.node_id and roles.can(p.role, capability)]
+    # The lists are a community's: a post below one (a grid worker, a steward) reads its community's lists.
+    return sorted({(j, path[:COMMUNITY_PATH]) for j, path in grid_selectors.node_scope_prefixes(posts)})
+
+
+def _condition(user: Any, capability: str, field: str) -> Q | None:
+    prefixes = _prefixes(user, capability)
+    if prefixes is None:
+        return Q()
+    condition = Q()
+    for jurisdiction_id, path in prefixes:
+        condition |= Q(**{f"{field}jurisdiction_id": jurisdiction_id, f"{field}path__startswith": path})
+    return condition if prefixes else None
+
+
+def _scoped[M: Any](qs: QuerySet[M], user: Any, capability: str = roles.LISTS_VIEW) -> QuerySet[M]:
+    condition = _condition(user, capability, "node__")
+    return qs.none() if condition is None else qs.filter(condition)
+
+
+def can_view(user: Any) -> bool:
+    prefixes = _prefixes(user, roles.LISTS_VIEW)
+    return prefixes is None or bool(prefixes)
+
+
+def can_manage(user: Any, node: GridNode | None = None) -> bool:
+    """May the user keep the lists (of ``node``, or of somewhere)?"""
+    if node is not None:
+        return grid_selectors.user_can(user, roles.LISTS_MANAGE, node)
+    prefixes = _prefixes(user, roles.LISTS_MANAGE)
+    return prefixes is None or bool(prefixes)
+
+
+def communities(user: Any, capability: str = roles.LISTS_VIEW) -> QuerySet[GridNode]:
+    """The communities whose lists the user may read (or keep): in their subtrees, or above their node."""
+    qs = GridNode.objects.filter(level=roles.COMMUNITY).defer("boundary").order_by("path")
+    prefixes = _prefixes(user, capability)
+    if prefixes is None:
+        return qs
+    condition = Q()
+    for jurisdiction_id, path in prefixes:
+        condition |= Q(jurisdiction_id=jurisdiction_id, path__startswith=path)
+    return qs.filter(condition) if prefixes else qs.none()
+
+
+def needs_visible_to(user: Any) -> QuerySet[Need]:
+    return _scoped(Need.objects.select_related("node", "compound"), user)
+
+
+def resources_visible_to(user: Any) -> QuerySet[Resource]:
+    return _scoped(Resource.objects.select_related("node"), user)
+
+
+def projects_visible_to(user: Any) -> QuerySet[Project]:
+    return _scoped(Project.objects.select_related("node", "provider"), user)
+
+
+def _one[M: Any](qs: QuerySet[M], pk: Any, what: str) -> M:
+    try:
+        return qs.get(pk=int(pk))
+    except (qs.model.DoesNotExist, ValueError, TypeError):
+        raise NotFound(gettext_noop("No such %(what)s in your scope."), params={"what": what}) from None
+
+
+def need_for(user: Any, pk: Any) -> Need:
+    return _one(needs_visible_to(user), pk, "need")
+
+
+def resource_for(user: Any, pk: Any) -> Resource:
+    return _one(resources_visible_to(user), pk, "resource")
+
+
+def project_for(user: Any, pk: Any) -> Project:
+    return _one(projects_visible_to(user), pk, "project")
+
+
+def need_for_case(case_id: int) -> Need | None:
+    """The need a case was turned into, if any (the console asks before offering the action)."""
+    return Need.objects.filter(case_id=case_id).select_related("node").first()
+
+
+def history(need: Need) -> QuerySet[NeedEvent]:
+    return need.events.select_related("actor").order_by("at", "pk")
+
+
+def community_counts(nodes: list[GridNode]) -> dict[int, dict[str, int]]:
+    """Per community: needs by status, resources and projects (by status) in its subtree — the counts that
+    ``analytics.formulas.list_figures`` turns into figures."""
+    out: dict[int, dict[str, int]] = {}
+    for node in nodes:
+        cond = Q(node__jurisdiction_id=node.jurisdiction_id, node__path__startswith=node.path)
+        counts: dict[str, int] = {}
+        for status, n in Need.objects.filter(cond).values_list("status").annotate(n=Count("pk")):
+            counts[f"needs_{status}"] = n
+        for status, n in Project.objects.filter(cond).values_list("status").annotate(n=Count("pk")):
+            counts[f"projects_{status}"] = n
+        counts["resources"] = Resource.objects.filter(cond).count()
+        out[node.pk] = counts
+    return out
+
+
+def public_projects(node: GridNode) -> QuerySet[Project]:
+    """What a resident of ``node``'s community may browse: its projects that are planned or running."""
+    return (
+        Project.objects.filter(node__jurisdiction_id=node.jurisdiction_id, node__path__startswith=node.path)
+        .exclude(status="ended")
+        .select_related("provider")
+    )
+
+
+def public_resources(node: GridNode) -> QuerySet[Resource]:
+    return Resource.objects.filter(node__jurisdiction_id=node.jurisdiction_id, node__path__startswith=node.path)
