@@ -34,6 +34,7 @@ from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.choices import DepartmentKind, Level
 from gongzhi.grid.models import Jurisdiction
+from gongzhi.lists import selectors as lists_selectors
 from gongzhi.routing import services as routing
 
 
@@ -442,6 +443,10 @@ def _case_context(
         "may_reveal_phone": not phone and policies.may_reveal_phone(user, case),
         "reveal_form": forms.RevealPhoneForm(),
         "phone": phone,
+        # The needs list: the need this case became, or whether the viewer may turn it into one (lists_views).
+        "list_need": lists_selectors.need_for_case(case.pk),
+        "may_make_need": case.grid_node is not None
+        and grid_selectors.user_can(request.user, roles.LISTS_MANAGE, case.grid_node),
     }
 
 

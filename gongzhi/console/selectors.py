@@ -178,6 +178,7 @@ class Workbenches:
     analytics: bool  # the command centre's figures (some grid node the viewer may see the figures of)
     record: bool  # 代录 / 主动发现
     imports: bool  # Excel imports: hotline exports, grid ledgers
+    lists: bool  # the ledger and three lists (needs, resources, projects) of the communities in scope
     areas: bool  # the grid browser (map, figures, 三亮 cards)
 
     @property
@@ -221,6 +222,7 @@ def workbenches(user: Any) -> Workbenches:
         record=has(roles.CASE_RECORD, on_department=False),
         imports=superuser or has(roles.CASE_IMPORT, on_department=False) or has(roles.GRID_MANAGE, on_department=False),
         areas=superuser or has(roles.GRID_VIEW),
+        lists=superuser or has(roles.LISTS_VIEW, on_department=False),
     )
 
 

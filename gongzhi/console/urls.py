@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.console import case_views, inbox_views, io_views, views
+from gongzhi.console import case_views, inbox_views, io_views, lists_views, views
 
 app_name = "console"
 
@@ -27,6 +27,21 @@ urlpatterns = [
     path("cases/<int:case_id>/act/<slug:action>/", case_views.case_action, name="case_action"),
     path("cases/<int:case_id>/photos/<int:index>/", case_views.case_photo, name="case_photo"),
     path("cases/<int:case_id>/reporter-phone/", case_views.reveal_phone, name="reveal_phone"),
+    path("cases/<int:case_id>/need/", lists_views.case_to_need, name="case_to_need"),
+    # The lists (一台账三清单)
+    path("lists/", lists_views.overview, name="lists"),
+    path("lists/needs/", lists_views.needs, name="lists_needs"),
+    path("lists/needs/new/", lists_views.need_new, name="lists_need_new"),
+    path("lists/needs/<int:need_id>/", lists_views.need_detail, name="lists_need"),
+    path("lists/needs/<int:need_id>/edit/", lists_views.need_edit, name="lists_need_edit"),
+    path("lists/needs/<int:need_id>/<slug:action>/", lists_views.need_action, name="lists_need_action"),
+    path("lists/resources/", lists_views.resources, name="lists_resources"),
+    path("lists/resources/new/", lists_views.resource_new, name="lists_resource_new"),
+    path("lists/resources/<int:resource_id>/", lists_views.resource_edit, name="lists_resource_edit"),
+    path("lists/projects/", lists_views.projects, name="lists_projects"),
+    path("lists/projects/new/", lists_views.project_new, name="lists_project_new"),
+    path("lists/projects/<int:project_id>/", lists_views.project_detail, name="lists_project"),
+    path("lists/projects/<int:project_id>/edit/", lists_views.project_edit, name="lists_project_edit"),
     # Excel imports
     path("imports/", io_views.imports_page, name="imports"),
     path("imports/template.xlsx", io_views.import_template, name="import_template"),

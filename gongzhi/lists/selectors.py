@@ -79,23 +79,23 @@ def projects_visible_to(user: Any) -> QuerySet[Project]:
     return _scoped(Project.objects.select_related("node", "provider"), user)
 
 
-def _one[M: Any](qs: QuerySet[M], pk: Any, what: str) -> M:
+def _one[M: Any](qs: QuerySet[M], pk: Any, message: str) -> M:
     try:
         return qs.get(pk=int(pk))
     except (qs.model.DoesNotExist, ValueError, TypeError):
-        raise NotFound(gettext_noop("No such %(what)s in your scope."), params={"what": what}) from None
+        raise NotFound(message) from None
 
 
 def need_for(user: Any, pk: Any) -> Need:
-    return _one(needs_visible_to(user), pk, "need")
+    return _one(needs_visible_to(user), pk, gettext_noop("No such need in your scope."))
 
 
 def resource_for(user: Any, pk: Any) -> Resource:
-    return _one(resources_visible_to(user), pk, "resource")
+    return _one(resources_visible_to(user), pk, gettext_noop("No such resource in your scope."))
 
 
 def project_for(user: Any, pk: Any) -> Project:
-    return _one(projects_visible_to(user), pk, "project")
+    return _one(projects_visible_to(user), pk, gettext_noop("No such project in your scope."))
 
 
 def need_for_case(case_id: int) -> Need | None:

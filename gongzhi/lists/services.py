@@ -11,7 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from gongzhi.core import timeutil
-from gongzhi.core.errors import Conflict, DomainError, PermissionDenied, gettext_noop
+from gongzhi.core.errors import Conflict, DomainError, PermissionDenied, Term, gettext_noop
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Compound, GridNode
@@ -36,16 +36,17 @@ def _check_node(node: GridNode) -> None:
 
 def _check_choice(value: str, choices: Any, field: str) -> None:
     if value not in choices.values:
-        raise DomainError(gettext_noop("Unknown %(field)s: %(value)s."), params={"field": field, "value": value})
+        raise DomainError(gettext_noop("Unknown %(field)s: %(value)s."), params={"field": Term(field), "value": value})
 
 
 def _text(value: str, field: str, *, required: bool = False, max_length: int = 200) -> str:
     value = (value or "").strip()
     if required and not value:
-        raise DomainError(gettext_noop("The %(field)s is required."), params={"field": field}, code="required")
+        raise DomainError(gettext_noop("The %(field)s is required."), params={"field": Term(field)}, code="required")
     if len(value) > max_length:
         raise DomainError(
-            gettext_noop("The %(field)s is longer than %(max)s characters."), params={"field": field, "max": max_length}
+            gettext_noop("The %(field)s is longer than %(max)s characters."),
+            params={"field": Term(field), "max": max_length},
         )
     return value
 
@@ -84,8 +85,8 @@ def create_need(
     at = at or timeutil.now()
     _check_node(node)
     require_manage(actor, node)
-    _check_choice(category, Category, "category")
-    _check_choice(source, NeedSource, "source")
+    _check_choice(category, Category, gettext_noop("category"))
+    _check_choice(source, NeedSource, gettext_noop("source"))
     if compound is not None and not (
         compound.jurisdiction_id == node.jurisdiction_id and compound.node.path.startswith(node.path[:COMMUNITY_PATH])
     ):
@@ -97,8 +98,8 @@ def create_need(
     need = Need(
         node=node,
         compound=compound,
-        title=_text(title, "title", required=True),
-        description=_text(description, "description", max_length=4000),
+        title=_text(title, gettext_noop("title"), required=True),
+        description=_text(description, gettext_noop("description"), max_length=4000),
         category=category,
         source=source,
         households=households,
@@ -130,11 +131,11 @@ def update_need(
     """Edit what a need says (not its status, place or source)."""
     need = Need.objects.select_for_update().select_related("node").get(pk=need.pk)
     require_manage(actor, need.node)
-    _check_choice(category, Category, "category")
+    _check_choice(category, Category, gettext_noop("category"))
     if households < 0 or households > 100_000:
         raise DomainError(gettext_noop("Households affected must be between 0 and 100000."))
-    need.title = _text(title, "title", required=True)
-    need.description = _text(description, "description", max_length=4000)
+    need.title = _text(title, gettext_noop("title"), required=True)
+    need.description = _text(description, gettext_noop("description"), max_length=4000)
     need.category = category
     need.households = households
     need.updated_at = at or timeutil.now()
@@ -172,7 +173,7 @@ def _follow_projects(needs: Iterable[Need], *, delivering: bool, actor: Any, not
 
 
 def _resource_fields(data: dict[str, Any]) -> dict[str, Any]:
-    _check_choice(data["kind"], ResourceKind, "kind")
+    _check_choice(data["kind"], ResourceKind, gettext_noop("kind"))
     lat, lon = data.get("lat"), data.get("lon")
     if (lat is None) != (lon is None):
         raise DomainError(gettext_noop("Give both latitude and longitude, or neither."))
@@ -182,19 +183,19 @@ def _resource_fields(data: dict[str, Any]) -> dict[str, Any]:
     if signed and expires and expires < signed:
         raise DomainError(gettext_noop("The agreement cannot expire before it was signed."))
     return {
-        "name": _text(data["name"], "name", required=True),
+        "name": _text(data["name"], gettext_noop("resource name"), required=True),
         "kind": data["kind"],
-        "offer": _text(data.get("offer", ""), "offer", max_length=4000),
-        "phone": _text(data.get("phone", ""), "phone", max_length=40),
-        "contact_name": _text(data.get("contact_name", ""), "contact person", max_length=60),
-        "contact_phone": _text(data.get("contact_phone", ""), "contact phone", max_length=40),
+        "offer": _text(data.get("offer", ""), gettext_noop("offer"), max_length=4000),
+        "phone": _text(data.get("phone", ""), gettext_noop("phone"), max_length=40),
+        "contact_name": _text(data.get("contact_name", ""), gettext_noop("contact person"), max_length=60),
+        "contact_phone": _text(data.get("contact_phone", ""), gettext_noop("contact phone"), max_length=40),
         "lat": lat,
         "lon": lon,
-        "address": _text(data.get("address", ""), "address"),
-        "hours": _text(data.get("hours", ""), "opening hours"),
+        "address": _text(data.get("address", ""), gettext_noop("address")),
+        "hours": _text(data.get("hours", ""), gettext_noop("opening hours")),
         "agreement_signed": signed,
         "agreement_expires": expires,
-        "agreement_text": _text(data.get("agreement_text", ""), "agreement", max_length=20_000),
+        "agreement_text": _text(data.get("agreement_text", ""), gettext_noop("agreement"), max_length=20_000),
     }
 
 
@@ -221,9 +222,9 @@ def save_resource(
 
 
 def _project_fields(data: dict[str, Any], node: GridNode) -> dict[str, Any]:
-    _check_choice(data["category"], Category, "category")
-    _check_choice(data["delivery"], Delivery, "where delivered")
-    _check_choice(data.get("status", ProjectStatus.PLANNED), ProjectStatus, "status")
+    _check_choice(data["category"], Category, gettext_noop("category"))
+    _check_choice(data["delivery"], Delivery, gettext_noop("where delivered"))
+    _check_choice(data.get("status", ProjectStatus.PLANNED), ProjectStatus, gettext_noop("status"))
     provider: Resource = data["provider"]
     if provider.node.jurisdiction_id != node.jurisdiction_id or not (
         provider.node.path.startswith(node.path[:COMMUNITY_PATH]) or node.path.startswith(provider.node.path)
@@ -236,15 +237,15 @@ def _project_fields(data: dict[str, Any], node: GridNode) -> dict[str, Any]:
     if price < 0 or price >= Decimal("100000000") or price != price.quantize(Decimal("0.01")):
         raise DomainError(gettext_noop("The price must be a sum in yuan, 0 or more, to the fen."))
     return {
-        "name": _text(data["name"], "name", required=True),
+        "name": _text(data["name"], gettext_noop("project name"), required=True),
         "category": data["category"],
         "provider": provider,
-        "description": _text(data.get("description", ""), "description", max_length=4000),
+        "description": _text(data.get("description", ""), gettext_noop("description"), max_length=4000),
         "price": price,
-        "eligibility": _text(data.get("eligibility", ""), "eligibility", max_length=4000),
-        "schedule": _text(data.get("schedule", ""), "schedule"),
+        "eligibility": _text(data.get("eligibility", ""), gettext_noop("eligibility"), max_length=4000),
+        "schedule": _text(data.get("schedule", ""), gettext_noop("schedule")),
         "delivery": data["delivery"],
-        "place": _text(data.get("place", ""), "place"),
+        "place": _text(data.get("place", ""), gettext_noop("place")),
         "status": data.get("status", ProjectStatus.PLANNED),
     }
 

@@ -62,13 +62,18 @@ PAGES = (
     "inbox",
     "imports",
     "areas",
+    *("lists", "lists_needs", "lists_resources", "lists_projects"),
+    *("lists_need_new", "lists_resource_new", "lists_project_new"),
 )
 CASE_LISTS = {"cases", "cases_map", "cases_geojson", "cases_export"}
+# The lists (一台账三清单): stewards and grid workers read their community's; community staff and above keep them.
+LISTS_READ = {"lists", "lists_needs", "lists_resources", "lists_projects"}
+LISTS_KEEP = {"lists_need_new", "lists_resource_new", "lists_project_new"}
 # Who gets each page (200); every other signed-in person gets 403, anonymous a redirect to the login page.
 ALLOWED_PAGES: dict[str, set[str]] = {
     # Stewards and grid workers take and handle cases; no desk (nothing is owned below a community), no imports.
-    "steward": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas"},
-    "grid_worker": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas"},
+    "steward": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas", *LISTS_READ},
+    "grid_worker": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas", *LISTS_READ},
     "dispatcher": set(PAGES) - {"department"},
     "other_dispatcher": set(PAGES) - {"department"},
     "street_staff": set(PAGES) - {"department"},
@@ -398,14 +403,25 @@ LANDING = {
     "dept_staff": "console:department",
 }
 NAV = {
-    "steward": ["tasks", "record", "cases", "clearance", "areas", "inbox"],
-    "grid_worker": ["tasks", "record", "cases", "clearance", "areas", "inbox"],
-    "dispatcher": ["queue", "tasks", "analytics", "record", "cases", "clearance", "imports", "areas", "inbox"],
-    "street_staff": ["queue", "tasks", "analytics", "record", "cases", "clearance", "imports", "areas", "inbox"],
-    "centre": ["analytics", "queue", "record", "cases", "clearance", "imports", "areas", "inbox"],
-    "leader": ["analytics", "cases", "clearance", "areas", "inbox"],
-    "admin_post": ["analytics", "queue", "cases", "clearance", "imports", "areas", "inbox"],
-    "superuser": ["analytics", "queue", "cases", "clearance", "imports", "areas", "inbox"],
+    "steward": ["tasks", "record", "cases", "clearance", "lists", "areas", "inbox"],
+    "grid_worker": ["tasks", "record", "cases", "clearance", "lists", "areas", "inbox"],
+    "dispatcher": ["queue", "tasks", "analytics", "record", "cases", "clearance", "lists", "imports", "areas", "inbox"],
+    "street_staff": [
+        "queue",
+        "tasks",
+        "analytics",
+        "record",
+        "cases",
+        "clearance",
+        "lists",
+        "imports",
+        "areas",
+        "inbox",
+    ],
+    "centre": ["analytics", "queue", "record", "cases", "clearance", "lists", "imports", "areas", "inbox"],
+    "leader": ["analytics", "cases", "clearance", "lists", "areas", "inbox"],
+    "admin_post": ["analytics", "queue", "cases", "clearance", "lists", "imports", "areas", "inbox"],
+    "superuser": ["analytics", "queue", "cases", "clearance", "lists", "imports", "areas", "inbox"],
     "dept_staff": ["department", "cases", "areas", "inbox"],
 }
 # On a phone the row holds the first two and the inbox; the rest are behind "More".
@@ -579,3 +595,96 @@ def test_the_phone_is_not_in_the_lists(client, w):
         assert PHONE not in c.get(reverse(name)).content.decode()
     assert PHONE not in c.get(reverse("console:cases_geojson")).content.decode()
     assert case.tracking_code in c.get(reverse("console:tasks")).content.decode()
+
+
+# ---------------------------------------------------------------------------------------------------------- lists
+# One need, resource and project of the dispatcher's community: read by everyone whose posts read its lists (404 for
+# another community's staff, like a missing row), changed only by those who keep them (403, nothing changed).
+
+LIST_PAGES = ("need", "need_edit", "resource_edit", "project", "project_edit")
+LIST_EXPECTED = {
+    "steward": {"need": 200, "project": 200, "need_edit": 403, "resource_edit": 403, "project_edit": 403},
+    "grid_worker": {"need": 200, "project": 200, "need_edit": 403, "resource_edit": 403, "project_edit": 403},
+    "dispatcher": dict.fromkeys(LIST_PAGES, 200),
+    "other_dispatcher": dict.fromkeys(LIST_PAGES, 404),
+    "street_staff": dict.fromkeys(LIST_PAGES, 200),
+    "centre": dict.fromkeys(LIST_PAGES, 200),
+    "dept_staff": dict.fromkeys(LIST_PAGES, 403),  # no post that reads lists
+    "resident": dict.fromkeys(LIST_PAGES, 403),
+}
+
+
+def _list_rows(w: World) -> dict[str, Any]:
+    from decimal import Decimal
+
+    from gongzhi.lists import services as lists
+
+    need = lists.create_need(
+        actor=w.dispatcher, node=w.community, title="老人助餐", category="elderly", source="survey", households=9
+    )
+    resource = lists.save_resource(
+        actor=w.dispatcher, node=w.community, name="幸福食堂", kind="merchant", contact_phone="13812345678"
+    )
+    project = lists.save_project(
+        actor=w.dispatcher,
+        node=w.community,
+        needs=[need],
+        name="老年助餐",
+        category="elderly",
+        provider=resource,
+        delivery="station",
+        price=Decimal("8"),
+    )
+    return {"need": need, "resource": resource, "project": project}
+
+
+def _list_url(page: str, rows: dict[str, Any]) -> str:
+    obj = rows[page.split("_")[0]]
+    return reverse(f"console:lists_{page}", args=[obj.pk])
+
+
+@pytest.mark.parametrize("actor", [*LIST_EXPECTED, "anonymous"])
+def test_lists_object_matrix(client, w, actor):
+    from gongzhi.lists.models import Need, NeedEvent
+
+    rows = _list_rows(w)
+    c = _client(client, w, actor)
+    for page in LIST_PAGES:
+        response = c.get(_list_url(page, rows))
+        if actor == "anonymous":
+            assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+        else:
+            assert response.status_code == LIST_EXPECTED[actor][page], (actor, page, response.status_code)
+    # Closing the need: only those who keep the lists; a refusal changes nothing.
+    need = rows["need"]
+    before = (Need.objects.get(pk=need.pk).status, NeedEvent.objects.filter(need=need).count())
+    response = c.post(reverse("console:lists_need_action", args=[need.pk, "close"]), {"note": "已解决"})
+    after = (Need.objects.get(pk=need.pk).status, NeedEvent.objects.filter(need=need).count())
+    if actor in ("dispatcher", "street_staff", "centre"):
+        assert response.status_code == 302
+        assert after == ("closed", before[1] + 1)
+    else:
+        expected = {"anonymous": 302, "other_dispatcher": 404}.get(actor, 403)
+        assert response.status_code == expected, (actor, response.status_code)
+        assert after == before == ("matched", 2)
+
+
+@pytest.mark.parametrize(
+    ("actor", "status", "made"),
+    [
+        ("dispatcher", 302, True),
+        ("street_staff", 302, True),
+        ("steward", 403, False),  # reads the case, does not keep the lists
+        ("other_dispatcher", 404, False),
+        ("dept_staff", 404, False),
+        ("anonymous", 302, False),
+    ],
+)
+def test_case_to_need_matrix(client, w, actor, status, made):
+    from gongzhi.lists.models import Need
+
+    case = w.to_resolved()
+    c = _client(client, w, actor)
+    response = c.post(reverse("console:case_to_need", args=[case.pk]))
+    assert response.status_code == status, (actor, response.status_code)
+    assert Need.objects.filter(case_id=case.pk).exists() is made
