@@ -24,6 +24,7 @@ from openpyxl import load_workbook
 from gongzhi.cases import services
 from gongzhi.cases.choices import Channel, Urgency
 from gongzhi.cases.models import Case, CaseCategory
+from gongzhi.console import lists_io
 from gongzhi.console.models import ImportJob
 from gongzhi.core import crypto, excel
 from gongzhi.core.errors import DomainError, ImportRejected, RowError, gettext_noop
@@ -366,6 +367,9 @@ def run(job_id: int) -> ImportJob:
             data = handle.read()
         if job.kind == ImportJob.Kind.CASES:
             _run_cases(job, data)
+        elif job.kind in lists_io.KIND_OF_JOB:
+            counts = lists_io.run(job, data, save=_save)
+            _succeed(job, counts["created"] + counts["updated"], counts)
         else:
             _run_grid(job, data)
     except ImportRejected as exc:
@@ -416,7 +420,7 @@ def _root(job: ImportJob) -> GridNode:
 def _succeed(job: ImportJob, created: int, result: dict[str, Any]) -> None:
     job.status, job.phase = ImportJob.Status.SUCCEEDED, ImportJob.Phase.DONE
     job.created_count, job.result, job.finished_at = created, result, timezone.now()
-    if job.kind == ImportJob.Kind.CASES:
+    if job.kind != ImportJob.Kind.GRID:
         job.processed = job.total
     _save(job, "status", "phase", "created_count", "result", "finished_at", "processed", "total")
 

@@ -11,11 +11,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gongzhi.console import exports, imports, selectors
+from gongzhi.console import exports, imports, lists_io, selectors
 from gongzhi.console import forms as console_forms
 from gongzhi.console.models import ImportJob
 from gongzhi.console.tasks import import_task
 from gongzhi.grid import selectors as grid_selectors
+from gongzhi.lists import selectors as lists_selectors
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_UPLOAD_BYTES = 20 * 1024 * 1024
@@ -72,6 +73,9 @@ def imports_page(request: HttpRequest) -> HttpResponse:
     if not _may_import(request.user):
         return render(request, "403.html", status=403)
     form = ImportForm(request.POST or None, request.FILES or None)
+    lists_kind = request.method == "POST" and form.is_valid() and form.cleaned_data["kind"] in lists_io.KIND_OF_JOB
+    if lists_kind and not lists_selectors.can_manage(request.user):
+        form.add_error("kind", _("You do not keep the lists."))
     if request.method == "POST" and form.is_valid():
         homes = grid_selectors.home_nodes(request.user)
         if not homes:

@@ -14,8 +14,9 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
 from django.db.models import QuerySet
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
@@ -23,6 +24,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.analytics import formulas
 from gongzhi.cases import selectors as case_selectors
 from gongzhi.console import lists_forms as forms
+from gongzhi.console import lists_io
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
 from gongzhi.core.http import BadInput
 from gongzhi.grid import roles
@@ -464,3 +466,36 @@ def project_edit(request: HttpRequest, project_id: int) -> HttpResponse:
     if denied := _no_manage(request, project.node):
         return denied
     return _project_form(request, project)
+
+
+# --------------------------------------------------------------------------------------------------------- Excel
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+@login_required
+def list_export(request: HttpRequest, kind: str) -> HttpResponse:
+    """The whole list in the viewer's scope as .xlsx (contact mobiles masked, as on the list); it imports back."""
+    if kind not in lists_io.SPECS:
+        raise Http404(_("No such list."))
+    if denied := _no_view(request):
+        return denied
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    return FileResponse(
+        lists_io.export(kind, lists_io.rows_for_export(kind, request.user)),
+        as_attachment=True,
+        filename=f"{kind}-{stamp}.xlsx",
+        content_type=XLSX,
+    )
+
+
+@login_required
+def list_template(request: HttpRequest, kind: str) -> HttpResponse:
+    """The columns to fill in, in the reader's language (upload it on the imports page)."""
+    if kind not in lists_io.SPECS:
+        raise Http404(_("No such list."))
+    if denied := _no_manage(request):
+        return denied
+    return FileResponse(
+        lists_io.export(kind, []), as_attachment=True, filename=f"{kind}-template.xlsx", content_type=XLSX
+    )

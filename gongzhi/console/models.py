@@ -15,6 +15,9 @@ class ImportJob(models.Model):
     class Kind(models.TextChoices):
         CASES = "cases", _("cases from a hotline export")
         GRID = "grid", _("grid ledger: buildings, staff, departments")
+        NEEDS = "needs", _("needs list")
+        RESOURCES = "resources", _("resources list")
+        PROJECTS = "projects", _("projects list")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("waiting")

@@ -30,6 +30,8 @@ urlpatterns = [
     path("cases/<int:case_id>/need/", lists_views.case_to_need, name="case_to_need"),
     # The lists (一台账三清单)
     path("lists/", lists_views.overview, name="lists"),
+    path("lists/<slug:kind>/export.xlsx", lists_views.list_export, name="lists_export"),
+    path("lists/<slug:kind>/template.xlsx", lists_views.list_template, name="lists_template"),
     path("lists/needs/", lists_views.needs, name="lists_needs"),
     path("lists/needs/new/", lists_views.need_new, name="lists_need_new"),
     path("lists/needs/<int:need_id>/", lists_views.need_detail, name="lists_need"),
