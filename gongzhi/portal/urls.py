@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.portal import map_views, views
+from gongzhi.portal import map_views, services_views, views
 
 app_name = "portal"
 
@@ -38,6 +38,11 @@ urlpatterns = [
     path("p/<str:public_id>/", views.published, name="published"),
     path("points/", views.points_index, name="points_index"),
     path("points/<int:node_id>/", views.points, name="points"),
+    # 便民服务: a community's projects and resources (the lists).
+    path("services/", services_views.index, name="services_index"),
+    path("services/<int:node_id>/", services_views.community, name="services"),
+    path("services/<int:node_id>/p/<int:project_id>/", services_views.project, name="service_project"),
+    path("services/<int:node_id>/r/<int:resource_id>/", services_views.resource, name="service_resource"),
     # Staff: QR posters.
     path("posters/<int:node_id>/", views.posters_page, name="posters"),
     path("posters/building/<int:building_id>.pdf", views.poster_building, name="poster_building"),
