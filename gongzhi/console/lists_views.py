@@ -23,6 +23,7 @@ from django.views.decorators.http import require_POST
 
 from gongzhi.analytics import formulas
 from gongzhi.cases import selectors as case_selectors
+from gongzhi.console import handbook as handbook_pdf
 from gongzhi.console import lists_forms as forms
 from gongzhi.console import lists_io
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
@@ -499,3 +500,16 @@ def list_template(request: HttpRequest, kind: str) -> HttpResponse:
     return FileResponse(
         lists_io.export(kind, []), as_attachment=True, filename=f"{kind}-template.xlsx", content_type=XLSX
     )
+
+
+@login_required
+def handbook(request: HttpRequest, node_id: int) -> HttpResponse:
+    """The community's service handbook (便民服务手册) as PDF, for a community whose lists the viewer reads."""
+    if denied := _no_view(request):
+        return denied
+    node = selectors.communities(request.user).filter(pk=node_id).first()
+    if node is None:
+        raise Http404(_("No such community in your scope."))
+    response = HttpResponse(handbook_pdf.render(node), content_type="application/pdf")
+    response["Content-Disposition"] = f'inline; filename="handbook-{node.pk}.pdf"'
+    return response

@@ -32,6 +32,7 @@ urlpatterns = [
     path("lists/", lists_views.overview, name="lists"),
     path("lists/<slug:kind>/export.xlsx", lists_views.list_export, name="lists_export"),
     path("lists/<slug:kind>/template.xlsx", lists_views.list_template, name="lists_template"),
+    path("lists/handbook/<int:node_id>.pdf", lists_views.handbook, name="lists_handbook"),
     path("lists/needs/", lists_views.needs, name="lists_needs"),
     path("lists/needs/new/", lists_views.need_new, name="lists_need_new"),
     path("lists/needs/<int:need_id>/", lists_views.need_detail, name="lists_need"),
