@@ -688,3 +688,25 @@ def test_case_to_need_matrix(client, w, actor, status, made):
     response = c.post(reverse("console:case_to_need", args=[case.pk]))
     assert response.status_code == status, (actor, response.status_code)
     assert Need.objects.filter(case_id=case.pk).exists() is made
+
+
+@pytest.mark.parametrize(
+    ("actor", "export", "template", "handbook"),
+    [
+        ("steward", 200, 403, 200),
+        ("grid_worker", 200, 403, 200),
+        ("dispatcher", 200, 200, 200),
+        ("other_dispatcher", 200, 200, 404),  # their export holds only their own community's rows
+        ("street_staff", 200, 200, 200),
+        ("centre", 200, 200, 200),
+        ("dept_staff", 403, 403, 403),
+        ("resident", 403, 403, 403),
+        ("anonymous", 302, 302, 302),
+    ],
+)
+def test_lists_files_matrix(client, w, actor, export, template, handbook):
+    c = _client(client, w, actor)
+    for kind in ("needs", "resources", "projects"):
+        assert c.get(reverse("console:lists_export", args=[kind])).status_code == export, (actor, kind)
+        assert c.get(reverse("console:lists_template", args=[kind])).status_code == template, (actor, kind)
+    assert c.get(reverse("console:lists_handbook", args=[w.community.pk])).status_code == handbook, actor
