@@ -38,4 +38,11 @@ def test_a_resident_opens_a_project_of_their_community(browser_session, w, orm_b
     expect(page.locator("#service-map path.leaflet-interactive")).to_have_count(1)  # the provider's point
     assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
     save_screenshot(page, "services-project-phone")
+    # The large-text mode: the same page, bigger, still without sideways scrolling.
+    page.click(".display-switch button")
+    page.wait_for_load_state("load")
+    assert "large" in page.locator("html").get_attribute("class")
+    expect(page.locator("#project-price")).to_contain_text("8.50")
+    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    save_screenshot(page, "services-project-phone-large", full_page=True)
     assert rows["meal"].pk
