@@ -14,6 +14,14 @@ from gongzhi.lists import selectors
 from gongzhi.lists.choices import Category, Delivery, NeedSource, NeedStatus, ProjectStatus, ResourceKind
 
 
+def _one_choice(form: forms.Form, communities: Any) -> None:
+    """A person who keeps one community's lists finds it chosen."""
+    if not form.is_bound and "node" not in form.initial:
+        only = list(communities[:2])
+        if len(only) == 1:
+            form.initial["node"] = only[0].pk
+
+
 class _NodeChoice(forms.ModelChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return str(obj.name)
@@ -37,6 +45,7 @@ class NeedForm(forms.Form):
         super().__init__(*args, **kwargs)
         communities = _communities(user)
         self.fields["node"].queryset = communities  # type: ignore[attr-defined]
+        _one_choice(self, communities)
         condition = Q()
         for c in communities:
             condition |= Q(jurisdiction_id=c.jurisdiction_id, node__path__startswith=c.path)
@@ -86,6 +95,7 @@ class ResourceForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["node"].queryset = _communities(user)  # type: ignore[attr-defined]
+        _one_choice(self, self.fields["node"].queryset)  # type: ignore[attr-defined]
 
 
 class _NeedChoices(forms.ModelMultipleChoiceField):
@@ -117,6 +127,7 @@ class ProjectForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.fields["node"].queryset = _communities(user)  # type: ignore[attr-defined]
+        _one_choice(self, self.fields["node"].queryset)  # type: ignore[attr-defined]
         self.fields["provider"].queryset = selectors.resources_visible_to(user).order_by("name")  # type: ignore[attr-defined]
         self.fields["needs"].queryset = (  # type: ignore[attr-defined]
             selectors.needs_visible_to(user).exclude(status=NeedStatus.CLOSED).order_by("title")

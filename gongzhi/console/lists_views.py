@@ -18,7 +18,7 @@ from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext_lazy
 from django.views.decorators.http import require_POST
 
 from gongzhi.analytics import formulas
@@ -101,7 +101,7 @@ BARS = (
     ("needs_collected", gettext_lazy("collected")),
     ("needs_matched", gettext_lazy("matched")),
     ("needs_served", gettext_lazy("served")),
-    ("needs_closed", gettext_lazy("closed")),
+    ("needs_closed", pgettext_lazy("need", "closed")),
     ("resources", gettext_lazy("resources")),
     ("projects", gettext_lazy("projects")),
 )

@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from gongzhi.lists import transitions as t
 
@@ -8,14 +9,14 @@ class NeedStatus(models.TextChoices):
     COLLECTED = t.COLLECTED, _("collected")
     MATCHED = t.MATCHED, _("matched")
     SERVED = t.SERVED, _("served")
-    CLOSED = t.CLOSED, _("closed")
+    CLOSED = t.CLOSED, pgettext_lazy("need", "closed")
 
 
 class NeedAction(models.TextChoices):
     CREATE = t.CREATE, _("recorded")
     MATCH = t.MATCH, _("matched")
     SERVE = t.SERVE, _("served")
-    CLOSE = t.CLOSE, _("closed")
+    CLOSE = t.CLOSE, pgettext_lazy("need", "closed")
     REOPEN = t.REOPEN, _("reopened")
 
 
