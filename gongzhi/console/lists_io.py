@@ -41,6 +41,7 @@ NOT_A_NUMBER = gettext_noop("not a number")
 NOT_A_DATE = gettext_noop("not a date (write it like 2025-03-01)")
 MISSING_COLUMN = gettext_noop("the column %(column)s is missing")
 TWICE = gettext_noop("the same number appears twice in the file")
+NEED_MOVED = gettext_noop("a need stays in the community where it was recorded")
 
 
 @dataclass(frozen=True)
@@ -298,6 +299,8 @@ class ListImport:
                     self.err(n, "id", NO_SUCH_ROW)
                 elif values["id"] in seen:
                     self.err(n, "id", TWICE)
+                elif self.spec.kind == "needs" and values.get("node") is not None and values["node"].pk != obj.node_id:
+                    self.err(n, "node", NEED_MOVED)
                 seen.add(values["id"])
             checked.append((n, obj, values))
             if (n - 1) % PROGRESS_EVERY == 0:

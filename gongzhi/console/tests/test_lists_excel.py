@@ -164,6 +164,7 @@ def test_a_bad_file_is_refused_with_every_problem_and_writes_nothing(client, w):
     ws.append([None, w.other_community.name, None, "加装电梯", "elderly care", "survey", 5])  # not their community
     ws.append([None, w.community.name, None, "", "magic", "survey", "many"])  # three problems
     ws.append([999_999, w.community.name, None, "x", "elderly care", "survey", 1])  # no such number
+    ws.cell(row=2, column=2, value=w.street.name)  # an exported need moved out of its community
     out = io.BytesIO()
     book.save(out)
     before = _snapshot()
@@ -176,6 +177,7 @@ def test_a_bad_file_is_refused_with_every_problem_and_writes_nothing(client, w):
         ("needs.xlsx", 5, "category", "unknown value magic"),
         ("needs.xlsx", 5, "households", "not a number"),
         ("needs.xlsx", 6, "number", "no row with this number in the lists you keep"),
+        ("needs.xlsx", 2, "community", "not a community whose lists you keep"),
     }
     assert _snapshot() == before
     report = c.get(reverse("console:import_errors", args=[job.pk]))
@@ -205,3 +207,18 @@ def test_templates_and_exports_follow_the_capabilities(client, w):
     assert len(rows) == 1  # the heading only: nothing of another community
     template = b"".join(other.get(reverse("console:lists_template", args=["projects"])).streaming_content)
     assert next(load_workbook(io.BytesIO(template)).worksheets[0].iter_rows(values_only=True))[0] == "编号"
+
+
+def test_a_need_stays_in_its_community(client, w):
+    from gongzhi.grid.models import GridNode
+
+    sibling = GridNode.objects.filter(parent=w.street, level="community").exclude(pk=w.community.pk).get()
+    c = _client(client, w.street_staff, "en")
+    data = b"".join(c.get(reverse("console:lists_export", args=["needs"])).streaming_content)
+    before = _snapshot()
+    job = _upload(c, _edit(data, {(2, 2): sibling.name}), "needs")
+    assert job.status == "failed"
+    assert [(p.row, p.column, p.message) for p in job.problems()] == [
+        (2, "community", "a need stays in the community where it was recorded")
+    ]
+    assert _snapshot() == before
