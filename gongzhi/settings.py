@@ -49,6 +49,7 @@ INSTALLED_APPS = [
     "gongzhi.notifications",
     "gongzhi.routing",
     "gongzhi.cases",
+    "gongzhi.stations",
     "gongzhi.console",
     "gongzhi.portal",
     "gongzhi.analytics",

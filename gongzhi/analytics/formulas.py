@@ -240,3 +240,41 @@ def month_start(day: date) -> date:
 
 def next_month(day: date) -> date:
     return date(day.year + (day.month == 12), day.month % 12 + 1, 1)
+
+
+# ---------------------------------------------------------------------------------------------- a station's day
+
+
+@dataclass(frozen=True)
+class StationDay:
+    """A station's day report: "23 visitors, 5 requests, 3 solved on the spot, 2 due within 24 h"."""
+
+    visitors: int  # walk-ins counted at the desk (+1 visitor)
+    requests: int  # cases taken at the station that day (walk-in requests and 代办 matters)
+    on_the_spot: int  # … of which solved on the spot (即时办结)
+    still_open: int  # … of which still open now
+    due_soon: int  # … of which still open and due within DUE_SOON of now, or already overdue
+
+
+STATION_DUE_SOON: Final = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class TakenCase:
+    """What the day report needs of one case taken at a station."""
+
+    status: str
+    on_the_spot: bool
+    resolve_due: datetime | None
+
+
+def station_day(*, visitors: int, taken: Iterable[TakenCase], now: datetime) -> StationDay:
+    rows = list(taken)
+    still_open = [c for c in rows if c.status in OPEN_STATUSES]
+    return StationDay(
+        visitors=visitors,
+        requests=len(rows),
+        on_the_spot=sum(1 for c in rows if c.on_the_spot),
+        still_open=len(still_open),
+        due_soon=sum(1 for c in still_open if c.resolve_due is not None and c.resolve_due <= now + STATION_DUE_SOON),
+    )

@@ -179,6 +179,7 @@ class Workbenches:
     record: bool  # 代录 / 主动发现
     imports: bool  # Excel imports: hotline exports, grid ledgers
     areas: bool  # the grid browser (map, figures, 三亮 cards)
+    stations: bool = False  # stations (驿站): their desks, set-up and rota
 
     @property
     def landing(self) -> str:
@@ -221,6 +222,9 @@ def workbenches(user: Any) -> Workbenches:
         record=has(roles.CASE_RECORD, on_department=False),
         imports=superuser or has(roles.CASE_IMPORT, on_department=False) or has(roles.GRID_MANAGE, on_department=False),
         areas=superuser or has(roles.GRID_VIEW),
+        stations=superuser
+        or has(roles.STATION_DESK, on_department=False)
+        or has(roles.STATION_MANAGE, on_department=False),
     )
 
 

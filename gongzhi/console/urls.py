@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.console import case_views, inbox_views, io_views, views
+from gongzhi.console import case_views, inbox_views, io_views, station_views, views
 
 app_name = "console"
 
@@ -27,6 +27,15 @@ urlpatterns = [
     path("cases/<int:case_id>/act/<slug:action>/", case_views.case_action, name="case_action"),
     path("cases/<int:case_id>/photos/<int:index>/", case_views.case_photo, name="case_photo"),
     path("cases/<int:case_id>/reporter-phone/", case_views.reveal_phone, name="reveal_phone"),
+    # Stations (驿站)
+    path("stations/", station_views.stations, name="stations"),
+    path("stations/new/", station_views.station_new, name="station_new"),
+    path("stations/<int:station_id>/", station_views.station, name="station"),
+    path("stations/<int:station_id>/edit/", station_views.station_edit, name="station_edit"),
+    path("stations/<int:station_id>/rota/", station_views.station_rota, name="station_rota"),
+    path("stations/<int:station_id>/visit/", station_views.station_visit, name="station_visit"),
+    path("stations/<int:station_id>/walk-in/", station_views.station_walk_in, name="station_walk_in"),
+    path("stations/<int:station_id>/errand/", station_views.station_errand, name="station_errand"),
     # Excel imports
     path("imports/", io_views.imports_page, name="imports"),
     path("imports/template.xlsx", io_views.import_template, name="import_template"),

@@ -67,13 +67,17 @@ CASE_PUBLISH: Final = "case.publish"  # 公示
 CASE_CONTACT: Final = "case.contact"
 CASE_IMPORT: Final = "case.import"  # bring in cases in bulk (hotline exports: the desks' and command centre's intake)
 ANALYTICS_VIEW: Final = "analytics.view"
+# Stations (驿站): keep the desk (count visitors, take walk-in requests and 代办 matters) or set stations up (items,
+# hours, point on the map, duty rota). Someone on a station's rota keeps its desk whatever their post's scope.
+STATION_DESK: Final = "station.desk"
+STATION_MANAGE: Final = "station.manage"
 
 _STAFF_BASE: Final = frozenset({GRID_VIEW, CASE_VIEW})
 
 CAPABILITIES: Final[dict[str, frozenset[str]]] = {
     RESIDENT: frozenset(),
-    STEWARD: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_CONTACT},
-    GRID_WORKER: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_TRIAGE, CASE_CONTACT},
+    STEWARD: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_CONTACT, STATION_DESK},
+    GRID_WORKER: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_TRIAGE, CASE_CONTACT, STATION_DESK},
     COMMUNITY_STAFF: _STAFF_BASE
     | {
         CASE_RECORD,
@@ -87,6 +91,8 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         CASE_IMPORT,
         STAFF_MANAGE,
         ANALYTICS_VIEW,
+        STATION_DESK,
+        STATION_MANAGE,
     },
     STREET_STAFF: _STAFF_BASE
     | {
@@ -102,6 +108,8 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         CASE_IMPORT,
         STAFF_MANAGE,
         ANALYTICS_VIEW,
+        STATION_DESK,
+        STATION_MANAGE,
     },
     DEPARTMENT_STAFF: _STAFF_BASE | {CASE_ACCEPT, CASE_HANDLE, CASE_REPORT_IN, CASE_CONTACT},
     COMMAND_CENTRE: _STAFF_BASE
@@ -118,7 +126,16 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
     },
     LEADER: _STAFF_BASE | {CASE_SUPERVISE, ANALYTICS_VIEW},
     ADMIN: _STAFF_BASE
-    | {GRID_MANAGE, STAFF_MANAGE, CASE_TRIAGE, CASE_DISPATCH, CASE_SUPERVISE, CASE_PUBLISH, ANALYTICS_VIEW},
+    | {
+        GRID_MANAGE,
+        STAFF_MANAGE,
+        CASE_TRIAGE,
+        CASE_DISPATCH,
+        CASE_SUPERVISE,
+        CASE_PUBLISH,
+        ANALYTICS_VIEW,
+        STATION_MANAGE,
+    },
 }
 
 # Where a post of each role may sit. Department staff sit on a department; residents hold no post.

@@ -62,17 +62,20 @@ PAGES = (
     "inbox",
     "imports",
     "areas",
+    "stations",
 )
 CASE_LISTS = {"cases", "cases_map", "cases_geojson", "cases_export"}
 # Who gets each page (200); every other signed-in person gets 403, anonymous a redirect to the login page.
 ALLOWED_PAGES: dict[str, set[str]] = {
     # Stewards and grid workers take and handle cases; no desk (nothing is owned below a community), no imports.
-    "steward": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas"},
-    "grid_worker": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas"},
+    # … but keep the desks of the stations in their area (驿站).
+    "steward": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas", "stations"},
+    "grid_worker": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas", "stations"},
     "dispatcher": set(PAGES) - {"department"},
     "other_dispatcher": set(PAGES) - {"department"},
     "street_staff": set(PAGES) - {"department"},
-    "centre": set(PAGES) - {"department", "tasks"},
+    # The command centre reads figures; it keeps no station's desk and sets none up.
+    "centre": set(PAGES) - {"department", "tasks", "stations"},
     # A department reads its own cases (DESIGN.md §6); 日清日结 is a grid area's report.
     "dept_staff": {"department", *CASE_LISTS, "inbox", "areas"},
     "resident": {"inbox"},
@@ -579,3 +582,53 @@ def test_the_phone_is_not_in_the_lists(client, w):
         assert PHONE not in c.get(reverse(name)).content.decode()
     assert PHONE not in c.get(reverse("console:cases_geojson")).content.decode()
     assert case.tracking_code in c.get(reverse("console:tasks")).content.decode()
+
+
+# -------------------------------------------------------------------------------------------------------- stations
+
+STATION_PAGES = ("console:station", "console:station_edit", "console:station_rota", "analytics:station_day")
+# A steward point in the world's micro-grid: who gets each of its pages (200), who may not (403), who does not see it
+# at all (404, the same as a missing station).
+STATION_EXPECTED: dict[str, dict[str, int]] = {
+    "steward": {
+        "console:station": 200,
+        "console:station_edit": 403,
+        "console:station_rota": 403,
+        "analytics:station_day": 200,
+    },
+    "steward2": {
+        "console:station": 200,
+        "console:station_edit": 403,
+        "console:station_rota": 403,
+        "analytics:station_day": 200,
+    },
+    "grid_worker": {
+        "console:station": 200,
+        "console:station_edit": 403,
+        "console:station_rota": 403,
+        "analytics:station_day": 200,
+    },
+    "dispatcher": dict.fromkeys(STATION_PAGES, 200),
+    "street_staff": dict.fromkeys(STATION_PAGES, 200),
+    "other_dispatcher": dict.fromkeys(STATION_PAGES, 404),
+    "centre": dict.fromkeys(STATION_PAGES, 404),
+    "dept_staff": dict.fromkeys(STATION_PAGES, 404),
+    "resident": dict.fromkeys(STATION_PAGES, 404),
+}
+
+
+def test_station_page_matrix(client, w):
+    from gongzhi.stations.tests.factories import station
+
+    point = station(w.micro, "3号院小区管家服务点", kind="steward_point")
+    for actor in ACTORS:
+        client.logout()
+        c = _client(client, w, actor)
+        for page in STATION_PAGES:
+            response = c.get(reverse(page, args=[point.pk]))
+            if actor == "anonymous":
+                assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+            else:
+                assert response.status_code == STATION_EXPECTED[actor][page], (actor, page, response.status_code)
+    client.logout()
+    assert _client(client, w, "dispatcher").get(reverse("console:station", args=[999_999])).status_code == 404

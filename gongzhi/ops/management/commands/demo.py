@@ -47,7 +47,7 @@ class Command(BaseCommand):
         result = demo.build_demo(password=password)
         created = {**result.created, **catalogue.seed(jurisdiction=result.jurisdiction)}
         created.update(prepare_triage(result.jurisdiction))
-        created["service points"] = demo_activity.service_points(result.jurisdiction)
+        created["stations"] = demo_activity.service_points(result.jurisdiction)
         summary = ", ".join(f"{k} +{v}" for k, v in created.items())
         self.stdout.write(
             f"Demo district {result.jurisdiction.name} ({result.jurisdiction.code}) ready in "
