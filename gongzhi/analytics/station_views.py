@@ -15,6 +15,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_GET
 
 from gongzhi.analytics import formulas
@@ -41,6 +42,20 @@ def day_report(station: Station, day: date, *, now: Any = None) -> tuple[formula
     return figures, rows
 
 
+def summary(figures: formulas.StationDay) -> str:
+    """The report in one sentence, in the reader's language: "23 visitors, 5 requests, 3 solved on the spot, 2 due
+    within 24 h (4 still open)."."""
+    return _("%(visitors)s, %(requests)s, %(on_the_spot)s, %(due_soon)s (%(still_open)s).") % {
+        "visitors": ngettext("%(n)s visitor", "%(n)s visitors", figures.visitors) % {"n": figures.visitors},
+        "requests": ngettext("%(n)s request", "%(n)s requests", figures.requests) % {"n": figures.requests},
+        "on_the_spot": ngettext("%(n)s solved on the spot", "%(n)s solved on the spot", figures.on_the_spot)
+        % {"n": figures.on_the_spot},
+        "due_soon": ngettext("%(n)s due within 24 h", "%(n)s due within 24 h", figures.due_soon)
+        % {"n": figures.due_soon},
+        "still_open": ngettext("%(n)s still open", "%(n)s still open", figures.still_open) % {"n": figures.still_open},
+    }
+
+
 @login_required
 @require_GET
 def station_day(request: HttpRequest, station_id: int) -> HttpResponse:
@@ -60,6 +75,7 @@ def station_day(request: HttpRequest, station_id: int) -> HttpResponse:
         "previous": day - timedelta(days=1),
         "next": day + timedelta(days=1),
         "figures": figures,
+        "summary": summary(figures),
         "purposes": station_selectors.day_log(station, day).purposes,
         "rows": rows,
         "fragment": request.headers.get("HX-Request") == "true",
