@@ -401,14 +401,37 @@ LANDING = {
     "dept_staff": "console:department",
 }
 NAV = {
-    "steward": ["tasks", "record", "cases", "clearance", "areas", "inbox"],
-    "grid_worker": ["tasks", "record", "cases", "clearance", "areas", "inbox"],
-    "dispatcher": ["queue", "tasks", "analytics", "record", "cases", "clearance", "imports", "areas", "inbox"],
-    "street_staff": ["queue", "tasks", "analytics", "record", "cases", "clearance", "imports", "areas", "inbox"],
+    "steward": ["tasks", "record", "cases", "clearance", "stations", "areas", "inbox"],
+    "grid_worker": ["tasks", "record", "cases", "clearance", "stations", "areas", "inbox"],
+    "dispatcher": [
+        "queue",
+        "tasks",
+        "analytics",
+        "record",
+        "cases",
+        "clearance",
+        "stations",
+        "imports",
+        "areas",
+        "inbox",
+    ],
+    "street_staff": [
+        "queue",
+        "tasks",
+        "analytics",
+        "record",
+        "cases",
+        "clearance",
+        "stations",
+        "imports",
+        "areas",
+        "inbox",
+    ],
     "centre": ["analytics", "queue", "record", "cases", "clearance", "imports", "areas", "inbox"],
     "leader": ["analytics", "cases", "clearance", "areas", "inbox"],
-    "admin_post": ["analytics", "queue", "cases", "clearance", "imports", "areas", "inbox"],
-    "superuser": ["analytics", "queue", "cases", "clearance", "imports", "areas", "inbox"],
+    # Administrators set stations up (station.manage) but keep no desk.
+    "admin_post": ["analytics", "queue", "cases", "clearance", "stations", "imports", "areas", "inbox"],
+    "superuser": ["analytics", "queue", "cases", "clearance", "stations", "imports", "areas", "inbox"],
     "dept_staff": ["department", "cases", "areas", "inbox"],
 }
 # On a phone the row holds the first two and the inbox; the rest are behind "More".
