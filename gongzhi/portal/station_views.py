@@ -158,7 +158,7 @@ def station(request: HttpRequest, station_id: int) -> HttpResponse:
     context = {
         "station": found,
         "open": station_selectors.is_open(found),
-        "hours": station_selectors.hours(found),
+        "week": station_selectors.week(found),
         "duty": [_card(post) for post in station_selectors.on_duty(found) if post.is_public],
         "matters": list(found.matters.all()),
     }

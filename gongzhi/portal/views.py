@@ -1021,6 +1021,7 @@ def points(request: HttpRequest, node_id: int) -> HttpResponse:
         {
             "point": p,
             "open": station_selectors.is_open(p),
+            "week": station_selectors.week(p),
             "cards": [
                 selectors.card_for_post(post) for post in station_selectors.on_duty(p) if post.is_public and post.active
             ],

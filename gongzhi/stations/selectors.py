@@ -17,6 +17,7 @@ from gongzhi.grid import geo, walking
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import GridNode, StaffPost
 from gongzhi.stations import policies, rota, tiers
+from gongzhi.stations.choices import Weekday
 from gongzhi.stations.models import (
     DutyShift,
     Intake,
@@ -126,6 +127,21 @@ def shifts(station: Station) -> list[DutyShift]:
 
 def hours(station: Station) -> list[OpeningHours]:
     return list(station.hours.all())
+
+
+@dataclass(frozen=True)
+class DayHours:
+    weekday: int
+    label: str
+    spans: list[str]
+
+
+def week(station: Station) -> list[DayHours]:
+    """The opening hours by weekday, Monday first, days without a span left out ("08:30–12:00", "14:00–17:30")."""
+    days: dict[int, list[str]] = {}
+    for row in sorted(station.hours.all(), key=lambda h: (h.weekday, h.opens)):
+        days.setdefault(row.weekday, []).append(f"{row.opens:%H:%M}–{row.closes:%H:%M}")
+    return [DayHours(d, str(Weekday(d).label), spans) for d, spans in sorted(days.items())]
 
 
 # --------------------------------------------------------------------------------------------------------- staff

@@ -155,3 +155,14 @@ def test_an_online_matter_takes_no_proxy_request(en, w, matter, django_capture_o
     assert en.post(url, {"station": matter.stations.get().pk}).status_code == 400
     assert Case.objects.count() == 0
     assert en.get(reverse("portal:matter", args=["nope"]) + f"?j={w.jurisdiction.code}").status_code == 404
+
+
+def test_opening_hours_are_shown_by_weekday(en, w):
+    s = station(
+        w.community,
+        "幸福驿站",
+        hours=[(0, time(14), time(17, 30)), (0, time(8, 30), time(12)), (5, time(9), time(12))],
+    )
+    html = en.get(reverse("portal:station", args=[s.pk])).content.decode()
+    assert "Monday 08:30–12:00 / 14:00–17:30<br>Saturday 09:00–12:00" in html
+    assert "Tuesday" not in html and "Closed on public holidays." in html
