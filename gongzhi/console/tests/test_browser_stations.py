@@ -64,3 +64,43 @@ def test_a_steward_records_a_walk_in_solved_on_the_spot(browser_session):
     assert found["events"][0] == "submitted" and found["events"][-1] == "resolved"
     assert found["intake"].case_id == case.pk and found["intake"].on_the_spot and found["visits"] == 1
     browser_session.assert_clean()
+
+
+def test_community_staff_set_up_a_station_with_a_point_on_the_map(browser_session):
+    from gongzhi.stations.tests.factories import catalogue
+
+    w = world()
+    in_thread(catalogue)
+    page = browser_session.new_page(viewport=PHONE, locale="zh-CN", is_mobile=True, has_touch=True)
+    log_in(page, w.dispatcher.username, reverse("console:stations"))
+    page.click("#station-new")
+    page.wait_for_selector("#record-map[data-ready=true]")
+    page.fill("#id_name", "幸福社区党群服务驿站")
+    page.select_option("#id_node", str(w.community.pk))
+    page.select_option("#id_tier", "2")
+    page.get_by_label("饮用水").check()
+    page.get_by_label("卫生间").check()
+    page.locator("#record-map").scroll_into_view_if_needed()
+    area = page.locator("#record-map path.leaflet-interactive").first.bounding_box()
+    page.mouse.click(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)
+    expect(page.locator("#record-map")).to_have_attribute("data-pinned", "true")
+    page.fill("#id_hours_0", "8:30-12:00, 14:00-17:30")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    save_screenshot(page, "station-setup-1-form")
+    page.click("#station-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/console/stations/\d+/$"))
+    expect(page.locator("#tier-check")).to_contain_text("1/12")  # the toilet is not a tier-2 requirement
+    save_screenshot(page, "station-setup-2-desk")
+    found: dict[str, object] = {}
+
+    def read() -> None:
+        from gongzhi.stations.models import Station
+
+        s = Station.objects.get()
+        found.update(station=s, items=sorted(s.items.values_list("code", flat=True)), hours=s.hours.count())
+
+    in_thread(read)
+    made = found["station"]
+    assert made.node_id == w.community.pk and made.tier == 2 and made.lat is not None and made.lon is not None
+    assert found["items"] == ["drinking-water", "toilet"] and found["hours"] == 2
+    browser_session.assert_clean()
