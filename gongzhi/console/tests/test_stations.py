@@ -12,7 +12,7 @@ from django.urls import reverse
 from gongzhi.cases import transitions as t
 from gongzhi.cases.models import Case, CaseEvent
 from gongzhi.cases.tests.factories import World, category, world
-from gongzhi.core import timeutil
+from gongzhi.core import crypto, timeutil
 from gongzhi.stations.models import DutyShift, Intake, Matter, Station, Visit
 from gongzhi.stations.tests.factories import station
 
@@ -129,6 +129,8 @@ def test_a_proxy_errand_for_a_resident_is_an_errand_case_on_their_behalf(client,
     assert case.attributes["_on_behalf"] is True and case.attributes["_matter"] == "elderly-card"
     assert case.status in t.OPEN and case.resolve_due is not None and case.recorded_by == w.steward
     assert Intake.objects.get().matter.code == "elderly-card"
+    # The resident's number finds it in 我的诉求 once they log in with it (the portal looks cases up by this index).
+    assert case.reporter_phone_index == crypto.blind_index("13812345678")
     # A matter the station does not handle is refused, nothing written.
     response = c.post(
         reverse("console:station_errand", args=[desk.pk]),
