@@ -39,7 +39,14 @@ SECTIONS: dict[str, frozenset[str]] = {
     "cases": frozenset({"console:cases", "console:cases_map"}),
     "clearance": frozenset({"console:clearance"}),
     "stations": frozenset(
-        {"console:stations", "console:station", "console:station_new", "console:station_edit", "console:station_rota"}
+        {
+            "console:stations",
+            "console:station",
+            "console:station_new",
+            "console:station_edit",
+            "console:station_rota",
+            "console:station_circle",
+        }
     ),
     "imports": frozenset({"console:imports", "console:import"}),
     "areas": frozenset({"console:areas", "console:grid_node"}),

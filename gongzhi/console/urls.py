@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.console import case_views, inbox_views, io_views, station_views, views
+from gongzhi.console import case_views, circle_views, inbox_views, io_views, station_views, views
 
 app_name = "console"
 
@@ -30,6 +30,7 @@ urlpatterns = [
     # Stations (驿站)
     path("stations/", station_views.stations, name="stations"),
     path("stations/new/", station_views.station_new, name="station_new"),
+    path("stations/circle/", circle_views.station_circle, name="station_circle"),
     path("stations/<int:station_id>/", station_views.station, name="station"),
     path("stations/<int:station_id>/edit/", station_views.station_edit, name="station_edit"),
     path("stations/<int:station_id>/rota/", station_views.station_rota, name="station_rota"),

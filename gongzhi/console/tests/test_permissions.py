@@ -63,6 +63,7 @@ PAGES = (
     "imports",
     "areas",
     "stations",
+    "station_circle",
 )
 CASE_LISTS = {"cases", "cases_map", "cases_geojson", "cases_export"}
 # Who gets each page (200); every other signed-in person gets 403, anonymous a redirect to the login page.
@@ -655,3 +656,26 @@ def test_station_page_matrix(client, w):
                 assert response.status_code == STATION_EXPECTED[actor][page], (actor, page, response.status_code)
     client.logout()
     assert _client(client, w, "dispatcher").get(reverse("console:station", args=[999_999])).status_code == 404
+
+
+def test_station_circle_area_matrix(client, w):
+    # The 15-minute circle of the world's community: its staff, the street and the command centre see it; another
+    # community's staff get 404 (as for a missing node); those who neither set up stations nor read figures get 403.
+    expected = {
+        "steward": 403,
+        "steward2": 403,
+        "grid_worker": 403,
+        "dispatcher": 200,
+        "other_dispatcher": 404,
+        "street_staff": 200,
+        "centre": 200,
+        "dept_staff": 403,
+        "resident": 403,
+    }
+    for actor in ACTORS:
+        client.logout()
+        response = _client(client, w, actor).get(reverse("console:station_circle"), {"node": w.community.pk})
+        if actor == "anonymous":
+            assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+        else:
+            assert response.status_code == expected[actor], (actor, response.status_code)
