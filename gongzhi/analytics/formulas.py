@@ -278,3 +278,29 @@ def station_day(*, visitors: int, taken: Iterable[TakenCase], now: datetime) -> 
         still_open=len(still_open),
         due_soon=sum(1 for c in still_open if c.resolve_due is not None and c.resolve_due <= now + STATION_DUE_SOON),
     )
+
+
+# ------------------------------------------------------------------------------------- the 15-minute service circle
+
+
+@dataclass(frozen=True)
+class CircleFigures:
+    """How much of an area is within the walk of a station (stations.coverage, grid.walking's model)."""
+
+    buildings: int  # buildings with a position on the map
+    covered_buildings: int  # … within the walk of an open station offering the item
+    households: int  # households of those buildings (where a building knows them)
+    covered_households: int
+    building_share: float | None  # covered_buildings ÷ buildings
+    household_share: float | None  # covered_households ÷ households
+
+
+def circle(*, buildings: int, covered_buildings: int, households: int, covered_households: int) -> CircleFigures:
+    return CircleFigures(
+        buildings=buildings,
+        covered_buildings=covered_buildings,
+        households=households,
+        covered_households=covered_households,
+        building_share=ratio(covered_buildings, buildings),
+        household_share=ratio(covered_households, households),
+    )

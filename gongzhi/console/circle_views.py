@@ -17,6 +17,7 @@ from django.shortcuts import render
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
+from gongzhi.analytics import formulas
 from gongzhi.core.errors import NotFound
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
@@ -46,6 +47,15 @@ class CircleForm(forms.Form):
             (n.pk, ("— " if n.level == roles.COMMUNITY else "") + n.name) for n in areas
         ]
         self.fields["item"].choices = [("", _("any service")), *items]
+
+
+def _figures(c: Any) -> formulas.CircleFigures:
+    return formulas.circle(
+        buildings=c.buildings,
+        covered_buildings=c.covered_buildings,
+        households=c.households,
+        covered_households=c.covered_households,
+    )
 
 
 def _stations_on_map(root: GridNode, item: str | None) -> list[dict[str, Any]]:
@@ -102,6 +112,8 @@ def station_circle(request: HttpRequest) -> HttpResponse:
         "root": root,
         "node": node,
         "circle": circle,
+        "total": _figures(circle.total),
+        "communities": [(c, _figures(c.coverage)) for c in circle.communities],
         "item_label": labels.get(item or "", ""),
         "reach_m": round(circle.model.reach_m),
         "worst": uncovered[:20],

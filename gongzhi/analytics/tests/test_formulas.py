@@ -135,3 +135,9 @@ def test_station_day_counts_requests_on_the_spot_and_due_soon():
     day = station_day(visitors=23, taken=taken, now=now)
     assert (day.visitors, day.requests, day.on_the_spot, day.still_open, day.due_soon) == (23, 7, 2, 4, 2)
     assert station_day(visitors=0, taken=[], now=now) == type(day)(0, 0, 0, 0, 0)
+
+
+def test_the_circle_shares_are_fractions_or_undefined():
+    c = f.circle(buildings=3, covered_buildings=2, households=0, covered_households=0)
+    assert (c.building_share, c.household_share) == (0.6667, None)
+    assert f.circle(buildings=0, covered_buildings=0, households=0, covered_households=0).building_share is None
