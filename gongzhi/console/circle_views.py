@@ -59,14 +59,24 @@ def _figures(c: Any) -> formulas.CircleFigures:
 
 
 def _stations_on_map(root: GridNode, item: str | None) -> list[dict[str, Any]]:
+    """Every open station with a position in the jurisdiction (offering ``item``); ``inside`` when it stands in
+    ``root``'s area (the map opens on those and the buildings outside the walk)."""
     rows = station_selectors.public_stations(None).filter(
         node__jurisdiction_id=root.jurisdiction_id, lat__isnull=False, lon__isnull=False
     )
     if item:
         rows = rows.filter(items__code=item)
+    rows = rows.select_related(None).only("id", "name", "kind", "lat", "lon", "node__path").distinct().order_by("pk")
     return [
-        {"id": s.pk, "name": s.name, "kind": s.get_kind_display(), "lat": s.lat, "lon": s.lon}
-        for s in rows.select_related(None).only("id", "name", "kind", "lat", "lon").distinct().order_by("pk")
+        {
+            "id": s.pk,
+            "name": s.name,
+            "kind": s.get_kind_display(),
+            "lat": s.lat,
+            "lon": s.lon,
+            "inside": s.node.path.startswith(root.path),
+        }
+        for s in rows.select_related("node")
     ]
 
 

@@ -10,13 +10,14 @@
   const data = JSON.parse(source.textContent);
   const map = G.create(el);
   G.baseLayer(map, el, { buildings: false });
-  const layers = [];
+  const layers = []; // what the map opens on: the area's stations and the buildings outside the walk
+  const others = [];
   (data.stations || []).forEach((s) => {
     const at = L.latLng(s.lat, s.lon);
     L.circle(at, { radius: data.reach_m, color: "#1f7a3d", weight: 1, fillColor: "#1f7a3d", fillOpacity: 0.08, interactive: false }).addTo(map);
     const dot = L.circleMarker(at, { radius: 7, color: "#ffffff", weight: 2, fillColor: "#1f7a3d", fillOpacity: 0.95 }).addTo(map);
     G.tooltip(dot, [s.name, s.kind]);
-    layers.push(dot);
+    (s.inside ? layers : others).push(dot);
   });
   (data.uncovered || []).forEach((b) => {
     const radius = 3 + Math.min(6, Math.sqrt(b.households || 0) / 2);
@@ -26,6 +27,7 @@
     dot.on("add", () => { const p = dot.getElement && dot.getElement(); if (p) p.setAttribute("data-uncovered", "1"); });
     layers.push(dot);
   });
+  if (!layers.length) layers.push(...others);
   if (layers.length) map.fitBounds(L.featureGroup(layers).getBounds(), { padding: [20, 20], maxZoom: 16 });
   else map.setView([30.66, 104.06], 12);
   el.dataset.ready = "true";
