@@ -50,6 +50,7 @@ INSTALLED_APPS = [
     "gongzhi.routing",
     "gongzhi.cases",
     "gongzhi.lists",
+    "gongzhi.stations",
     "gongzhi.console",
     "gongzhi.portal",
     "gongzhi.analytics",

@@ -277,3 +277,67 @@ def list_figures(counts: Mapping[str, int]) -> dict[str, float | int | None]:
         "projects": sum(projects.values()),
         "projects_active": projects["active"],
     }
+
+
+# ---------------------------------------------------------------------------------------------- a station's day
+
+
+@dataclass(frozen=True)
+class StationDay:
+    """A station's day report: "23 visitors, 5 requests, 3 solved on the spot, 2 due within 24 h"."""
+
+    visitors: int  # walk-ins counted at the desk (+1 visitor)
+    requests: int  # cases taken at the station that day (walk-in requests and 代办 matters)
+    on_the_spot: int  # … of which solved on the spot (即时办结)
+    still_open: int  # … of which still open now
+    due_soon: int  # … of which still open and due within DUE_SOON of now, or already overdue
+
+
+STATION_DUE_SOON: Final = timedelta(hours=24)
+
+
+@dataclass(frozen=True)
+class TakenCase:
+    """What the day report needs of one case taken at a station."""
+
+    status: str
+    on_the_spot: bool
+    resolve_due: datetime | None
+
+
+def station_day(*, visitors: int, taken: Iterable[TakenCase], now: datetime) -> StationDay:
+    rows = list(taken)
+    still_open = [c for c in rows if c.status in OPEN_STATUSES]
+    return StationDay(
+        visitors=visitors,
+        requests=len(rows),
+        on_the_spot=sum(1 for c in rows if c.on_the_spot),
+        still_open=len(still_open),
+        due_soon=sum(1 for c in still_open if c.resolve_due is not None and c.resolve_due <= now + STATION_DUE_SOON),
+    )
+
+
+# ------------------------------------------------------------------------------------- the 15-minute service circle
+
+
+@dataclass(frozen=True)
+class CircleFigures:
+    """How much of an area is within the walk of a station (stations.coverage, grid.walking's model)."""
+
+    buildings: int  # buildings with a position on the map
+    covered_buildings: int  # … within the walk of an open station offering the item
+    households: int  # households of those buildings (where a building knows them)
+    covered_households: int
+    building_share: float | None  # covered_buildings ÷ buildings
+    household_share: float | None  # covered_households ÷ households
+
+
+def circle(*, buildings: int, covered_buildings: int, households: int, covered_households: int) -> CircleFigures:
+    return CircleFigures(
+        buildings=buildings,
+        covered_buildings=covered_buildings,
+        households=households,
+        covered_households=covered_households,
+        building_share=ratio(covered_buildings, buildings),
+        household_share=ratio(covered_households, households),
+    )

@@ -1,6 +1,6 @@
 from django.urls import path, register_converter
 
-from gongzhi.analytics import views
+from gongzhi.analytics import station_views, views
 
 
 class MonthConverter:
@@ -33,5 +33,6 @@ urlpatterns = [
     path("", views.home, name="home"),
     path("node/<int:node_id>/", views.dashboard, name="dashboard"),
     path("node/<int:node_id>/panel/<slug:name>.json", views.panel, name="panel"),
+    path("stations/<int:station_id>/day/", station_views.station_day, name="station_day"),
     path("node/<int:node_id>/report/<month:month>.<report_format:fmt>", views.report, name="report"),
 ]

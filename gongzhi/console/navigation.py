@@ -16,7 +16,19 @@ from django.utils.translation import gettext_lazy as _
 from gongzhi.console.selectors import Workbenches
 
 # The order links appear in after the starting workbench; the first two are on the phone's row.
-ORDER = ("tasks", "queue", "department", "analytics", "record", "cases", "clearance", "lists", "imports", "areas")
+ORDER = (
+    "tasks",
+    "queue",
+    "department",
+    "analytics",
+    "record",
+    "cases",
+    "clearance",
+    "stations",
+    "lists",
+    "imports",
+    "areas",
+)
 LINKS: dict[str, tuple[str, Any]] = {
     "tasks": ("console:tasks", _("My tasks")),
     "queue": ("console:queue", _("Dispatch queue")),
@@ -25,6 +37,7 @@ LINKS: dict[str, tuple[str, Any]] = {
     "record": ("console:record", _("Record a case")),
     "cases": ("console:cases", _("All cases")),
     "clearance": ("console:clearance", _("Daily clearance")),
+    "stations": ("console:stations", _("Stations")),
     "lists": ("console:lists", _("Lists")),
     "imports": ("console:imports", _("Imports")),
     "areas": ("console:areas", _("Grid map")),
@@ -38,6 +51,16 @@ SECTIONS: dict[str, frozenset[str]] = {
     "record": frozenset({"console:record"}),
     "cases": frozenset({"console:cases", "console:cases_map"}),
     "clearance": frozenset({"console:clearance"}),
+    "stations": frozenset(
+        {
+            "console:stations",
+            "console:station",
+            "console:station_new",
+            "console:station_edit",
+            "console:station_rota",
+            "console:station_circle",
+        }
+    ),
     "lists": frozenset(
         {
             "console:lists",

@@ -180,6 +180,7 @@ class Workbenches:
     imports: bool  # Excel imports: hotline exports, grid ledgers
     lists: bool  # the ledger and three lists (needs, resources, projects) of the communities in scope
     areas: bool  # the grid browser (map, figures, 三亮 cards)
+    stations: bool = False  # stations (驿站): their desks, set-up and rota
 
     @property
     def landing(self) -> str:
@@ -223,6 +224,9 @@ def workbenches(user: Any) -> Workbenches:
         imports=superuser or has(roles.CASE_IMPORT, on_department=False) or has(roles.GRID_MANAGE, on_department=False),
         areas=superuser or has(roles.GRID_VIEW),
         lists=superuser or has(roles.LISTS_VIEW, on_department=False),
+        stations=superuser
+        or has(roles.STATION_DESK, on_department=False)
+        or has(roles.STATION_MANAGE, on_department=False),
     )
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.console import case_views, inbox_views, io_views, lists_views, views
+from gongzhi.console import case_views, circle_views, inbox_views, io_views, lists_views, station_views, views
 
 app_name = "console"
 
@@ -45,6 +45,16 @@ urlpatterns = [
     path("lists/projects/new/", lists_views.project_new, name="lists_project_new"),
     path("lists/projects/<int:project_id>/", lists_views.project_detail, name="lists_project"),
     path("lists/projects/<int:project_id>/edit/", lists_views.project_edit, name="lists_project_edit"),
+    # Stations (驿站)
+    path("stations/", station_views.stations, name="stations"),
+    path("stations/new/", station_views.station_new, name="station_new"),
+    path("stations/circle/", circle_views.station_circle, name="station_circle"),
+    path("stations/<int:station_id>/", station_views.station, name="station"),
+    path("stations/<int:station_id>/edit/", station_views.station_edit, name="station_edit"),
+    path("stations/<int:station_id>/rota/", station_views.station_rota, name="station_rota"),
+    path("stations/<int:station_id>/visit/", station_views.station_visit, name="station_visit"),
+    path("stations/<int:station_id>/walk-in/", station_views.station_walk_in, name="station_walk_in"),
+    path("stations/<int:station_id>/errand/", station_views.station_errand, name="station_errand"),
     # Excel imports
     path("imports/", io_views.imports_page, name="imports"),
     path("imports/template.xlsx", io_views.import_template, name="import_template"),

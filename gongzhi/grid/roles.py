@@ -70,6 +70,10 @@ ANALYTICS_VIEW: Final = "analytics.view"
 # The ledger and three lists (一台账三清单: needs, resources, projects) of the communities in one's scope.
 LISTS_VIEW: Final = "lists.view"
 LISTS_MANAGE: Final = "lists.manage"  # record and edit needs, resources and projects; import the lists
+# Stations (驿站): keep the desk (count visitors, take walk-in requests and 代办 matters) or set stations up (items,
+# hours, point on the map, duty rota). Someone on a station's rota keeps its desk whatever their post's scope.
+STATION_DESK: Final = "station.desk"
+STATION_MANAGE: Final = "station.manage"
 
 _STAFF_BASE: Final = frozenset({GRID_VIEW, CASE_VIEW})
 # Community staff and above keep the lists of their subtree; stewards and grid workers read them (to point residents
@@ -78,8 +82,9 @@ _LISTS: Final = frozenset({LISTS_VIEW, LISTS_MANAGE})
 
 CAPABILITIES: Final[dict[str, frozenset[str]]] = {
     RESIDENT: frozenset(),
-    STEWARD: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_CONTACT, LISTS_VIEW},
-    GRID_WORKER: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_TRIAGE, CASE_CONTACT, LISTS_VIEW},
+    STEWARD: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_CONTACT, STATION_DESK, LISTS_VIEW},
+    GRID_WORKER: _STAFF_BASE
+    | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_TRIAGE, CASE_CONTACT, STATION_DESK, LISTS_VIEW},
     COMMUNITY_STAFF: _STAFF_BASE
     | {
         CASE_RECORD,
@@ -93,6 +98,8 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         CASE_IMPORT,
         STAFF_MANAGE,
         ANALYTICS_VIEW,
+        STATION_DESK,
+        STATION_MANAGE,
     }
     | _LISTS,
     STREET_STAFF: _STAFF_BASE
@@ -109,6 +116,8 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         CASE_IMPORT,
         STAFF_MANAGE,
         ANALYTICS_VIEW,
+        STATION_DESK,
+        STATION_MANAGE,
     }
     | _LISTS,
     DEPARTMENT_STAFF: _STAFF_BASE | {CASE_ACCEPT, CASE_HANDLE, CASE_REPORT_IN, CASE_CONTACT},
@@ -127,7 +136,16 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
     | _LISTS,
     LEADER: _STAFF_BASE | {CASE_SUPERVISE, ANALYTICS_VIEW, LISTS_VIEW},
     ADMIN: _STAFF_BASE
-    | {GRID_MANAGE, STAFF_MANAGE, CASE_TRIAGE, CASE_DISPATCH, CASE_SUPERVISE, CASE_PUBLISH, ANALYTICS_VIEW}
+    | {
+        GRID_MANAGE,
+        STAFF_MANAGE,
+        CASE_TRIAGE,
+        CASE_DISPATCH,
+        CASE_SUPERVISE,
+        CASE_PUBLISH,
+        ANALYTICS_VIEW,
+        STATION_MANAGE,
+    }
     | _LISTS,
 }
 

@@ -18,7 +18,6 @@ from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import GridNode, Jurisdiction, StaffPost
 from gongzhi.portal import photos
-from gongzhi.portal.models import ServicePoint
 
 BOARD_DAYS = 90
 BOARD_PAGE = 10
@@ -221,19 +220,6 @@ def map_cases(node: GridNode | None, jurisdiction_id: int) -> list[PublicCase]:
         if shown.point is not None:
             found.append(shown)
     return found
-
-
-def service_points(node: GridNode) -> list[ServicePoint]:
-    """Open service points in the node's subtree and in the nodes above it (a street's station serves it too)."""
-    chain = grid_selectors.ancestors(node, include_self=True).values("pk")
-    rows = (
-        ServicePoint.objects.filter(active=True)
-        .filter(Q(node__in=chain) | Q(node__jurisdiction_id=node.jurisdiction_id, node__path__startswith=node.path))
-        .select_related("node")
-        .prefetch_related("on_duty__user", "on_duty__node", "on_duty__department")
-        .order_by("tier", "node__path", "name")
-    )
-    return list(rows)
 
 
 def community_of(case: Case) -> GridNode | None:

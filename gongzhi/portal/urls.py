@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.portal import map_views, services_views, views
+from gongzhi.portal import map_views, services_views, station_views, views
 
 app_name = "portal"
 
@@ -36,6 +36,11 @@ urlpatterns = [
     path("board/<int:node_id>/cases.geojson", views.map_cases, name="map_cases"),
     # A published case by its public id: what public lists link to (never a tracking code).
     path("p/<str:public_id>/", views.published, name="published"),
+    path("stations/", station_views.stations, name="stations"),
+    path("stations/points.geojson", station_views.stations_geojson, name="stations_geojson"),
+    path("stations/<int:station_id>/", station_views.station, name="station"),
+    path("matters/", station_views.matters, name="matters"),
+    path("matters/<slug:code>/", station_views.matter, name="matter"),
     path("points/", views.points_index, name="points_index"),
     path("points/<int:node_id>/", views.points, name="points"),
     # 便民服务: a community's projects and resources (the lists).

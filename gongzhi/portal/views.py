@@ -54,6 +54,7 @@ from gongzhi.portal.forms import (
     category_label,
     title_from,
 )
+from gongzhi.stations import selectors as station_selectors
 
 log = logging.getLogger(__name__)
 LARGE_COOKIE = "gz_large"
@@ -1019,9 +1020,13 @@ def points(request: HttpRequest, node_id: int) -> HttpResponse:
     rows = [
         {
             "point": p,
-            "cards": [selectors.card_for_post(post) for post in p.on_duty.all() if post.is_public and post.active],
+            "open": station_selectors.is_open(p),
+            "week": station_selectors.week(p),
+            "cards": [
+                selectors.card_for_post(post) for post in station_selectors.on_duty(p) if post.is_public and post.active
+            ],
         }
-        for p in selectors.service_points(node)
+        for p in station_selectors.stations_serving(node)
     ]
     return _page(
         request,

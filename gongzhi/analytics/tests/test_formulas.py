@@ -117,3 +117,27 @@ def test_handling_time_rounds_half_up_to_whole_minutes_in_integer_microseconds()
     assert minutes(resolved_at=T + timedelta(seconds=149, microseconds=999_999)) == 2
     assert minutes(resolved_at=T + timedelta(seconds=90), held_seconds=0.000001) == 1
     assert minutes(resolved_at=T + timedelta(seconds=10), held_seconds=60) == 0  # never negative
+
+
+def test_station_day_counts_requests_on_the_spot_and_due_soon():
+    from gongzhi.analytics.formulas import TakenCase, station_day
+
+    now = datetime(2026, 12, 6, 12, 0, tzinfo=UTC)
+    taken = [
+        TakenCase("resolved", True, now + timedelta(hours=1)),
+        TakenCase("closed", True, None),
+        TakenCase("resolved", False, now - timedelta(hours=2)),  # resolved late: not open, not due
+        TakenCase("dispatched", False, now + timedelta(hours=23)),
+        TakenCase("accepted", False, now - timedelta(hours=1)),  # overdue counts as due
+        TakenCase("submitted", False, now + timedelta(hours=25)),
+        TakenCase("triaged", False, None),
+    ]
+    day = station_day(visitors=23, taken=taken, now=now)
+    assert (day.visitors, day.requests, day.on_the_spot, day.still_open, day.due_soon) == (23, 7, 2, 4, 2)
+    assert station_day(visitors=0, taken=[], now=now) == type(day)(0, 0, 0, 0, 0)
+
+
+def test_the_circle_shares_are_fractions_or_undefined():
+    c = f.circle(buildings=3, covered_buildings=2, households=0, covered_households=0)
+    assert (c.building_share, c.household_share) == (0.6667, None)
+    assert f.circle(buildings=0, covered_buildings=0, households=0, covered_households=0).building_share is None

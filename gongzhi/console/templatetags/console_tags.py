@@ -60,3 +60,9 @@ def status_label(value: str) -> str:
     from gongzhi.cases.choices import Status
 
     return str(Status(value).label) if value in Status.values else value
+
+
+@register.filter
+def percent(value: float | None) -> str:
+    """A fraction (0.6667) as a whole percentage ("67%"); — when undefined."""
+    return "—" if value is None else f"{round(value * 100)}%"

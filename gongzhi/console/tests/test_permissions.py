@@ -62,6 +62,8 @@ PAGES = (
     "inbox",
     "imports",
     "areas",
+    "stations",
+    "station_circle",
     *("lists", "lists_needs", "lists_resources", "lists_projects"),
     *("lists_need_new", "lists_resource_new", "lists_project_new"),
 )
@@ -72,12 +74,14 @@ LISTS_KEEP = {"lists_need_new", "lists_resource_new", "lists_project_new"}
 # Who gets each page (200); every other signed-in person gets 403, anonymous a redirect to the login page.
 ALLOWED_PAGES: dict[str, set[str]] = {
     # Stewards and grid workers take and handle cases; no desk (nothing is owned below a community), no imports.
-    "steward": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas", *LISTS_READ},
-    "grid_worker": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas", *LISTS_READ},
+    # … but keep the desks of the stations in their area (驿站).
+    "steward": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas", "stations", *LISTS_READ},
+    "grid_worker": {"tasks", *CASE_LISTS, "clearance", "record", "inbox", "areas", "stations", *LISTS_READ},
     "dispatcher": set(PAGES) - {"department"},
     "other_dispatcher": set(PAGES) - {"department"},
     "street_staff": set(PAGES) - {"department"},
-    "centre": set(PAGES) - {"department", "tasks"},
+    # The command centre reads figures; it keeps no station's desk and sets none up.
+    "centre": set(PAGES) - {"department", "tasks", "stations"},
     # A department reads its own cases (DESIGN.md §6); 日清日结 is a grid area's report.
     "dept_staff": {"department", *CASE_LISTS, "inbox", "areas"},
     "resident": {"inbox"},
@@ -403,9 +407,21 @@ LANDING = {
     "dept_staff": "console:department",
 }
 NAV = {
-    "steward": ["tasks", "record", "cases", "clearance", "lists", "areas", "inbox"],
-    "grid_worker": ["tasks", "record", "cases", "clearance", "lists", "areas", "inbox"],
-    "dispatcher": ["queue", "tasks", "analytics", "record", "cases", "clearance", "lists", "imports", "areas", "inbox"],
+    "steward": ["tasks", "record", "cases", "clearance", "stations", "lists", "areas", "inbox"],
+    "grid_worker": ["tasks", "record", "cases", "clearance", "stations", "lists", "areas", "inbox"],
+    "dispatcher": [
+        "queue",
+        "tasks",
+        "analytics",
+        "record",
+        "cases",
+        "clearance",
+        "stations",
+        "lists",
+        "imports",
+        "areas",
+        "inbox",
+    ],
     "street_staff": [
         "queue",
         "tasks",
@@ -413,6 +429,7 @@ NAV = {
         "record",
         "cases",
         "clearance",
+        "stations",
         "lists",
         "imports",
         "areas",
@@ -420,8 +437,9 @@ NAV = {
     ],
     "centre": ["analytics", "queue", "record", "cases", "clearance", "lists", "imports", "areas", "inbox"],
     "leader": ["analytics", "cases", "clearance", "lists", "areas", "inbox"],
-    "admin_post": ["analytics", "queue", "cases", "clearance", "lists", "imports", "areas", "inbox"],
-    "superuser": ["analytics", "queue", "cases", "clearance", "lists", "imports", "areas", "inbox"],
+    # Administrators set stations up (station.manage) but keep no desk.
+    "admin_post": ["analytics", "queue", "cases", "clearance", "stations", "lists", "imports", "areas", "inbox"],
+    "superuser": ["analytics", "queue", "cases", "clearance", "stations", "lists", "imports", "areas", "inbox"],
     "dept_staff": ["department", "cases", "areas", "inbox"],
 }
 # On a phone the row holds the first two and the inbox; the rest are behind "More".
@@ -710,3 +728,76 @@ def test_lists_files_matrix(client, w, actor, export, template, handbook):
         assert c.get(reverse("console:lists_export", args=[kind])).status_code == export, (actor, kind)
         assert c.get(reverse("console:lists_template", args=[kind])).status_code == template, (actor, kind)
     assert c.get(reverse("console:lists_handbook", args=[w.community.pk])).status_code == handbook, actor
+
+
+# -------------------------------------------------------------------------------------------------------- stations
+
+STATION_PAGES = ("console:station", "console:station_edit", "console:station_rota", "analytics:station_day")
+# A steward point in the world's micro-grid: who gets each of its pages (200), who may not (403), who does not see it
+# at all (404, the same as a missing station).
+STATION_EXPECTED: dict[str, dict[str, int]] = {
+    "steward": {
+        "console:station": 200,
+        "console:station_edit": 403,
+        "console:station_rota": 403,
+        "analytics:station_day": 200,
+    },
+    "steward2": {
+        "console:station": 200,
+        "console:station_edit": 403,
+        "console:station_rota": 403,
+        "analytics:station_day": 200,
+    },
+    "grid_worker": {
+        "console:station": 200,
+        "console:station_edit": 403,
+        "console:station_rota": 403,
+        "analytics:station_day": 200,
+    },
+    "dispatcher": dict.fromkeys(STATION_PAGES, 200),
+    "street_staff": dict.fromkeys(STATION_PAGES, 200),
+    "other_dispatcher": dict.fromkeys(STATION_PAGES, 404),
+    "centre": dict.fromkeys(STATION_PAGES, 404),
+    "dept_staff": dict.fromkeys(STATION_PAGES, 404),
+    "resident": dict.fromkeys(STATION_PAGES, 404),
+}
+
+
+def test_station_page_matrix(client, w):
+    from gongzhi.stations.tests.factories import station
+
+    point = station(w.micro, "3号院小区管家服务点", kind="steward_point")
+    for actor in ACTORS:
+        client.logout()
+        c = _client(client, w, actor)
+        for page in STATION_PAGES:
+            response = c.get(reverse(page, args=[point.pk]))
+            if actor == "anonymous":
+                assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+            else:
+                assert response.status_code == STATION_EXPECTED[actor][page], (actor, page, response.status_code)
+    client.logout()
+    assert _client(client, w, "dispatcher").get(reverse("console:station", args=[999_999])).status_code == 404
+
+
+def test_station_circle_area_matrix(client, w):
+    # The 15-minute circle of the world's community: its staff, the street and the command centre see it; another
+    # community's staff get 404 (as for a missing node); those who neither set up stations nor read figures get 403.
+    expected = {
+        "steward": 403,
+        "steward2": 403,
+        "grid_worker": 403,
+        "dispatcher": 200,
+        "other_dispatcher": 404,
+        "street_staff": 200,
+        "centre": 200,
+        "dept_staff": 403,
+        "resident": 403,
+    }
+    for actor in ACTORS:
+        client.logout()
+        response = _client(client, w, actor).get(reverse("console:station_circle"), {"node": w.community.pk})
+        if actor == "anonymous":
+            assert response.status_code == 302 and response["Location"].startswith(reverse("accounts:login"))
+        else:
+            assert response.status_code == expected[actor], (actor, response.status_code)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import time
 from pathlib import Path
 
 import pytest
@@ -16,7 +17,7 @@ from django.urls import reverse
 
 from gongzhi.cases import services
 from gongzhi.core.testing.browser import PHONE, REPO_ROOT
-from gongzhi.portal.models import ServicePoint
+from gongzhi.stations.tests.factories import all_day, station
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 AXE = REPO_ROOT / "node_modules" / "axe-core" / "axe.min.js"
@@ -53,10 +54,15 @@ def test_resident_pages_pass_axe_in_both_modes(browser_session, w, monkeypatch, 
     w.building.save()
     on_map = w.to_resolved()
     services.publish(case=on_map, actor=w.dispatcher, summary="路灯已修复")
-    point = ServicePoint.objects.create(
-        node=w.community, name="幸福社区便民服务驿站", hours="8:30–17:30", services="代办\n助餐"
+    point = station(
+        w.community,
+        "幸福社区便民服务驿站",
+        items=("errands", "drinking-water"),
+        hours=[(d, time(8, 30), time(17, 30)) for d in range(7)],
+        on_duty=all_day(w.steward.posts.get()),
+        lat=30.0004,
+        lon=120.0004,
     )
-    point.on_duty.add(w.steward.posts.get())
     pages = {
         "home": reverse("portal:home"),
         "scan-report": reverse("portal:scan", args=[w.building.public_token]),
@@ -68,6 +74,9 @@ def test_resident_pages_pass_axe_in_both_modes(browser_session, w, monkeypatch, 
         "published": reverse("portal:published", args=[on_map.public_id]),
         "track-stranger": reverse("portal:track", args=[resolved.tracking_code]),
         "points": reverse("portal:points", args=[w.community.pk]),
+        "stations": reverse("portal:stations") + f"?j={w.jurisdiction.code}&lat=30.0&lon=120.0",
+        "station": reverse("portal:station", args=[point.pk]),
+        "matters": reverse("portal:matters") + f"?j={w.jurisdiction.code}",
     }
     problems: dict[str, list] = {}
     checked = 0

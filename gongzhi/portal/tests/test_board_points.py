@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import time
+
 import pytest
 from django.urls import reverse
 
@@ -9,7 +11,7 @@ from gongzhi.cases import services
 from gongzhi.grid import roles
 from gongzhi.grid.models import GridNode
 from gongzhi.grid.tests.factories import BuildingFactory, post
-from gongzhi.portal.models import ServicePoint
+from gongzhi.stations.tests.factories import all_day, station
 
 pytestmark = pytest.mark.django_db
 
@@ -153,23 +155,23 @@ def test_board_of_a_non_community_is_404(en, w):
 def test_service_points_with_hours_and_staff_on_duty(en, w):
     steward_post = w.steward.posts.get()
     hidden = post(roles.STEWARD, node=w.micro, is_public=False)
-    point = ServicePoint.objects.create(
-        node=w.community,
-        name="幸福社区便民服务驿站",
-        tier=ServicePoint.Tier.TWO,
+    station(
+        w.community,
+        "幸福社区便民服务驿站",
+        tier=2,
         address="幸福路 20 号",
-        hours="周一至周五 8:30–17:30",
         phone="028-1234-5678",
-        services="代办社保\n老年人助餐\n理发",
+        items=("errands", "blood-pressure"),
+        hours=[(d, time(8, 30), time(17, 30)) for d in range(5)],
+        on_duty=all_day(steward_post) + all_day(hidden),
     )
-    point.on_duty.add(steward_post, hidden)
-    ServicePoint.objects.create(node=w.other_community, name="别的驿站")
-    ServicePoint.objects.create(node=w.community, name="已关闭的驿站", active=False)
-    street_point = ServicePoint.objects.create(node=w.street, name="街道党群服务中心", tier=1)
+    station(w.other_community, "别的驿站")
+    station(w.community, "已关闭的驿站", active=False)
+    street_point = station(w.street, "街道党群服务中心", tier=1)
 
     html = en.get(reverse("portal:points", args=[w.community.pk])).content.decode()
-    assert "幸福社区便民服务驿站" in html and "周一至周五 8:30–17:30" in html and "幸福路 20 号" in html
-    assert "代办社保" in html and "老年人助餐" in html and 'href="tel:028-1234-5678"' in html
+    assert "幸福社区便民服务驿站" in html and "Monday 08:30–17:30" in html and "幸福路 20 号" in html
+    assert "Errands handled for you" in html and "Blood-pressure check" in html and 'href="tel:028-1234-5678"' in html
     assert "张小管" in html and 'href="tel:13900001111"' in html
     assert str(hidden.user) not in html
     assert street_point.name in html  # the street's centre serves this community too

@@ -48,7 +48,7 @@ class Command(BaseCommand):
         result = demo.build_demo(password=password)
         created = {**result.created, **catalogue.seed(jurisdiction=result.jurisdiction)}
         created.update(prepare_triage(result.jurisdiction))
-        created["service points"] = demo_activity.service_points(result.jurisdiction)
+        created["stations"] = demo_activity.service_points(result.jurisdiction)
         lists_started = time.perf_counter()
         created.update({f"list {k}": v for k, v in demo_lists.build(result.jurisdiction).items()})
         lists_seconds = time.perf_counter() - lists_started
