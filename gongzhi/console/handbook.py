@@ -4,8 +4,9 @@ Built from sections, so other domains can add theirs: a section hook takes the c
 (title, template, context) or None when it has nothing to print; ``register`` adds a hook, and the handbook prints
 the sections in order. The lists give two: the service projects grouped by category, and the resources with their
 hours and phone numbers — an organisation's phone is public, a contact person's name and mobile are masked
-(``core.privacy``). WeasyPrint lays it out with the system's Chinese font embedded ("Noto Sans CJK SC", Debian
-``fonts-noto-cjk``), like the QR posters; nothing is fetched from anywhere.
+(``core.privacy``) —, then the stations serving the community (phone, hours, items). WeasyPrint lays it out with
+the system's Chinese font embedded ("Noto Sans CJK SC", Debian ``fonts-noto-cjk``), like the QR posters; nothing is
+fetched from anywhere.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from gongzhi.core.privacy import mask_name, mask_phone, mask_text
 from gongzhi.grid.models import GridNode
 from gongzhi.lists import selectors as lists
 from gongzhi.lists.choices import Category
+from gongzhi.stations import selectors as stations
 
 CSS_PATH = Path(__file__).resolve().parent / "pdf" / "handbook.css"
 
@@ -88,6 +90,25 @@ def resources_section(node: GridNode) -> Section | None:
     if not rows:
         return None
     return Section("resources", _("Organisations and places"), "console/handbook/resources.html", {"rows": rows})
+
+
+@register
+def stations_section(node: GridNode) -> Section | None:
+    """The stations serving the community (its own and those above it), their phone, hours and items."""
+    rows = [
+        {
+            "name": st.name,
+            "kind": st.get_kind_display(),
+            "address": st.address,
+            "phone": st.phone,  # the station's own work number
+            "hours": "；".join(f"{d.label} {'、'.join(d.spans)}" for d in stations.week(st)),
+            "items": "、".join(sorted(str(i.name) for i in st.items.all())),
+        }
+        for st in stations.stations_serving(node)
+    ]
+    if not rows:
+        return None
+    return Section("stations", _("Stations"), "console/handbook/stations.html", {"rows": rows})
 
 
 def sections(node: GridNode) -> list[Section]:

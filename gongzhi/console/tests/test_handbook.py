@@ -164,3 +164,20 @@ def test_the_handbook_is_scoped(client, w):
     assert client.get(reverse("console:lists_handbook", args=[w.community.pk])).status_code == 403
     client.logout()
     assert client.get(reverse("console:lists_handbook", args=[w.community.pk])).status_code == 302
+
+
+def test_the_stations_serving_the_community_have_their_section(client, w):
+    from datetime import time
+
+    from gongzhi.stations.tests.factories import station
+
+    station(
+        w.community,
+        "幸福社区党群服务驿站",
+        items=["drinking-water"],
+        hours=[(0, time(8, 30), time(17, 30))],
+        phone="028-66668888",
+    )
+    assert [s.key for s in handbook.sections(w.community)] == ["projects", "resources", "stations"]
+    text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(_pdf(client, w))).pages)
+    assert "幸福社区党群服务驿站" in text and "028-66668888" in text and "08:30–17:30" in text and "饮用水" in text
