@@ -22,10 +22,12 @@ from gongzhi.core.errors import NotFound
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import GridNode
+from gongzhi.lists import selectors as lists_selectors
 from gongzhi.stations import coverage
 from gongzhi.stations import selectors as station_selectors
 
 MAP_UNCOVERED_LIMIT = 3000  # the demo district has 1,972 buildings; a city's district may have more
+MAP_RESOURCES_LIMIT = 2000  # places of the resources list drawn beside the stations
 
 
 def _root(user: Any) -> GridNode | None:
@@ -106,6 +108,13 @@ def station_circle(request: HttpRequest) -> HttpResponse:
     mapped = {
         "reach_m": round(circle.model.reach_m),
         "stations": _stations_on_map(node, item),
+        # The area's places of the resources list (clinics, merchants, elderly care …): public fields only.
+        "resources": [
+            {"name": r.name, "kind": r.get_kind_display(), "lat": r.lat, "lon": r.lon}
+            for r in lists_selectors.placed_resources(node.jurisdiction_id).filter(node__path__startswith=node.path)[
+                :MAP_RESOURCES_LIMIT
+            ]
+        ],
         "uncovered": [
             {
                 "name": u.name,

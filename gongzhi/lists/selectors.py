@@ -134,3 +134,12 @@ def public_projects(node: GridNode) -> QuerySet[Project]:
 
 def public_resources(node: GridNode) -> QuerySet[Resource]:
     return Resource.objects.filter(node__jurisdiction_id=node.jurisdiction_id, node__path__startswith=node.path)
+
+
+def placed_resources(jurisdiction_id: int, kind: str = "") -> QuerySet[Resource]:
+    """Resources of a jurisdiction with a point on the map (of ``kind`` when given), for the resident's "near me" map
+    and the console's circle map: public fields only (name, kind, hours, public phone, place)."""
+    rows = Resource.objects.filter(node__jurisdiction_id=jurisdiction_id, lat__isnull=False, lon__isnull=False)
+    if kind:
+        rows = rows.filter(kind=kind)
+    return rows.only("id", "node_id", "name", "kind", "hours", "phone", "address", "lat", "lon").order_by("pk")

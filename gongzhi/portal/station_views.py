@@ -26,14 +26,19 @@ from gongzhi.cases.models import CaseCategory
 from gongzhi.core.errors import DomainError
 from gongzhi.core.http import BadInput, parse_id
 from gongzhi.grid import selectors as grid_selectors
+from gongzhi.grid.geo import haversine_m
 from gongzhi.grid.models import Compound, Jurisdiction
+from gongzhi.lists import selectors as lists_selectors
+from gongzhi.lists.choices import ResourceKind
 from gongzhi.portal import phone_login, selectors
 from gongzhi.stations import selectors as station_selectors
 from gongzhi.stations import services as station_services
 from gongzhi.stations.choices import MatterMode
-from gongzhi.stations.models import Matter, Station
+from gongzhi.stations.models import Matter
 
 WITHIN = (5, 10, 15, 30)  # the distance filter, in walking minutes
+ALL_PLACES = "all"  # ``show``: stations and every resource; "" stations only; a resource kind: those resources only
+MAX_RESOURCES = 100  # resource rows on one page (the nearest first when the resident's place is known)
 MAX_NOTE = 500
 
 
@@ -81,23 +86,32 @@ def _near(request: HttpRequest, jurisdiction: Jurisdiction) -> dict[str, Any]:
     within = parse_id(within_text) if within_text else None
     if within_text and within not in WITHIN:
         raise BadInput(_("Choose a walk of 5, 10, 15 or 30 minutes."))
-    rows: list[dict[str, Any]]
-    if lat is not None and lon is not None:
-        near = station_selectors.nearest(jurisdiction.pk, lat, lon, item=item, max_minutes=within)
-        rows = [{"station": n.station, "metres": round(n.metres), "minutes": math.ceil(n.minutes)} for n in near]
-    else:
-        found = station_selectors.public_stations().filter(node__jurisdiction=jurisdiction)
-        if item:
-            found = found.filter(items__code=item).distinct()
-        rows = [{"station": s, "metres": None, "minutes": None} for s in found]
-    for row in rows:
-        row["open"] = station_selectors.is_open(row["station"])
+    show = request.GET.get("show", "")
+    if show and show != ALL_PLACES and show not in ResourceKind.values:
+        raise BadInput(_("That kind of place is not known."))
+    rows: list[dict[str, Any]] = []
+    if show in ("", ALL_PLACES):
+        if lat is not None and lon is not None:
+            near = station_selectors.nearest(jurisdiction.pk, lat, lon, item=item, max_minutes=within)
+            rows = [{"station": n.station, "metres": round(n.metres), "minutes": math.ceil(n.minutes)} for n in near]
+        else:
+            found = station_selectors.public_stations().filter(node__jurisdiction=jurisdiction)
+            if item:
+                found = found.filter(items__code=item).distinct()
+            rows = [{"station": s, "metres": None, "minutes": None} for s in found]
+        for row in rows:
+            row["open"] = station_selectors.is_open(row["station"])
+    resources, more = _resources(jurisdiction, show, lat, lon, within)
+    rows = sorted(rows + resources, key=lambda r: r["metres"]) if lat is not None else rows + resources
     compounds = Compound.objects.filter(jurisdiction=jurisdiction, lat__isnull=False).order_by("name")[:2000]
     return {
         "jurisdiction": jurisdiction,
         "rows": rows,
         "items": items,
         "item": item,
+        "show": show,
+        "show_choices": [(ALL_PLACES, _("stations and every other place")), *ResourceKind.choices],
+        "more_resources": more,
         "within": within,
         "within_choices": WITHIN,
         "origin": origin,
@@ -107,6 +121,31 @@ def _near(request: HttpRequest, jurisdiction: Jurisdiction) -> dict[str, Any]:
         "compounds": compounds,
         "data_url": reverse("portal:stations_geojson") + "?" + request.GET.urlencode(),
     }
+
+
+def _resources(
+    jurisdiction: Jurisdiction, show: str, lat: float | None, lon: float | None, within: int | None
+) -> tuple[list[dict[str, Any]], bool]:
+    """The resources list's places (clinics, merchants, elderly care …) for "near me" when ``show`` asks for them:
+    nearest first within the walk when the resident's place is known; at most MAX_RESOURCES (and whether more were
+    left out). The lists domain keeps them; the walk is the stations' stated model, as for the stations."""
+    if not show:
+        return [], False
+    model = station_selectors.walk_model()
+    rows = []
+    for resource in lists_selectors.placed_resources(jurisdiction.pk, "" if show == ALL_PLACES else show):
+        row: dict[str, Any] = {"resource": resource, "metres": None, "minutes": None}
+        if lat is not None and lon is not None:
+            assert resource.lat is not None and resource.lon is not None
+            metres = haversine_m(lat, lon, resource.lat, resource.lon)
+            minutes = model.minutes_for(metres)
+            if within is not None and minutes > within:
+                continue
+            row.update(metres=round(metres), minutes=math.ceil(minutes))
+        rows.append(row)
+    if lat is not None:
+        rows.sort(key=lambda r: (r["metres"], r["resource"].pk))
+    return rows[:MAX_RESOURCES], len(rows) > MAX_RESOURCES
 
 
 @require_GET
@@ -131,20 +170,23 @@ def stations_geojson(request: HttpRequest) -> HttpResponse:
 def _features(rows: list[dict[str, Any]]) -> dict[str, Any]:
     features = []
     for row in rows:
-        station: Station = row["station"]
-        if station.lat is None or station.lon is None:
+        place = row.get("station") or row["resource"]
+        if place.lat is None or place.lon is None:
             continue
+        if "station" in row:
+            properties = {"kind": place.get_kind_display(), "url": reverse("portal:station", args=[place.pk])}
+        else:
+            properties = {
+                "kind": place.get_kind_display(),
+                "url": reverse("portal:service_resource", args=[place.node_id, place.pk]),
+                "resource": True,
+            }
+        properties.update(id=place.pk, name=place.name, minutes=row["minutes"])
         features.append(
             {
                 "type": "Feature",
-                "geometry": {"type": "Point", "coordinates": [station.lon, station.lat]},
-                "properties": {
-                    "id": station.pk,
-                    "name": station.name,
-                    "kind": station.get_kind_display(),
-                    "minutes": row["minutes"],
-                    "url": reverse("portal:station", args=[station.pk]),
-                },
+                "geometry": {"type": "Point", "coordinates": [place.lon, place.lat]},
+                "properties": properties,
             }
         )
     return {"type": "FeatureCollection", "features": features}

@@ -29,6 +29,20 @@ def w() -> World:
     for name, metres, households in (("近1号楼", 100, 40), ("近2号楼", 600, 60), ("远3号楼", 2000, 80)):
         BuildingFactory(node=found.micro, name=name, lat=LAT, lon=east(metres), households=households)
     station(found.community, "幸福驿站", items=["drinking-water"], lat=LAT, lon=LON)
+    from gongzhi.core import timeutil
+    from gongzhi.lists.models import Resource
+
+    for node, name in ((found.community, "社区卫生服务站"), (found.other_community, "别的社区超市")):
+        Resource.objects.create(
+            node=node,
+            name=name,
+            kind="clinic",
+            contact_name="王芳",
+            contact_phone="13812345678",
+            lat=LAT,
+            lon=east(300),
+            created_at=timeutil.now(),
+        )
     return found
 
 
@@ -60,6 +74,8 @@ def test_the_community_sees_its_share_and_the_buildings_outside(client, w):
     data = _map(response)
     assert data["reach_m"] == 831
     assert [s["name"] for s in data["stations"]] == ["幸福驿站"]
+    assert data["resources"] == [{"name": "社区卫生服务站", "kind": "医疗机构", "lat": LAT, "lon": east(300)}]
+    assert "13812345678" not in html and "王芳" not in html
     assert [(u["name"], u["households"], u["minutes"]) for u in data["uncovered"]] == [("远3号楼", 80, 36)]
     assert "远3号楼" in html.split('id="circle-farthest"')[1]
 

@@ -77,6 +77,7 @@ def test_from_the_residents_compound(en, w, points):
         {"within": "7"},
         {"within": "x"},
         {"compound": "999999"},
+        {"show": "casino"},
     ],
 )
 def test_bad_input_is_a_400(en, w, points, params):
@@ -166,3 +167,55 @@ def test_opening_hours_are_shown_by_weekday(en, w):
     html = en.get(reverse("portal:station", args=[s.pk])).content.decode()
     assert "Monday 08:30–12:00 / 14:00–17:30<br>Saturday 09:00–12:00" in html
     assert "Tuesday" not in html and "Closed on public holidays." in html
+
+
+def _resource(w, name, kind, lat, lon, node=None):
+    from gongzhi.core import timeutil
+    from gongzhi.lists.models import Resource
+
+    return Resource.objects.create(
+        node=node or w.community,
+        name=name,
+        kind=kind,
+        phone="028-85551234",
+        contact_name="王芳",
+        contact_phone="13812345678",
+        hours="周一至周五 8:30–17:00",
+        lat=lat,
+        lon=lon,
+        created_at=timeutil.now(),
+    )
+
+
+def test_other_places_of_the_resources_list_near_me(en, w, points):
+    near, _far, toilet = points
+    clinic = _resource(w, "社区卫生服务站", "clinic", 30.0003, 120.0)
+    _resource(w, "远处诊所", "clinic", 30.0300, 120.0)
+    _resource(w, "没有位置的诊所", "clinic", None, None)
+    shop = _resource(w, "便民超市", "merchant", 30.0020, 120.0, node=w.other_community)
+
+    response = en.get(_url(w, lat="30.0", lon="120.0", show="clinic", within="5"))
+    assert response.status_code == 200
+    rows = response.context["rows"]
+    assert [r.get("resource") for r in rows] == [clinic]  # no station, nothing beyond a 5-minute walk
+    assert (rows[0]["metres"], rows[0]["minutes"]) == (33, 1)
+    html = response.content.decode()
+    assert reverse("portal:service_resource", args=[w.community.pk, clinic.pk]) in html
+    assert "王芳" not in html and "13812345678" not in html and "5678" not in html  # the contact person is private
+
+    mixed = en.get(_url(w, lat="30.0", lon="120.0", show="all", within="5")).context["rows"]
+    assert [r.get("station") or r.get("resource") for r in mixed] == [clinic, toilet, near, shop]
+
+    data = en.get(
+        reverse("portal:stations_geojson") + f"?j={w.jurisdiction.code}&lat=30.0&lon=120.0&show=clinic&within=5"
+    ).json()
+    assert [(f["properties"]["name"], f["properties"].get("resource")) for f in data["features"]] == [
+        ("社区卫生服务站", True)
+    ]
+    assert "13812345678" not in str(data) and "王芳" not in str(data)
+
+    # Stations alone unless asked: the default lists no resource.
+    assert all("station" in r for r in en.get(_url(w, lat="30.0", lon="120.0")).context["rows"])
+    # Without a place: the places of that kind, those with a position.
+    names = [r["resource"].name for r in en.get(_url(w, show="clinic")).context["rows"]]
+    assert names == ["社区卫生服务站", "远处诊所"]

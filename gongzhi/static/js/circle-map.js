@@ -1,6 +1,6 @@
-// The 15-minute circle map: each station (green) with its walking circle, and the buildings outside every circle
-// (red, sized by households). Data from the page (json_script #circle-data); every text is DOM text (GongzhiMap).
-// Sets data-ready when drawn.
+// The 15-minute circle map: each station (green) with its walking circle, the places of the resources list (blue),
+// and the buildings outside every circle (red, sized by households). Data from the page (json_script #circle-data);
+// every text is DOM text (GongzhiMap). Sets data-ready when drawn.
 (function () {
   "use strict";
   const el = document.getElementById("circle-map");
@@ -18,6 +18,11 @@
     const dot = L.circleMarker(at, { radius: 7, color: "#ffffff", weight: 2, fillColor: "#1f7a3d", fillOpacity: 0.95 }).addTo(map);
     G.tooltip(dot, [s.name, s.kind]);
     (s.inside ? layers : others).push(dot);
+  });
+  (data.resources || []).forEach((r) => {
+    const dot = L.circleMarker(L.latLng(r.lat, r.lon), { radius: 4, color: "#ffffff", weight: 1, fillColor: "#17507c", fillOpacity: 0.9 }).addTo(map);
+    G.tooltip(dot, [r.name, r.kind]);
+    dot.on("add", () => { const p = dot.getElement && dot.getElement(); if (p) p.setAttribute("data-resource", "1"); });
   });
   (data.uncovered || []).forEach((b) => {
     const radius = 3 + Math.min(6, Math.sqrt(b.households || 0) / 2);

@@ -34,8 +34,10 @@
       (data.features || []).forEach((f, i) => {
         const p = f.properties;
         const latlng = L.latLng(f.geometry.coordinates[1], f.geometry.coordinates[0]);
+        // Stations green (the nearest orange), other places of the resources list blue.
+        const fill = i === 0 && here ? "#b5410f" : p.resource ? "#17507c" : "#1f7a3d";
         const marker = L.circleMarker(latlng, {
-          radius: i === 0 && here ? 11 : 8, color: "#ffffff", weight: 2, fillColor: i === 0 && here ? "#b5410f" : "#1f7a3d", fillOpacity: 0.95,
+          radius: i === 0 && here ? 11 : p.resource ? 7 : 8, color: "#ffffff", weight: 2, fillColor: fill, fillOpacity: 0.95,
         }).addTo(map);
         const box = G.text([p.name, p.kind, p.minutes !== null ? p.minutes + " " + el.dataset.minutesText : ""]);
         if (typeof p.url === "string" && p.url.charAt(0) === "/") {
@@ -47,7 +49,7 @@
         marker.bindPopup(box, { maxWidth: 260 });
         marker.on("add", () => {
           const path = marker.getElement && marker.getElement();
-          if (path) { path.setAttribute("data-station", p.id); path.setAttribute("tabindex", "0"); path.setAttribute("role", "button"); path.setAttribute("aria-label", p.name); }
+          if (path) { path.setAttribute(p.resource ? "data-resource" : "data-station", p.id); path.setAttribute("tabindex", "0"); path.setAttribute("role", "button"); path.setAttribute("aria-label", p.name); }
         });
         layers.push(marker);
       });
