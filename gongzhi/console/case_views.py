@@ -36,6 +36,7 @@ from gongzhi.grid.choices import DepartmentKind, Level
 from gongzhi.grid.models import Jurisdiction
 from gongzhi.lists import selectors as lists_selectors
 from gongzhi.routing import services as routing
+from gongzhi.stations import selectors as station_selectors
 
 
 def _case_or_404(request: HttpRequest, case_id: int) -> Case:
@@ -447,6 +448,21 @@ def _case_context(
         "list_need": lists_selectors.need_for_case(case.pk),
         "may_make_need": case.grid_node is not None
         and grid_selectors.user_can(request.user, roles.LISTS_MANAGE, case.grid_node),
+        "on_behalf": _on_behalf(case),
+    }
+
+
+def _on_behalf(case: Case) -> dict[str, str] | None:
+    """A 代办: the station handling it for the resident and the matter (set when it was filed at a station's desk or
+    asked for on the resident pages); None for any other case."""
+    attributes = case.attributes or {}
+    if attributes.get("_on_behalf") is not True:
+        return None
+    code = attributes.get("_matter")
+    matter = station_selectors.matter(case.jurisdiction_id, code) if isinstance(code, str) and code else None
+    return {
+        "station": station_selectors.station_name(attributes.get("_station")),
+        "matter": matter.name if matter else "",
     }
 
 

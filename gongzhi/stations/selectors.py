@@ -63,6 +63,15 @@ def public_station(pk: Any) -> Station | None:
     )
 
 
+def station_name(pk: Any) -> str:
+    """A station's name, open or closed ("" when there is none): what a case taken there names."""
+    try:
+        pk = int(pk)
+    except (TypeError, ValueError):
+        return ""
+    return Station.objects.filter(pk=pk).values_list("name", flat=True).first() or ""
+
+
 def items() -> list[ServiceItem]:
     return list(ServiceItem.objects.all())
 

@@ -131,6 +131,10 @@ def test_a_proxy_errand_for_a_resident_is_an_errand_case_on_their_behalf(client,
     assert Intake.objects.get().matter.code == "elderly-card"
     # The resident's number finds it in 我的诉求 once they log in with it (the portal looks cases up by this index).
     assert case.reporter_phone_index == crypto.blind_index("13812345678")
+    # The case page says it is handled for the resident, where, and which matter.
+    page = c.get(reverse("console:case", args=[case.pk])).content.decode()
+    on_behalf = page.split('id="on-behalf"')[1].split("</div>")[0]
+    assert "Handled for the resident by 3号院小区管家服务点" in on_behalf and "老年人优待证办理" in on_behalf
     # A matter the station does not handle is refused, nothing written.
     response = c.post(
         reverse("console:station_errand", args=[desk.pk]),
