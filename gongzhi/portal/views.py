@@ -572,6 +572,10 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
         "merged": via is not None,
         "is_reporter": own,
         "category": public.category_name(case.category),
+        # A 代办: the station handling it for the reporter (their own view only).
+        "on_behalf": station_selectors.station_name((case.attributes or {}).get("_station"))
+        if own and (case.attributes or {}).get("_on_behalf") is True
+        else "",
         "place": _reporter_place(case) if own else public.coarse_place(case),
         "point": (case.lat, case.lon) if own and case.lat is not None and case.lon is not None else None,
         "status_text": RESIDENT_STATUS.get(target.status, target.get_status_display()),

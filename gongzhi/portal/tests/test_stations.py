@@ -145,6 +145,12 @@ def test_a_resident_asks_for_a_proxy_errand_and_follows_it(en, w, matter, django
     assert case.attributes["_on_behalf"] is True and case.resolve_due is not None
     assert Intake.objects.get().case_id == case.pk
     assert case.tracking_code in en.get(reverse("portal:mine")).content.decode()
+    # The tracking page tells the reporter who handles it for them; a stranger's view does not.
+    station_name = matter.stations.get().name
+    track = en.get(reverse("portal:track", args=[case.tracking_code])).content.decode()
+    assert f"Handled for you by {station_name}" in track
+    en.cookies.clear()
+    assert 'id="on-behalf"' not in en.get(reverse("portal:track", args=[case.tracking_code])).content.decode()
 
 
 def test_an_online_matter_takes_no_proxy_request(en, w, matter, django_capture_on_commit_callbacks):
