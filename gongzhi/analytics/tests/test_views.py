@@ -49,6 +49,10 @@ def test_every_panel_answers_for_the_district(w):
     c = client(w.centre)
     page = c.get(reverse("analytics:dashboard", args=[w.district.pk]))
     assert page.status_code == 200 and w.district.name in page.content.decode()
+    # The 15-minute service circle of the same area is a link away, and opens for the same viewer.
+    circle = reverse("console:station_circle") + f"?node={w.district.pk}"
+    assert f'href="{circle}"' in page.content.decode()
+    assert c.get(circle).status_code == 200
     for name in PANELS:
         response = c.get(reverse("analytics:panel", args=[w.district.pk, name]), {"month": month()})
         assert response.status_code == 200, name
