@@ -32,8 +32,8 @@ def _communities(user: Any) -> Any:
 
 
 class NeedForm(forms.Form):
-    node = _NodeChoice(label=_("Community"), queryset=None)  # type: ignore[arg-type]
-    compound = forms.ModelChoiceField(label=_("Compound (optional)"), queryset=None, required=False)  # type: ignore[arg-type]
+    node = _NodeChoice(label=_("Community"), queryset=None)
+    compound = forms.ModelChoiceField(label=_("Compound (optional)"), queryset=None, required=False)
     title = forms.CharField(label=_("Title"), max_length=200)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
     source = forms.ChoiceField(label=_("Source"), choices=NeedSource.choices)
@@ -44,12 +44,12 @@ class NeedForm(forms.Form):
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         communities = _communities(user)
-        self.fields["node"].queryset = communities  # type: ignore[attr-defined]
+        self.fields["node"].queryset = communities
         _one_choice(self, communities)
         condition = Q()
         for c in communities:
             condition |= Q(jurisdiction_id=c.jurisdiction_id, node__path__startswith=c.path)
-        self.fields["compound"].queryset = (  # type: ignore[attr-defined]
+        self.fields["compound"].queryset = (
             Compound.objects.filter(condition).order_by("name") if condition else Compound.objects.none()
         )
 
@@ -66,7 +66,7 @@ class NeedActionForm(forms.Form):
 
 
 class ResourceForm(forms.Form):
-    node = _NodeChoice(label=_("Community"), queryset=None)  # type: ignore[arg-type]
+    node = _NodeChoice(label=_("Community"), queryset=None)
     name = forms.CharField(label=_("Name"), max_length=200)
     kind = forms.ChoiceField(label=_("Kind"), choices=ResourceKind.choices)
     offer = forms.CharField(label=_("What they offer"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
@@ -94,8 +94,8 @@ class ResourceForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["node"].queryset = _communities(user)  # type: ignore[attr-defined]
-        _one_choice(self, self.fields["node"].queryset)  # type: ignore[attr-defined]
+        self.fields["node"].queryset = _communities(user)
+        _one_choice(self, self.fields["node"].queryset)
 
 
 class _NeedChoices(forms.ModelMultipleChoiceField):
@@ -104,15 +104,15 @@ class _NeedChoices(forms.ModelMultipleChoiceField):
 
 
 class ProjectForm(forms.Form):
-    node = _NodeChoice(label=_("Community"), queryset=None)  # type: ignore[arg-type]
+    node = _NodeChoice(label=_("Community"), queryset=None)
     name = forms.CharField(label=_("Name"), max_length=200)
     category = forms.ChoiceField(label=_("Category"), choices=Category.choices)
-    provider = forms.ModelChoiceField(label=_("Provider"), queryset=None)  # type: ignore[arg-type]
+    provider = forms.ModelChoiceField(label=_("Provider"), queryset=None)
     needs = _NeedChoices(
         label=_("Needs it answers"),
         queryset=None,
         required=False,
-        widget=forms.CheckboxSelectMultiple,  # type: ignore[arg-type]
+        widget=forms.CheckboxSelectMultiple,
     )
     description = forms.CharField(label=_("Description"), widget=forms.Textarea(attrs={"rows": 3}), required=False)
     price = forms.DecimalField(
@@ -126,10 +126,10 @@ class ProjectForm(forms.Form):
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["node"].queryset = _communities(user)  # type: ignore[attr-defined]
-        _one_choice(self, self.fields["node"].queryset)  # type: ignore[attr-defined]
-        self.fields["provider"].queryset = selectors.resources_visible_to(user).order_by("name")  # type: ignore[attr-defined]
-        self.fields["needs"].queryset = (  # type: ignore[attr-defined]
+        self.fields["node"].queryset = _communities(user)
+        _one_choice(self, self.fields["node"].queryset)
+        self.fields["provider"].queryset = selectors.resources_visible_to(user).order_by("name")
+        self.fields["needs"].queryset = (
             selectors.needs_visible_to(user).exclude(status=NeedStatus.CLOSED).order_by("title")
         )
 
@@ -144,9 +144,7 @@ class ListFilter(forms.Form):
     def __init__(self, *args: Any, user: Any, statuses: Any, categories: Any, category_label: Any, **kw: Any) -> None:
         super().__init__(*args, **kw)
         every = [("", _("all"))]
-        self.fields["status"].choices = every + list(statuses)  # type: ignore[attr-defined]
-        self.fields["category"].choices = every + list(categories)  # type: ignore[attr-defined]
+        self.fields["status"].choices = every + list(statuses)
+        self.fields["category"].choices = every + list(categories)
         self.fields["category"].label = category_label
-        self.fields["node"].choices = every + [  # type: ignore[attr-defined]
-            (str(c.pk), c.name) for c in selectors.communities(user)
-        ]
+        self.fields["node"].choices = every + [(str(c.pk), c.name) for c in selectors.communities(user)]

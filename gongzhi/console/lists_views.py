@@ -55,7 +55,7 @@ def _no_manage(request: HttpRequest, node: Any = None) -> HttpResponse | None:
 
 def _get[M](read: Any, request: HttpRequest, pk: int) -> M:
     try:
-        return read(request.user, pk)  # type: ignore[no-any-return]
+        return read(request.user, pk)
     except NotFound as exc:
         raise Http404(exc.message) from None
 
@@ -72,7 +72,7 @@ def _page(request: HttpRequest, qs: QuerySet[Any]) -> Any:
     return Paginator(qs, PAGE_SIZE).get_page(int(raw))
 
 
-def _filtered(request: HttpRequest, qs: QuerySet[Any], *, statuses: Any, categories: Any, field: str, label: Any):  # type: ignore[no-untyped-def]
+def _filtered(request: HttpRequest, qs: QuerySet[Any], *, statuses: Any, categories: Any, field: str, label: Any):
     form = forms.ListFilter(
         request.GET or None, user=request.user, statuses=statuses, categories=categories, category_label=label
     )
