@@ -22,6 +22,7 @@ from django.test import Client
 
 from gongzhi.cases import catalogue, services
 from gongzhi.cases.models import Case, CaseCategory
+from gongzhi.core.testing.database import refresh_statistics
 from gongzhi.grid import demo, roles
 from gongzhi.grid.models import Building, GridNode, StaffPost
 from gongzhi.ops.simulate import Simulation
@@ -213,6 +214,7 @@ def test_no_public_page_or_answer_shows_planted_personal_data_or_a_tracking_code
     sim.run()
     planted = _plant(district)
     call_command("analytics", "catch-up", verbosity=0)
+    refresh_statistics()
     codes = set(Case.objects.values_list("tracking_code", flat=True))
     published = Case.objects.filter(public=True).count()
     assert len(codes) > 300 and published > 50
