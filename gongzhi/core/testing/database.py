@@ -8,10 +8,11 @@ from django.db import connection
 def refresh_statistics() -> None:
     """ANALYZE on PostgreSQL after a test has written a district's worth of rows, as autovacuum does on a live site.
 
-    ANALYZE writes a table's row count in place, outside any transaction: when an earlier test in the same worker
-    database analysed the tables while they were empty (``analytics rebuild`` does), the planner goes on believing
-    they are, and a public page's figures ran as nested loops over thousands of cases — a minute a page. Rows that
-    the test's own transaction has written are counted. SQLite has no such statistics to refresh.
+    Statistics outlive the test that made them (ANALYZE writes a table's row count in place, outside any
+    transaction; ``analytics rebuild`` runs it): in one CI run the tables of a worker database were last analysed at
+    its start, nearly empty, and the planner estimated one case where there were hundreds, so each board page's
+    figures ran as nested loops for about a minute. Rows the test's own transaction has written are counted. SQLite
+    has no such statistics to refresh.
     """
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
