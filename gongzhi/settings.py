@@ -51,6 +51,7 @@ INSTALLED_APPS = [
     "gongzhi.cases",
     "gongzhi.lists",
     "gongzhi.stations",
+    "gongzhi.market",
     "gongzhi.console",
     "gongzhi.portal",
     "gongzhi.analytics",

@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Final
 
 # Statuses (the engine's names; transitions.py is their source, repeated here to keep this module pure).
@@ -340,4 +341,63 @@ def circle(*, buildings: int, covered_buildings: int, households: int, covered_h
         covered_households=covered_households,
         building_share=ratio(covered_buildings, buildings),
         household_share=ratio(covered_households, households),
+    )
+
+
+# ------------------------------------------------------------------------------------------ the service market
+
+
+@dataclass(frozen=True)
+class MarketFigures:
+    """The market's figures over some events (a day, a month, a community or the district): see docs/metrics.md."""
+
+    bookings: int  # 预约: bookings made (confirmed, served, no-show; not cancelled, not still waiting)
+    served: int  # 服务人次: residents served, booked or walk-up
+    walk_ups: int  # … of which without a booking
+    no_shows: int  # 爽约: confirmed bookings nobody came for
+    no_show_rate: float | None  # no_shows ÷ (booked and served + no_shows): of the bookings whose slot is decided
+    served_60: int  # 服务60岁以上: served aged 60 and over (the age checked at the stall)
+    free: int  # served free under a free rule (60+, 低保 …)
+    list_value: Decimal  # 服务价值: list price of every service given
+    discount: Decimal  # 商家让利
+    subsidy: Decimal  # 社区补贴
+    paid: Decimal  # 居民自付
+
+
+@dataclass(frozen=True)
+class MarketBooking:
+    """What the market figures need of one booking."""
+
+    status: str  # confirmed / waiting / cancelled / served / no_show
+    walk_up: bool
+    age: int | None
+    free: bool
+    list_price: Decimal
+    discount: Decimal
+    subsidy: Decimal
+    paid: Decimal
+
+
+MARKET_SENIOR_AGE: Final = 60
+
+
+def market(bookings: Iterable[MarketBooking]) -> MarketFigures:
+    rows = list(bookings)
+    served = [b for b in rows if b.status == "served"]
+    booked_served = sum(1 for b in served if not b.walk_up)
+    no_shows = sum(1 for b in rows if b.status == "no_show")
+    confirmed = sum(1 for b in rows if b.status == "confirmed")
+    zero = Decimal("0.00")
+    return MarketFigures(
+        bookings=booked_served + no_shows + confirmed,
+        served=len(served),
+        walk_ups=len(served) - booked_served,
+        no_shows=no_shows,
+        no_show_rate=ratio(no_shows, booked_served + no_shows),
+        served_60=sum(1 for b in served if b.age is not None and b.age >= MARKET_SENIOR_AGE),
+        free=sum(1 for b in served if b.free),
+        list_value=sum((b.list_price for b in served), zero),
+        discount=sum((b.discount for b in served), zero),
+        subsidy=sum((b.subsidy for b in served), zero),
+        paid=sum((b.paid for b in served), zero),
     )

@@ -74,6 +74,10 @@ LISTS_MANAGE: Final = "lists.manage"  # record and edit needs, resources and pro
 # hours, point on the map, duty rota). Someone on a station's rota keeps its desk whatever their post's scope.
 STATION_DESK: Final = "station.desk"
 STATION_MANAGE: Final = "station.manage"
+# The service market (市集) and mobile service days: plan events, offerings, prices and capacity (manage), or keep a
+# stall: check residents in, serve walk-ups, book for a resident without a phone, mark no-shows (desk).
+MARKET_DESK: Final = "market.desk"
+MARKET_MANAGE: Final = "market.manage"
 
 _STAFF_BASE: Final = frozenset({GRID_VIEW, CASE_VIEW})
 # Community staff and above keep the lists of their subtree; stewards and grid workers read them (to point residents
@@ -82,9 +86,9 @@ _LISTS: Final = frozenset({LISTS_VIEW, LISTS_MANAGE})
 
 CAPABILITIES: Final[dict[str, frozenset[str]]] = {
     RESIDENT: frozenset(),
-    STEWARD: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_CONTACT, STATION_DESK, LISTS_VIEW},
+    STEWARD: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_CONTACT, STATION_DESK, LISTS_VIEW, MARKET_DESK},
     GRID_WORKER: _STAFF_BASE
-    | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_TRIAGE, CASE_CONTACT, STATION_DESK, LISTS_VIEW},
+    | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_TRIAGE, CASE_CONTACT, STATION_DESK, LISTS_VIEW, MARKET_DESK},
     COMMUNITY_STAFF: _STAFF_BASE
     | {
         CASE_RECORD,
@@ -100,6 +104,8 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         ANALYTICS_VIEW,
         STATION_DESK,
         STATION_MANAGE,
+        MARKET_DESK,
+        MARKET_MANAGE,
     }
     | _LISTS,
     STREET_STAFF: _STAFF_BASE
@@ -118,6 +124,8 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         ANALYTICS_VIEW,
         STATION_DESK,
         STATION_MANAGE,
+        MARKET_DESK,
+        MARKET_MANAGE,
     }
     | _LISTS,
     DEPARTMENT_STAFF: _STAFF_BASE | {CASE_ACCEPT, CASE_HANDLE, CASE_REPORT_IN, CASE_CONTACT},
@@ -145,6 +153,7 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         CASE_PUBLISH,
         ANALYTICS_VIEW,
         STATION_MANAGE,
+        MARKET_MANAGE,
     }
     | _LISTS,
 }

@@ -135,6 +135,22 @@ def _outermost(prefixes: set[tuple[int, str]]) -> list[tuple[int, str]]:
     return kept
 
 
+def capability_condition(user: Any, capability: str, field: str = "", *, widen_to: int = 0) -> Q | None:
+    """A filter on ``<field>jurisdiction_id`` and ``<field>path`` for the subtrees of the user's grid posts granting
+    ``capability``: ``Q()`` for a superuser (everything), None when no post grants it (nothing). ``widen_to`` (a path
+    length, e.g. a community's) lets a post below that level read its whole community."""
+    if getattr(user, "is_superuser", False) and getattr(user, "is_active", False):
+        return Q()
+    posts = [p for p in active_posts(user) if p.node_id and roles.can(p.role, capability)]
+    prefixes = sorted({(j, path[:widen_to] if widen_to else path) for j, path in node_scope_prefixes(posts)})
+    if not prefixes:
+        return None
+    condition = Q()
+    for jurisdiction_id, path in _outermost(set(prefixes)):
+        condition |= Q(**{f"{field}jurisdiction_id": jurisdiction_id, f"{field}path__startswith": path})
+    return condition
+
+
 def grid_nodes_visible_to(user: Any) -> QuerySet[GridNode]:
     """The grid nodes in the user's scope: the subtrees of their posts' nodes (superusers see everything)."""
     if getattr(user, "is_superuser", False) and user.is_active:
