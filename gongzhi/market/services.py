@@ -522,11 +522,19 @@ def _new_code() -> str:
     return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
 
 
+QR_PREFIX = "GZM:"
+
+
+def qr_payload(code: str) -> str:
+    """What a booking's QR code holds (the resident's booking page shows it; the stall's scanner reads it)."""
+    return QR_PREFIX + code
+
+
 def normalise_code(text: str) -> str:
     """A booking code as typed, scanned (the QR holds ``GZM:<code>``) or read out: upper case, no spaces or dashes."""
     raw = (text or "").strip()
-    if raw.upper().startswith("GZM:"):
-        raw = raw[4:]
+    if raw.upper().startswith(QR_PREFIX):
+        raw = raw[len(QR_PREFIX) :]
     return "".join(ch for ch in raw.upper() if ch.isalnum())[:32]
 
 
