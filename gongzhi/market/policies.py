@@ -16,8 +16,19 @@ def can_manage(user: Any, node: GridNode) -> bool:
 
 
 def can_desk(user: Any, node: GridNode) -> bool:
+    """Keep a stall at an event of ``node``: staff whose posts cover it, and the stewards and grid workers of the
+    community it is in (a market is the community's, its stalls are kept by people from all over it)."""
     if not getattr(user, "is_authenticated", False):
         return False
-    return grid_selectors.user_can(user, roles.MARKET_DESK, node) or grid_selectors.user_can(
+    if grid_selectors.user_can(user, roles.MARKET_DESK, node) or grid_selectors.user_can(
         user, roles.MARKET_MANAGE, node
+    ):
+        return True
+    community = grid_selectors.ancestor_at(node, roles.COMMUNITY) or node
+    return any(
+        post.node is not None
+        and post.jurisdiction_id == community.jurisdiction_id
+        and post.node.path.startswith(community.path)
+        and roles.can(post.role, roles.MARKET_DESK)
+        for post in grid_selectors.active_posts(user)
     )

@@ -18,6 +18,7 @@ from decimal import ROUND_HALF_UP, Decimal, InvalidOperation
 
 FEN = Decimal("0.01")
 ZERO = Decimal("0.00")
+MAX = Decimal("9999999.99")  # what a booking's money columns hold (9 digits, 2 of them fen)
 
 
 class PriceError(ValueError):
@@ -25,14 +26,14 @@ class PriceError(ValueError):
 
 
 def money(value: object) -> Decimal:
-    """A yuan amount as Decimal with two places; PriceError for what is not a finite, non-negative amount."""
+    """A yuan amount as Decimal with two places; PriceError for what is not an amount from 0 to MAX."""
     if isinstance(value, float):
         raise PriceError("money is never a float")
     try:
         amount = Decimal(str(value).strip() or "0")
     except InvalidOperation as exc:
         raise PriceError(f"not an amount: {value!r}") from exc
-    if not amount.is_finite() or amount < 0:
+    if not amount.is_finite() or not 0 <= amount <= MAX:
         raise PriceError(f"not an amount: {value!r}")
     return amount.quantize(FEN, rounding=ROUND_HALF_UP)
 

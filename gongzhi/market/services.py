@@ -333,8 +333,6 @@ def _offering_fields(data: OfferingInput) -> dict[str, Any]:
     }
     if fields["discount_percent"] is not None and fields["discount_percent"] > 100:
         raise DomainError(gettext_noop("A discount is at most 100 %."), code="invalid_amount")
-    if fields["list_price"] > Decimal("9999999"):
-        raise DomainError(gettext_noop("The list price is too high."), code="invalid_amount")
     return fields
 
 
