@@ -18,23 +18,10 @@ from gongzhi.lists.models import Need, NeedEvent, Project, Resource
 COMMUNITY_PATH = PATH_SEGMENT_WIDTH * (roles.level_index(roles.COMMUNITY) + 1)  # district, street, community
 
 
-def _prefixes(user: Any, capability: str) -> list[tuple[int, str]] | None:
-    """(jurisdiction, path) of the grid posts granting ``capability``; None for a superuser (everything)."""
-    if getattr(user, "is_superuser", False) and getattr(user, "is_active", False):
-        return None
-    posts = [p for p in grid_selectors.active_posts(user) if p.node_id and roles.can(p.role, capability)]
-    # The lists are a community's: a post below one (a grid worker, a steward) reads its community's lists.
-    return sorted({(j, path[:COMMUNITY_PATH]) for j, path in grid_selectors.node_scope_prefixes(posts)})
-
-
 def _condition(user: Any, capability: str, field: str) -> Q | None:
-    prefixes = _prefixes(user, capability)
-    if prefixes is None:
-        return Q()
-    condition = Q()
-    for jurisdiction_id, path in prefixes:
-        condition |= Q(**{f"{field}jurisdiction_id": jurisdiction_id, f"{field}path__startswith": path})
-    return condition if prefixes else None
+    """The subtrees of the posts granting ``capability``, widened to their community: the lists are a community's, and
+    a post below one (a grid worker, a steward) reads its community's lists. ``Q()`` for a superuser, None for none."""
+    return grid_selectors.capability_condition(user, capability, field, widen_to=COMMUNITY_PATH)
 
 
 def _scoped[M: Any](qs: QuerySet[M], user: Any, capability: str = roles.LISTS_VIEW) -> QuerySet[M]:
@@ -43,28 +30,21 @@ def _scoped[M: Any](qs: QuerySet[M], user: Any, capability: str = roles.LISTS_VI
 
 
 def can_view(user: Any) -> bool:
-    prefixes = _prefixes(user, roles.LISTS_VIEW)
-    return prefixes is None or bool(prefixes)
+    return _condition(user, roles.LISTS_VIEW, "") is not None
 
 
 def can_manage(user: Any, node: GridNode | None = None) -> bool:
     """May the user keep the lists (of ``node``, or of somewhere)?"""
     if node is not None:
         return grid_selectors.user_can(user, roles.LISTS_MANAGE, node)
-    prefixes = _prefixes(user, roles.LISTS_MANAGE)
-    return prefixes is None or bool(prefixes)
+    return _condition(user, roles.LISTS_MANAGE, "") is not None
 
 
 def communities(user: Any, capability: str = roles.LISTS_VIEW) -> QuerySet[GridNode]:
     """The communities whose lists the user may read (or keep): in their subtrees, or above their node."""
     qs = GridNode.objects.filter(level=roles.COMMUNITY).defer("boundary").order_by("path")
-    prefixes = _prefixes(user, capability)
-    if prefixes is None:
-        return qs
-    condition = Q()
-    for jurisdiction_id, path in prefixes:
-        condition |= Q(jurisdiction_id=jurisdiction_id, path__startswith=path)
-    return qs.filter(condition) if prefixes else qs.none()
+    condition = _condition(user, capability, "")
+    return qs.none() if condition is None else qs.filter(condition)
 
 
 def needs_visible_to(user: Any) -> QuerySet[Need]:
