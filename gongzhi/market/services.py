@@ -188,7 +188,7 @@ def create_event(
         starts=starts,
         ends=ends,
         status=EventStatus.PUBLISHED if publish else EventStatus.DRAFT,
-        cancel_hours=_count(cancel_hours, "cancel limit", low=0, high=72),
+        cancel_hours=_count(cancel_hours, "cancel up to (hours before the slot)", low=0, high=72),
         created_by=actor if getattr(actor, "pk", None) else None,
         created_at=now,
         updated_at=now,
