@@ -130,6 +130,7 @@ def test_the_event_shows_services_price_split_free_rule_and_slots(client, mw, ha
     html = response.content.decode()
     assert "理发" in html and "磨刀" in html and "社区广场" in html
     assert "¥20.00" in html and "−¥5.00" in html and "¥10.00" in html  # list, discount, what an ordinary resident pays
+    assert "普通居民支付" in html
     assert "60岁及以上" in html and "低保" in html and "¥0.00" in html  # free for 60+ / 低保
     assert "已满，可排队候补" in html  # the full slot of the haircut
     assert book_url(event, full) in html  # … still bookable: onto the waiting list
