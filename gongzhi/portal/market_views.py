@@ -197,9 +197,10 @@ class OfferingView:
     price: pricing.Price
     free_price: pricing.Price | None
     slots: list[dict[str, Any]]
+    mine: Booking | None = None  # the logged-in resident's booking of this service
 
 
-def _offering_views(event: Event, rules: list[str]) -> list[OfferingView]:
+def _offering_views(event: Event, rules: list[str], held: dict[int, Booking]) -> list[OfferingView]:
     now = timeutil.now()
     shown = []
     for offering in market.offerings(event):
@@ -226,6 +227,7 @@ def _offering_views(event: Event, rules: list[str]) -> list[OfferingView]:
                 # What someone meeting a free rule pays (0): shown only when the jurisdiction has rules.
                 free_price=free,
                 slots=slots,
+                mine=held.get(offering.pk),
             )
         )
     return shown
@@ -237,11 +239,18 @@ def event_page(request: HttpRequest, event_id: int) -> HttpResponse:
     if event is None:
         return _not_found(request, _("This market day is not known."))
     rules = _rule_labels(event.node.jurisdiction_id)
+    login = phone_login.current(request)
+    # The resident's own bookings at this event: their services say so, with a link, instead of a second "book".
+    held = (
+        {b.offering_id: b for b in market.bookings_of(login["index"]).filter(event=event, holder__isnull=False)}
+        if login
+        else {}
+    )
     context = {
         "event": event,
         "cancelled": event.status == EventStatus.CANCELLED,
         "windows": list(event.windows.all()),
-        "offerings": _offering_views(event, rules),
+        "offerings": _offering_views(event, rules, held),
         "rules": rules,
         "base_jurisdiction": event.node.jurisdiction_id,
         "points": [{"lat": event.lat, "lon": event.lon, "name": event.place_name}] if event.lat is not None else [],

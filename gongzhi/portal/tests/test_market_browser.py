@@ -15,6 +15,7 @@ from gongzhi.core.testing.browser import PHONE, save_screenshot
 from gongzhi.market import services
 from gongzhi.market.models import Booking
 from gongzhi.market.tests.factories import market_world
+from gongzhi.portal.tests.test_accessibility import axe_source, run_axe
 from gongzhi.portal.tests.test_browser import orm_between_pages  # noqa: F401 - a fixture
 from gongzhi.portal.tests.test_browser_journeys import code_sent_to
 
@@ -29,6 +30,15 @@ def phone(session, **options):
 def fits(page) -> None:
     width = page.evaluate("() => document.documentElement.scrollWidth")
     assert width <= PHONE["width"], f"{width}px wide on a {PHONE['width']}px phone"
+
+
+def looked_at(page, name: str, axe: str, found: dict[str, list[dict]]) -> None:
+    """On the phone's screen, saved for a person to look at, and checked by axe (WCAG 2.1 A/AA)."""
+    fits(page)
+    save_screenshot(page, name)
+    violations = run_axe(page, axe)
+    if violations:
+        found[name] = violations
 
 
 @pytest.fixture
@@ -51,6 +61,8 @@ def test_a_68_year_old_books_a_haircut_for_nothing_on_her_phone(
 ):
     _, event, haircut = market
     suffix = "-large" if large else ""
+    axe = axe_source()
+    found: dict[str, list[dict]] = {}
     page = phone(browser_session)
     page.goto(reverse("portal:home"))
     if large:
@@ -63,8 +75,7 @@ def test_a_68_year_old_books_a_haircut_for_nothing_on_her_phone(
     expect(card).to_contain_text("理发义剪")
     expect(card).to_contain_text("2 项服务")
     page.wait_for_selector("#market-map[data-ready=true]")
-    fits(page)
-    save_screenshot(page, f"market-1-whats-on{suffix}")
+    looked_at(page, f"market-1-whats-on{suffix}", axe, found)
 
     card.get_by_role("link", name="查看服务并预约").click()
     page.wait_for_url(re.compile(rf"/r/market/{event.pk}/$"))
@@ -72,8 +83,7 @@ def test_a_68_year_old_books_a_haircut_for_nothing_on_her_phone(
     expect(offering).to_contain_text("阿芳理发店")
     expect(offering.locator(".resident-pays")).to_have_text("¥10.00")  # an ordinary resident
     expect(offering).to_contain_text("60岁及以上 / 低保 / 特困 免费（¥0.00）")
-    fits(page)
-    save_screenshot(page, f"market-2-event{suffix}")
+    looked_at(page, f"market-2-event{suffix}", axe, found)
 
     offering.locator(".slots li").first.get_by_role("link", name="预约").click()
     page.wait_for_url(re.compile(r"/r/login/\?next="))
@@ -92,8 +102,7 @@ def test_a_68_year_old_books_a_haircut_for_nothing_on_her_phone(
     expect(page.locator("#quote")).to_contain_text("−¥15.00")  # the community's subsidy
     expect(page.locator("#free-note")).to_be_visible()
     assert Booking.objects.count() == 0  # nothing booked before she confirms
-    fits(page)
-    save_screenshot(page, f"market-3-price{suffix}")
+    looked_at(page, f"market-3-price{suffix}", axe, found)
 
     page.click("#confirm")
     page.wait_for_url(re.compile(r"/r/market/bookings/[A-Z0-9]+/$"))
@@ -108,11 +117,10 @@ def test_a_68_year_old_books_a_haircut_for_nothing_on_her_phone(
     assert box["width"] >= 250 and abs(box["width"] - box["height"]) < 2  # big enough to scan from the screen
     html = page.content()
     assert NUMBER not in html and "139****0068" in html
-    fits(page)
-    save_screenshot(page, f"market-4-booking{suffix}")
+    looked_at(page, f"market-4-booking{suffix}", axe, found)
 
     page.goto(reverse("portal:market_bookings"))
     expect(page.locator(f"li[data-booking='{booking.code}']")).to_contain_text("已确认")
-    fits(page)
-    save_screenshot(page, f"market-5-my-bookings{suffix}")
+    looked_at(page, f"market-5-my-bookings{suffix}", axe, found)
+    assert found == {}
     browser_session.assert_clean()

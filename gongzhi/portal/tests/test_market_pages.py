@@ -8,6 +8,7 @@ from __future__ import annotations
 from datetime import time, timedelta
 
 import pytest
+import segno
 from django.urls import reverse
 from django.utils import timezone
 
@@ -188,8 +189,13 @@ def test_confirming_books_once_with_the_split_and_shows_the_qr(her, haircut):
     assert page.status_code == 200 and "<svg" in html and "qrline" in html
     assert " ".join([booking.code[:4], booking.code[4:8], booking.code[8:]]) in html
     assert "王阿姨" in html and "139****0068" in html and HER not in html
+    # What the stall's scanner reads: GZM:<code>.
+    qr = segno.make(services.qr_payload(booking.code), error="m", micro=False)
+    assert qr.svg_inline(scale=1, border=4, omitsize=True, dark="#000", light="#fff") in html
     mine = her.get(reverse("portal:market_bookings")).content.decode()
     assert booking.code in mine and "理发" in mine and "¥0.00" in mine and HER not in mine
+    event_page = her.get(reverse("portal:market_event", args=[event.pk])).content.decode()
+    assert f'id="mine-{offering.pk}"' in event_page and "您已预约：09:00，已确认。" in event_page
 
 
 def test_the_fast_confirm_without_a_quote_books_too(her, haircut):
