@@ -122,5 +122,17 @@ def test_a_68_year_old_books_a_haircut_for_nothing_on_her_phone(
     page.goto(reverse("portal:market_bookings"))
     expect(page.locator(f"li[data-booking='{booking.code}']")).to_contain_text("已确认")
     looked_at(page, f"market-5-my-bookings{suffix}", axe, found)
+
+    # Plans change: she cancels (two taps, so that one slip does not give her place away).
+    page.locator(f"li[data-booking='{booking.code}'] a").click()
+    page.click("#cancel-details summary")
+    expect(page.locator("#cancel-button")).to_be_visible()
+    looked_at(page, f"market-6-cancel{suffix}", axe, found)
+    page.click("#cancel-button")
+    expect(page.locator("#cancelled-note")).to_be_visible()
+    expect(page.locator("#booking-status")).to_have_text("已取消")
+    assert page.locator("#booking-qr").count() == 0
+    booking.refresh_from_db()
+    assert booking.status == "cancelled"
     assert found == {}
     browser_session.assert_clean()
