@@ -82,7 +82,7 @@ def test_a_68_year_old_books_a_haircut_for_nothing_on_her_phone(
     offering = page.locator(f"#offering-{haircut.pk}")
     expect(offering).to_contain_text("阿芳理发店")
     expect(offering.locator(".resident-pays")).to_have_text("¥10.00")  # an ordinary resident
-    expect(offering).to_contain_text("60岁及以上 / 低保 / 特困 免费（¥0.00）")
+    expect(offering).to_contain_text("60岁及以上 / 低保 / 特困的居民免费（¥0.00）")
     looked_at(page, f"market-2-event{suffix}", axe, found)
 
     offering.locator(".slots li").first.get_by_role("link", name="预约").click()
