@@ -609,9 +609,9 @@ def book(
     holder = None
     if index:
         held = set(
-            Booking.objects.filter(offering=offering, phone_index=index, holder__isnull=False).values_list(
-                "holder", flat=True
-            )
+            Booking.objects.filter(offering=offering, phone_index=index, holder__isnull=False)
+            .order_by()
+            .values_list("holder", flat=True)
         )
         if len(held) >= offering.per_resident:
             raise Conflict(gettext_noop("You have booked this service at this event already."), code="already_booked")
