@@ -59,7 +59,8 @@ def _jurisdiction(request: HttpRequest) -> Jurisdiction | None:
     code = request.GET.get("j") or ""
     if code:
         return Jurisdiction.objects.filter(code=code[:32]).first()
-    return selectors.default_jurisdiction()
+    node = selectors.public_node(parse_id(request.GET.get("node")))
+    return node.jurisdiction if node is not None else selectors.default_jurisdiction()
 
 
 def _coordinate(text: str, low: float, high: float) -> float:

@@ -317,6 +317,9 @@ def test_cancelling_promotes_the_first_waiting_resident_with_an_sms(her, him, ha
     assert Slot.objects.get(pk=slot.pk).taken == 2
     page = her.get(response["Location"]).content.decode()
     assert "已取消" in page and "<svg" not in page
+    again = her.post(reverse("portal:market_cancel", args=[mine.code]))
+    assert again.status_code == 409 and "已不能取消" in again.content.decode()
+    assert Booking.objects.get(pk=his.pk).status == "confirmed"
 
 
 def test_cancelling_after_the_cut_off_is_refused_and_explained(her, mw):
