@@ -606,10 +606,20 @@ def book(
     price = quote(offering, age=age, groups=groups)
     holder = None
     if index:
-        held = Booking.objects.filter(offering=offering, phone_index=index, holder__isnull=False).count()
-        if held >= offering.per_resident:
+        held = set(
+            Booking.objects.filter(offering=offering, phone_index=index, holder__isnull=False)
+            .order_by()
+            .values_list("holder", flat=True)
+        )
+        if len(held) >= offering.per_resident:
             raise Conflict(gettext_noop("You have booked this service at this event already."), code="already_booked")
-        holder = index if offering.per_resident == 1 else f"{index}:{held + 1}"
+        # The first number free: after a cancellation the count no longer names a free one (2 held, 1 cancelled:
+        # "2" is still taken).
+        holder = (
+            index
+            if offering.per_resident == 1
+            else next(f"{index}:{n}" for n in range(1, offering.per_resident + 1) if f"{index}:{n}" not in held)
+        )
     try:
         with transaction.atomic():
             got = Slot.objects.filter(pk=slot.pk, taken__lt=F("capacity")).update(taken=F("taken") + 1)

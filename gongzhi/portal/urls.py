@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.portal import map_views, services_views, station_views, views
+from gongzhi.portal import map_views, market_views, services_views, station_views, views
 
 app_name = "portal"
 
@@ -48,6 +48,13 @@ urlpatterns = [
     path("services/<int:node_id>/", services_views.community, name="services"),
     path("services/<int:node_id>/p/<int:project_id>/", services_views.project, name="service_project"),
     path("services/<int:node_id>/r/<int:resource_id>/", services_views.resource, name="service_resource"),
+    # 市集 and 服务列车进小区: what's on near me, an event, booking a slot, my bookings.
+    path("market/", market_views.whats_on, name="market"),
+    path("market/bookings/", market_views.my_bookings, name="market_bookings"),
+    path("market/bookings/<str:code>/", market_views.booking_page, name="market_booking"),
+    path("market/bookings/<str:code>/cancel/", market_views.cancel, name="market_cancel"),
+    path("market/<int:event_id>/", market_views.event_page, name="market_event"),
+    path("market/<int:event_id>/book/<int:slot_id>/", market_views.book, name="market_book"),
     # Staff: QR posters.
     path("posters/<int:node_id>/", views.posters_page, name="posters"),
     path("posters/building/<int:building_id>.pdf", views.poster_building, name="poster_building"),
