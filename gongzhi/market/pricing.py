@@ -34,7 +34,10 @@ def money(value: object) -> Decimal:
         raise PriceError(f"not an amount: {value!r}") from exc
     if not amount.is_finite() or amount < 0:
         raise PriceError(f"not an amount: {value!r}")
-    return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+    try:
+        return amount.quantize(FEN, rounding=ROUND_HALF_UP)
+    except InvalidOperation as exc:  # "1e999": finite, but more digits than a Decimal context holds
+        raise PriceError(f"not an amount: {value!r}") from exc
 
 
 @dataclass(frozen=True)
