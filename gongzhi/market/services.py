@@ -55,15 +55,21 @@ def _text(value: str, field: str, *, required: bool = False, max_length: int = 2
     return value
 
 
+MONEY_MAX = Decimal("9999999.99")  # what a MONEY column (9 digits, 2 after the point) holds
+
+
 def _money(value: object, field: str) -> Decimal:
     try:
-        return pricing.money(value)
+        amount = pricing.money(value)
     except pricing.PriceError:
+        amount = None
+    if amount is None or amount > MONEY_MAX:
         raise DomainError(
             gettext_noop("The %(field)s must be an amount in yuan, 0 or more, e.g. 12.50."),
             params={"field": Term(field)},
             code="invalid_amount",
-        ) from None
+        )
+    return amount
 
 
 def _count(value: object, field: str, *, low: int = 1, high: int = 500) -> int:
