@@ -118,10 +118,8 @@ def markets(request: HttpRequest) -> HttpResponse:
         ordered = events.order_by("day", "starts", "pk")
     elif when == "upcoming":
         ordered = events.filter(day__gte=today).order_by("day", "starts", "pk")
-        events = events.filter(day__gte=today)
     else:
         ordered = events.filter(day__lt=today).order_by("-day", "-starts", "-pk")
-        events = events.filter(day__lt=today)
     rows = list(
         ordered.annotate(
             services=Count("offerings", distinct=True),
@@ -137,7 +135,8 @@ def markets(request: HttpRequest) -> HttpResponse:
         "node": node,
         "when": when,
         "today": today,
-        "figures": _figures(events),
+        # The figures of the events listed (at most MAX_EVENTS: a long past stays one page's worth of bookings).
+        "figures": _figures(market_selectors.events_visible_to(request.user).filter(pk__in=[e.pk for e in rows])),
         "can_plan": bool(plannable),
         "this_month": today.strftime("%Y-%m"),
     }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import io
 import re
+from datetime import timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -22,6 +23,7 @@ from gongzhi.core import timeutil
 from gongzhi.core.testing.browser import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    DESKTOP,
     ConsoleWatch,
     OffsiteGuard,
     one_request_at_a_time_on_sqlite,
@@ -188,3 +190,73 @@ def test_the_tablets_camera_reads_the_residents_qr(live_server, tmp_path):
             browser.close()
     guard.assert_clean()
     console.assert_clean()
+
+
+# ---------------------------------------------------------------------------------------------------- planning
+
+
+def test_community_staff_plan_a_mobile_day_on_the_map_and_offer_a_haircut(browser_session):
+    from gongzhi.lists import services as lists
+
+    w = market_world()
+    provider = lists.save_resource(actor=w.staff, node=w.community, name="阿芳理发店", kind="merchant")
+    lists.save_project(
+        actor=w.staff,
+        node=w.community,
+        name="理发",
+        category="elderly",
+        provider=provider,
+        delivery="station",
+        price=Decimal("20.00"),
+        status="active",
+    )
+    day = (timeutil.local_today() + timedelta(days=3)).isoformat()
+    page = browser_session.new_page(viewport=DESKTOP, locale="zh-CN")
+    log_in(page, w.staff.username, reverse("console:markets"))
+    page.click("#plan-event")
+    page.wait_for_selector("#record-map[data-ready=true]")
+    page.select_option("#id_kind", "mobile")
+    page.fill("#id_title", "服务列车进小区")
+    page.fill("#id_theme", "居家维修")
+    page.fill("#id_day", day)
+    page.fill("#id_starts", "09:00")
+    page.fill("#id_ends", "11:00")
+    page.check("input[name=place_kind][value=point]")
+    page.fill("#id_place_name", "3号楼前广场")
+    page.locator("#record-map").scroll_into_view_if_needed()
+    area = page.locator("#record-map path.leaflet-interactive").first.bounding_box()
+    page.mouse.click(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)
+    expect(page.locator("#record-map")).to_have_attribute("data-pinned", "true")
+    page.check("#id_publish")
+    save_screenshot(page, "market-plan-1-form")
+    page.click("#plan-submit")
+    page.wait_for_url(re.compile(r"/console/market/\d+/$"))
+    expect(page.locator("#event-status")).to_have_attribute("data-status", "published")
+    page.fill("#id_title", "书记面对面")
+    page.click("#window-form button[type=submit]")
+    page.wait_for_url(re.compile(r"/console/market/\d+/$"))
+    expect(page.locator("#windows")).to_contain_text("书记面对面")
+    page.fill("#id_merchant_discount", "5")
+    page.fill("#id_community_subsidy", "5")
+    page.fill("#id_per_slot", "3")
+    page.click("#offering-submit")
+    page.wait_for_url(re.compile(r"/console/market/\d+/$"))
+    offering = page.locator("article.market-offering").first
+    expect(offering.locator('tr[data-quote="ordinary"]')).to_contain_text("¥10.00")
+    expect(offering.locator('tr[data-quote="free"]')).to_contain_text("¥0.00")
+    expect(offering.locator("table.market-slots tbody tr")).to_have_count(4)
+    save_screenshot(page, "market-plan-2-event")
+    page.goto(reverse("console:markets") + "?when=upcoming")
+    expect(page.locator("#events tbody tr[data-event]")).to_have_count(1)
+    save_screenshot(page, "market-plan-3-markets")
+
+    found: dict[str, object] = {}
+
+    def read() -> None:
+        found["event"] = Event.objects.get()
+
+    in_thread(read)
+    event = found["event"]
+    assert (event.kind, event.place_kind, event.place_name) == ("mobile", "point", "3号楼前广场")
+    assert event.lat is not None and event.lon is not None
+    browser_session.assert_clean()
