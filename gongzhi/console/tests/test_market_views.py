@@ -4,7 +4,7 @@ without a phone), each for the right roles, with refusals that say why and chang
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 
 import pytest
@@ -485,3 +485,30 @@ def test_time_fields_are_validated(client, w):
         {"node": w.community.pk, "kind": "market", "title": "x", "day": "2026-02-30", "starts": "9", "ends": "25:00"},
     )
     assert response.status_code == 400 and Event.objects.count() == 0
+
+
+def test_a_service_for_the_whole_series(client, w):
+    first = tomorrow()
+    series = services.create_series(
+        actor=w.staff,
+        node=w.community,
+        title="每日市集",
+        first_day=first,
+        last_day=first + timedelta(days=6),
+        starts=time(9, 0),
+        ends=time(10, 0),
+        place=services.PlaceInput(kind="point", name="社区广场", lat=30.2, lon=120.2),
+        repeat="weekly",
+        weekdays=range(7),
+        skip_holidays=False,
+        publish=True,
+    )
+    days = list(series.events.order_by("day"))
+    project = _project(w)
+    response = _login(client, w.staff).post(
+        reverse("console:market_offering", args=[days[2].pk]),
+        {"project": project.pk, "slot_minutes": "30", "per_slot": "2", "per_resident": "1", "whole_series": "on"},
+    )
+    assert response.status_code == 302
+    # From the day chosen to the end of the series, not before it.
+    assert sorted(Offering.objects.values_list("event__day", flat=True)) == [e.day for e in days[2:]]
