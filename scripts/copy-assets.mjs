@@ -18,6 +18,8 @@ const files = {
   "leaflet/images/marker-icon.png": "leaflet/dist/images/marker-icon.png",
   "leaflet/images/marker-icon-2x.png": "leaflet/dist/images/marker-icon-2x.png",
   "leaflet/images/marker-shadow.png": "leaflet/dist/images/marker-shadow.png",
+  // The market's check-in desk reads a resident's booking QR through the tablet's camera.
+  "jsqr/jsQR.js": "jsqr/dist/jsQR.js",
 };
 
 rmSync(vendor, { recursive: true, force: true });

@@ -25,6 +25,7 @@ ORDER = (
     "cases",
     "clearance",
     "stations",
+    "market",
     "lists",
     "imports",
     "areas",
@@ -38,6 +39,7 @@ LINKS: dict[str, tuple[str, Any]] = {
     "cases": ("console:cases", _("All cases")),
     "clearance": ("console:clearance", _("Daily clearance")),
     "stations": ("console:stations", _("Stations")),
+    "market": ("console:markets", _("Markets")),
     "lists": ("console:lists", _("Lists")),
     "imports": ("console:imports", _("Imports")),
     "areas": ("console:areas", _("Grid map")),
@@ -59,6 +61,17 @@ SECTIONS: dict[str, frozenset[str]] = {
             "console:station_edit",
             "console:station_rota",
             "console:station_circle",
+        }
+    ),
+    "market": frozenset(
+        {
+            "console:markets",
+            "console:market_event_new",
+            "console:market_series_new",
+            "console:market_ledger",
+            "console:market_event",
+            "console:market_desk",
+            "console:market_event_ledger",
         }
     ),
     "lists": frozenset(

@@ -181,6 +181,7 @@ class Workbenches:
     lists: bool  # the ledger and three lists (needs, resources, projects) of the communities in scope
     areas: bool  # the grid browser (map, figures, 三亮 cards)
     stations: bool = False  # stations (驿站): their desks, set-up and rota
+    market: bool = False  # the service market (市集) and mobile service days: plan, keep a stall, the ledger
 
     @property
     def landing(self) -> str:
@@ -227,6 +228,9 @@ def workbenches(user: Any) -> Workbenches:
         stations=superuser
         or has(roles.STATION_DESK, on_department=False)
         or has(roles.STATION_MANAGE, on_department=False),
+        market=superuser
+        or has(roles.MARKET_DESK, on_department=False)
+        or has(roles.MARKET_MANAGE, on_department=False),
     )
 
 

@@ -1,6 +1,15 @@
 from django.urls import path
 
-from gongzhi.console import case_views, circle_views, inbox_views, io_views, lists_views, station_views, views
+from gongzhi.console import (
+    case_views,
+    circle_views,
+    inbox_views,
+    io_views,
+    lists_views,
+    market_views,
+    station_views,
+    views,
+)
 
 app_name = "console"
 
@@ -55,6 +64,32 @@ urlpatterns = [
     path("stations/<int:station_id>/visit/", station_views.station_visit, name="station_visit"),
     path("stations/<int:station_id>/walk-in/", station_views.station_walk_in, name="station_walk_in"),
     path("stations/<int:station_id>/errand/", station_views.station_errand, name="station_errand"),
+    # The service market (市集) and mobile service days (服务列车进小区)
+    path("market/", market_views.markets, name="markets"),
+    path("market/new/", market_views.event_new, name="market_event_new"),
+    path("market/series/new/", market_views.series_new, name="market_series_new"),
+    path("market/ledger/", market_views.ledger, name="market_ledger"),
+    path("market/ledger.xlsx", market_views.ledger_xlsx, name="market_ledger_xlsx"),
+    path("market/ledger.pdf", market_views.ledger_pdf, name="market_ledger_pdf"),
+    path("market/<int:event_id>/", market_views.event, name="market_event"),
+    path("market/<int:event_id>/window/", market_views.event_window, name="market_window"),
+    path("market/<int:event_id>/offering/", market_views.event_offering, name="market_offering"),
+    path(
+        "market/<int:event_id>/offering/<int:offering_id>/prices/",
+        market_views.offering_prices,
+        name="market_prices",
+    ),
+    path("market/<int:event_id>/slot/<int:slot_id>/capacity/", market_views.slot_capacity, name="market_capacity"),
+    path("market/<int:event_id>/publish/", market_views.event_publish, name="market_publish"),
+    path("market/<int:event_id>/cancel/", market_views.event_cancel, name="market_cancel"),
+    path("market/<int:event_id>/book/", market_views.event_book, name="market_book"),
+    path("market/<int:event_id>/desk/", market_views.desk, name="market_desk"),
+    path("market/<int:event_id>/desk/check-in/", market_views.desk_check_in, name="market_check_in"),
+    path("market/<int:event_id>/desk/walk-up/", market_views.desk_walk_up, name="market_walk_up"),
+    path("market/<int:event_id>/desk/close/", market_views.desk_close, name="market_close_day"),
+    path("market/<int:event_id>/ledger/", market_views.ledger, name="market_event_ledger"),
+    path("market/<int:event_id>/ledger.xlsx", market_views.ledger_xlsx, name="market_event_ledger_xlsx"),
+    path("market/<int:event_id>/ledger.pdf", market_views.ledger_pdf, name="market_event_ledger_pdf"),
     # Excel imports
     path("imports/", io_views.imports_page, name="imports"),
     path("imports/template.xlsx", io_views.import_template, name="import_template"),

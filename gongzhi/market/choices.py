@@ -1,5 +1,6 @@
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 
 class EventKind(models.TextChoices):
@@ -9,7 +10,7 @@ class EventKind(models.TextChoices):
 
 class EventStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
-    PUBLISHED = "published", _("published")
+    PUBLISHED = "published", pgettext_lazy("market event", "published")
     CANCELLED = "cancelled", _("cancelled")
 
 

@@ -35,6 +35,7 @@ def money(value: object) -> Decimal:
         raise PriceError(f"not an amount: {value!r}") from exc
     if not amount.is_finite() or not 0 <= amount <= MAX:
         raise PriceError(f"not an amount: {value!r}")
+    # Compared before quantizing: "1e999" is finite but has more digits than a Decimal context can quantize.
     return amount.quantize(FEN, rounding=ROUND_HALF_UP)
 
 

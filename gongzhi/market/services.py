@@ -57,7 +57,7 @@ def _text(value: str, field: str, *, required: bool = False, max_length: int = 2
 
 def _money(value: object, field: str) -> Decimal:
     try:
-        return pricing.money(value)
+        return pricing.money(value)  # refuses what a money column (9 digits, 2 after the point) cannot hold
     except pricing.PriceError:
         raise DomainError(
             gettext_noop("The %(field)s must be an amount in yuan, 0 or more, e.g. 12.50."),

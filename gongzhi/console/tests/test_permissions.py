@@ -407,8 +407,8 @@ LANDING = {
     "dept_staff": "console:department",
 }
 NAV = {
-    "steward": ["tasks", "record", "cases", "clearance", "stations", "lists", "areas", "inbox"],
-    "grid_worker": ["tasks", "record", "cases", "clearance", "stations", "lists", "areas", "inbox"],
+    "steward": ["tasks", "record", "cases", "clearance", "stations", "market", "lists", "areas", "inbox"],
+    "grid_worker": ["tasks", "record", "cases", "clearance", "stations", "market", "lists", "areas", "inbox"],
     "dispatcher": [
         "queue",
         "tasks",
@@ -417,6 +417,7 @@ NAV = {
         "cases",
         "clearance",
         "stations",
+        "market",
         "lists",
         "imports",
         "areas",
@@ -430,6 +431,7 @@ NAV = {
         "cases",
         "clearance",
         "stations",
+        "market",
         "lists",
         "imports",
         "areas",
@@ -437,9 +439,31 @@ NAV = {
     ],
     "centre": ["analytics", "queue", "record", "cases", "clearance", "lists", "imports", "areas", "inbox"],
     "leader": ["analytics", "cases", "clearance", "lists", "areas", "inbox"],
-    # Administrators set stations up (station.manage) but keep no desk.
-    "admin_post": ["analytics", "queue", "cases", "clearance", "stations", "lists", "imports", "areas", "inbox"],
-    "superuser": ["analytics", "queue", "cases", "clearance", "stations", "lists", "imports", "areas", "inbox"],
+    # Administrators set stations up (station.manage) but keep no desk; they plan markets and keep their stalls.
+    "admin_post": [
+        "analytics",
+        "queue",
+        "cases",
+        "clearance",
+        "stations",
+        "market",
+        "lists",
+        "imports",
+        "areas",
+        "inbox",
+    ],
+    "superuser": [
+        "analytics",
+        "queue",
+        "cases",
+        "clearance",
+        "stations",
+        "market",
+        "lists",
+        "imports",
+        "areas",
+        "inbox",
+    ],
     "dept_staff": ["department", "cases", "areas", "inbox"],
 }
 # On a phone the row holds the first two and the inbox; the rest are behind "More".
