@@ -8,11 +8,13 @@ for the log, not for the visitor.
 
 from __future__ import annotations
 
+import math
 import re
 
 from django.core.exceptions import BadRequest
 from django.http import HttpRequest, HttpResponseBadRequest
 from django.template.loader import render_to_string
+from django.utils.translation import gettext as _
 
 # An id in an address or a form: ASCII digits that fit a 64-bit column (str.isdigit() also takes "²", which int()
 # refuses, and a longer number overflows the database's integer).
@@ -26,6 +28,20 @@ def parse_id(text: str | None) -> int | None:
 
 class BadInput(BadRequest):
     """The request's input cannot be answered; ``str(exc)`` is shown to the person, in their language."""
+
+
+def query_point(request: HttpRequest) -> tuple[float, float] | None:
+    """The map point a page was asked about (``?lat=&lon=``, e.g. a browser's location fix), None when neither is
+    given; BadInput when they are not a pair of coordinates on the Earth."""
+    if not (request.GET.get("lat") or request.GET.get("lon")):
+        return None
+    try:
+        lat, lon = float(request.GET.get("lat", "")), float(request.GET.get("lon", ""))
+    except ValueError:
+        lat = lon = math.nan
+    if not (math.isfinite(lat) and math.isfinite(lon) and -90 <= lat <= 90 and -180 <= lon <= 180):
+        raise BadInput(_("The location is not a pair of map coordinates."))
+    return lat, lon
 
 
 def bad_request(request: HttpRequest, exception: Exception | None = None) -> HttpResponseBadRequest:

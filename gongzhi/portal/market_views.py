@@ -28,7 +28,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gongzhi.core import timeutil
 from gongzhi.core.errors import DomainError, NotFound
-from gongzhi.core.http import BadInput, parse_id
+from gongzhi.core.http import BadInput, parse_id, query_point
 from gongzhi.grid.geo import haversine_m
 from gongzhi.grid.models import GridNode, Jurisdiction
 from gongzhi.market import pricing
@@ -61,16 +61,6 @@ def _jurisdiction(request: HttpRequest) -> Jurisdiction | None:
         return Jurisdiction.objects.filter(code=code[:32]).first()
     node = selectors.public_node(parse_id(request.GET.get("node")))
     return node.jurisdiction if node is not None else selectors.default_jurisdiction()
-
-
-def _coordinate(text: str, low: float, high: float) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadInput(_("The location is not a pair of map coordinates.")) from None
-    if not math.isfinite(value) or not low <= value <= high:
-        raise BadInput(_("The location is not a pair of map coordinates."))
-    return value
 
 
 def _rule_labels(jurisdiction_id: int) -> list[str]:
@@ -114,9 +104,9 @@ def _position(request: HttpRequest, jurisdiction: Jurisdiction) -> tuple[float |
     """Where the resident is: the browser's location (``lat``, ``lon``) or their community (``node``)."""
     lat = lon = None
     node = None
-    if request.GET.get("lat") or request.GET.get("lon"):
-        lat = _coordinate(request.GET.get("lat", ""), -90, 90)
-        lon = _coordinate(request.GET.get("lon", ""), -180, 180)
+    point = query_point(request)
+    if point is not None:
+        lat, lon = point
     elif request.GET.get("node"):
         node = selectors.public_node(parse_id(request.GET["node"]))
         if node is None or node.jurisdiction_id != jurisdiction.pk:

@@ -24,7 +24,7 @@ from gongzhi.cases import services as case_services
 from gongzhi.cases.choices import Channel
 from gongzhi.cases.models import CaseCategory
 from gongzhi.core.errors import DomainError
-from gongzhi.core.http import BadInput, parse_id
+from gongzhi.core.http import BadInput, parse_id, query_point
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.geo import haversine_m
 from gongzhi.grid.models import Compound, Jurisdiction
@@ -49,16 +49,6 @@ def _jurisdiction(request: HttpRequest) -> Jurisdiction | None:
     return selectors.default_jurisdiction()
 
 
-def _coordinate(text: str, low: float, high: float) -> float:
-    try:
-        value = float(text)
-    except ValueError:
-        raise BadInput(_("The location is not a pair of map coordinates.")) from None
-    if not math.isfinite(value) or not low <= value <= high:
-        raise BadInput(_("The location is not a pair of map coordinates."))
-    return value
-
-
 def _card(post: Any) -> dict[str, str]:
     """Who is on duty, as residents see them: name and post title only (never a personal number)."""
     return {"name": str(post.user), "title": post.title or post.get_role_display()}
@@ -67,9 +57,9 @@ def _card(post: Any) -> dict[str, str]:
 def _near(request: HttpRequest, jurisdiction: Jurisdiction) -> dict[str, Any]:
     lat = lon = None
     origin = ""
-    if request.GET.get("lat") or request.GET.get("lon"):
-        lat = _coordinate(request.GET.get("lat", ""), -90, 90)
-        lon = _coordinate(request.GET.get("lon", ""), -180, 180)
+    point = query_point(request)
+    if point is not None:
+        lat, lon = point
         origin = _("your location")
     compound = None
     if request.GET.get("compound") and lat is None:

@@ -12,7 +12,6 @@ import io
 import re
 from datetime import timedelta
 from decimal import Decimal
-from pathlib import Path
 
 import pytest
 from django.urls import reverse
@@ -20,16 +19,7 @@ from playwright.sync_api import expect
 
 from gongzhi.console.tests.test_browser_flow import in_thread, log_in
 from gongzhi.core import timeutil
-from gongzhi.core.testing.browser import (
-    CHROMIUM,
-    CHROMIUM_ARGS,
-    DESKTOP,
-    ConsoleWatch,
-    OffsiteGuard,
-    one_request_at_a_time_on_sqlite,
-    require_chromium,
-    save_screenshot,
-)
+from gongzhi.core.testing.browser import DESKTOP, save_screenshot, write_camera_video
 from gongzhi.market import services
 from gongzhi.market.models import Booking, Event
 from gongzhi.market.tests.factories import MarketWorld, first_slot, market_world, phone
@@ -130,66 +120,30 @@ def test_the_stall_scans_corrects_the_age_and_finds_by_phone_on_a_tablet(browser
 # ---------------------------------------------------------------------------------------------------- the camera
 
 
-def write_qr_video(path: Path, payload: str, *, width: int = 640, height: int = 480, frames: int = 10) -> None:
-    """A Y4M video (what Chromium's fake camera plays) of ``payload`` as a QR code on white, 4:2:0 with grey chroma."""
+def qr_picture(payload: str) -> bytes:
+    """The QR code of ``payload`` as a PNG, as the resident's booking page draws it."""
     import segno
-    from PIL import Image
 
-    qr = segno.make_qr(payload, error="m")  # a full QR: segno.make picks a Micro QR for short data
-    scale = max(1, min(width, height) * 3 // 5 // qr.symbol_size(border=4)[0])
     buffer = io.BytesIO()
-    qr.save(buffer, kind="png", scale=scale, border=4)
-    buffer.seek(0)
-    code = Image.open(buffer).convert("L")
-    frame = Image.new("L", (width, height), 255)
-    frame.paste(code, ((width - code.width) // 2, (height - code.height) // 2))
-    luma = frame.tobytes()
-    chroma = bytes([128]) * ((width // 2) * (height // 2))
-    with path.open("wb") as out:
-        out.write(f"YUV4MPEG2 W{width} H{height} F25:1 Ip A1:1 C420jpeg\n".encode("ascii"))
-        for _ in range(frames):
-            out.write(b"FRAME\n" + luma + chroma + chroma)
+    segno.make_qr(payload, error="m").save(buffer, kind="png", scale=10, border=4)  # segno.make picks a Micro QR
+    return buffer.getvalue()
 
 
-def test_the_tablets_camera_reads_the_residents_qr(live_server, tmp_path):
-    require_chromium()
-    from playwright.sync_api import sync_playwright
-
+def test_the_tablets_camera_reads_the_residents_qr(browser_session, tmp_path):
     w = market_world()
     event, (granny, _other) = _market_today(w)
-    video = tmp_path / "qr.y4m"
-    write_qr_video(video, services.qr_payload(granny.code))
+    browser_session.use_camera(write_camera_video(tmp_path / "qr.y4m", qr_picture(services.qr_payload(granny.code))))
     desk_url = reverse("console:market_desk", args=[event.pk])
-    guard, console = OffsiteGuard(live_server.url), ConsoleWatch()
-    with one_request_at_a_time_on_sqlite(live_server), sync_playwright() as p:
-        browser = p.chromium.launch(
-            executable_path=str(CHROMIUM),
-            args=[
-                *CHROMIUM_ARGS,
-                "--use-fake-device-for-media-stream",
-                "--use-fake-ui-for-media-stream",
-                f"--use-file-for-fake-video-capture={video}",
-            ],
-        )
-        try:
-            context = browser.new_context(
-                viewport=UPRIGHT, locale="zh-CN", timezone_id="Asia/Shanghai", base_url=live_server.url
-            )
-            context.set_default_timeout(15_000)
-            guard.attach(context)
-            page = context.new_page()
-            console.attach(page)
-            log_in(page, w.steward.username, desk_url)
-            camera = page.locator("#camera-button")
-            expect(camera).to_be_visible()
-            camera.click()
-            page.wait_for_url(re.compile(re.escape(desk_url) + r"\?code="))
-            expect(page.locator("#booking")).to_have_attribute("data-code", granny.code)
-            save_screenshot(page, "market-desk-6-camera-read")
-        finally:
-            browser.close()
-    guard.assert_clean()
-    console.assert_clean()
+    page = browser_session.new_page(viewport=UPRIGHT)
+    page.context.set_default_timeout(15_000)
+    log_in(page, w.steward.username, desk_url)
+    camera = page.locator("#camera-button")
+    expect(camera).to_be_visible()
+    camera.click()
+    page.wait_for_url(re.compile(re.escape(desk_url) + r"\?code="))
+    expect(page.locator("#booking")).to_have_attribute("data-code", granny.code)
+    save_screenshot(page, "market-desk-6-camera-read")
+    browser_session.assert_clean()
 
 
 # ---------------------------------------------------------------------------------------------------- planning

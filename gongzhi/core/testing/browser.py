@@ -59,9 +59,34 @@ def require_chromium() -> None:
     pytest.skip(MISSING_MESSAGE)
 
 
-def launch(playwright: Any, **options: Any) -> Any:
-    """The Debian Chromium with the flags that keep it quiet and off the network."""
-    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=list(CHROMIUM_ARGS), **options)
+def launch(playwright: Any, *, camera: Path | None = None, **options: Any) -> Any:
+    """The Debian Chromium with the flags that keep it quiet and off the network; with ``camera`` (a Y4M video, see
+    ``write_camera_video``) its fake camera plays that video to any page that asks for the camera, without asking."""
+    args = list(CHROMIUM_ARGS)
+    if camera is not None:
+        args += [
+            "--use-fake-device-for-media-stream",
+            "--use-fake-ui-for-media-stream",
+            f"--use-file-for-fake-video-capture={camera}",
+        ]
+    return playwright.chromium.launch(executable_path=str(CHROMIUM), args=args, **options)
+
+
+def write_camera_video(path: Path, png: bytes, *, width: int = 640, height: int = 480, frames: int = 10) -> Path:
+    """A Y4M video (what Chromium's fake camera plays) of a picture centred on white, grey 4:2:0 chroma: a QR code, or
+    a screenshot of a phone's screen held up to a tablet's camera."""
+    from PIL import Image
+
+    picture = Image.open(io.BytesIO(png)).convert("L")
+    picture.thumbnail((width - 40, height - 40))
+    frame = Image.new("L", (width, height), 255)
+    frame.paste(picture, ((width - picture.width) // 2, (height - picture.height) // 2))
+    chroma = bytes([128]) * ((width // 2) * (height // 2))
+    with path.open("wb") as out:
+        out.write(f"YUV4MPEG2 W{width} H{height} F25:1 Ip A1:1 C420jpeg\n".encode("ascii"))
+        for _ in range(frames):
+            out.write(b"FRAME\n" + frame.tobytes() + chroma + chroma)
+    return path
 
 
 def screenshot_path(name: str) -> Path:
@@ -139,6 +164,7 @@ class BrowserSession:
         self._playwright: Any = None
         self._browser: Any = None
         self._contexts: list[Any] = []
+        self._camera: Path | None = None
 
     def url(self, path: str) -> str:
         return self.base_url + path
@@ -147,8 +173,9 @@ class BrowserSession:
         if self._browser is None:
             from playwright.sync_api import sync_playwright
 
-            self._playwright = sync_playwright().start()
-            self._browser = launch(self._playwright)
+            if self._playwright is None:
+                self._playwright = sync_playwright().start()
+            self._browser = launch(self._playwright, camera=self._camera)
         context = self._browser.new_context(
             viewport=viewport or DESKTOP,
             locale=locale,
@@ -164,18 +191,26 @@ class BrowserSession:
         self.console.attach(page)
         return page
 
+    def use_camera(self, video: Path) -> None:
+        """Pages opened from now on run in a Chromium whose fake camera plays ``video``; those open so far close."""
+        self._close_browser()
+        self._camera = video
+
     def assert_clean(self) -> None:
         """No request left the test server and the browser logged no error."""
         self.guard.assert_clean()
         self.console.assert_clean()
 
-    def close(self) -> None:
+    def _close_browser(self) -> None:
         for context in self._contexts:
             context.close()
         self._contexts.clear()
         if self._browser is not None:
             self._browser.close()
             self._browser = None
+
+    def close(self) -> None:
+        self._close_browser()
         if self._playwright is not None:
             self._playwright.stop()
             self._playwright = None

@@ -294,5 +294,27 @@
     });
   }
 
-  window.GongzhiMap = { text, tooltip, popup, label, create, getJSON, declutter, baseLayer, locateButton };
+  // A "near me" form's locate button (#locate): the fix goes into the form as hidden lat/lon fields and the form is sent
+  // (the list is the server's: the page works without this); the fields named in clearIds (another way of saying where,
+  // e.g. a compound or community picker) are emptied first. Waiting and failure are said in #locate-status.
+  function locateForm(form, clearIds) {
+    const status = document.getElementById("locate-status");
+    const say = (text) => { if (status) status.textContent = text || ""; };
+    if (!form) return;
+    locateButton(document.getElementById("locate"), (lat, lon, done) => {
+      say(done);
+      form.querySelectorAll("input[name=lat], input[name=lon]").forEach((x) => x.remove());
+      [["lat", lat], ["lon", lon]].forEach(([name, value]) => {
+        const input = document.createElement("input");
+        input.type = "hidden";
+        input.name = name;
+        input.value = value.toFixed(6);
+        form.appendChild(input);
+      });
+      (clearIds || []).forEach((id) => { const field = document.getElementById(id); if (field) field.value = ""; });
+      form.submit();
+    }, say);
+  }
+
+  window.GongzhiMap = { text, tooltip, popup, label, create, getJSON, declutter, baseLayer, locateButton, locateForm };
 })();

@@ -4,25 +4,7 @@
 // page (a json_script block), every label and popup is DOM text (GongzhiMap), never HTML. Sets data-ready when drawn.
 (function () {
   "use strict";
-  const form = document.getElementById("near-form");
-  const status = document.getElementById("locate-status");
-  const say = (text) => { if (status) status.textContent = text || ""; };
-  if (form && window.GongzhiMap) {
-    window.GongzhiMap.locateButton(document.getElementById("locate"), (lat, lon, done) => {
-      say(done);
-      form.querySelectorAll("input[name=lat], input[name=lon]").forEach((x) => x.remove());
-      [["lat", lat], ["lon", lon]].forEach(([name, value]) => {
-        const input = document.createElement("input");
-        input.type = "hidden";
-        input.name = name;
-        input.value = value.toFixed(6);
-        form.appendChild(input);
-      });
-      const node = document.getElementById("node");
-      if (node) node.value = "";
-      form.submit();
-    }, say);
-  }
+  if (window.GongzhiMap) window.GongzhiMap.locateForm(document.getElementById("near-form"), ["node"]);
   const el = document.getElementById("market-map");
   const source = document.getElementById("market-points");
   if (!el || !source || !window.L || !window.GongzhiMap) return;

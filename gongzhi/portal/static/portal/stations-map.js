@@ -4,25 +4,7 @@
 (function () {
   "use strict";
   const el = document.getElementById("stations-map");
-  const form = document.getElementById("near-form");
-  const status = document.getElementById("locate-status");
-  const say = (text) => { if (status) status.textContent = text || ""; };
-  if (form && window.GongzhiMap) {
-    window.GongzhiMap.locateButton(document.getElementById("locate"), (lat, lon, done) => {
-      say(done);
-      form.querySelectorAll("input[name=lat], input[name=lon]").forEach((x) => x.remove());
-      [["lat", lat], ["lon", lon]].forEach(([name, value]) => {
-        const input = document.createElement("input");
-        input.type = "hidden";
-        input.name = name;
-        input.value = value.toFixed(6);
-        form.appendChild(input);
-      });
-      const compound = document.getElementById("compound");
-      if (compound) compound.value = "";
-      form.submit();
-    }, say);
-  }
+  if (window.GongzhiMap) window.GongzhiMap.locateForm(document.getElementById("near-form"), ["compound"]);
   if (!el || !window.L || !window.GongzhiMap) return;
   const G = window.GongzhiMap;
   G.getJSON(el.dataset.geojson)
