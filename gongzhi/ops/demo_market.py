@@ -265,9 +265,9 @@ def build(jurisdiction: Jurisdiction, *, today: date | None = None) -> dict[str,
 
 # The demo plays the last few days of markets at a small community's volume: every call goes through the services (a few
 # milliseconds each), and the demo must stay quick. `gongzhi simulate` plays every day at the practice's volume.
-SIMULATED_DAYS = 5
+SIMULATED_DAYS = 4
 SIMULATED_AHEAD = 1  # tomorrow's bookings: the worker's reminders have something to send
-SIMULATED_PER_EVENT = 6
+SIMULATED_PER_EVENT = 5
 
 
 def simulate(jurisdiction: Jurisdiction, *, seed: int = 2026, today: date | None = None) -> dict[str, Any]:

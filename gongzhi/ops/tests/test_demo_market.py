@@ -10,6 +10,7 @@ import pytest
 from django.db.models import Count, F, Q
 
 from gongzhi.cases import catalogue
+from gongzhi.core import calendar_days
 from gongzhi.grid import demo, roles
 from gongzhi.grid.models import GridNode
 from gongzhi.lists.models import Project
@@ -38,10 +39,12 @@ def test_every_community_gets_a_market_calendar_and_a_living_ledger():
     assert added["series"] == len(communities) == Series.objects.count()
     assert added["offerings"] == Offering.objects.count() and added["slots"] == Slot.objects.count()
     assert FreeRule.objects.filter(jurisdiction=jurisdiction).count() == 3
+    calendar = calendar_days.current_calendar()
     for series in Series.objects.all():
         assert series.place_kind == "station" and series.station_id
         days = list(Event.objects.filter(series=series).values_list("day", flat=True))
-        assert 25 <= len(days) <= 32 and all(d.weekday() < 5 or True for d in days)  # the working calendar decides
+        span = [series.first_day + timedelta(days=i) for i in range((series.last_day - series.first_day).days + 1)]
+        assert days == [d for d in span if calendar.is_workday(d)] and len(span) == 43  # the working calendar's days
     # Every offering comes from a project of its own community; the free health check costs nothing.
     for offering in Offering.objects.select_related("event"):
         project = Project.objects.get(pk=offering.project_id)
