@@ -8,9 +8,11 @@ from __future__ import annotations
 
 from dataclasses import asdict, is_dataclass
 from datetime import date, datetime, time, timedelta
+from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -20,8 +22,10 @@ from gongzhi.analytics.models import Rollup
 from gongzhi.cases.models import CaseCategory
 from gongzhi.core import timeutil
 from gongzhi.grid.models import Department, GridNode
+from gongzhi.market import selectors as market_selectors
+from gongzhi.market.models import Event as MarketEvent
 
-PANELS = ("headline", "trend", "categories", "heat", "rankings", "hot")
+PANELS = ("headline", "trend", "categories", "heat", "rankings", "hot", "market")
 TREND_DAYS = 30
 TREND_MONTHS = 12
 TOP_CATEGORIES = 12
@@ -314,7 +318,69 @@ def hot(node: GridNode, month: date) -> dict[str, Any]:
     return {"available": True, "message": "", "issues": out}
 
 
+# ---------------------------------------------------------------------------------------------- the service market
+
+
+def _market_rows(events: QuerySet[MarketEvent]) -> list[f.MarketBooking]:
+    return [
+        f.MarketBooking(
+            status=r["status"],
+            walk_up=r["walk_up"],
+            age=r["declared_age"],
+            free=bool(r["free_reason"]),
+            list_price=r["list_price"],
+            discount=r["discount"],
+            subsidy=r["subsidy"],
+            paid=r["resident_pays"],
+        )
+        for r in market_selectors.figure_rows(events)
+    ]
+
+
+def _market_json(figures: f.MarketFigures) -> dict[str, Any]:
+    """The figures as JSON: counts as numbers, the rate as a fraction (None when undefined), money as "12.50"."""
+    return {key: str(value) if isinstance(value, Decimal) else value for key, value in asdict(figures).items()}
+
+
+def market(node: GridNode, month: date) -> dict[str, Any]:
+    """The service market's figures (formulas.market, docs/metrics.md) of the events held in the node's area —
+    at its communities, or at the community of a grid or micro-grid — this month and last, per community, and the
+    residents served per day of the month."""
+    last_month = (month - timedelta(days=1)).replace(day=1)
+    area = node.path[: market_selectors.COMMUNITY_PATH]
+    events = MarketEvent.objects.filter(node__jurisdiction_id=node.jurisdiction_id, node__path__startswith=area)
+    this = events.filter(day__gte=month, day__lt=f.next_month(month))
+    communities = GridNode.objects.filter(
+        jurisdiction_id=node.jurisdiction_id, level="community", path__startswith=area
+    ).order_by("path")
+    rows = []
+    for community in communities.only("pk", "name", "path"):
+        figures = f.market(_market_rows(this.filter(node__path__startswith=community.path)))
+        rows.append({"id": community.pk, "name": community.name, "figures": _market_json(figures)})
+    served = dict(
+        this.filter(bookings__status="served").values_list("day").annotate(n=Count("bookings")).order_by("day")
+    )
+    end = f.next_month(month)
+    days = [month + timedelta(days=i) for i in range((end - month).days)]
+    return {
+        "month": month_label(month),
+        "last_month": month_label(last_month),
+        "figures": _market_json(f.market(_market_rows(this))),
+        "last": _market_json(f.market(_market_rows(events.filter(day__gte=last_month, day__lt=month)))),
+        "communities": rows,
+        "days": [d.isoformat() for d in days],
+        "served_per_day": [served.get(d, 0) for d in days],
+    }
+
+
 def panel(name: str, node: GridNode, month: date, **options: Any) -> dict[str, Any]:
     if name == "rankings":
         return rankings(node, month, by=options.get("by") or DEFAULT_RANKING)
-    return {"headline": headline, "trend": trend, "categories": categories, "heat": heat, "hot": hot}[name](node, month)
+    return {
+        "headline": headline,
+        "trend": trend,
+        "categories": categories,
+        "heat": heat,
+        "hot": hot,
+        "market": market,
+    }[name](node, month)

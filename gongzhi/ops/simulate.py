@@ -512,3 +512,221 @@ class Simulation:
         if case.handler_department_id is not None:
             return self.people.department_staff[case.handler_department_id]
         return self.people.person[case.handler_node_id]
+
+
+# -------------------------------------------------------------------------------------------- the service market
+
+# Residents who book a market day, on average (the practice's daily market: a few dozen); ``gongzhi demo`` plays fewer
+# to stay quick. Each picks a service by these weights — a haircut is wanted most, and its early slots fill first,
+# so its waiting list moves — and a slot, the morning's first ones more often.
+MARKET_PER_EVENT = 24
+MARKET_WEIGHTS = {"理发": 4.0, "义诊": 2.0}
+MARKET_RESIDENTS = 80  # residents per community who come to the market (their numbers are made up)
+MARKET_SENIOR_P = 0.45  # … aged 60 and over
+MARKET_GROUPS = (("低保", 0.06), ("特困", 0.02))
+MARKET_DOUBLE_P = 0.03  # a resident tries to book the same service twice (refused)
+MARKET_CANCEL_P = 0.12
+MARKET_SHOW_P = 0.85  # a confirmed resident comes to the stall
+MARKET_CORRECT_P = 0.06  # the stall corrects the age declared
+MARKET_WALK_UPS = (0, 1, 1, 2)  # residents without a booking per market day
+MARKET_BOOKING_DAYS = 5  # residents book up to this many days ahead
+MARKET_AHEAD_DAYS = 5  # upcoming days that already have bookings
+
+
+@dataclass(frozen=True)
+class MarketResident:
+    phone: str
+    name: str
+    age: int
+    groups: tuple[str, ...]
+
+
+@dataclass
+class MarketResult:
+    events: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    wall_seconds: float = 0.0
+
+
+class MarketSimulation:
+    """Residents book the market's slots days ahead (some twice, refused), some cancel (the waiting list moves up),
+    the stall checks in those who come (correcting an age now and then), serves walk-ups and closes the day (the rest
+    are no-shows) — through ``market.services``, on a simulated clock, for every event of the jurisdiction from
+    ``first`` up to yesterday that has no booking yet; upcoming events up to ``ahead`` days get the bookings made so
+    far. One seed, one run."""
+
+    def __init__(
+        self,
+        jurisdiction: Jurisdiction,
+        *,
+        seed: int = 2026,
+        first: date | None = None,
+        now: datetime | None = None,
+        ahead: int = MARKET_AHEAD_DAYS,
+        per_event: float = MARKET_PER_EVENT,
+    ) -> None:
+        from gongzhi.market.models import Event
+
+        self.jurisdiction = jurisdiction
+        self.rng = random.Random(seed)
+        self.now = now or timezone.now()
+        self.today = timezone.localtime(self.now).date()
+        self.clock = self.now
+        self.result = MarketResult()
+        self.per_event = per_event
+        events = Event.objects.filter(node__jurisdiction=jurisdiction, status="published", bookings__isnull=True)
+        if first is not None:
+            events = events.filter(day__gte=first)
+        self.events = list(
+            events.filter(day__lte=self.today + timedelta(days=ahead)).select_related("node").order_by("day", "pk")
+        )
+        self.desk: dict[int, Any] = {}  # community id -> a community worker who keeps the stall
+        for post in StaffPost.objects.filter(
+            jurisdiction=jurisdiction, active=True, role=roles.COMMUNITY_STAFF, node__isnull=False
+        ).select_related("user"):
+            self.desk.setdefault(post.node_id or 0, post.user)
+        grid_selectors.prime_posts(self.desk.values())
+        self.residents: dict[int, list[MarketResident]] = {}
+
+    def _residents(self, node: GridNode) -> list[MarketResident]:
+        if node.pk not in self.residents:
+            rng = random.Random(f"{node.pk}")  # the same people whichever events are simulated
+            people = []
+            for n in range(MARKET_RESIDENTS):
+                senior = rng.random() < MARKET_SENIOR_P
+                groups = tuple(g for g, p in MARKET_GROUPS if rng.random() < p)
+                people.append(
+                    MarketResident(
+                        phone=f"1{rng.choice('3589')}{node.pk % 10}{n:03d}{rng.randint(10000, 99999)}",
+                        name=rng.choice("王李张刘陈杨赵黄周吴徐孙") + rng.choice(("阿姨", "大爷", "女士", "先生")),
+                        age=rng.randint(60, 88) if senior else rng.randint(22, 59),
+                        groups=groups,
+                    )
+                )
+            self.residents[node.pk] = people
+        return self.residents[node.pk]
+
+    def run(self) -> MarketResult:
+        from gongzhi.market import selectors as market_selectors
+        from gongzhi.market.models import BookingEvent
+
+        started = time.perf_counter()
+        delivery = settings.GONGZHI_SMS_DELIVERY
+        settings.GONGZHI_SMS_DELIVERY = "worker"
+        try:
+            with notifications.simulation(clock=lambda: self.clock):
+                for event in self.events:
+                    if event.node_id not in self.desk:
+                        continue
+                    with transaction.atomic():
+                        self._event(event, market_selectors.offerings(event))
+                    self.result.events += 1
+                notifications.deliver_queued(limit=100_000)
+        finally:
+            settings.GONGZHI_SMS_DELIVERY = delivery
+        self.result.counts["promoted"] = BookingEvent.objects.filter(
+            action="promoted", booking__event__in=[e.pk for e in self.events]
+        ).count()
+        self.result.wall_seconds = time.perf_counter() - started
+        return self.result
+
+    def _call(self, at: datetime, fn: Any, **kwargs: Any) -> Any:
+        """One service call at simulated ``at``; a refusal is counted by its code, never raised."""
+        self.clock = at
+        try:
+            return fn(now=at, **kwargs)
+        except DomainError as exc:
+            self.result.counts[f"refused:{exc.code or 'error'}"] += 1
+            return None
+
+    def _event(self, event: Any, offerings: list[Any]) -> None:
+        from gongzhi.market import services as market
+
+        counts, rng = self.result.counts, self.rng
+        people = self._residents(event.node)
+        opens = timezone.make_aware(datetime.combine(event.day - timedelta(days=MARKET_BOOKING_DAYS), clock(8)))
+        closes = timezone.make_aware(datetime.combine(event.day, event.starts)) - timedelta(hours=1)
+        closes = min(closes, self.now - timedelta(minutes=5))
+        past = event.day < self.today
+        if closes <= opens:
+            return
+        # The residents' actions in time order: (moment, order, kind, payload).
+        actions: list[tuple[datetime, int, str, Any]] = []
+        span = (closes - opens).total_seconds()
+        if not offerings:
+            return
+        weights = [MARKET_WEIGHTS.get(o.name, 1.0) for o in offerings]
+        slots = {o.pk: list(o.slots.all()) for o in offerings}
+        wanted = max(1, round(rng.gauss(self.per_event, self.per_event / 4)))
+        for person in rng.sample(people, k=min(wanted, len(people))):
+            offering = rng.choices(offerings, weights=weights)[0]
+            times = slots[offering.pk]
+            slot = times[min(int(rng.triangular(0, len(times), 0)), len(times) - 1)]
+            at = opens + timedelta(seconds=rng.uniform(0, span))
+            actions.append((at, len(actions), "book", (offering, slot, person)))
+            if rng.random() < MARKET_DOUBLE_P:
+                again = at + timedelta(minutes=rng.uniform(1, 600))
+                actions.append((again, len(actions), "book", (offering, times[-1], person)))
+        actions.sort(key=lambda a: (a[0], a[1]))
+        queue = actions
+        while queue:
+            at, _n, kind, payload = queue.pop(0)
+            if kind == "book":
+                offering, slot, person = payload
+                booking = self._call(
+                    at,
+                    market.book,
+                    event_id=event.pk,
+                    slot_id=slot.pk,
+                    resident=market.Resident(
+                        phone=person.phone, name=person.name, age=person.age, groups=person.groups
+                    ),
+                )
+                if booking is None:
+                    continue
+                counts["booked" if booking.status == "confirmed" else "waitlisted"] += 1
+                deadline = slot.starts - timedelta(hours=event.cancel_hours)
+                last = min(deadline, closes)
+                if rng.random() < MARKET_CANCEL_P and at < last:
+                    # Plans change late more often than early: the waiting list is longest by then.
+                    when = at + (last - at) * rng.triangular(0, 1, 1)
+                    queue.append((when, len(actions) + len(queue), "cancel", booking))
+                    queue.sort(key=lambda a: (a[0], a[1]))
+            else:
+                booking = payload
+                done = self._call(
+                    at, market.cancel, code=booking.code, phone_index=booking.phone_index, reason="临时有事"
+                )
+                if done is not None:
+                    counts["cancelled"] += 1
+        if past:
+            self._at_the_stall(event, offerings)
+
+    def _at_the_stall(self, event: Any, offerings: list[Any]) -> None:
+        from gongzhi.market import services as market
+        from gongzhi.market.models import Booking
+
+        counts, rng, desk = self.result.counts, self.rng, self.desk[event.node_id]
+        for booking in Booking.objects.filter(event=event, status="confirmed").select_related("slot").order_by("pk"):
+            if rng.random() >= MARKET_SHOW_P:
+                continue
+            age = None
+            if rng.random() < MARKET_CORRECT_P and booking.declared_age is not None:
+                age = max(18, booking.declared_age + rng.choice((-3, -2, -1, 1, 2, 3)))
+                counts["age_corrected"] += 1
+            at = booking.slot.starts + timedelta(minutes=rng.uniform(0, 10))
+            if self._call(at, market.check_in, actor=desk, code=booking.code, age=age) is not None:
+                counts["checked_in"] += 1
+        people = self._residents(event.node)
+        start = timezone.make_aware(datetime.combine(event.day, event.starts))
+        length = (datetime.combine(event.day, event.ends) - datetime.combine(event.day, event.starts)).total_seconds()
+        for _ in range(rng.choice(MARKET_WALK_UPS)):
+            if offerings:
+                offering = rng.choice(offerings)
+                person = rng.choice(people)
+                at = start + timedelta(seconds=rng.uniform(0, length * 0.8))
+                resident = market.Resident(phone="", name=person.name, age=person.age, groups=person.groups)
+                if self._call(at, market.walk_up, actor=desk, offering=offering, resident=resident) is not None:
+                    counts["walk_ups"] += 1
+        end = timezone.make_aware(datetime.combine(event.day, event.ends)) + timedelta(minutes=30)
+        counts["no_shows"] += self._call(end, market.close_day, actor=desk, event=event) or 0

@@ -253,7 +253,39 @@
     });
   }
 
+  // The service market: this month's figures with last month's beneath, residents served per day, per community.
+  function market(d) {
+    const panel = document.getElementById("market-panel");
+    const shown = (el, v) => (el.dataset.pct ? pct(v) : v === null || v === undefined ? "—" : String(v));
+    panel.querySelectorAll("[data-market]").forEach((el) => {
+      el.textContent = shown(el, d.figures[el.dataset.market]);
+    });
+    panel.querySelectorAll("[data-market-last]").forEach((el) => {
+      el.textContent = panel.dataset.tLast + " " + shown(el, d.last[el.dataset.marketLast]);
+    });
+    chart("chart-market").setOption(
+      Object.assign({}, base, {
+        grid: { left: 40, right: 16, top: 12, bottom: 28 },
+        xAxis: Object.assign({ type: "category", data: d.days.map((x) => x.slice(5)) }, axis),
+        yAxis: Object.assign({ type: "value", minInterval: 1 }, axis),
+        series: [{ name: panel.dataset.tServed, type: "bar", barMaxWidth: 18, data: d.served_per_day }],
+      })
+    );
+    const body = document.getElementById("market-rows");
+    clear(body);
+    d.communities.forEach((c) => {
+      const tr = item("tr", "");
+      tr.appendChild(item("th", c.name));
+      tr.lastChild.scope = "row";
+      [c.figures.bookings, c.figures.served, pct(c.figures.no_show_rate), c.figures.served_60, c.figures.subsidy].forEach(
+        (v) => tr.appendChild(item("td", String(v), "num"))
+      );
+      body.appendChild(tr);
+    });
+  }
+
   const panels = { headline, trend, categories, heat, rankings, hot };
+  if (document.getElementById("market-panel")) panels.market = market;
   function load() {
     const jobs = Object.entries(panels).map(([name, draw]) =>
       get(name, name === "rankings" ? "&by=" + encodeURIComponent(t.rankBy || "") : "").then(draw)

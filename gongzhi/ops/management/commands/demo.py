@@ -16,7 +16,7 @@ from gongzhi.grid import demo
 from gongzhi.grid.choices import Role
 from gongzhi.open311 import keys as open311_keys
 from gongzhi.ops import demo as demo_activity
-from gongzhi.ops import demo_lists
+from gongzhi.ops import demo_lists, demo_market
 from gongzhi.ops.management.commands.triage import prepare_demo as prepare_triage
 
 
@@ -52,10 +52,14 @@ class Command(BaseCommand):
         lists_started = time.perf_counter()
         created.update({f"list {k}": v for k, v in demo_lists.build(result.jurisdiction).items()})
         lists_seconds = time.perf_counter() - lists_started
+        market_started = time.perf_counter()
+        created.update({f"market {k}": v for k, v in demo_market.build(result.jurisdiction).items()})
+        market_seconds = time.perf_counter() - market_started
         summary = ", ".join(f"{k} +{v}" for k, v in created.items())
         self.stdout.write(
             f"Demo district {result.jurisdiction.name} ({result.jurisdiction.code}) ready in "
-            f"{time.perf_counter() - started:.1f} s (the lists {lists_seconds:.2f} s): {summary}"
+            f"{time.perf_counter() - started:.1f} s (the lists {lists_seconds:.2f} s, the market "
+            f"{market_seconds:.2f} s): {summary}"
         )
         if months:
             history = demo_activity.history(result.jurisdiction, months=months)
@@ -64,6 +68,14 @@ class Command(BaseCommand):
                     f"Simulated activity {history['first_day']} – {history['last_day']}: {history['cases']:,} "
                     f"requests ({history['published']:,} published on the board) in {history['seconds']:.1f} s; "
                     "its text messages went nowhere (simulated)"
+                )
+            market = demo_market.simulate(result.jurisdiction)
+            if market["events"]:
+                self.stdout.write(
+                    f"Simulated market: {market['events']} market days, {market.get('booked', 0):,} bookings "
+                    f"({market.get('waitlisted', 0)} on waiting lists), {market.get('checked_in', 0):,} checked in, "
+                    f"{market.get('walk_ups', 0)} walk-ups, {market.get('no_shows', 0)} no-shows in "
+                    f"{market['seconds']:.1f} s"
                 )
         self.stdout.write("")
         self.stdout.write(_("Demo logins (password: %(password)s)") % {"password": password})

@@ -19,8 +19,9 @@ from gongzhi.cases import catalogue, figures
 from gongzhi.cases.models import Case
 from gongzhi.grid import demo
 from gongzhi.grid.models import Jurisdiction
+from gongzhi.market import selectors as market_selectors
 from gongzhi.ops.management.commands.triage import prepare_demo as prepare_triage
-from gongzhi.ops.simulate import Simulation, window
+from gongzhi.ops.simulate import MarketSimulation, Simulation, window
 
 
 def _pct(value: float | None) -> str:
@@ -41,6 +42,9 @@ class Command(BaseCommand):
         parser.add_argument("--months", type=int, default=15, help="simulated months (default 15)")
         parser.add_argument("--seed", type=int, default=2026, help="random seed for a repeatable run")
         parser.add_argument("--quiet", action="store_true", help="no progress line")
+        parser.add_argument(
+            "--no-market", action="store_true", help="leave the service market's days alone (see `gongzhi demo`)"
+        )
         parser.add_argument("--days", type=int, default=0, help="simulate only the first N days (for quick checks)")
         parser.add_argument(
             "--until",
@@ -57,6 +61,7 @@ class Command(BaseCommand):
         quiet: bool,
         days: int = 0,
         until: date | None = None,
+        no_market: bool = False,
         **options: object,
     ) -> None:
         if months < 1 or months > 120:
@@ -115,6 +120,9 @@ class Command(BaseCommand):
         ]
         for reason, count in sorted(sim.stuck.items(), key=lambda x: -x[1]):
             lines.append(f"  stuck: {count} case(s) left after repeated refusals: {reason}")
+        market: dict[str, object] = {}
+        if not no_market:
+            market = self._market(jurisdiction, seed, lines)
         for line in lines:
             self.stdout.write(line)
         self.stdout.write(
@@ -127,7 +135,51 @@ class Command(BaseCommand):
                     "rollup_seconds": round(rollup_seconds, 2),
                     "stuck": sum(sim.stuck.values()),
                     **f,
+                    **({"market": market} if market else {}),
                 },
                 ensure_ascii=False,
             )
         )
+
+    def _market(self, jurisdiction: Jurisdiction, seed: int, lines: list[str]) -> dict[str, object]:
+        """The market days built by `gongzhi demo` that have no booking yet, played at the practice's volume: the
+        past ones booked, served and closed, the next few booked. Adds its lines; returns its figures."""
+        from gongzhi.analytics import formulas
+        from gongzhi.market.models import Event
+
+        sim = MarketSimulation(jurisdiction, seed=seed)
+        if not sim.events:
+            return {}
+        result = sim.run()
+        rows = formulas.market(
+            formulas.MarketBooking(
+                status=r["status"],
+                walk_up=r["walk_up"],
+                age=r["declared_age"],
+                free=bool(r["free_reason"]),
+                list_price=r["list_price"],
+                discount=r["discount"],
+                subsidy=r["subsidy"],
+                paid=r["resident_pays"],
+            )
+            for r in market_selectors.figure_rows(Event.objects.filter(pk__in=[e.pk for e in sim.events]))
+        )
+        c = result.counts
+        refused = sum(v for k, v in c.items() if k.startswith("refused:"))
+        lines += [
+            f"  market: {result.events} market days, {c['booked']:,} booked, {c['waitlisted']:,} wait-listed "
+            f"({c['promoted']} promoted), {c['cancelled']:,} cancelled, {refused} refused (double bookings …)",
+            f"  market: served {rows.served:,} ({rows.walk_ups} walk-ups, {rows.served_60:,} aged 60+), "
+            f"no-shows {rows.no_shows} ({_pct(rows.no_show_rate)}), ages corrected at the stall "
+            f"{c['age_corrected']}, subsidy ¥{rows.subsidy}, residents paid ¥{rows.paid}; "
+            f"{result.wall_seconds:.1f} s",
+        ]
+        return {
+            "events": result.events,
+            **{k.replace(":", "_"): v for k, v in sorted(c.items())},
+            "served": rows.served,
+            "served_60": rows.served_60,
+            "no_show_rate": rows.no_show_rate,
+            "subsidy": str(rows.subsidy),
+            "wall_seconds": round(result.wall_seconds, 2),
+        }

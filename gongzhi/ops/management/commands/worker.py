@@ -3,7 +3,7 @@
 Every ``--tick`` seconds it sends queued text messages (GONGZHI_SMS_DELIVERY=worker; with ``commit`` there are none:
 the retry sweep picks up what a stopped process left behind), every ``--retry-every`` seconds it retries failed ones
 with back-off, every ``--sweep-every`` seconds it runs the deadline sweep (warnings, 督办 on breach, escalation,
-closing unrated cases).
+closing unrated cases) and the market's jobs (reminders the day before, no-shows of past days).
 Background tasks (django.tasks, e.g. Excel imports) run in a ``db_worker`` child process it starts and stops.
 ``gongzhi run`` starts one worker next to the web server. ``--once`` runs each job once and exits (cron, tests).
 """
@@ -24,13 +24,17 @@ from django.db import close_old_connections
 from gongzhi.analytics import rollup as analytics
 from gongzhi.api import webhooks
 from gongzhi.cases import services as cases
+from gongzhi.market import services as market
 from gongzhi.notifications import services as notifications
 
 log = logging.getLogger("gongzhi.worker")
 
 
 class Command(BaseCommand):
-    help = "Send queued text messages, retry failed ones, run the deadline sweep, and run background tasks."
+    help = (
+        "Send queued text messages, retry failed ones, run the deadline sweep and the market's reminders and "
+        "no-shows, and run background tasks."
+    )
 
     def add_arguments(self, parser: CommandParser) -> None:
         parser.add_argument("--tick", type=float, default=2.0, help="seconds between text-message batches (2)")
@@ -47,6 +51,10 @@ class Command(BaseCommand):
             ("sweep", options["sweep_every"], lambda: cases.sweep(rating_days=options["rating_days"])),
             ("webhooks", options["tick"], webhooks.deliver_webhooks),  # partners' status-change webhooks, with back-off
             ("analytics", options["tick"], analytics.catch_up),  # fold new case events into the dashboard rollups
+            # The market: an SMS the day before to each confirmed booking (once), and no-shows for past days whose
+            # stalls did not close their day.
+            ("market-reminders", options["sweep_every"], market.send_reminders),
+            ("market-no-shows", options["sweep_every"], market.mark_no_shows),
         ]
         if options["once"]:
             for name, _every, job in jobs:
