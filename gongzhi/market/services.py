@@ -10,17 +10,18 @@ touch them, and the stall's check of the age re-prices only the booking checked.
 from __future__ import annotations
 
 import secrets
+import time as clock
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from decimal import Decimal
 from typing import Any
 
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 
-from gongzhi.core import calendar_days, crypto, timeutil
+from gongzhi.core import caches, calendar_days, crypto, prepared, timeutil
 from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, Term, gettext_noop
 from gongzhi.grid import roles
 from gongzhi.grid.models import Compound, GridNode, Jurisdiction
@@ -100,8 +101,10 @@ def local_moment(day: date, at: time) -> datetime:
 
 
 def _history(booking: Booking, action: str, actor: Any, note: str, at: datetime) -> BookingEvent:
-    return BookingEvent.objects.create(
-        booking=booking, action=action, actor=actor if getattr(actor, "pk", None) else None, note=note[:300], at=at
+    return prepared.insert(
+        BookingEvent(
+            booking=booking, action=action, actor=actor if getattr(actor, "pk", None) else None, note=note[:300], at=at
+        )
     )
 
 
@@ -454,11 +457,28 @@ def cancel_event(*, actor: Any, event: Event, reason: str) -> int:
 # ---------------------------------------------------------------------------------------------------- prices
 
 
-def rules_for(jurisdiction_id: int) -> list[pricing.Rule]:
-    return [
+# The free rules of a jurisdiction, read on every booking: kept RULES_SECONDS in this process (and dropped when a rule
+# is saved here, apps.py); an administrator's change reaches every process within that time.
+RULES_SECONDS = 60.0
+_rules: dict[int, tuple[float, tuple[pricing.Rule, ...]]] = {}
+caches.register(__name__ + ".rules", _rules.clear)
+
+
+def forget_rules() -> None:
+    _rules.clear()
+
+
+def rules_for(jurisdiction_id: int) -> tuple[pricing.Rule, ...]:
+    kept = _rules.get(jurisdiction_id)
+    now = clock.monotonic()
+    if kept is not None and kept[0] > now:
+        return kept[1]
+    rules = tuple(
         pricing.Rule(kind=r.kind, min_age=r.min_age, group=r.group, label=str(r))
-        for r in FreeRule.objects.filter(jurisdiction_id=jurisdiction_id, active=True)
-    ]
+        for r in FreeRule.objects.filter(jurisdiction_id=jurisdiction_id, active=True).order_by("sort_order", "pk")
+    )
+    _rules[jurisdiction_id] = (now + RULES_SECONDS, rules)
+    return rules
 
 
 def install_rules(jurisdiction: Jurisdiction) -> int:
@@ -490,12 +510,16 @@ def _groups(values: Iterable[str] | None) -> list[str]:
 
 def quote(offering: Offering, *, age: object = None, groups: Iterable[str] | None = None) -> pricing.Price:
     """What the resident would pay, split three ways, for the age and groups declared."""
+    return _split(offering, free=bool(_free_reason(offering, _age(age), _groups(groups))))
+
+
+def _split(offering: Offering, *, free: bool) -> pricing.Price:
     return pricing.split(
         offering.list_price,
         discount=offering.merchant_discount,
         discount_percent=offering.discount_percent,
         subsidy=offering.community_subsidy,
-        free=bool(_free_reason(offering, _age(age), _groups(groups))),
+        free=free,
     )
 
 
@@ -517,7 +541,8 @@ def _apply_price(booking: Booking, price: pricing.Price) -> None:
 
 
 def _new_code() -> str:
-    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(CODE_LENGTH))
+    # 32 letters: each random byte's low five bits pick one, uniformly (256 is a multiple of 32).
+    return "".join(CODE_ALPHABET[b & 31] for b in secrets.token_bytes(CODE_LENGTH))
 
 
 QR_PREFIX = "GZM:"
@@ -563,6 +588,26 @@ class Resident:
     groups: tuple[str, ...] = ()
 
 
+# The booking's hot path (many residents at once): reads compiled once (core.prepared), the place taken by one
+# conditional UPDATE in plain SQL.
+_SLOT = prepared.Objects(lambda pk: Slot.objects.select_related("offering__event__node").filter(pk=pk))
+_HELD = prepared.Query(
+    lambda offering, index: (
+        Booking.objects.filter(offering_id=offering, phone_index=index, holder__isnull=False)
+        .order_by()
+        .values_list("holder")
+    ),
+    kinds=(int, str),
+)
+
+
+def _take_place(slot_id: int) -> bool:
+    """One place of the slot taken if one is free: the row is never read first, so racing bookings cannot overbook."""
+    with connection.cursor() as cursor:
+        cursor.execute("UPDATE market_slot SET taken = taken + 1 WHERE id = %s AND taken < capacity", [slot_id])
+        return cursor.rowcount == 1
+
+
 def book(
     *,
     event_id: int,
@@ -580,10 +625,10 @@ def book(
     """
     now = now or timeutil.now()
     on_behalf = actor is not None
-    try:
-        slot = Slot.objects.select_related("offering__event__node").get(pk=slot_id)
-    except (Slot.DoesNotExist, ValueError, TypeError):
-        raise NotFound(gettext_noop("No such slot.")) from None
+    found = _SLOT.objects(slot_id) if isinstance(slot_id, int) else []
+    if not found:
+        raise NotFound(gettext_noop("No such slot."))
+    slot = found[0]
     offering, event = slot.offering, slot.offering.event
     if event.pk != event_id:
         raise NotFound(gettext_noop("This slot is not part of this event."))
@@ -603,14 +648,11 @@ def book(
     name = _text(resident.name, "name", required=on_behalf, max_length=40)
     age, groups = _age(resident.age), _groups(resident.groups)
     index = crypto.blind_index(phone) if phone else ""
-    price = quote(offering, age=age, groups=groups)
+    free_reason = _free_reason(offering, age, groups)
+    price = _split(offering, free=bool(free_reason))
     holder = None
     if index:
-        held = set(
-            Booking.objects.filter(offering=offering, phone_index=index, holder__isnull=False)
-            .order_by()
-            .values_list("holder", flat=True)
-        )
+        held = {row[0] for row in _HELD(offering.pk, index)}
         if len(held) >= offering.per_resident:
             raise Conflict(gettext_noop("You have booked this service at this event already."), code="already_booked")
         # The first number free: after a cancellation the count no longer names a free one (2 held, 1 cancelled:
@@ -622,7 +664,7 @@ def book(
         )
     try:
         with transaction.atomic():
-            got = Slot.objects.filter(pk=slot.pk, taken__lt=F("capacity")).update(taken=F("taken") + 1)
+            got = _take_place(slot.pk)
             if not got and not offering.waiting_list:
                 raise Conflict(gettext_noop("This slot is full: choose another one."), code="full")
             booking = Booking(
@@ -637,17 +679,20 @@ def book(
                 holder=holder,
                 declared_age=age,
                 declared_groups=groups,
-                free_reason=_free_reason(offering, age, groups),
+                free_reason=free_reason,
                 terms=_terms(offering),
                 on_behalf=on_behalf,
                 booked_by=actor if on_behalf else None,
                 created_at=now,
             )
             _apply_price(booking, price)
-            booking.save(force_insert=True)
+            prepared.insert(booking)
             action = BookingAction.BOOKED if got else BookingAction.WAITLISTED
             _history(booking, action, actor, "on behalf of the resident" if on_behalf else "", now)
-            _sms(booking, "market.booked" if got else "market.waitlisted", {})
+            if on_behalf or not got:
+                # A resident booking on their phone sees the booking (and finds it again under "my bookings"); the
+                # text goes to one booked by staff, and to one put on the waiting list, who must not miss that.
+                _sms(booking, "market.booked" if got else "market.waitlisted", {})
     except IntegrityError:
         raise Conflict(
             gettext_noop("You have booked this service at this event already."), code="already_booked"
