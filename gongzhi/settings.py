@@ -21,6 +21,7 @@ CSRF_TRUSTED_ORIGINS = list(CONFIG.csrf_trusted_origins)
 SESSION_COOKIE_SECURE = CONFIG.secure_cookies
 CSRF_COOKIE_SECURE = CONFIG.secure_cookies
 SESSION_COOKIE_HTTPONLY = True
+SESSION_ENGINE = "gongzhi.core.sessions"  # Django's database sessions, read by one plain statement
 X_FRAME_OPTIONS = "DENY"
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"

@@ -75,16 +75,17 @@ def log_in_residents(residents: int) -> None:
     """Residents 0 … ``residents`` − 1 logged in by SMS code: the portal's session payload (``phone_login.log_in``),
     written straight into the session store under ``session_key(n)``."""
     from django.conf import settings
-    from django.contrib.sessions.backends.db import SessionStore
     from django.contrib.sessions.models import Session
     from django.utils import timezone
 
     from gongzhi.core import crypto
     from gongzhi.core.privacy import mask_phone
+    from gongzhi.core.sessions import SessionStore
     from gongzhi.portal.phone_login import SESSION_KEY
 
-    # gongzhi keeps sessions in the database (Django's default engine): one bulk insert for thousands of logins.
-    assert settings.SESSION_ENGINE == "django.contrib.sessions.backends.db", settings.SESSION_ENGINE
+    # gongzhi keeps sessions in the database (core.sessions, Django's database engine): one bulk insert for thousands of
+    # logins.
+    assert settings.SESSION_ENGINE == "gongzhi.core.sessions", settings.SESSION_ENGINE
     store = SessionStore()
     expires = timezone.now() + timedelta(days=1)
     rows = []
