@@ -25,6 +25,7 @@ from gongzhi.analytics import rollup as analytics
 from gongzhi.api import webhooks
 from gongzhi.cases import services as cases
 from gongzhi.notifications import services as notifications
+from gongzhi.ops import heartbeat
 
 log = logging.getLogger("gongzhi.worker")
 
@@ -47,6 +48,7 @@ class Command(BaseCommand):
             ("sweep", options["sweep_every"], lambda: cases.sweep(rating_days=options["rating_days"])),
             ("webhooks", options["tick"], webhooks.deliver_webhooks),  # partners' status-change webhooks, with back-off
             ("analytics", options["tick"], analytics.catch_up),  # fold new case events into the dashboard rollups
+            ("heartbeat", heartbeat.EVERY_SECONDS, heartbeat.beat),  # `gongzhi selfcheck` sees the worker alive
         ]
         if options["once"]:
             for name, _every, job in jobs:
