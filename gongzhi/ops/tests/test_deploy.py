@@ -1,0 +1,167 @@
+"""deploy/: the systemd units pass ``systemd-analyze verify``, the nginx site passes ``nginx -t`` and agrees with the
+app (body size, client address, media), the example environment file lists every setting and loads, and
+docs/deploying.md names only files and commands that exist."""
+
+from __future__ import annotations
+
+import re
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from gongzhi import config
+
+REPO = Path(__file__).resolve().parents[3]
+DEPLOY = REPO / "deploy"
+UNITS = sorted((DEPLOY / "systemd").glob("gongzhi*"))
+SITE = DEPLOY / "nginx" / "gongzhi.conf"
+ENV_EXAMPLE = DEPLOY / "gongzhi.env.example"
+GUIDE = REPO / "docs" / "deploying.md"
+
+
+def _directives(unit: Path) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for line in unit.read_text(encoding="utf-8").splitlines():
+        if "=" in line and not line.startswith(("#", "[")):
+            key, _sep, value = line.partition("=")
+            found.setdefault(key.strip(), []).append(value.strip())
+    return found
+
+
+def test_units_run_as_their_own_user_restart_and_are_hardened():
+    assert {u.name for u in UNITS} >= {"gongzhi.service", "gongzhi-worker.service", "gongzhi-backup.service"}
+    data_dir = re.search(r"^GONGZHI_DATA_DIR=(.+)$", ENV_EXAMPLE.read_text(encoding="utf-8"), re.M)
+    assert data_dir
+    for unit in UNITS:
+        if unit.suffix != ".service":
+            continue
+        d = _directives(unit)
+        assert d["User"] == ["gongzhi"] and d["EnvironmentFile"] == ["/etc/gongzhi/gongzhi.env"], unit.name
+        assert d["ProtectSystem"] == ["strict"] and d["NoNewPrivileges"] == ["yes"] and d["PrivateTmp"] == ["yes"]
+        assert data_dir.group(1) in d["ReadWritePaths"][0].split(), unit.name
+        assert d["WorkingDirectory"] == [data_dir.group(1)]
+        if unit.name != "gongzhi-backup.service":
+            assert d["Restart"] == ["on-failure"], unit.name
+    assert _directives(DEPLOY / "systemd" / "gongzhi.service")["ExecStart"][0].endswith("gongzhi run --no-worker")
+
+
+@pytest.mark.skipif(shutil.which("systemd-analyze") is None, reason="needs systemd-analyze (Debian package systemd)")
+def test_systemd_units_verify(tmp_path):
+    # The units name the installed command (/opt/gongzhi/.venv/bin/gongzhi), which verify wants to find executable.
+    gongzhi = Path(sys.executable).parent / "gongzhi"
+    for unit in UNITS:
+        text = unit.read_text(encoding="utf-8").replace("/opt/gongzhi/.venv/bin/gongzhi", str(gongzhi))
+        (tmp_path / unit.name).write_text(text, encoding="utf-8")
+    done = subprocess.run(
+        ["systemd-analyze", "verify", *[str(tmp_path / u.name) for u in UNITS]],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    # verify exits 0 on directives it ignores (a typo, a bad value) but names the unit: no line may name one.
+    complaints = [line for line in (done.stdout + done.stderr).splitlines() if "gongzhi" in line]
+    assert done.returncode == 0 and complaints == [], done.stdout + done.stderr
+
+
+def _self_signed(folder: Path) -> None:
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "gz.example.gov.cn")])
+    now = datetime.now(UTC)
+    cert = (
+        x509.CertificateBuilder()
+        .subject_name(name)
+        .issuer_name(name)
+        .public_key(key.public_key())
+        .serial_number(x509.random_serial_number())
+        .not_valid_before(now)
+        .not_valid_after(now + timedelta(days=1))
+        .sign(key, hashes.SHA256())
+    )
+    (folder / "fullchain.pem").write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    (folder / "privkey.pem").write_bytes(
+        key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    )
+
+
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="needs nginx (Debian package nginx)")
+def test_nginx_site_passes_nginx_t(tmp_path):
+    (tmp_path / "ssl").mkdir()
+    (tmp_path / "static").mkdir()
+    (tmp_path / "logs").mkdir()
+    _self_signed(tmp_path / "ssl")
+    site = SITE.read_text(encoding="utf-8")
+    site = site.replace("/etc/ssl/gongzhi/", f"{tmp_path}/ssl/").replace(
+        "/var/lib/gongzhi/static/", f"{tmp_path}/static/"
+    )
+    (tmp_path / "site.conf").write_text(site, encoding="utf-8")
+    mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
+    (tmp_path / "nginx.conf").write_text(
+        f"pid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\nevents {{}}\n"
+        f"http {{\n {mime}\n access_log off;\n include {tmp_path}/site.conf;\n}}\n",
+        encoding="utf-8",
+    )
+    done = subprocess.run(
+        ["nginx", "-t", "-p", str(tmp_path), "-c", str(tmp_path / "nginx.conf"), "-e", str(tmp_path / "logs/err.log")],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert done.returncode == 0 and "test is successful" in done.stderr, done.stderr
+
+
+def test_nginx_site_agrees_with_the_app(settings):
+    from gongzhi.core import uploads
+
+    site = SITE.read_text(encoding="utf-8")
+    settings.GONGZHI_PHOTO_MAX_MB = float(config.SETTINGS["GONGZHI_PHOTO_MAX_MB"][0])
+    size = re.search(r"client_max_body_size (\d+)m;", site)
+    assert size and int(size.group(1)) * 1024 * 1024 >= uploads.default_limit(), "nginx would refuse what gongzhi takes"
+    assert int(size.group(1)) * 1024 * 1024 <= uploads.default_limit() + 16 * 1024 * 1024
+    # The client address for the rate limits: nginx appends the address it saw, gongzhi takes it one hop from the right.
+    assert "proxy_set_header X-Forwarded-For $proxy_add_x_forwarded_for;" in site
+    assert "proxy_set_header X-Forwarded-Proto $scheme;" in site
+    env = ENV_EXAMPLE.read_text(encoding="utf-8")
+    assert re.search(r"^GONGZHI_PROXY_HOPS=1$", env, re.M) and re.search(
+        r"^GONGZHI_PROXY_SSL_HEADER=X-Forwarded-Proto$", env, re.M
+    )
+    # Photos are served by gongzhi's views (who may see them is checked there), never from the folder.
+    assert re.search(r"location /media/ \{\s*return 404;", site)
+    assert "/var/lib/gongzhi/static/" in site and settings.STATIC_URL == "/static/"
+
+
+def test_env_example_lists_every_setting_and_loads(tmp_path):
+    text = ENV_EXAMPLE.read_text(encoding="utf-8")
+    listed = set(re.findall(r"^#? ?(GONGZHI_[A-Z_]+)=", text, re.M))
+    assert listed == set(config.SETTINGS)
+    used_in_code = set()
+    for path in (REPO / "gongzhi").rglob("*.py"):
+        if "tests" not in path.parts:
+            used_in_code |= set(re.findall(r"\bGONGZHI_[A-Z_]+[A-Z]\b", path.read_text(encoding="utf-8")))
+    assert used_in_code - {"GONGZHI_SITE_NAME"} <= listed
+    loaded = config.load({"GONGZHI_ENV_FILE": str(ENV_EXAMPLE), "GONGZHI_DATA_DIR": str(tmp_path)})
+    assert loaded.secure_cookies and loaded.proxy_hops == 1 and loaded.database["HOST"] == "/run/postgresql"
+    assert loaded.proxy_ssl_header == ("HTTP_X_FORWARDED_PROTO", "https") and not loaded.debug and not loaded.demo
+
+
+def test_the_guide_names_files_and_commands_that_exist():
+    from django.core.management import get_commands
+
+    guide = GUIDE.read_text(encoding="utf-8")
+    for path in set(re.findall(r"\bdeploy/[\w./-]+[\w]", guide)):
+        assert (REPO / path).exists(), path
+    commands = get_commands()
+    named = set(re.findall(r"(?:gongzhi-admin|bin/gongzhi) ([a-z_]+)", guide))
+    assert {"migrate", "collectstatic", "selfcheck", "backup", "restore"} <= named
+    for command in named:
+        assert command in commands, f"docs/deploying.md names `gongzhi {command}`, which does not exist"
+    for unit in UNITS:
+        assert unit.name in guide, f"docs/deploying.md does not install {unit.name}"
