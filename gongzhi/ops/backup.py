@@ -45,7 +45,7 @@ from typing import IO, Any
 
 from django.apps import apps
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.migrations.loader import MigrationLoader
 from django.utils import timezone
 
@@ -264,7 +264,11 @@ def _dump_postgres(target: Path) -> dict[str, Any]:
     import psycopg
 
     conninfo, env = _libpq()
-    with psycopg.connect(conninfo, password=env.get("PGPASSWORD") or None, autocommit=False) as conn:
+    try:
+        conn = psycopg.connect(conninfo, password=env.get("PGPASSWORD") or None, autocommit=False)
+    except psycopg.Error as exc:
+        raise BackupError(f"could not connect to the database: {exc}") from exc
+    with conn:
         cursor = conn.cursor()
         # One snapshot for the dump and for the manifest's counts: they describe the same moment.
         cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
@@ -369,12 +373,15 @@ def backup(path: Path, *, include_keys: bool, progress: Callable[[str], None] = 
         (root / "database").mkdir()
         engine = connection.vendor
         progress(f"Dumping the {engine} database…")
-        if engine == "postgresql":
-            database = _dump_postgres(root / PG_MEMBER)
-        elif engine == "sqlite":
-            database = _dump_sqlite(root / SQLITE_MEMBER)
-        else:
-            raise BackupError(f"cannot back up a {engine} database")
+        try:
+            if engine == "postgresql":
+                database = _dump_postgres(root / PG_MEMBER)
+            elif engine == "sqlite":
+                database = _dump_sqlite(root / SQLITE_MEMBER)
+            else:
+                raise BackupError(f"cannot back up a {engine} database")
+        except (sqlite3.Error, DatabaseError) as exc:
+            raise BackupError(f"could not read the database: {exc}") from exc
         encrypted = database.pop("encrypted")
         files: dict[str, dict[str, Any]] = {}
         db_file = root / str(database["file"])
@@ -761,6 +768,8 @@ def restore(
         report.warnings = keys.notes
     except OSError as exc:
         raise BackupError(f"could not restore: {exc}") from exc
+    except DatabaseError as exc:
+        raise BackupError(f"could not reach the target database: {exc}") from exc
     finally:
         shutil.rmtree(staging, ignore_errors=True)
     report.seconds = time.monotonic() - started

@@ -245,3 +245,54 @@ def test_a_site_with_data_is_replaced_only_with_force(source, new_site, tmp_path
     assert "Kept aside" in done.stdout and (target.data_dir / "media").is_dir()
     assert list(target.data_dir.glob("media.before-restore-*"))
     _same_site(target, source, tmp_path)
+
+
+WRITER = """
+import sqlite3, sys, time
+conn = sqlite3.connect(sys.argv[1], timeout=20, isolation_level=None)
+conn.execute("PRAGMA journal_mode=WAL")
+n = 0
+while True:
+    conn.execute("BEGIN IMMEDIATE")
+    conn.execute("INSERT INTO ledger (amount) VALUES (1)")
+    conn.execute("INSERT INTO ledger (amount) VALUES (-1)")
+    conn.execute("COMMIT")
+    n += 1
+    if n == 50:
+        print("writing", flush=True)
+"""
+
+
+def test_sqlite_backup_is_online_and_consistent_while_another_process_writes(tmp_path):
+    """The backup API copies one moment of the database while a writer keeps committing (every transaction adds a
+    pair of rows summing to 0): the copy holds whole transactions only, as many rows as its manifest says."""
+    site = Site(tmp_path / "site", "")
+    site.data_dir.mkdir()
+    database = site.data_dir / "gongzhi.sqlite3"
+    with sqlite3.connect(database) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.execute("CREATE TABLE ledger (id INTEGER PRIMARY KEY, amount INTEGER NOT NULL)")
+        conn.executemany("INSERT INTO ledger (amount) VALUES (?)", [(1,), (-1,)] * 50_000)
+    writer = subprocess.Popen([sys.executable, "-c", WRITER, str(database)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert writer.stdout is not None and writer.stdout.readline().strip() == "writing"
+        done = site.run("backup", str(tmp_path / "online"))
+        assert done.returncode == 0, done.stderr
+        with sqlite3.connect(database) as conn:
+            rows_after = conn.execute("SELECT count(*) FROM ledger").fetchone()[0]
+    finally:
+        writer.kill()
+        writer.wait()
+    manifest = json.loads((tmp_path / "online" / "manifest.json").read_text())
+    with sqlite3.connect(tmp_path / "online" / "database" / "gongzhi.sqlite3") as copy:
+        assert copy.execute("PRAGMA integrity_check").fetchone() == ("ok",)
+        count, total = copy.execute("SELECT count(*), sum(amount) FROM ledger").fetchone()
+    assert total == 0 and count % 2 == 0 and count == manifest["database"]["tables"]["ledger"]
+    assert 100_000 < count < rows_after, "the writer was not writing while the backup ran"
+
+
+def test_an_older_pg_dump_than_the_server_is_refused_naming_the_package():
+    from gongzhi.ops import backup
+
+    with pytest.raises(backup.BackupError, match="postgresql-client-99"):
+        backup.pg_tool("pg_dump", 99)
