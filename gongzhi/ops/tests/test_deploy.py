@@ -4,6 +4,8 @@ docs/deploying.md names only files and commands that exist."""
 
 from __future__ import annotations
 
+import json
+import os
 import re
 import shutil
 import subprocess
@@ -165,3 +167,138 @@ def test_the_guide_names_files_and_commands_that_exist():
         assert command in commands, f"docs/deploying.md names `gongzhi {command}`, which does not exist"
     for unit in UNITS:
         assert unit.name in guide, f"docs/deploying.md does not install {unit.name}"
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def _wait_for(port: int, process: subprocess.Popen[bytes], seconds: float = 60) -> None:
+    import socket
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            pytest.fail(f"{process.args} exited with {process.returncode}")
+        with socket.socket() as s:
+            if s.connect_ex(("127.0.0.1", port)) == 0:
+                return
+        time.sleep(0.2)
+    pytest.fail(f"nothing listens on {port} after {seconds} s")
+
+
+def _ask(port: int, path: str, *, tls: bool) -> tuple[int, dict[str, str], bytes]:
+    import http.client
+    import ssl
+
+    if tls:
+        context = ssl.create_default_context()
+        context.check_hostname = False
+        context.verify_mode = ssl.CERT_NONE
+        conn: http.client.HTTPConnection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=30)
+    else:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    conn.request("GET", path, headers={"Host": "gz.example.gov.cn"})
+    answer = conn.getresponse()
+    body = answer.read()
+    conn.close()
+    return answer.status, {k.lower(): v for k, v in answer.getheaders()}, body
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(shutil.which("nginx") is None, reason="needs nginx (Debian package nginx)")
+def test_the_installed_site_serves_through_nginx_checks_and_backs_up(tmp_path):
+    """docs/deploying.md as far as a test can follow it: the example settings file (with this test's folders), the
+    web server as gongzhi.service starts it, nginx with the site as shipped (ports and paths moved), the worker once,
+    `gongzhi selfcheck` passing, the backup as gongzhi-backup.service makes it, and its restore."""
+    data, backups = tmp_path / "data", tmp_path / "backups"
+    data.mkdir()
+    backups.mkdir()
+    web, http_port, https_port = _free_port(), _free_port(), _free_port()
+    settings_file = tmp_path / "gongzhi.env"
+    text = ENV_EXAMPLE.read_text(encoding="utf-8")
+    text = text.replace("GONGZHI_DATA_DIR=/var/lib/gongzhi", f"GONGZHI_DATA_DIR={data}")
+    text = re.sub(r"^GONGZHI_DATABASE_URL=.*$", "GONGZHI_DATABASE_URL=", text, flags=re.M)  # SQLite: no server
+    text = text.replace("GONGZHI_PORT=8000", f"GONGZHI_PORT={web}") + "GONGZHI_WORKERS=1\n"
+    settings_file.write_text(text, encoding="utf-8")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GONGZHI_")}
+    env["GONGZHI_ENV_FILE"] = str(settings_file)
+    gongzhi = str(Path(sys.executable).parent / "gongzhi")
+
+    def admin(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([gongzhi, *args], env=env, cwd=data, capture_output=True, text=True, timeout=600)
+
+    assert admin("migrate", "--noinput", "-v", "0").returncode == 0
+    assert admin("collectstatic", "--noinput", "-v", "0").returncode == 0
+    start = _directives(DEPLOY / "systemd" / "gongzhi.service")["ExecStart"][0]
+    server = subprocess.Popen(
+        start.replace("/opt/gongzhi/.venv/bin/gongzhi", gongzhi).split(), env=env, cwd=data, stdout=subprocess.DEVNULL
+    )
+    (tmp_path / "ssl").mkdir()
+    (tmp_path / "logs").mkdir()
+    _self_signed(tmp_path / "ssl")
+    site = SITE.read_text(encoding="utf-8")
+    site = site.replace("/etc/ssl/gongzhi/", f"{tmp_path}/ssl/").replace("/var/lib/gongzhi/", f"{data}/")
+    site = site.replace("server 127.0.0.1:8000;", f"server 127.0.0.1:{web};")
+    site = re.sub(r"listen \[::\]:\d+[^;]*;", "", site)
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{http_port};")
+    site = site.replace("listen 443 ssl http2;", f"listen 127.0.0.1:{https_port} ssl http2;")
+    site = site.replace("return 301 https://$host$request_uri;", f"return 301 https://$host:{https_port}$request_uri;")
+    (tmp_path / "site.conf").write_text(site, encoding="utf-8")
+    mime = "include /etc/nginx/mime.types;" if Path("/etc/nginx/mime.types").exists() else ""
+    (tmp_path / "nginx.conf").write_text(
+        f"user root;\npid {tmp_path}/nginx.pid;\nerror_log {tmp_path}/logs/error.log;\nevents {{}}\n"
+        f"http {{\n {mime}\n access_log off;\n include {tmp_path}/site.conf;\n}}\n",
+        encoding="utf-8",
+    )
+    conf, errors = str(tmp_path / "nginx.conf"), str(tmp_path / "logs/err.log")
+    nginx = subprocess.Popen(
+        ["nginx", "-p", str(tmp_path), "-c", conf, "-e", errors, "-g", "daemon off;"],
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait_for(web, server)
+        _wait_for(https_port, nginx)
+        status, headers, _body = _ask(http_port, "/r/", tls=False)
+        assert status == 301 and headers["location"] == f"https://gz.example.gov.cn:{https_port}/r/"
+        status, headers, body = _ask(https_port, "/accounts/login/", tls=True)
+        assert status == 200, body[:500]
+        # gongzhi saw HTTPS through X-Forwarded-Proto: HSTS on the answer, cookies marked Secure.
+        assert headers["strict-transport-security"].startswith("max-age=300")
+        assert "secure" in headers["set-cookie"].lower()
+        assert _ask(https_port, "/media/cases/reports/x.jpg", tls=True)[0] == 404
+        static = next(p for p in (data / "static").rglob("*.css"))
+        status, headers, _body = _ask(https_port, "/static/" + static.relative_to(data / "static").as_posix(), tls=True)
+        assert status == 200 and "expires" in headers  # nginx's, from the folder
+    finally:
+        nginx.terminate()
+        server.terminate()
+        nginx.wait(timeout=30)
+        server.wait(timeout=30)
+
+    assert admin("worker", "--once", "--no-tasks").returncode == 0
+    checked = admin("selfcheck", "--json", "--min-free-mb", "1")
+    summary = json.loads(checked.stdout)
+    assert checked.returncode == 0 and summary["ok"], checked.stdout
+    assert [c["message"] for c in summary["checks"] if c["status"] != "ok"] == []
+
+    backup_start = _directives(DEPLOY / "systemd" / "gongzhi-backup.service")["ExecStart"][0]
+    command = backup_start.replace("/opt/gongzhi/.venv/bin/gongzhi", gongzhi).replace("%%", "%")
+    command = command.replace("/var/backups/gongzhi", str(backups))
+    made = subprocess.run(command, shell=True, env=env, cwd=data, capture_output=True, text=True, timeout=600)  # noqa: S602
+    assert made.returncode == 0, made.stderr
+    [archive] = list(backups.glob("gongzhi-*.tar"))
+    keys = tmp_path / "restore-keys"
+    keys.mkdir()
+    for name in ("field_keys", "blind_index_key", "secret_key"):
+        shutil.copy(data / name, keys / name)
+    fresh = {**env, "GONGZHI_ENV_FILE": "", "GONGZHI_DATA_DIR": str(tmp_path / "fresh")}
+    restored = subprocess.run(
+        [gongzhi, "restore", "--keys", str(keys), str(archive)], env=fresh, capture_output=True, text=True, timeout=600
+    )
+    assert restored.returncode == 0, restored.stderr
