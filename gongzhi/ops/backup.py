@@ -645,9 +645,13 @@ def _choose_keys(root: Path, manifest: dict[str, Any], keys_dir: Path | None) ->
             f"the field keys at hand do not decrypt the backup's encrypted data ({', '.join(unreadable)}): "
             f"the backup was made with keys {expected}, the keys here are {have}. "
             + (
-                "The backup holds no keys (--without-keys): give the keys with --keys DIR or GONGZHI_FIELD_KEYS."
+                "GONGZHI_FIELD_KEYS is set in this site's environment and wins over any key file: set it to the "
+                "backup's keys (or leave it empty to use the backup's)."
+                if _key_from_environment("GONGZHI_FIELD_KEYS")
+                else "The backup holds no keys (--without-keys): give them with --keys DIR (a folder holding "
+                "field_keys) or GONGZHI_FIELD_KEYS."
                 if not manifest["keys"]["included"] and keys_dir is None
-                else "Set GONGZHI_FIELD_KEYS to the backup's keys, or restore with --keys DIR."
+                else "Give the keys the backup was made with: --keys DIR, or GONGZHI_FIELD_KEYS."
             )
         )
     blind = fingerprint(supplied.get("blind_index_key") or _configured_key("GONGZHI_BLIND_INDEX_KEY"))

@@ -23,6 +23,7 @@ from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
 import pytest
+from cryptography.fernet import Fernet
 
 from gongzhi.ops.tests.backup_site import PHONES
 
@@ -42,9 +43,13 @@ class Site:
         env = {k: v for k, v in os.environ.items() if not k.startswith("GONGZHI_")}
         return {**env, "GONGZHI_DATA_DIR": str(self.data_dir), "GONGZHI_DATABASE_URL": self.database_url}
 
-    def run(self, *args: str) -> subprocess.CompletedProcess[str]:
+    def run(self, *args: str, extra: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
         return subprocess.run(
-            [sys.executable, "-m", "gongzhi", *args], env=self.env, capture_output=True, text=True, timeout=600
+            [sys.executable, "-m", "gongzhi", *args],
+            env={**self.env, **(extra or {})},
+            capture_output=True,
+            text=True,
+            timeout=600,
         )
 
     def script(self, *args: str) -> str:
@@ -195,9 +200,9 @@ def test_a_backup_without_keys_needs_them_then_restores_into_a_migrated_site(sou
     _same_site(target, source, tmp_path)
 
 
-def _refused(site: Site, *args: str) -> str:
+def _refused(site: Site, *args: str, extra: dict[str, str] | None = None) -> str:
     before = (site.tables(), site.keys(), site.media())
-    done = site.run(*args)
+    done = site.run(*args, extra=extra)
     assert done.returncode != 0, done.stdout
     assert (site.tables(), site.keys(), site.media()) == before, "a refusal changed the target"
     return done.stderr
@@ -230,6 +235,10 @@ def test_refusals_leave_the_target_as_it_was(source, new_site, tmp_path):
     shutil.copytree(source.folder_without_keys, unfinished)
     (unfinished / "manifest.json").unlink()
     assert "incomplete" in _refused(target, "restore", str(unfinished))
+
+    # Keys set in the environment win over the backup's: they must decrypt its data.
+    other_key = {"GONGZHI_FIELD_KEYS": Fernet.generate_key().decode()}
+    assert "GONGZHI_FIELD_KEYS is set" in _refused(target, "restore", str(source.archive), extra=other_key)
 
     # A backup never overwrites anything.
     assert "exists" in _refused(source.site, "backup", str(source.archive))
