@@ -192,7 +192,9 @@ def _wait_for(port: int, process: subprocess.Popen[bytes], seconds: float = 60) 
     pytest.fail(f"nothing listens on {port} after {seconds} s")
 
 
-def _ask(port: int, path: str, *, tls: bool) -> tuple[int, dict[str, str], bytes]:
+def _ask(
+    port: int, path: str, *, tls: bool, method: str = "GET", body: str = "", headers: dict[str, str] | None = None
+) -> tuple[int, dict[str, str], bytes]:
     import http.client
     import ssl
 
@@ -203,11 +205,38 @@ def _ask(port: int, path: str, *, tls: bool) -> tuple[int, dict[str, str], bytes
         conn: http.client.HTTPConnection = http.client.HTTPSConnection("127.0.0.1", port, context=context, timeout=30)
     else:
         conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    conn.request("GET", path, headers={"Host": "gz.example.gov.cn"})
+    conn.request(method, path, body=body or None, headers={"Host": "gz.example.gov.cn", **(headers or {})})
     answer = conn.getresponse()
     body = answer.read()
     conn.close()
     return answer.status, {k.lower(): v for k, v in answer.getheaders()}, body
+
+
+def _failed_login(port: int, username: str, *, forwarded: str) -> int:
+    from urllib.parse import urlencode
+
+    status, headers, page = _ask(port, "/accounts/login/", tls=True)
+    cookie = re.search(r"csrftoken=([^;]+)", headers["set-cookie"])
+    token = re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', page)
+    assert status == 200 and cookie and token
+    form = urlencode(
+        {"csrfmiddlewaretoken": token.group(1).decode(), "username": username, "password": "wrong-password"}
+    )
+    status, _headers, _page = _ask(
+        port,
+        "/accounts/login/",
+        tls=True,
+        method="POST",
+        body=form,
+        headers={
+            "Content-Type": "application/x-www-form-urlencoded",
+            "Cookie": f"csrftoken={cookie.group(1)}",
+            "Origin": "https://gz.example.gov.cn",
+            "Referer": "https://gz.example.gov.cn/accounts/login/",
+            "X-Forwarded-For": forwarded,
+        },
+    )
+    return status
 
 
 @pytest.mark.slow
@@ -275,6 +304,10 @@ def test_the_installed_site_serves_through_nginx_checks_and_backs_up(tmp_path):
         static = next(p for p in (data / "static").rglob("*.css"))
         status, headers, _body = _ask(https_port, "/static/" + static.relative_to(data / "static").as_posix(), tls=True)
         assert status == 200 and "expires" in headers  # nginx's, from the folder
+        # The rate limits count the address nginx saw, whatever X-Forwarded-For a client sends (GONGZHI_PROXY_HOPS=1):
+        # ten failed logins under ten made-up addresses, and the eleventh is refused.
+        statuses = [_failed_login(https_port, f"nobody{n}", forwarded=f"203.0.113.{n}") for n in range(11)]
+        assert statuses == [200] * 10 + [429]
     finally:
         nginx.terminate()
         server.terminate()
