@@ -14,6 +14,7 @@ warning too). The checks:
 - ``keys``: the field keys are valid Fernet keys and decrypt a stored value of every encrypted column; key files
   in the data directory are readable by their owner only;
 - ``worker``: a ``gongzhi worker`` beat within the last five minutes (``ops.heartbeat``);
+- ``backup``: ``gongzhi backup`` can run (PostgreSQL: a ``pg_dump`` of the server's major version is installed);
 - ``disk``: free space in the data directory and the media folder (``--min-free-mb``, 1024 by default).
 """
 
@@ -254,6 +255,28 @@ def check_worker() -> list[Finding]:
     return [Finding("worker", OK, f"alive: {latest.worker} beat {age.total_seconds():.0f} s ago", details)]
 
 
+def _postgres_major() -> int:
+    with connection.cursor() as cursor:
+        cursor.execute("SHOW server_version_num")
+        return int(cursor.fetchone()[0]) // 10000
+
+
+def check_backup_tools() -> list[Finding]:
+    """``gongzhi backup`` can run: on PostgreSQL, a pg_dump of the server's major version (or newer) is installed."""
+    if connection.vendor != "postgresql":
+        return [Finding("backup", OK, "SQLite: `gongzhi backup` copies it online with SQLite's backup API")]
+    try:
+        major = _postgres_major()
+        path, tool_major = backup.pg_tool("pg_dump", major)
+    except backup.BackupError as exc:
+        return [Finding("backup", ERROR, f"`gongzhi backup` cannot run: {exc}")]
+    except DatabaseError as exc:
+        return [Finding("backup", ERROR, f"not checked: {exc}")]
+    note = "" if tool_major == major else f" (the server is {major}: the same major version is better)"
+    status = OK if tool_major == major else WARNING
+    return [Finding("backup", status, f"`gongzhi backup` will use {path} ({tool_major}){note}", {"pg_dump": str(path)})]
+
+
 def check_disk(min_free_mb: int) -> list[Finding]:
     found = []
     for label, folder in (("data directory", Path(settings.DATA_DIR)), ("media folder", Path(settings.MEDIA_ROOT))):
@@ -281,6 +304,7 @@ def run(*, min_free_mb: int = 1024, skip: frozenset[str] = frozenset()) -> list[
         ("settings", check_settings),
         ("keys", check_keys),
         ("worker", check_worker),
+        ("backup", check_backup_tools),
         ("disk", lambda: check_disk(min_free_mb)),
     ]
     findings: list[Finding] = []
@@ -288,7 +312,7 @@ def run(*, min_free_mb: int = 1024, skip: frozenset[str] = frozenset()) -> list[
     for name, step in steps:
         if name in skip:
             continue
-        if database_down and name in {"migrations", "keys", "worker"}:
+        if database_down and name in {"migrations", "keys", "worker", "backup"}:
             findings.append(Finding(name, ERROR, "not checked: the database cannot be reached"))
             continue
         found = step()

@@ -42,7 +42,7 @@ def test_a_good_installation_passes_every_check(production):
     heartbeat.beat()
     findings = selfcheck.run(min_free_mb=1)
     assert [f for f in findings if f.status != selfcheck.OK] == []
-    assert {f.check for f in findings} == {"database", "migrations", "settings", "keys", "worker", "disk"}
+    assert {f.check for f in findings} == {"database", "migrations", "settings", "keys", "worker", "backup", "disk"}
     out = StringIO()
     call_command("selfcheck", "--json", "--min-free-mb", "1", stdout=out)
     summary = json.loads(out.getvalue())
@@ -144,3 +144,10 @@ def test_the_worker_beats_in_its_loop(production):
 def test_disk_short_of_space(production):
     statuses = _statuses(selfcheck.check_disk(min_free_mb=10**12), "disk")
     assert statuses == ["error", "error"]
+
+
+def test_backup_tools_missing_on_postgresql(production, monkeypatch):
+    monkeypatch.setattr(selfcheck.connection, "vendor", "postgresql")
+    monkeypatch.setattr(selfcheck, "_postgres_major", lambda: 99)
+    [finding] = selfcheck.check_backup_tools()
+    assert finding.status == "error" and "postgresql-client-99" in finding.message
