@@ -10,8 +10,8 @@ BIN := $(VENV)/bin
 GONGZHI_DATA_DIR ?= $(CURDIR)/var
 export GONGZHI_DATA_DIR
 # Debian packages the tests need: a real browser, CJK fonts (no tofu), PDF rasteriser, gettext for catalogues,
-# Pango for WeasyPrint (QR poster PDFs).
-SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils gettext libpango-1.0-0 libpangoft2-1.0-0
+# Pango for WeasyPrint (QR poster PDFs), nginx and systemd to check deploy/ (nginx -t, systemd-analyze verify).
+SYSTEM_PACKAGES := chromium fonts-noto-cjk poppler-utils gettext libpango-1.0-0 libpangoft2-1.0-0 nginx systemd
 
 .PHONY: help setup venv assets system-deps run demo test test-sqlite test-postgres lint format messages clean
 

@@ -26,6 +26,7 @@ from gongzhi.api import webhooks
 from gongzhi.cases import services as cases
 from gongzhi.market import services as market
 from gongzhi.notifications import services as notifications
+from gongzhi.ops import heartbeat
 
 log = logging.getLogger("gongzhi.worker")
 
@@ -55,6 +56,7 @@ class Command(BaseCommand):
             # stalls did not close their day.
             ("market-reminders", options["sweep_every"], market.send_reminders),
             ("market-no-shows", options["sweep_every"], market.mark_no_shows),
+            ("heartbeat", heartbeat.EVERY_SECONDS, heartbeat.beat),  # `gongzhi selfcheck` sees the worker alive
         ]
         if options["once"]:
             for name, _every, job in jobs:
