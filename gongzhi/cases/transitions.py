@@ -218,6 +218,8 @@ def publish_refusal(facts: Facts) -> TransitionError | None:
         return TransitionError(
             gettext_noop("the case was closed without being resolved: there is no result to publish")
         )
+    if not facts.resolved:  # a resolved status without its resolution recorded: never publish what has no result
+        return TransitionError(gettext_noop("the case has no result to publish"))
     if facts.private:
         return TransitionError(
             gettext_noop(

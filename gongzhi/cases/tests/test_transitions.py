@@ -205,3 +205,20 @@ def test_a_case_others_joined_is_not_withdrawn():
 def test_withdrawn_is_final_and_not_open():
     assert t.WITHDRAWN in t.FINAL and t.WITHDRAWN not in t.OPEN and t.WITHDRAWN not in t.RUNNING
     assert t.actions_from(t.WITHDRAWN) == []
+
+
+def test_a_resolved_status_without_its_resolution_recorded_is_not_published():
+    # Hypothesis found it: the facts of a case in status resolved whose resolution is not recorded.
+    facts = t.Facts(
+        status=t.RESOLVED,
+        level=roles.COMMUNITY,
+        on_the_spot=False,
+        open_co_tasks=0,
+        public=False,
+        has_handler=True,
+        private=False,
+        resolved=False,
+    )
+    with pytest.raises(t.TransitionError):
+        t.next_status(t.PUBLISH, facts)
+    assert t.publish_refusal(facts) is not None
