@@ -25,7 +25,9 @@ def test_the_main_loop_follows_the_design_diagram():
         (t.RATE, t.RESOLVED, t.CLOSED),
     ]
     for action, before, after in path:
-        assert t.next_status(action, facts(before, has_handler=True)) == after
+        # a case in status resolved has its resolution recorded (resolved_at, services.facts)
+        recorded = before in (t.RESOLVED, t.CLOSED)
+        assert t.next_status(action, facts(before, has_handler=True, resolved=recorded)) == after
 
 
 @pytest.mark.parametrize(
