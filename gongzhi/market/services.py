@@ -651,17 +651,15 @@ def book(
     free_reason = _free_reason(offering, age, groups)
     price = _split(offering, free=bool(free_reason))
     holder = None
-    if index:
+    if index and offering.per_resident == 1:
+        holder = index  # a second booking breaks the unique (offering, holder): refused below, nothing kept
+    elif index:
         held = {row[0] for row in _HELD(offering.pk, index)}
         if len(held) >= offering.per_resident:
             raise Conflict(gettext_noop("You have booked this service at this event already."), code="already_booked")
         # The first number free: after a cancellation the count no longer names a free one (2 held, 1 cancelled:
         # "2" is still taken).
-        holder = (
-            index
-            if offering.per_resident == 1
-            else next(f"{index}:{n}" for n in range(1, offering.per_resident + 1) if f"{index}:{n}" not in held)
-        )
+        holder = next(f"{index}:{n}" for n in range(1, offering.per_resident + 1) if f"{index}:{n}" not in held)
     try:
         with transaction.atomic():
             got = _take_place(slot.pk)
