@@ -381,6 +381,25 @@ class MarketBooking:
 MARKET_SENIOR_AGE: Final = 60
 
 
+def market_bookings(rows: Iterable[Mapping[str, object]]) -> list[MarketBooking]:
+    """The rows ``market.selectors.figure_rows`` reads (status, walk_up, declared_age, free_reason, list_price,
+    discount, subsidy, resident_pays) as the figures' input: read once here for the console, the command centre and
+    the simulation."""
+    return [
+        MarketBooking(
+            status=str(r["status"]),
+            walk_up=bool(r["walk_up"]),
+            age=r["declared_age"] if isinstance(r["declared_age"], int) else None,
+            free=bool(r["free_reason"]),
+            list_price=Decimal(str(r["list_price"])),
+            discount=Decimal(str(r["discount"])),
+            subsidy=Decimal(str(r["subsidy"])),
+            paid=Decimal(str(r["resident_pays"])),
+        )
+        for r in rows
+    ]
+
+
 def market(bookings: Iterable[MarketBooking]) -> MarketFigures:
     rows = list(bookings)
     served = [b for b in rows if b.status == "served"]

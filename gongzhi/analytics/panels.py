@@ -322,19 +322,7 @@ def hot(node: GridNode, month: date) -> dict[str, Any]:
 
 
 def _market_rows(events: QuerySet[MarketEvent]) -> list[f.MarketBooking]:
-    return [
-        f.MarketBooking(
-            status=r["status"],
-            walk_up=r["walk_up"],
-            age=r["declared_age"],
-            free=bool(r["free_reason"]),
-            list_price=r["list_price"],
-            discount=r["discount"],
-            subsidy=r["subsidy"],
-            paid=r["resident_pays"],
-        )
-        for r in market_selectors.figure_rows(events)
-    ]
+    return f.market_bookings(market_selectors.figure_rows(events))
 
 
 def _market_json(figures: f.MarketFigures) -> dict[str, Any]:

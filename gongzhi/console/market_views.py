@@ -69,19 +69,7 @@ def _communities(request: HttpRequest) -> list[GridNode]:
 
 
 def _figures(events: QuerySet[Event]) -> formulas.MarketFigures:
-    return formulas.market(
-        formulas.MarketBooking(
-            status=r["status"],
-            walk_up=r["walk_up"],
-            age=r["declared_age"],
-            free=bool(r["free_reason"]),
-            list_price=r["list_price"],
-            discount=r["discount"],
-            subsidy=r["subsidy"],
-            paid=r["resident_pays"],
-        )
-        for r in market_selectors.figure_rows(events)
-    )
+    return formulas.market(formulas.market_bookings(market_selectors.figure_rows(events)))
 
 
 def _rule_groups(jurisdiction_id: int) -> list[str]:

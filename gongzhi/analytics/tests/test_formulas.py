@@ -141,3 +141,33 @@ def test_the_circle_shares_are_fractions_or_undefined():
     c = f.circle(buildings=3, covered_buildings=2, households=0, covered_households=0)
     assert (c.building_share, c.household_share) == (0.6667, None)
     assert f.circle(buildings=0, covered_buildings=0, households=0, covered_households=0).building_share is None
+
+
+def test_market_bookings_read_the_selectors_rows():
+    from decimal import Decimal
+
+    rows = [
+        {
+            "status": "served",
+            "walk_up": False,
+            "declared_age": 68,
+            "free_reason": "age≥60",
+            "list_price": Decimal("20"),
+            "discount": Decimal("5"),
+            "subsidy": Decimal("15"),
+            "resident_pays": Decimal("0"),
+        },
+        {
+            "status": "no_show",
+            "walk_up": False,
+            "declared_age": None,
+            "free_reason": "",
+            "list_price": Decimal("20"),
+            "discount": Decimal("5"),
+            "subsidy": Decimal("5"),
+            "resident_pays": Decimal("10"),
+        },
+    ]
+    figures = f.market(f.market_bookings(rows))
+    assert (figures.bookings, figures.served, figures.no_shows, figures.served_60, figures.free) == (2, 1, 1, 1, 1)
+    assert (figures.no_show_rate, figures.subsidy, figures.paid) == (0.5, Decimal("15"), Decimal("0"))

@@ -151,19 +151,8 @@ class Command(BaseCommand):
         if not sim.events:
             return {}
         result = sim.run()
-        rows = formulas.market(
-            formulas.MarketBooking(
-                status=r["status"],
-                walk_up=r["walk_up"],
-                age=r["declared_age"],
-                free=bool(r["free_reason"]),
-                list_price=r["list_price"],
-                discount=r["discount"],
-                subsidy=r["subsidy"],
-                paid=r["resident_pays"],
-            )
-            for r in market_selectors.figure_rows(Event.objects.filter(pk__in=[e.pk for e in sim.events]))
-        )
+        played = Event.objects.filter(pk__in=[e.pk for e in sim.events])
+        rows = formulas.market(formulas.market_bookings(market_selectors.figure_rows(played)))
         c = result.counts
         refused = sum(v for k, v in c.items() if k.startswith("refused:"))
         lines += [
