@@ -60,6 +60,20 @@ class DomainError(Exception):
         return _render(self.template, self.params, _translate)
 
 
+def checked_text(value: str | None, field: str, *, required: bool = False, max_length: int = 200) -> str:
+    """A text a person typed, stripped; DomainError naming ``field`` (a ``Term``) when it is required and empty or
+    longer than ``max_length``. What every domain's services check of a name, a title, a reason."""
+    value = (value or "").strip()
+    if required and not value:
+        raise DomainError(gettext_noop("The %(field)s is required."), params={"field": Term(field)}, code="required")
+    if len(value) > max_length:
+        raise DomainError(
+            gettext_noop("The %(field)s is longer than %(max)s characters."),
+            params={"field": Term(field), "max": max_length},
+        )
+    return value
+
+
 class NotFound(DomainError):
     """Does not exist, or is outside the viewer's scope: the two are deliberately indistinguishable."""
 

@@ -11,7 +11,7 @@ from typing import Any
 from django.db import IntegrityError, transaction
 
 from gongzhi.core import timeutil
-from gongzhi.core.errors import Conflict, DomainError, PermissionDenied, Term, gettext_noop
+from gongzhi.core.errors import Conflict, DomainError, PermissionDenied, Term, checked_text, gettext_noop
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Compound, GridNode
@@ -37,18 +37,6 @@ def _check_node(node: GridNode) -> None:
 def _check_choice(value: str, choices: Any, field: str) -> None:
     if value not in choices.values:
         raise DomainError(gettext_noop("Unknown %(field)s: %(value)s."), params={"field": Term(field), "value": value})
-
-
-def _text(value: str, field: str, *, required: bool = False, max_length: int = 200) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(gettext_noop("The %(field)s is required."), params={"field": Term(field)}, code="required")
-    if len(value) > max_length:
-        raise DomainError(
-            gettext_noop("The %(field)s is longer than %(max)s characters."),
-            params={"field": Term(field), "max": max_length},
-        )
-    return value
 
 
 def _event(need: Need, action: str, from_status: str, actor: Any, note: str, at: datetime) -> NeedEvent:
@@ -98,8 +86,8 @@ def create_need(
     need = Need(
         node=node,
         compound=compound,
-        title=_text(title, gettext_noop("title"), required=True),
-        description=_text(description, gettext_noop("description"), max_length=4000),
+        title=checked_text(title, gettext_noop("title"), required=True),
+        description=checked_text(description, gettext_noop("description"), max_length=4000),
         category=category,
         source=source,
         households=households,
@@ -134,8 +122,8 @@ def update_need(
     _check_choice(category, Category, gettext_noop("category"))
     if households < 0 or households > 100_000:
         raise DomainError(gettext_noop("Households affected must be between 0 and 100000."))
-    need.title = _text(title, gettext_noop("title"), required=True)
-    need.description = _text(description, gettext_noop("description"), max_length=4000)
+    need.title = checked_text(title, gettext_noop("title"), required=True)
+    need.description = checked_text(description, gettext_noop("description"), max_length=4000)
     need.category = category
     need.households = households
     need.updated_at = at or timeutil.now()
@@ -183,19 +171,19 @@ def _resource_fields(data: dict[str, Any]) -> dict[str, Any]:
     if signed and expires and expires < signed:
         raise DomainError(gettext_noop("The agreement cannot expire before it was signed."))
     return {
-        "name": _text(data["name"], gettext_noop("resource name"), required=True),
+        "name": checked_text(data["name"], gettext_noop("resource name"), required=True),
         "kind": data["kind"],
-        "offer": _text(data.get("offer", ""), gettext_noop("offer"), max_length=4000),
-        "phone": _text(data.get("phone", ""), gettext_noop("phone"), max_length=40),
-        "contact_name": _text(data.get("contact_name", ""), gettext_noop("contact person"), max_length=60),
-        "contact_phone": _text(data.get("contact_phone", ""), gettext_noop("contact phone"), max_length=40),
+        "offer": checked_text(data.get("offer", ""), gettext_noop("offer"), max_length=4000),
+        "phone": checked_text(data.get("phone", ""), gettext_noop("phone"), max_length=40),
+        "contact_name": checked_text(data.get("contact_name", ""), gettext_noop("contact person"), max_length=60),
+        "contact_phone": checked_text(data.get("contact_phone", ""), gettext_noop("contact phone"), max_length=40),
         "lat": lat,
         "lon": lon,
-        "address": _text(data.get("address", ""), gettext_noop("address")),
-        "hours": _text(data.get("hours", ""), gettext_noop("opening hours")),
+        "address": checked_text(data.get("address", ""), gettext_noop("address")),
+        "hours": checked_text(data.get("hours", ""), gettext_noop("opening hours")),
         "agreement_signed": signed,
         "agreement_expires": expires,
-        "agreement_text": _text(data.get("agreement_text", ""), gettext_noop("agreement"), max_length=20_000),
+        "agreement_text": checked_text(data.get("agreement_text", ""), gettext_noop("agreement"), max_length=20_000),
     }
 
 
@@ -237,15 +225,15 @@ def _project_fields(data: dict[str, Any], node: GridNode) -> dict[str, Any]:
     if price < 0 or price >= Decimal("100000000") or price != price.quantize(Decimal("0.01")):
         raise DomainError(gettext_noop("The price must be a sum in yuan, 0 or more, to the fen."))
     return {
-        "name": _text(data["name"], gettext_noop("project name"), required=True),
+        "name": checked_text(data["name"], gettext_noop("project name"), required=True),
         "category": data["category"],
         "provider": provider,
-        "description": _text(data.get("description", ""), gettext_noop("description"), max_length=4000),
+        "description": checked_text(data.get("description", ""), gettext_noop("description"), max_length=4000),
         "price": price,
-        "eligibility": _text(data.get("eligibility", ""), gettext_noop("eligibility"), max_length=4000),
-        "schedule": _text(data.get("schedule", ""), gettext_noop("schedule")),
+        "eligibility": checked_text(data.get("eligibility", ""), gettext_noop("eligibility"), max_length=4000),
+        "schedule": checked_text(data.get("schedule", ""), gettext_noop("schedule")),
         "delivery": data["delivery"],
-        "place": _text(data.get("place", ""), gettext_noop("place")),
+        "place": checked_text(data.get("place", ""), gettext_noop("place")),
         "status": data.get("status", ProjectStatus.PLANNED),
     }
 

@@ -22,7 +22,7 @@ from django.db.models import F
 from django.utils import timezone
 
 from gongzhi.core import caches, calendar_days, crypto, prepared, timeutil
-from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, Term, gettext_noop
+from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, Term, checked_text, gettext_noop
 from gongzhi.grid import roles
 from gongzhi.grid.models import Compound, GridNode, Jurisdiction
 from gongzhi.market import pricing, schedule
@@ -42,18 +42,6 @@ EVENT_LEVELS = (roles.COMMUNITY, roles.GRID, roles.MICRO_GRID)
 
 
 # ---------------------------------------------------------------------------------------------------- validation
-
-
-def _text(value: str, field: str, *, required: bool = False, max_length: int = 200) -> str:
-    value = (value or "").strip()
-    if required and not value:
-        raise DomainError(gettext_noop("The %(field)s is required."), params={"field": Term(field)}, code="required")
-    if len(value) > max_length:
-        raise DomainError(
-            gettext_noop("The %(field)s is longer than %(max)s characters."),
-            params={"field": Term(field), "max": max_length},
-        )
-    return value
 
 
 def _money(value: object, field: str) -> Decimal:
@@ -126,7 +114,7 @@ class PlaceInput:
 def _place(node: GridNode, place: PlaceInput) -> dict[str, Any]:
     if place.kind not in PlaceKind.values:
         raise DomainError(gettext_noop("Choose where the event is held."), code="invalid_place")
-    name = _text(place.name, "place name", max_length=200)
+    name = checked_text(place.name, "place name", max_length=200)
     lat, lon = place.lat, place.lon
     if place.kind == PlaceKind.STATION and not place.station_id:
         raise DomainError(gettext_noop("Choose the station."), code="invalid_place")
@@ -185,8 +173,8 @@ def create_event(
         node=node,
         series=series,
         kind=kind,
-        title=_text(title, "title", required=True),
-        theme=_text(theme, "theme", max_length=100),
+        title=checked_text(title, "title", required=True),
+        theme=checked_text(theme, "theme", max_length=100),
         day=day,
         starts=starts,
         ends=ends,
@@ -252,8 +240,8 @@ def create_series(
     series = Series.objects.create(
         node=node,
         kind=kind,
-        title=_text(title, "title", required=True),
-        theme=_text(theme, "theme", max_length=100),
+        title=checked_text(title, "title", required=True),
+        theme=checked_text(theme, "theme", max_length=100),
         repeat=repeat,
         weekdays="".join(str(d) for d in chosen),
         skip_holidays=skip_holidays,
@@ -294,8 +282,8 @@ def add_window(*, actor: Any, event: Event, title: str, staffed_by: str = "") ->
     return Window.objects.create(
         event=event,
         number=number,
-        title=_text(title, "title", required=True, max_length=100),
-        staffed_by=_text(staffed_by, "staffed by"),
+        title=checked_text(title, "title", required=True, max_length=100),
+        staffed_by=checked_text(staffed_by, "staffed by"),
     )
 
 
@@ -320,8 +308,8 @@ class OfferingInput:
 def _offering_fields(data: OfferingInput) -> dict[str, Any]:
     fields = {
         "project_id": data.project_id,
-        "name": _text(data.name, "service", required=True),
-        "provider": _text(data.provider, "provider"),
+        "name": checked_text(data.name, "service", required=True),
+        "provider": checked_text(data.provider, "provider"),
         "list_price": _money(data.list_price, "list price"),
         "merchant_discount": _money(data.merchant_discount or "0", "merchant discount"),
         "discount_percent": None
@@ -438,7 +426,7 @@ def publish(*, actor: Any, event: Event) -> Event:
 def cancel_event(*, actor: Any, event: Event, reason: str) -> int:
     """Call off an event: every open booking is cancelled and its resident told by SMS. Returns how many."""
     require_manage(actor, event.node)
-    reason = _text(reason, "reason", required=True, max_length=300)
+    reason = checked_text(reason, "reason", required=True, max_length=300)
     now = timeutil.now()
     Event.objects.filter(pk=event.pk).update(status=EventStatus.CANCELLED, updated_at=now)
     event.status = EventStatus.CANCELLED
@@ -505,7 +493,7 @@ def _age(value: object) -> int | None:
 
 
 def _groups(values: Iterable[str] | None) -> list[str]:
-    return sorted({_text(v, "household group", max_length=40) for v in (values or ()) if v and v.strip()})
+    return sorted({checked_text(v, "household group", max_length=40) for v in (values or ()) if v and v.strip()})
 
 
 def quote(offering: Offering, *, age: object = None, groups: Iterable[str] | None = None) -> pricing.Price:
@@ -645,7 +633,7 @@ def book(
             raise DomainError(gettext_noop("Enter a mainland mobile number: 11 digits starting with 1."))
     elif not on_behalf:
         raise DomainError(gettext_noop("Log in with your phone number to book."), code="login_required")
-    name = _text(resident.name, "name", required=on_behalf, max_length=40)
+    name = checked_text(resident.name, "name", required=on_behalf, max_length=40)
     age, groups = _age(resident.age), _groups(resident.groups)
     index = crypto.blind_index(phone) if phone else ""
     free_reason = _free_reason(offering, age, groups)
@@ -749,7 +737,7 @@ def cancel(
     was = booking.status
     booking.status, booking.holder, booking.cancelled_at = BookingStatus.CANCELLED, None, now
     booking.save(update_fields=["status", "holder", "cancelled_at"])
-    _history(booking, BookingAction.CANCELLED, actor, _text(reason, "reason", max_length=300), now)
+    _history(booking, BookingAction.CANCELLED, actor, checked_text(reason, "reason", max_length=300), now)
     if was == BookingStatus.CONFIRMED and _promote_next(slot, actor=actor, at=now) is None:
         Slot.objects.filter(pk=slot.pk, taken__gt=0).update(taken=F("taken") - 1)
     return booking
@@ -862,7 +850,7 @@ def walk_up(
         status=BookingStatus.SERVED,
         phone=phone,
         phone_index=crypto.blind_index(phone) if phone else "",
-        name=_text(resident.name, "name", max_length=40),
+        name=checked_text(resident.name, "name", max_length=40),
         declared_age=age,
         declared_groups=groups,
         age_checked=True,
