@@ -13,12 +13,13 @@ import html
 import json
 import re
 from collections import deque
-from datetime import timedelta
+from datetime import time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
+from django.utils import timezone
 
 from gongzhi.cases import catalogue, services
 from gongzhi.cases.models import Case, CaseCategory
@@ -178,6 +179,31 @@ def _plant(jurisdiction) -> dict:
     case, dispatcher = handled[private_case.pk]
     with pytest.raises(Exception, match="private category"):
         services.publish(case=case, actor=dispatcher)
+    # 4. The market: a resident books on her phone with her name, staff book for a neighbour without one; another
+    # resident waits for the place. Their names and numbers must show on no public market page.
+    from gongzhi.market import services as market
+
+    community = GridNode.objects.filter(jurisdiction=jurisdiction, level="community").order_by("path").first()
+    planner = _staff(jurisdiction, community, roles.MARKET_MANAGE)
+    market.install_rules(jurisdiction)
+    event = market.create_event(
+        actor=planner,
+        node=community,
+        title="幸福市集",
+        day=timezone.localdate() + timedelta(days=1),
+        starts=time(9),
+        ends=time(10),
+        place=market.PlaceInput(kind="point", name="社区广场", lat=buildings[0].lat, lon=buildings[0].lon),
+        publish=True,
+    )
+    offering = market.add_offering(
+        actor=planner, event=event, data=market.OfferingInput(name="理发", list_price="20", per_slot=1)
+    )[0]
+    slot = offering.slots.order_by("starts").first()
+    market.book(event_id=event.pk, slot_id=slot.pk, resident=market.Resident(phone=phone[0], name=NAMES[0], age=68))
+    market.book(event_id=event.pk, slot_id=slot.pk, resident=market.Resident(phone=phone[1], name=NAMES[1], age=40))
+    market.book(event_id=event.pk, slot_id=slot.pk, resident=market.Resident(name=NAMES[2], age=80), actor=planner)
+    planted["market"] = event
     planted["cases"] = [qr_case, gps_case, hotline, walk_in, private_case]
     planted["gps"] = gps
     return planted
@@ -199,6 +225,9 @@ def _portal_links(body: str) -> set[str]:
         if not path.startswith("/r/"):
             continue
         if any(path.startswith(p) for p in ("/r/report", "/r/b/", "/r/login", "/r/mine", "/r/posters", "/r/display")):
+            continue
+        # A resident's own market bookings and the booking form: behind the phone login (a stranger is sent there).
+        if path.startswith("/r/market/bookings") or re.fullmatch(r"/r/market/\d+/book/\d+/", path):
             continue
         if path.endswith(".jpg"):
             continue
@@ -237,6 +266,7 @@ def test_no_public_page_or_answer_shows_planted_personal_data_or_a_tracking_code
     board_pages = [u for u in seen if re.fullmatch(r"/r/board/\d+/(\?after=.*)?", u)]
     assert any("after=" in u for u in board_pages), "the board's later pages were crawled"
     assert sum(1 for u in seen if u.startswith("/r/p/")) >= published * 0.9
+    assert f"/r/market/{planted['market'].pk}/" in seen, "the market's public pages were crawled"
     lists = dict(seen)  # everything so far is a public list or a public page: no tracking code at all
 
     # Tracking pages opened by a stranger who holds the code: the planted cases and a sample of the others.
