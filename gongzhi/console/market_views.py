@@ -27,7 +27,7 @@ from django.views.decorators.http import require_POST
 from gongzhi.analytics import formulas
 from gongzhi.console import market_exports
 from gongzhi.console import market_forms as forms
-from gongzhi.core import crypto, timeutil
+from gongzhi.core import timeutil
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
 from gongzhi.core.http import BadInput, parse_id
 from gongzhi.core.privacy import mask_name, mask_phone
@@ -659,14 +659,10 @@ def desk(request: HttpRequest, event_id: int) -> HttpResponse:
             return _desk_page(request, found, status=status, error=error, code=code)
         return _desk_page(request, found, found_booking=_found(booking, groups), code=code)
     if phone:
-        number = crypto.normalise_phone(phone)
-        if not (len(number) == 11 and number.isdigit()):
-            return _desk_page(request, found, status=400, error=_("Enter the 11-digit mobile number."), phone=phone)
-        rows = list(
-            market_selectors.bookings_at(found)
-            .filter(phone_index=crypto.blind_index(number))
-            .order_by("slot__starts", "pk")[:20]
-        )
+        try:
+            rows = market_selectors.bookings_by_phone(found, services.mobile(phone))
+        except DomainError as exc:
+            return _desk_page(request, found, status=400, error=exc.message, phone=phone)
         if len(rows) == 1:
             return _desk_page(request, found, found_booking=_found(rows[0], groups), phone=phone)
         if not rows:

@@ -12,6 +12,7 @@ from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet, Sum
 
+from gongzhi.core import crypto
 from gongzhi.core.errors import NotFound, gettext_noop
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
@@ -93,6 +94,22 @@ def offerings(event: Event) -> list[Offering]:
 def bookings_at(event: Event, *, offering: Offering | None = None) -> QuerySet[Booking]:
     qs = Booking.objects.filter(event=event).select_related("offering", "slot").order_by("slot__starts", "created_at")
     return qs if offering is None else qs.filter(offering=offering)
+
+
+def bookings_by_phone(event: Event, number: str, *, limit: int = 20) -> list[Booking]:
+    """The bookings at ``event`` of a mainland mobile number (already checked, ``services.mobile``), by its blind
+    index: the stall's search for a resident who cannot show the QR code."""
+    return list(
+        bookings_at(event).filter(phone_index=crypto.blind_index(number)).order_by("slot__starts", "pk")[:limit]
+    )
+
+
+def public_slot(event: Event, slot_id: object) -> Slot | None:
+    """A slot of a published event's service, for the resident pages (None when it is not one of ``event``'s)."""
+    slot = Slot.objects.select_related("offering__window").filter(pk=slot_id, offering__event=event).first()
+    if slot is not None:
+        slot.offering.event = event
+    return slot
 
 
 def history(booking: Booking) -> QuerySet[BookingEvent]:

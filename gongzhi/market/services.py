@@ -565,6 +565,18 @@ def _sms(booking: Booking, kind: str, extra: dict[str, Any]) -> int:
     return int(sent is not None)
 
 
+def mobile(text: str) -> str:
+    """The mainland mobile number typed (spaces, dashes, +86 allowed), "" for none; DomainError for anything else."""
+    if not (text or "").strip():
+        return ""
+    number = crypto.normalise_phone(text.strip())
+    if not notifications.MOBILE.fullmatch(number):
+        raise DomainError(
+            gettext_noop("Enter a mainland mobile number: 11 digits starting with 1."), code="invalid_phone"
+        )
+    return number
+
+
 @dataclass(frozen=True)
 class Resident:
     """Who a booking is for: the verified number of a logged-in resident (or one staff took down), a name to call
@@ -626,12 +638,8 @@ def book(
         raise DomainError(gettext_noop("This event is not open for booking."), code="not_open")
     if slot.starts <= now:
         raise DomainError(gettext_noop("This slot has begun or is over: choose a later one."), code="past_slot")
-    phone = resident.phone.strip()
-    if phone:
-        phone = crypto.normalise_phone(phone)
-        if not notifications.MOBILE.fullmatch(phone):
-            raise DomainError(gettext_noop("Enter a mainland mobile number: 11 digits starting with 1."))
-    elif not on_behalf:
+    phone = mobile(resident.phone)
+    if not phone and not on_behalf:
         raise DomainError(gettext_noop("Log in with your phone number to book."), code="login_required")
     name = checked_text(resident.name, "name", required=on_behalf, max_length=40)
     age, groups = _age(resident.age), _groups(resident.groups)
@@ -834,9 +842,7 @@ def walk_up(
     if event.status != EventStatus.PUBLISHED or timeutil.local(now).date() != event.day:
         raise DomainError(gettext_noop("Walk-ups are served on the event's day only."), code="not_today")
     age, groups = _age(resident.age), _groups(resident.groups)
-    phone = crypto.normalise_phone(resident.phone) if resident.phone.strip() else ""
-    if phone and not notifications.MOBILE.fullmatch(phone):
-        raise DomainError(gettext_noop("Enter a mainland mobile number: 11 digits starting with 1."))
+    phone = mobile(resident.phone)
     for slot in Slot.objects.filter(offering=offering, ends__gt=now).order_by("starts"):
         if Slot.objects.filter(pk=slot.pk, taken__lt=F("capacity")).update(taken=F("taken") + 1):
             break

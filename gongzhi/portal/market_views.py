@@ -253,10 +253,7 @@ def event_page(request: HttpRequest, event_id: int) -> HttpResponse:
 
 
 def _slot_of(event: Event, slot_id: int) -> Slot | None:
-    slot = Slot.objects.select_related("offering__window").filter(pk=slot_id, offering__event=event).first()
-    if slot is not None:
-        slot.offering.event = event
-    return slot
+    return market.public_slot(event, slot_id)
 
 
 def _blocked(event: Event, slot: Slot, index: str) -> tuple[str, int, Booking | None]:

@@ -159,6 +159,26 @@ def _drive(spec: dict[str, Any]) -> dict[str, Any]:
 # -------------------------------------------------------------------------------------------------------- phases
 
 
+def collect_clients(
+    procs: list[subprocess.Popen[str]], *, timeout: float
+) -> tuple[list[dict[str, Any]], dict[str, int], list[float]]:
+    """Wait for the client processes of a phase; each prints one JSON line with its ``counts`` (answers by status)
+    and ``latencies`` (seconds). Their results, the counts summed, the latencies sorted; RuntimeError with the
+    client's output when one failed."""
+    results = []
+    for p in procs:
+        out, err = p.communicate(timeout=timeout)
+        lines = [line for line in out.splitlines() if line.startswith("{")]
+        if p.returncode != 0 or not lines:
+            raise RuntimeError(f"bench client failed:\n{out[-2000:]}\n{err[-3000:]}")
+        results.append(json.loads(lines[-1]))
+    counts: dict[str, int] = {}
+    for r in results:
+        for k, v in r["counts"].items():
+            counts[k] = counts.get(k, 0) + v
+    return results, counts, sorted(x for r in results for x in r["latencies"])
+
+
 def phase(spec: dict[str, Any], env: dict[str, str], clients: int) -> dict[str, Any]:
     """Drive the server at ``spec['host']:spec['port']`` in ``spec['mode']`` with ``clients`` keep-alive clients (in
     two client processes) for ``spec['seconds']``: requests per second answered as expected, latencies, answers."""
@@ -173,18 +193,7 @@ def phase(spec: dict[str, Any], env: dict[str, str], clients: int) -> dict[str, 
         )
         for _ in range(CLIENT_PROCESSES)
     ]
-    results = []
-    for p in procs:
-        out, err = p.communicate(timeout=spec["seconds"] + 120)
-        lines = [line for line in out.splitlines() if line.startswith("{")]
-        if p.returncode != 0 or not lines:
-            raise RuntimeError(f"bench client failed:\n{out[-2000:]}\n{err[-3000:]}")
-        results.append(json.loads(lines[-1]))
-    counts: dict[str, int] = {}
-    for r in results:
-        for k, v in r["counts"].items():
-            counts[k] = counts.get(k, 0) + v
-    latencies = sorted(x for r in results for x in r["latencies"])
+    results, counts, latencies = collect_clients(procs, timeout=spec["seconds"] + 120)
     ok = counts.get("201" if spec["mode"] in ("post", "insert") else "200", 0)
     elapsed = max(r["elapsed"] for r in results)
     return {

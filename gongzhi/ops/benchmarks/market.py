@@ -36,7 +36,7 @@ from http.client import HTTPConnection
 from typing import Any
 
 from gongzhi.ops.benchmarks import Writer, ceiling, child, register, throwaway_environment
-from gongzhi.ops.benchmarks.api import serving
+from gongzhi.ops.benchmarks.api import collect_clients, serving
 
 BUDGET_RATIO = 0.25
 CLIENT_PROCESSES = 2
@@ -256,18 +256,7 @@ def phase(spec: dict[str, Any], env: dict[str, str], clients: int) -> dict[str, 
         )
         for i in range(CLIENT_PROCESSES)
     ]
-    results = []
-    for p in procs:
-        out, err = p.communicate(timeout=spec["seconds"] + 120)
-        lines = [line for line in out.splitlines() if line.startswith("{")]
-        if p.returncode != 0 or not lines:
-            raise RuntimeError(f"bench client failed:\n{out[-2000:]}\n{err[-3000:]}")
-        results.append(json.loads(lines[-1]))
-    counts: dict[str, int] = {}
-    for r in results:
-        for k, v in r["counts"].items():
-            counts[k] = counts.get(k, 0) + v
-    latencies = sorted(x for r in results for x in r["latencies"])
+    results, counts, latencies = collect_clients(procs, timeout=spec["seconds"] + 120)
     ok = sum(v for k, v in counts.items() if k[0] in "23")
     elapsed = max(r["elapsed"] for r in results)
     return {
