@@ -53,6 +53,7 @@ INSTALLED_APPS = [
     "gongzhi.lists",
     "gongzhi.stations",
     "gongzhi.market",
+    "gongzhi.care",
     "gongzhi.console",
     "gongzhi.portal",
     "gongzhi.analytics",

@@ -78,6 +78,13 @@ STATION_MANAGE: Final = "station.manage"
 # stall: check residents in, serve walk-ups, book for a resident without a phone, mark no-shows (desk).
 MARKET_DESK: Final = "market.desk"
 MARKET_MANAGE: Final = "market.manage"
+# The care registry (households, residents in care, visits: DESIGN.md §5 "Care"), always within the post's subtree:
+# search it, open a full record (with a purpose, logged) and record visits (view); keep households, residents, care
+# levels, imports, exports, and a resident's export and erasure on their request (manage); review the access log
+# (audit: administrators, who do not see the records themselves). Leaders and the command centre see figures only.
+CARE_VIEW: Final = "care.view"
+CARE_MANAGE: Final = "care.manage"
+CARE_AUDIT: Final = "care.audit"
 
 _STAFF_BASE: Final = frozenset({GRID_VIEW, CASE_VIEW})
 # Community staff and above keep the lists of their subtree; stewards and grid workers read them (to point residents
@@ -86,9 +93,19 @@ _LISTS: Final = frozenset({LISTS_VIEW, LISTS_MANAGE})
 
 CAPABILITIES: Final[dict[str, frozenset[str]]] = {
     RESIDENT: frozenset(),
-    STEWARD: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_CONTACT, STATION_DESK, LISTS_VIEW, MARKET_DESK},
+    STEWARD: _STAFF_BASE | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_CONTACT, STATION_DESK, LISTS_VIEW, MARKET_DESK, CARE_VIEW},
     GRID_WORKER: _STAFF_BASE
-    | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_TRIAGE, CASE_CONTACT, STATION_DESK, LISTS_VIEW, MARKET_DESK},
+    | {
+        CASE_RECORD,
+        CASE_ACCEPT,
+        CASE_HANDLE,
+        CASE_TRIAGE,
+        CASE_CONTACT,
+        STATION_DESK,
+        LISTS_VIEW,
+        MARKET_DESK,
+        CARE_VIEW,
+    },
     COMMUNITY_STAFF: _STAFF_BASE
     | {
         CASE_RECORD,
@@ -106,6 +123,8 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         STATION_MANAGE,
         MARKET_DESK,
         MARKET_MANAGE,
+        CARE_VIEW,
+        CARE_MANAGE,
     }
     | _LISTS,
     STREET_STAFF: _STAFF_BASE
@@ -126,6 +145,8 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         STATION_MANAGE,
         MARKET_DESK,
         MARKET_MANAGE,
+        CARE_VIEW,
+        CARE_MANAGE,
     }
     | _LISTS,
     DEPARTMENT_STAFF: _STAFF_BASE | {CASE_ACCEPT, CASE_HANDLE, CASE_REPORT_IN, CASE_CONTACT},
@@ -154,6 +175,7 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         ANALYTICS_VIEW,
         STATION_MANAGE,
         MARKET_MANAGE,
+        CARE_AUDIT,
     }
     | _LISTS,
 }
