@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Final
 
+from gongzhi.core.errors import gettext_noop
+
 WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 CHECK_CHARACTERS: Final = "10X98765432"
 EARLIEST_YEAR: Final = 1890
@@ -45,7 +47,7 @@ def normalise(text: str) -> str:
 
 def check_character(first17: str) -> str:
     if len(first17) != 17 or not first17.isascii() or not first17.isdigit():
-        raise InvalidIdNumber("an ID number starts with 17 digits")
+        raise InvalidIdNumber(gettext_noop("an ID number starts with 17 digits"))
     total = sum(int(digit) * weight for digit, weight in zip(first17, WEIGHTS, strict=True))
     return CHECK_CHARACTERS[total % 11]
 
@@ -54,18 +56,18 @@ def parse(text: str, *, today: date) -> IdNumber:
     """The ID number in ``text``, validated: length, digits, a real date of birth not after ``today``, checksum."""
     number = normalise(text)
     if len(number) != 18:
-        raise InvalidIdNumber("an ID number has 18 characters")
+        raise InvalidIdNumber(gettext_noop("an ID number has 18 characters"))
     first17, last = number[:17], number[17]
     if not (first17.isascii() and first17.isdigit()) or not (last.isdigit() or last == "X"):
-        raise InvalidIdNumber("an ID number is 17 digits and a digit or X")
+        raise InvalidIdNumber(gettext_noop("an ID number is 17 digits and a digit or X"))
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise InvalidIdNumber("the date of birth in the ID number is not a real date") from None
+        raise InvalidIdNumber(gettext_noop("the date of birth in the ID number is not a real date")) from None
     if born.year < EARLIEST_YEAR or born > today:
-        raise InvalidIdNumber("the date of birth in the ID number is not possible")
+        raise InvalidIdNumber(gettext_noop("the date of birth in the ID number is not possible"))
     if check_character(first17) != last:
-        raise InvalidIdNumber("the ID number's check character is wrong (a digit mistyped?)")
+        raise InvalidIdNumber(gettext_noop("the ID number's check character is wrong (a digit mistyped?)"))
     return IdNumber(number=number, born=born, sex="m" if int(number[16]) % 2 else "f")
 
 
