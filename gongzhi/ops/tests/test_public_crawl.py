@@ -13,7 +13,7 @@ import html
 import json
 import re
 from collections import deque
-from datetime import time, timedelta
+from datetime import date, time, timedelta
 from urllib.parse import urlsplit
 
 import pytest
@@ -21,6 +21,7 @@ from django.core.management import call_command
 from django.test import Client
 from django.utils import timezone
 
+from gongzhi.care import idcard
 from gongzhi.cases import catalogue, services
 from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.core.testing.database import refresh_statistics
@@ -39,6 +40,9 @@ PHONES = {
     "158/5555/6666": "15855556666",
 }
 IDS = {"110101 19850315 4321": "110101198503154321", "32010219900101123X": "32010219900101123X"}
+# The care registry refuses an ID number whose check character is wrong: one valid (and unreal: region 990101).
+CARE_ID = idcard.make("990101", date(1941, 3, 15), 37)
+IDS[CARE_ID] = CARE_ID
 NAMES = ("赵铁柱", "钱多多", "孙小美", "吴晓燕", "郑大海")
 FLAT = "5单元1203室"
 CODE = re.compile(r"(?<![0-9A-Z])[0-9]{4}[23456789ABCDEFGHJKLMNPQRSTUVWXYZ]{6}(?![0-9A-Z])")
@@ -204,7 +208,62 @@ def _plant(jurisdiction) -> dict:
     market.book(event_id=event.pk, slot_id=slot.pk, resident=market.Resident(phone=phone[1], name=NAMES[1], age=40))
     market.book(event_id=event.pk, slot_id=slot.pk, resident=market.Resident(name=NAMES[2], age=80), actor=planner)
     planted["market"] = event
-    planted["cases"] = [qr_case, gps_case, hotline, walk_in, private_case]
+    # 5. The care registry: an elderly resident living alone and her neighbour, with names, ID number and phones; a
+    # visit finds a leak at hers (a case is filed for her, channel visit) and she needs 低保 (a help-kind case).
+    from gongzhi.care import services as care
+    from gongzhi.care.choices import LinkKind, Outcome
+
+    keeper = _staff(jurisdiction, community, roles.CARE_MANAGE)
+    care.install_defaults(jurisdiction=jurisdiction)
+    home = Building.objects.filter(jurisdiction=jurisdiction, node__path__startswith=community.path).first()
+    household = care.create_household(
+        building=home, code="CRAWL-1", room=FLAT, contact_phone=PHONES[phone[4]], actor=keeper
+    )
+    elder = care.add_resident(
+        household=household,
+        person=care.Person(name=NAMES[3], id_number=CARE_ID, phone=PHONES[phone[3]], relation="head"),
+        level="red",
+        level_reason=f"{NAMES[3]}独居，行动不便",
+        actor=keeper,
+    )
+    visit = care.record_visit(
+        resident=elder, visitor=keeper, outcome=Outcome.PROBLEM, findings=f"{NAMES[3]}家厨房水管漏水，电话{phone[3]}"
+    )
+    leak = services.submit(
+        jurisdiction=jurisdiction,
+        channel="visit",
+        title="走访发现厨房水管漏水",
+        description=visit.findings,
+        building=home,
+        recorded_by=keeper,
+    )
+    care.link_case(
+        resident=elder,
+        case_id=leak.pk,
+        tracking_code=leak.tracking_code,
+        kind=LinkKind.PROBLEM,
+        visit=visit,
+        actor=keeper,
+    )
+    help_category = CaseCategory.objects.filter(jurisdiction=jurisdiction, kind="help", children__isnull=True).first()
+    application = services.submit(
+        jurisdiction=jurisdiction,
+        channel="visit",
+        category=help_category,
+        title="低保申请",
+        description=f"{NAMES[3]}，身份证{CARE_ID}，申请低保",
+        building=home,
+        recorded_by=keeper,
+    )
+    care.link_case(
+        resident=elder,
+        case_id=application.pk,
+        tracking_code=application.tracking_code,
+        kind=LinkKind.HELP,
+        assistance="subsistence",
+        actor=keeper,
+    )
+    planted["cases"] = [qr_case, gps_case, hotline, walk_in, private_case, leak, application]
     planted["gps"] = gps
     return planted
 
