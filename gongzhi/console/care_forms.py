@@ -164,7 +164,7 @@ ASSISTANCE_CATEGORY = "care.assistance"
 class VisitForm(forms.Form):
     """A visit: what it found, and for a problem or an assistance application, the case it files."""
 
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=Outcome.choices, widget=forms.RadioSelect)
+    outcome = forms.ChoiceField(label=_("What did the visit find?"), choices=Outcome.choices, widget=forms.RadioSelect)
     findings = forms.CharField(
         label=_("Findings"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 3})
     )

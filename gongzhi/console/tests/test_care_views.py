@@ -732,3 +732,45 @@ def test_the_admin_shows_the_log_read_only_and_no_resident(rf, w):
     assert not log.has_add_permission(request)
     assert not log.has_change_permission(request) and not log.has_delete_permission(request)
     assert CareGroup in registry and VisitInterval in registry
+
+
+def test_when_the_link_fails_after_the_visit_and_the_case_are_written_both_are_undone(client, w, monkeypatch, media):
+    """The visit and the case are written before the link: a refusal there rolls all three back (one transaction)."""
+    r = _resident(w)
+
+    def refuse(**kwargs):
+        raise DomainError("the link was refused")
+
+    monkeypatch.setattr(care, "link_case", refuse)
+    _login(client, w.steward)
+    response = client.post(
+        reverse("console:care_visit", args=[r.pk]),
+        {"outcome": "needs_help", "findings": "无人照料", "assistance": "temporary", "photos": [_photo()]},
+    )
+    assert response.status_code == 400 and "the link was refused" in response.content.decode()
+    assert (Visit.objects.count(), Case.objects.count(), CaseEvent.objects.count(), CaseLink.objects.count()) == (
+        0,
+        0,
+        0,
+        0,
+    )
+    assert Resident.objects.get(pk=r.pk).last_visit is None
+    assert list(media.rglob("*.jpg")) == []
+
+
+def test_changing_an_interval_in_the_admin_goes_through_the_service(rf, w):
+    from gongzhi.care.models import VisitInterval
+
+    r = _resident(w)
+    due = Resident.objects.get(pk=r.pk).next_visit_due
+    interval = VisitInterval.objects.get(jurisdiction=w.district.jurisdiction, level="red")
+    interval.every, interval.unit = 3, "day"
+    request = rf.post("/")
+    request.user = w.admin
+    request._messages = type("Messages", (), {"add": lambda *a, **k: None})()
+    admin.site._registry[VisitInterval].save_model(request, interval, form=None, change=True)
+    assert (VisitInterval.objects.get(pk=interval.pk).every, VisitInterval.objects.get(pk=interval.pk).unit) == (
+        3,
+        "day",
+    )
+    assert Resident.objects.get(pk=r.pk).next_visit_due < due
