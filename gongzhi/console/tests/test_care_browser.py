@@ -76,3 +76,27 @@ def test_a_steward_records_a_visit_that_files_a_case_on_a_phone(browser_session)
         assert CaseLink.objects.get().case_id == case.pk
 
     in_thread(check)
+
+
+def test_a_manager_opens_the_full_record_for_a_purpose_and_a_reload_masks_it_again(browser_session):
+    from gongzhi.care.models import AccessEntry
+    from gongzhi.core.testing.browser import DESKTOP
+
+    w = care_world()
+    r = w.resident(name="欧阳秀英", phone="13912345678", level="red", groups=("living_alone",))
+    page = browser_session.new_page(viewport=DESKTOP, locale="zh-CN")
+    url = reverse("console:care_resident", args=[r.pk])
+    log_in(page, w.staff.username, url)
+    assert "欧阳秀英" not in page.content() and "13912345678" not in page.content()
+    save_screenshot(page, "care-4-resident-masked")
+    page.locator("#open-full summary").click()
+    page.select_option("#id_purpose", "verify")
+    page.fill("#id_detail", "核对台账")
+    page.locator("#open-form button[type=submit]").click()
+    expect(page.locator("#full-name")).to_have_text("欧阳秀英")
+    expect(page.locator("#full-phone")).to_contain_text("13912345678")
+    save_screenshot(page, "care-5-resident-opened")
+    page.goto(browser_session.url(url))
+    assert "欧阳秀英" not in page.content()
+    browser_session.assert_clean()
+    in_thread(lambda: None if AccessEntry.objects.count() == 1 else pytest.fail("one read, one log row"))
