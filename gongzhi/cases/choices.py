@@ -78,6 +78,7 @@ class EventKind(models.TextChoices):
     SLA_BREACHED = "sla_breached", _("deadline passed")
     INFO_ADDED = "info_added", _("information added by the reporter")
     WITHDRAWN = "withdrawn", _("withdrawn by the reporter")
+    ANONYMISED = "anonymised", _("personal data removed on request")
 
 
 class CoTaskStatus(models.TextChoices):

@@ -1919,6 +1919,28 @@ CATALOGUE: Final[tuple[Category, ...]] = (
                     "失学",
                 ),
             ),
+            # An application a visit took down for a vulnerable resident (the care registry files it as 求助; the
+            # civil-affairs errands above are residents' own applications at a desk).
+            Category(
+                code="care.assistance",
+                name="困难救助申请",
+                name_en="Assistance application taken on a visit",
+                description="走访中发现困难群众需要救助，代为提出低保、特困供养、临时救助或养老、残疾补贴等申请。",
+                kind="help",
+                default_level="community",
+                department="civil_affairs",
+                sla={"normal": _working_days(1, 10)},
+                keywords=(
+                    "困难救助申请",
+                    "走访发现困难",
+                    "代为申请救助",
+                    "申请救助",
+                    "困难群众",
+                    "困难帮扶申请",
+                    "特困供养",
+                    "需要救助",
+                ),
+            ),
         ),
     ),
     Category(

@@ -47,7 +47,7 @@ from gongzhi.cases.public import MAX_SUMMARY, prefilled_summary
 from gongzhi.core import caches, crypto, prepared, timeutil
 from gongzhi.core.calendar_days import current_calendar
 from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, Term, gettext_noop
-from gongzhi.core.privacy import mask_text
+from gongzhi.core.privacy import mask_name, mask_text
 from gongzhi.core.transactions import begin_now, optimistic
 from gongzhi.grid import coords, location, roles
 from gongzhi.grid import selectors as grid_selectors
@@ -1552,3 +1552,107 @@ def reveal_reporter_phone(*, case: Case | int, actor: Any, purpose: str = "", at
         )
     PhoneReveal.objects.create(case=row, actor=actor, basis=basis, purpose=purpose, at=now)
     return row.reporter_phone
+
+
+def _scrub_value(value: Any, scrub: Any) -> Any:
+    if isinstance(value, str):
+        return scrub(value)
+    if isinstance(value, list):
+        return [_scrub_value(item, scrub) for item in value]
+    if isinstance(value, dict):
+        return {key: _scrub_value(item, scrub) for key, item in value.items()}
+    return value
+
+
+@transaction.atomic
+def anonymise_people(
+    *,
+    case_ids: Iterable[int],
+    actor: Any,
+    reason: str,
+    names: Iterable[str] = (),
+    at: datetime | None = None,
+) -> int:
+    """Take a person out of the cases filed for them, on their request (PIPL erasure; the care registry's ``erase``
+    names the cases): the reporter's name, phone and login phone with their blind indexes are blanked, and the
+    personal data ``core.privacy.mask_text`` finds in the title, description, address, result, public summary,
+    answers, timeline notes, departments' tasks and reports, supervision notices, ratings' comments and the triage
+    record's text is masked — as are ``names`` (the person's name as the caller knew it: a name written without a
+    label is not found otherwise). Each case gets one internal timeline event saying so. The case itself stays (its
+    figures add up). ``actor`` is the system (None: the retention rule) or someone who keeps the registry over the
+    case's place (``care.manage``); otherwise PermissionDenied and nothing changes. Returns how many cases changed."""
+    now = _now(at)
+    reason = _require_text(reason, field="reason", maximum=MAX_PURPOSE)
+    known = sorted({name.strip() for name in names if name and len(name.strip()) >= 2}, key=len, reverse=True)
+
+    def scrub(text: str) -> str:
+        if not text:
+            return text
+        for name in known:
+            text = text.replace(name, mask_name(name))
+        return mask_text(text)
+
+    ids = sorted({int(pk) for pk in case_ids})
+    cases = list(Case.objects.select_for_update().filter(pk__in=ids).order_by("pk"))
+    if actor is not None:
+        for case in cases:
+            _attach_nodes(case)
+            place = case.grid_node or case.owner_node
+            if not grid_selectors.user_can(actor, roles.CARE_MANAGE, place):
+                raise PermissionDenied(gettext_noop("You may not anonymise the cases of this place."))
+    for case in cases:
+        case.reporter = None
+        case.reporter_name = ""
+        case.reporter_phone = ""
+        case.reporter_phone_index = ""
+        case.reporter_login_phone = ""
+        case.reporter_login_index = None
+        case.title = scrub(case.title)[:MAX_TITLE]
+        case.description = scrub(case.description)
+        case.address = scrub(case.address)[:200]
+        case.result = scrub(case.result)
+        case.public_summary = scrub(case.public_summary)
+        case.attributes = _scrub_value(case.attributes, scrub)
+        for event in CaseEvent.objects.filter(case_id=case.pk).only("pk", "note", "data"):
+            note, data = scrub(event.note), _scrub_value(event.data, scrub)
+            if note != event.note or data != event.data:
+                CaseEvent.objects.filter(pk=event.pk).update(note=note, data=data)
+        for task in CoHandlingTask.objects.filter(case_id=case.pk).only("pk", "task", "report"):
+            CoHandlingTask.objects.filter(pk=task.pk).update(task=scrub(task.task), report=scrub(task.report))
+        for notice in SupervisionNotice.objects.filter(case_id=case.pk).only("pk", "reason"):
+            SupervisionNotice.objects.filter(pk=notice.pk).update(reason=scrub(notice.reason))
+        for rating in Rating.objects.filter(case_id=case.pk).only("pk", "comment"):
+            Rating.objects.filter(pk=rating.pk).update(comment=scrub(rating.comment))
+        _event(
+            case,
+            EventKind.ANONYMISED,
+            actor=actor,
+            at=now,
+            note=mask_text(reason),
+            data={"request": "erasure"},
+            public=False,
+        )
+        case.save(
+            update_fields=[
+                "reporter",
+                "reporter_name",
+                "reporter_phone",
+                "reporter_phone_index",
+                "reporter_login_phone",
+                "reporter_login_index",
+                "title",
+                "description",
+                "address",
+                "result",
+                "public_summary",
+                "attributes",
+                "event_count",
+                "updated_at",
+            ]
+        )
+    for row in routing.triage_for([case.pk for case in cases]).values():
+        text = scrub(row.text)
+        if text != row.text:
+            row.text = text[:300]
+            row.save(update_fields=["text"])
+    return len(cases)

@@ -26,6 +26,8 @@ ORDER = (
     "clearance",
     "stations",
     "market",
+    "care",
+    "care_log",
     "lists",
     "imports",
     "areas",
@@ -40,6 +42,8 @@ LINKS: dict[str, tuple[str, Any]] = {
     "clearance": ("console:clearance", _("Daily clearance")),
     "stations": ("console:stations", _("Stations")),
     "market": ("console:markets", _("Markets")),
+    "care": ("console:care", _("Care registry")),
+    "care_log": ("console:care_access_log", _("Care access log")),
     "lists": ("console:lists", _("Lists")),
     "imports": ("console:imports", _("Imports")),
     "areas": ("console:areas", _("Grid map")),
@@ -90,6 +94,19 @@ SECTIONS: dict[str, frozenset[str]] = {
             "console:lists_project_edit",
         }
     ),
+    "care": frozenset(
+        {
+            "console:care",
+            "console:care_resident",
+            "console:care_resident_open",
+            "console:care_household",
+            "console:care_household_new",
+            "console:care_visits",
+            "console:care_visit",
+            "console:care_overdue",
+        }
+    ),
+    "care_log": frozenset({"console:care_access_log"}),
     "imports": frozenset({"console:imports", "console:import"}),
     "areas": frozenset({"console:areas", "console:grid_node"}),
     "inbox": frozenset({"console:inbox"}),

@@ -17,6 +17,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 
+from gongzhi.care import policies as care_policies
 from gongzhi.cases import selectors as case_selectors
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import CoTaskStatus, SlaState
@@ -182,6 +183,8 @@ class Workbenches:
     areas: bool  # the grid browser (map, figures, 三亮 cards)
     stations: bool = False  # stations (驿站): their desks, set-up and rota
     market: bool = False  # the service market (市集) and mobile service days: plan, keep a stall, the ledger
+    care: bool = False  # the care registry (关爱): search, visits, households (care.policies.may_use_registry)
+    care_log: bool = False  # the care registry's access log (care.audit: administrators)
 
     @property
     def landing(self) -> str:
@@ -231,6 +234,8 @@ def workbenches(user: Any) -> Workbenches:
         market=superuser
         or has(roles.MARKET_DESK, on_department=False)
         or has(roles.MARKET_MANAGE, on_department=False),
+        care=care_policies.may_use_registry(user),
+        care_log=care_policies.can_audit(user),
     )
 
 

@@ -1,6 +1,7 @@
 from django.urls import path
 
 from gongzhi.console import (
+    care_views,
     case_views,
     circle_views,
     inbox_views,
@@ -90,6 +91,26 @@ urlpatterns = [
     path("market/<int:event_id>/ledger/", market_views.ledger, name="market_event_ledger"),
     path("market/<int:event_id>/ledger.xlsx", market_views.ledger_xlsx, name="market_event_ledger_xlsx"),
     path("market/<int:event_id>/ledger.pdf", market_views.ledger_pdf, name="market_event_ledger_pdf"),
+    # The care registry (关爱): search first, a resident, a household, the visitor's day, overdue visits, the log
+    path("care/", care_views.search, name="care"),
+    path("care/registry.xlsx", care_views.registry_xlsx, name="care_registry_xlsx"),
+    path("care/residents/<int:resident_id>/", care_views.resident, name="care_resident"),
+    path("care/residents/<int:resident_id>/open/", care_views.resident_open, name="care_resident_open"),
+    path("care/residents/<int:resident_id>/level/", care_views.resident_level, name="care_resident_level"),
+    path("care/residents/<int:resident_id>/groups/", care_views.resident_groups, name="care_resident_groups"),
+    path("care/residents/<int:resident_id>/phone/", care_views.resident_phone, name="care_resident_phone"),
+    path("care/residents/<int:resident_id>/move-out/", care_views.resident_move_out, name="care_resident_move_out"),
+    path("care/residents/<int:resident_id>/consent/", care_views.resident_consent, name="care_resident_consent"),
+    path("care/residents/<int:resident_id>/export.xlsx", care_views.resident_export, name="care_resident_export"),
+    path("care/residents/<int:resident_id>/erase/", care_views.resident_erase, name="care_resident_erase"),
+    path("care/residents/<int:resident_id>/visit/", care_views.visit, name="care_visit"),
+    path("care/households/new/", care_views.household_new, name="care_household_new"),
+    path("care/households/<int:household_id>/", care_views.household, name="care_household"),
+    path("care/households/<int:household_id>/resident/", care_views.household_add_resident, name="care_household_add"),
+    path("care/visits/", care_views.visits_today, name="care_visits"),
+    path("care/overdue/", care_views.overdue, name="care_overdue"),
+    path("care/access-log/", care_views.access_log, name="care_access_log"),
+    path("care/access-log.xlsx", care_views.access_log_xlsx, name="care_access_log_xlsx"),
     # Excel imports
     path("imports/", io_views.imports_page, name="imports"),
     path("imports/template.xlsx", io_views.import_template, name="import_template"),

@@ -407,8 +407,8 @@ LANDING = {
     "dept_staff": "console:department",
 }
 NAV = {
-    "steward": ["tasks", "record", "cases", "clearance", "stations", "market", "lists", "areas", "inbox"],
-    "grid_worker": ["tasks", "record", "cases", "clearance", "stations", "market", "lists", "areas", "inbox"],
+    "steward": ["tasks", "record", "cases", "clearance", "stations", "market", "care", "lists", "areas", "inbox"],
+    "grid_worker": ["tasks", "record", "cases", "clearance", "stations", "market", "care", "lists", "areas", "inbox"],
     "dispatcher": [
         "queue",
         "tasks",
@@ -418,6 +418,7 @@ NAV = {
         "clearance",
         "stations",
         "market",
+        "care",
         "lists",
         "imports",
         "areas",
@@ -432,6 +433,7 @@ NAV = {
         "clearance",
         "stations",
         "market",
+        "care",
         "lists",
         "imports",
         "areas",
@@ -439,7 +441,8 @@ NAV = {
     ],
     "centre": ["analytics", "queue", "record", "cases", "clearance", "lists", "imports", "areas", "inbox"],
     "leader": ["analytics", "cases", "clearance", "lists", "areas", "inbox"],
-    # Administrators set stations up (station.manage) but keep no desk; they plan markets and keep their stalls.
+    # Administrators set stations up (station.manage) but keep no desk; they plan markets and keep their stalls; they
+    # review the care registry's access log but open no record.
     "admin_post": [
         "analytics",
         "queue",
@@ -447,6 +450,7 @@ NAV = {
         "clearance",
         "stations",
         "market",
+        "care_log",
         "lists",
         "imports",
         "areas",
@@ -459,6 +463,8 @@ NAV = {
         "clearance",
         "stations",
         "market",
+        "care",
+        "care_log",
         "lists",
         "imports",
         "areas",

@@ -1,0 +1,102 @@
+"""The care registry's phone pages in real Chromium at 390 × 844 (issue 27): a steward's visits of the day, then the
+visit form at the door — the problem's fields appear only for "found a problem" (no script: CSS :has()), nothing is
+wider than the screen, and saving files the visit and the case. Screenshots: test-artifacts/screenshots/care-*.png.
+"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.urls import reverse
+from playwright.sync_api import expect
+
+from gongzhi.care.models import CaseLink, Resident, Visit
+from gongzhi.care.tests.factories import care_world
+from gongzhi.cases import catalogue
+from gongzhi.cases.models import Case, CaseCategory
+from gongzhi.console.tests.test_browser_flow import in_thread, log_in
+from gongzhi.core import timeutil
+from gongzhi.core.testing.browser import PHONE, save_screenshot
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+WIDER_THAN_THE_SCREEN = "document.scrollingElement.scrollWidth > window.innerWidth"
+
+
+def test_a_steward_records_a_visit_that_files_a_case_on_a_phone(browser_session):
+    w = care_world()
+    catalogue.seed(jurisdiction=w.district.jurisdiction)
+    late = w.resident(name="欧阳秀英", phone="13912345678", level="red", groups=("living_alone",))
+    soon = w.resident(name="李桂兰", level="yellow")
+    Resident.objects.filter(pk=late.pk).update(next_visit_due=timeutil.local_today() - timedelta(days=6))
+    Resident.objects.filter(pk=soon.pk).update(next_visit_due=timeutil.local_today())
+    category = CaseCategory.objects.filter(jurisdiction=w.district.jurisdiction, kind="report", children__isnull=True)
+    category_name = category.order_by("code").first().name
+
+    page = browser_session.new_page(viewport=PHONE, locale="zh-CN", has_touch=True)
+    log_in(page, w.steward.username, reverse("console:care_visits"))
+    items = page.locator("#due-list li[data-resident]")
+    expect(items).to_have_count(2)
+    expect(items.first).to_have_attribute("data-resident", str(late.pk))
+    assert not page.evaluate(WIDER_THAN_THE_SCREEN)
+    assert "欧阳秀英" not in page.content()
+    save_screenshot(page, "care-1-visits-today")
+
+    items.first.locator("a").click()
+    page.wait_for_url(f"**{reverse('console:care_visit', args=[late.pk])}")
+    assert not page.evaluate(WIDER_THAN_THE_SCREEN)
+    page.locator("input[name=outcome][value=well]").check()
+    expect(page.locator("#problem-fields")).to_be_hidden()
+    expect(page.locator("#help-fields")).to_be_hidden()
+    page.locator("input[name=outcome][value=problem]").check()
+    expect(page.locator("#problem-fields")).to_be_visible()
+    expect(page.locator("#help-fields")).to_be_hidden()
+    page.fill("#id_findings", "厨房水管漏水，地面积水")
+    page.fill("#id_title", "厨房水管漏水")
+    page.select_option("#id_category", label=category_name)
+    assert not page.evaluate(WIDER_THAN_THE_SCREEN)
+    save_screenshot(page, "care-2-visit-form")
+    page.click("#visit-submit")
+    page.wait_for_url(f"**{reverse('console:care_visits')}")
+    expect(page.locator(".messages")).to_contain_text("走访已登记")
+    expect(page.locator("#due-list li[data-resident]")).to_have_count(1)
+    save_screenshot(page, "care-3-done")
+    browser_session.assert_clean()
+
+    def check() -> None:
+        visit = Visit.objects.get()
+        case = Case.objects.get()
+        assert (visit.resident_id, visit.outcome, case.channel, case.recorded_by_id) == (
+            late.pk,
+            "problem",
+            "visit",
+            w.steward.pk,
+        )
+        assert CaseLink.objects.get().case_id == case.pk
+
+    in_thread(check)
+
+
+def test_a_manager_opens_the_full_record_for_a_purpose_and_a_reload_masks_it_again(browser_session):
+    from gongzhi.care.models import AccessEntry
+    from gongzhi.core.testing.browser import DESKTOP
+
+    w = care_world()
+    r = w.resident(name="欧阳秀英", phone="13912345678", level="red", groups=("living_alone",))
+    page = browser_session.new_page(viewport=DESKTOP, locale="zh-CN")
+    url = reverse("console:care_resident", args=[r.pk])
+    log_in(page, w.staff.username, url)
+    assert "欧阳秀英" not in page.content() and "13912345678" not in page.content()
+    save_screenshot(page, "care-4-resident-masked")
+    page.locator("#open-full summary").click()
+    page.select_option("#id_purpose", "verify")
+    page.fill("#id_detail", "核对台账")
+    page.locator("#open-form button[type=submit]").click()
+    expect(page.locator("#full-name")).to_have_text("欧阳秀英")
+    expect(page.locator("#full-phone")).to_contain_text("13912345678")
+    save_screenshot(page, "care-5-resident-opened")
+    page.goto(browser_session.url(url))
+    assert "欧阳秀英" not in page.content()
+    browser_session.assert_clean()
+    in_thread(lambda: None if AccessEntry.objects.count() == 1 else pytest.fail("one read, one log row"))
