@@ -36,6 +36,7 @@ class CareWorld:
     other_micro_grid: GridNode  # in the same community, another steward's
     staff: Any  # community staff of ``community``: keeps the registry
     steward: Any  # steward of ``micro_grid``: visits
+    grid_worker: Any  # grid worker of the grid above ``micro_grid`` (and ``other_micro_grid``): visits
     other_steward: Any  # steward of ``other_micro_grid``
     other_staff: Any  # community staff of another community
     leader: Any  # district leader: figures only
@@ -93,6 +94,7 @@ def care_world() -> CareWorld:
         other_micro_grid=micros[-1],
         staff=post(roles.COMMUNITY_STAFF, node=community).user,
         steward=post(roles.STEWARD, node=micros[0]).user,
+        grid_worker=post(roles.GRID_WORKER, node=micros[0].parent).user,
         other_steward=post(roles.STEWARD, node=micros[-1]).user,
         other_staff=post(roles.COMMUNITY_STAFF, node=other).user,
         leader=post(roles.LEADER, node=district).user,

@@ -1,6 +1,7 @@
-"""The care registry's phone pages in real Chromium at 390 × 844 (issue 27): a steward's visits of the day, then the
-visit form at the door — the problem's fields appear only for "found a problem" (no script: CSS :has()), nothing is
-wider than the screen, and saving files the visit and the case. Screenshots: test-artifacts/screenshots/care-*.png.
+"""The care registry's phone pages in real Chromium at 390 × 844 (issue 27): a grid worker opens the visits of the day,
+records at one door a visit that finds a leaking pipe (a case is filed, channel visit) and at the next a resident who
+needs 低保 (an assistance application is filed, a case of kind help) — the problem's fields appear only for "found a
+problem" (no script: CSS :has()), nothing is wider than the screen. Screenshots: test-artifacts/screenshots/care-*.png.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 WIDER_THAN_THE_SCREEN = "document.scrollingElement.scrollWidth > window.innerWidth"
 
 
-def test_a_steward_records_a_visit_that_files_a_case_on_a_phone(browser_session):
+def test_a_grid_worker_records_a_leak_and_a_subsistence_application_on_a_phone(browser_session):
     w = care_world()
     catalogue.seed(jurisdiction=w.district.jurisdiction)
     late = w.resident(name="欧阳秀英", phone="13912345678", level="red", groups=("living_alone",))
@@ -35,7 +36,7 @@ def test_a_steward_records_a_visit_that_files_a_case_on_a_phone(browser_session)
     category_name = category.order_by("code").first().name
 
     page = browser_session.new_page(viewport=PHONE, locale="zh-CN", has_touch=True)
-    log_in(page, w.steward.username, reverse("console:care_visits"))
+    log_in(page, w.grid_worker.username, reverse("console:care_visits"))
     items = page.locator("#due-list li[data-resident]")
     expect(items).to_have_count(2)
     expect(items.first).to_have_attribute("data-resident", str(late.pk))
@@ -62,18 +63,44 @@ def test_a_steward_records_a_visit_that_files_a_case_on_a_phone(browser_session)
     expect(page.locator(".messages")).to_contain_text("走访已登记")
     expect(page.locator("#due-list li[data-resident]")).to_have_count(1)
     save_screenshot(page, "care-3-done")
+
+    # The next door: she has fallen ill and her pension does not cover the rent — she needs 低保.
+    page.locator("#due-list li[data-resident] a").first.click()
+    page.wait_for_url(f"**{reverse('console:care_visit', args=[soon.pk])}")
+    page.locator("input[name=outcome][value=needs_help]").check()
+    expect(page.locator("#help-fields")).to_be_visible()
+    expect(page.locator("#problem-fields")).to_be_hidden()
+    page.fill("#id_findings", "老人重病住院后收入不足，符合低保条件")
+    page.select_option("#id_assistance", "subsistence")
+    assert not page.evaluate(WIDER_THAN_THE_SCREEN)
+    save_screenshot(page, "care-3b-assistance")
+    page.click("#visit-submit")
+    page.wait_for_url(f"**{reverse('console:care_visits')}")
+    expect(page.locator(".messages")).to_contain_text("走访已登记")
+    expect(page.locator("#due-list li[data-resident]")).to_have_count(0)
     browser_session.assert_clean()
 
     def check() -> None:
-        visit = Visit.objects.get()
-        case = Case.objects.get()
-        assert (visit.resident_id, visit.outcome, case.channel, case.recorded_by_id) == (
-            late.pk,
-            "problem",
+        leak, application = Case.objects.order_by("pk")
+        visits = {v.resident_id: v for v in Visit.objects.all()}
+        assert (visits[late.pk].outcome, visits[soon.pk].outcome) == ("problem", "needs_help")
+        assert (leak.kind, leak.channel, leak.recorded_by_id, leak.title) == (
+            "report",
             "visit",
-            w.steward.pk,
+            w.grid_worker.pk,
+            "厨房水管漏水",
         )
-        assert CaseLink.objects.get().case_id == case.pk
+        assert (application.kind, application.channel, application.recorded_by_id) == (
+            "help",
+            "visit",
+            w.grid_worker.pk,
+        )
+        links = {(link.resident_id, link.kind, link.assistance, link.case_id) for link in CaseLink.objects.all()}
+        assert links == {
+            (late.pk, "problem", "", leak.pk),
+            (soon.pk, "help", "subsistence", application.pk),
+        }
+        assert all(link.visit_id == visits[link.resident_id].pk for link in CaseLink.objects.all())
 
     in_thread(check)
 
