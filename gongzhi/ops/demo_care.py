@@ -3,7 +3,7 @@ vulnerable ones in colour-coded care (分类分色) and a few months of visits (
 a steward's "my visits today" and the command centre's care panel have rows from the first login.
 
 Proportions follow a city district's ledger, at a fraction of its volume so that the demo stays quick: about one
-household in sixty of each building's households (a few thousand residents), an ageing population (about a fifth
+household in 75 of each building's households (a few thousand residents), an ageing population (about a fifth
 aged 60 and over), 10–15 % of residents in a care group (elderly living alone, aged 80 and over, empty nest,
 disabled, seriously ill, 低保, children in difficulty or left behind, veterans), of those a few at red, more at
 yellow and most at green. Everyone is obviously made up: common surnames and given names, ID numbers with a valid
@@ -24,6 +24,7 @@ from datetime import date, datetime, time, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 
 from gongzhi.care import idcard, schedule
@@ -36,8 +37,8 @@ from gongzhi.grid.demo import GIVEN, SURNAMES
 from gongzhi.grid.models import Building, GridNode, Jurisdiction, StaffPost
 
 SEED = 2026
-# One household in this many of a building's households is in the demo ledger (a building of 48 households has one).
-HOUSEHOLD_FRACTION = 1 / 60
+# One household in this many of a building's households is in the demo ledger (a building of 75 households has one).
+HOUSEHOLD_FRACTION = 1 / 75
 REGION = "99"  # + two digits for the street, two for the community: no such region exists
 # Visits of the last this many days are in the demo (older ones would only make the demo slower).
 HISTORY_DAYS = 120
@@ -287,6 +288,10 @@ def build(jurisdiction: Jurisdiction, *, seed: int = SEED, today: date | None = 
                 resident.level, resident.level_reason, resident.level_since = "", "", None
                 built.moved_away += 1
             rows.append(_Row(resident, household, in_groups, overdue))
+    # Everything is planned before the first row is written (the rows then point at the residents' new keys): the
+    # schedule goes in with the resident, with no second pass over the table.
+    moves, changes = _history_rows(rows, now, today, rng)
+    visits = _visits(jurisdiction, rows, today, rng, built)
     Resident.objects.bulk_create([r.resident for r in rows], batch_size=1000)
     built.residents = len(rows)
     through = Resident.groups.through
@@ -294,11 +299,15 @@ def build(jurisdiction: Jurisdiction, *, seed: int = SEED, today: date | None = 
         [through(resident_id=r.resident.pk, caregroup_id=groups[code].pk) for r in rows for code in r.groups],
         batch_size=2000,
     )
-    _history_rows(rows, now, today, rng)
-    visits = _visits(jurisdiction, rows, today, rng, built)
+    Move.objects.bulk_create(moves, batch_size=2000)
+    LevelChange.objects.bulk_create(changes, batch_size=2000)
     Visit.objects.bulk_create(visits, batch_size=2000)
-    scheduled = [r.resident for r in rows if r.resident.level]
-    Resident.objects.bulk_update(scheduled, ["last_visit", "next_visit_due"], batch_size=1000)
+    # Each household's head: its member who is the head (one UPDATE).
+    Household.objects.filter(jurisdiction=jurisdiction, head__isnull=True).update(
+        head=Subquery(
+            Resident.objects.filter(household=OuterRef("pk"), relation=Relation.HEAD).order_by("pk").values("pk")[:1]
+        )
+    )
     for r in rows:
         if r.resident.status == ResidentStatus.LIVING and (r.groups or r.resident.level):
             built.in_care += 1
@@ -320,11 +329,12 @@ def build(jurisdiction: Jurisdiction, *, seed: int = SEED, today: date | None = 
     }
 
 
-def _history_rows(rows: list[_Row], now: datetime, today: date, rng: random.Random) -> None:
-    """Moves in (and out), level changes and household heads, as the services write them."""
+def _history_rows(
+    rows: list[_Row], now: datetime, today: date, rng: random.Random
+) -> tuple[list[Move], list[LevelChange]]:
+    """Moves in (and out) and level changes, as the services write them."""
     moves: list[Move] = []
     changes: list[LevelChange] = []
-    heads: list[Household] = []
     for row in rows:
         resident, household = row.resident, row.household
         moves.append(
@@ -339,9 +349,6 @@ def _history_rows(rows: list[_Row], now: datetime, today: date, rng: random.Rand
         if resident.status == ResidentStatus.MOVED_AWAY:
             on = resident.moved_away_on or today
             moves.append(Move(resident=resident, household=household, action=MoveAction.MOVED_OUT, on=on, at=now))
-        elif resident.relation == Relation.HEAD:
-            household.head = resident
-            heads.append(household)
         if resident.level:
             at = timezone.make_aware(datetime.combine(resident.level_since or today, time(10)))
             changes.append(
@@ -349,9 +356,7 @@ def _history_rows(rows: list[_Row], now: datetime, today: date, rng: random.Rand
                     resident=resident, level_from="", level_to=resident.level, reason=resident.level_reason, at=at
                 )
             )
-    Move.objects.bulk_create(moves, batch_size=2000)
-    LevelChange.objects.bulk_create(changes, batch_size=2000)
-    Household.objects.bulk_update(heads, ["head"], batch_size=1000)
+    return moves, changes
 
 
 def _visits(jurisdiction: Jurisdiction, rows: list[_Row], today: date, rng: random.Random, built: Built) -> list[Visit]:
