@@ -12,11 +12,11 @@ care app may not call — ``ops.care_jobs`` runs it.
 
 from __future__ import annotations
 
-from collections import defaultdict
 from datetime import date, datetime
 from typing import Any
 
 from django.db import transaction
+from django.db.models import Count, Q
 
 from gongzhi.care import selectors
 from gongzhi.care.choices import ResidentStatus
@@ -36,14 +36,17 @@ def reminder_subject(day: date) -> str:
 
 def visits_due_by_visitor(*, today: date) -> dict[Any, tuple[int, int]]:
     """Each visitor with visits to make on ``today``: (overdue, due today), over the nodes they visit."""
-    per_node: dict[int, list[int]] = defaultdict(lambda: [0, 0])
-    rows = (
-        Resident.objects.filter(status=ResidentStatus.LIVING, next_visit_due__lte=today)
+    per_node = {
+        row["node_id"]: (row["overdue"], row["due_today"])
+        for row in Resident.objects.filter(status=ResidentStatus.LIVING, next_visit_due__lte=today)
         .exclude(level="")
-        .values_list("node_id", "next_visit_due")
-    )
-    for node_id, due in rows:
-        per_node[node_id][0 if due < today else 1] += 1
+        .values("node_id")
+        .annotate(
+            overdue=Count("pk", filter=Q(next_visit_due__lt=today)),
+            due_today=Count("pk", filter=Q(next_visit_due=today)),
+        )
+        .order_by()
+    }
     found: dict[Any, list[int]] = {}
     users: dict[int, Any] = {}
     for node in GridNode.objects.filter(pk__in=list(per_node)).order_by("path"):
