@@ -233,6 +233,11 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "30",
         "Seconds before the first webhook retry; each further retry waits twice as long (capped at six hours).",
     ),
+    "GONGZHI_CARE_RETENTION_DAYS": (
+        "1095",
+        "Days the care registry keeps a resident who moved away (or died) before the worker erases them and "
+        "anonymises their cases (the retention rule).",
+    ),
 }
 
 
@@ -296,6 +301,7 @@ class Config:
     webhook_max_attempts: int
     webhook_backoff: float
     analytics_min_sample: int
+    care_retention_days: int
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -658,4 +664,5 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         webhook_max_attempts=parse_int("GONGZHI_WEBHOOK_MAX_ATTEMPTS", get("GONGZHI_WEBHOOK_MAX_ATTEMPTS"), minimum=1),
         webhook_backoff=parse_float("GONGZHI_WEBHOOK_BACKOFF", get("GONGZHI_WEBHOOK_BACKOFF")),
         analytics_min_sample=parse_int("GONGZHI_ANALYTICS_MIN_SAMPLE", get("GONGZHI_ANALYTICS_MIN_SAMPLE"), minimum=1),
+        care_retention_days=parse_int("GONGZHI_CARE_RETENTION_DAYS", get("GONGZHI_CARE_RETENTION_DAYS"), minimum=1),
     )

@@ -16,7 +16,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
-from typing import Final
+from typing import Final, Protocol
 
 # Statuses (the engine's names; transitions.py is their source, repeated here to keep this module pure).
 OPEN_STATUSES: Final = frozenset({"submitted", "triaged", "dispatched", "accepted", "on_hold"})
@@ -420,3 +420,114 @@ def market(bookings: Iterable[MarketBooking]) -> MarketFigures:
         subsidy=sum((b.subsidy for b in served), zero),
         paid=sum((b.paid for b in served), zero),
     )
+
+
+# ------------------------------------------------------------------------------------------ the care registry
+
+CARE_LEVELS: Final = ("red", "yellow", "green")
+# A visit that found nobody at home is recorded (an attempt) but is not a visit made: it does not count here.
+CARE_NOT_HOME: Final = "not_home"
+
+
+@dataclass(frozen=True)
+class CareResident:
+    """What the care figures need of one living resident in care or in a care group: no personal data."""
+
+    node_path: str  # the grid node looking after them
+    level: str  # red / yellow / green, or "" (in a care group without a level)
+    groups: tuple[str, ...]  # care group codes
+    next_visit_due: date | None
+
+
+@dataclass(frozen=True)
+class CareVisit:
+    """What the care figures need of one visit."""
+
+    node_path: str
+    on_time: bool  # made on or before the day it was due
+    outcome: str  # well / problem / needs_help / not_home
+
+
+@dataclass(frozen=True)
+class CareFigures:
+    """The care registry's figures of an area on a day and over a period: see docs/metrics.md ("Care")."""
+
+    in_care: int  # 关爱对象: living residents with a care level or in a care group
+    red: int  # 红: at level red …
+    yellow: int
+    green: int
+    unlevelled: int  # … in a care group without a level (not scheduled)
+    groups: Mapping[str, int]  # care group code -> residents in it (one resident counts in each of their groups)
+    overdue: int  # 逾期走访: residents whose next visit was due before today
+    due_today: int  # visits due today
+    visits: int  # 走访: visits made in the period (nobody at home not counted)
+    on_time: int  # … made on or before the day they were due
+    on_time_share: float | None  # 按期走访率: on_time ÷ visits (None when no visit was made)
+    not_home: int  # attempts that found nobody at home
+
+
+class CareRowLike(Protocol):
+    """A row of ``care.selectors.figure_rows`` (that module's ``CareRow``), as far as the figures read it."""
+
+    @property
+    def node_path(self) -> str: ...
+    @property
+    def level(self) -> str: ...
+    @property
+    def groups(self) -> tuple[str, ...]: ...
+    @property
+    def next_visit_due(self) -> date | None: ...
+
+
+def care_residents(rows: Iterable[CareRowLike]) -> list[CareResident]:
+    """The rows ``care.selectors.figure_rows`` gives as the figures' input: read once here for the command centre,
+    the console and the simulation."""
+    return [
+        CareResident(
+            node_path=r.node_path, level=r.level or "", groups=tuple(r.groups), next_visit_due=r.next_visit_due
+        )
+        for r in rows
+    ]
+
+
+def care(residents: Iterable[CareResident], visits: Iterable[CareVisit], *, today: date) -> CareFigures:
+    """The care figures of some residents (today's state) and of the visits made over a period."""
+    rows = list(residents)
+    attempts = list(visits)
+    made = [v for v in attempts if v.outcome != CARE_NOT_HOME]
+    groups: dict[str, int] = {}
+    for r in rows:
+        for code in r.groups:
+            groups[code] = groups.get(code, 0) + 1
+    by_level = {level: sum(1 for r in rows if r.level == level) for level in CARE_LEVELS}
+    on_time = sum(1 for v in made if v.on_time)
+    return CareFigures(
+        in_care=len(rows),
+        red=by_level["red"],
+        yellow=by_level["yellow"],
+        green=by_level["green"],
+        unlevelled=len(rows) - sum(by_level.values()),
+        groups=dict(sorted(groups.items())),
+        overdue=sum(1 for r in rows if r.level and r.next_visit_due is not None and r.next_visit_due < today),
+        due_today=sum(1 for r in rows if r.level and r.next_visit_due == today),
+        visits=len(made),
+        on_time=on_time,
+        on_time_share=ratio(on_time, len(made)),
+        not_home=len(attempts) - len(made),
+    )
+
+
+def care_by_node(
+    residents: Iterable[CareResident], visits: Iterable[CareVisit], *, paths: Sequence[str], today: date
+) -> dict[str, CareFigures]:
+    """The care figures of each node in ``paths`` (the children of the node shown): a row counts under the node
+    whose path its node's path starts with."""
+    rows, attempts = list(residents), list(visits)
+    return {
+        path: care(
+            (r for r in rows if r.node_path.startswith(path)),
+            (v for v in attempts if v.node_path.startswith(path)),
+            today=today,
+        )
+        for path in paths
+    }

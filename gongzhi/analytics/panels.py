@@ -19,13 +19,14 @@ from django.utils.translation import gettext as _
 from gongzhi.analytics import formulas as f
 from gongzhi.analytics import selectors
 from gongzhi.analytics.models import Rollup
+from gongzhi.care.models import CareGroup
 from gongzhi.cases.models import CaseCategory
 from gongzhi.core import timeutil
 from gongzhi.grid.models import Department, GridNode
 from gongzhi.market import selectors as market_selectors
 from gongzhi.market.models import Event as MarketEvent
 
-PANELS = ("headline", "trend", "categories", "heat", "rankings", "hot", "market")
+PANELS = ("headline", "trend", "categories", "heat", "rankings", "hot", "market", "care")
 TREND_DAYS = 30
 TREND_MONTHS = 12
 TOP_CATEGORIES = 12
@@ -361,6 +362,46 @@ def market(node: GridNode, month: date) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------------------------------------- the care registry
+
+
+def _care_json(figures: f.CareFigures) -> dict[str, Any]:
+    """The figures as JSON: counts as numbers, the share as a fraction (None when no visit was made)."""
+    row = asdict(figures)
+    row["groups"] = dict(figures.groups)
+    return row
+
+
+def care(node: GridNode, month: date) -> dict[str, Any]:
+    """The care registry's figures (formulas.care, docs/metrics.md) of the node's area and of each area one level
+    down: residents in care per colour and per care group and the visits overdue today; the visits made in the month
+    and the share made on time. Counts only — never a name, an ID number or a phone."""
+    today = timezone.localdate()
+    last = f.next_month(month) - timedelta(days=1)
+    residents = selectors.care_residents(node)
+    visits = selectors.care_visits(node, first=month, last=last)
+    total = f.care(residents, visits, today=today)
+    children = list(selectors.descendants(node).only("pk", "name", "path"))
+    by_child = f.care_by_node(residents, visits, paths=[c.path for c in children], today=today)
+    names = dict(CareGroup.objects.filter(jurisdiction_id=node.jurisdiction_id).values_list("code", "name"))
+    order = {
+        code: i
+        for i, code in enumerate(
+            CareGroup.objects.filter(jurisdiction_id=node.jurisdiction_id).values_list("code", flat=True)
+        )
+    }
+    return {
+        "month": month_label(month),
+        "today": today.isoformat(),
+        "figures": _care_json(total),
+        "groups": [
+            {"code": code, "name": names.get(code, code), "residents": n}
+            for code, n in sorted(total.groups.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0]))
+        ],
+        "areas": [{"id": c.pk, "name": c.name, "figures": _care_json(by_child[c.path])} for c in children],
+    }
+
+
 def panel(name: str, node: GridNode, month: date, **options: Any) -> dict[str, Any]:
     if name == "rankings":
         return rankings(node, month, by=options.get("by") or DEFAULT_RANKING)
@@ -371,4 +412,5 @@ def panel(name: str, node: GridNode, month: date, **options: Any) -> dict[str, A
         "heat": heat,
         "hot": hot,
         "market": market,
+        "care": care,
     }[name](node, month)

@@ -17,6 +17,7 @@ from django.db.models.functions import Length
 
 from gongzhi.analytics import formulas as f
 from gongzhi.analytics.models import Rollup
+from gongzhi.care import selectors as care_selectors
 from gongzhi.core.errors import NotFound
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
@@ -118,3 +119,15 @@ def public_communities(jurisdiction_id: int) -> QuerySet[GridNode]:
 
 def any_jurisdiction_root() -> GridNode | None:
     return GridNode.objects.filter(parent__isnull=True).order_by("pk").first()
+
+
+def care_residents(node: GridNode) -> list[f.CareResident]:
+    """The living residents in care or in a care group under ``node``, as the care figures read them (no personal
+    data: ``care.selectors.figure_rows``)."""
+    return f.care_residents(care_selectors.figure_rows(node))
+
+
+def care_visits(node: GridNode, *, first: date, last: date) -> list[f.CareVisit]:
+    """The visits made under ``node`` between two days (inclusive), as the care figures read them."""
+    rows = care_selectors.visit_rows(node, first=first, last=last).values_list("node__path", "on_time", "outcome")
+    return [f.CareVisit(node_path=path, on_time=on_time, outcome=outcome) for path, on_time, outcome in rows]

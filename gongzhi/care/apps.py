@@ -6,3 +6,6 @@ class CareConfig(AppConfig):
     name = "gongzhi.care"
     label = "care"
     verbose_name = _("Care for residents")
+
+    def ready(self) -> None:
+        from gongzhi.care import messages  # noqa: F401  # registers the care registry's inbox messages

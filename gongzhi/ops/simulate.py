@@ -730,3 +730,186 @@ class MarketSimulation:
                     counts["walk_ups"] += 1
         end = timezone.make_aware(datetime.combine(event.day, event.ends)) + timedelta(minutes=30)
         counts["no_shows"] += self._call(end, market.close_day, actor=desk, event=event) or 0
+
+
+# ---------------------------------------------------------------------------------------------- the care registry
+
+# A due visit put off to another day (so made late, or not yet: overdue); what a visit finds (the rest: all well).
+CARE_PUT_OFF_P = 0.12
+CARE_NOT_HOME_P = 0.05
+CARE_PROBLEM_P = 0.06
+CARE_NEEDS_HELP_P = 0.025
+CARE_VISIT_HOURS = (9, 17)
+CARE_PROBLEMS = (
+    ("楼道灯不亮，老人夜间上下楼不便", "独居老人家楼道照明损坏，夜间出行存在安全隐患，请尽快维修。"),
+    ("家中水管漏水", "走访发现老人家中厨房水管漏水，无力自行维修，请协调物业或维修人员上门。"),
+    ("燃气软管老化", "走访发现燃气软管老化开裂，存在安全隐患，请燃气公司上门更换。"),
+    ("单元门禁损坏", "单元门禁损坏无法关闭，老人担心安全，请物业维修。"),
+)
+CARE_HELP = (
+    "家庭收入下降，申请低保",
+    "走访发现居民家庭收入明显下降，生活困难，本人希望申请最低生活保障，请社区协助办理。",
+)
+# The help-kind category an assistance application is filed under: this one where the catalogue has it, else the
+# first help-kind category under "care".
+CARE_ASSISTANCE_CATEGORY = "care.assistance"
+
+
+@dataclass
+class CareResult:
+    days: int = 0
+    counts: Counter[str] = field(default_factory=Counter)
+    case_ids: list[int] = field(default_factory=list)
+    wall_seconds: float = 0.0
+
+
+class CareSimulation:
+    """Stewards and grid workers make their visits (走访) day by day from ``first`` to ``last`` (default yesterday):
+    on each working day every resident in care whose visit is due by then is visited by the first of
+    ``care.selectors.visitors_for`` their node — unless the visit is put off (it is then made late, or is still
+    overdue at the end). Now and then nobody is at home; a visit that finds a problem files a case through
+    ``cases.services.submit`` (channel visit, recorded by the visitor) and names it on the resident with
+    ``care.services.link_case``; one that finds a resident who needs 低保 files an assistance application (a case of
+    kind help) the same way. The orchestration is here, in ops: care never calls cases. One seed, one run."""
+
+    def __init__(
+        self,
+        jurisdiction: Jurisdiction,
+        *,
+        seed: int = 2026,
+        first: date,
+        last: date | None = None,
+    ) -> None:
+        from gongzhi.cases.choices import Kind
+
+        self.jurisdiction = jurisdiction
+        self.rng = random.Random(seed)
+        self.first = first
+        self.last = last or timezone.localdate() - timedelta(days=1)
+        self.result = CareResult()
+        self.clock = timezone.now()
+        self.visitors: dict[int, Any] = {}
+        help_kind = CaseCategory.objects.filter(jurisdiction=jurisdiction, active=True, kind=Kind.HELP)
+        self.help_category = (
+            help_kind.filter(code=CARE_ASSISTANCE_CATEGORY).first()
+            or help_kind.filter(code__startswith="care.", children__isnull=True).order_by("code").first()
+        )
+
+    def _visitor(self, node: GridNode) -> Any:
+        from gongzhi.care import selectors as care_selectors
+
+        if node.pk not in self.visitors:
+            found = care_selectors.visitors_for(node)
+            self.visitors[node.pk] = found[0] if found else None
+            grid_selectors.prime_posts([u for u in self.visitors.values() if u is not None])
+        return self.visitors[node.pk]
+
+    def run(self) -> CareResult:
+        from gongzhi.core import calendar_days
+
+        started = time.perf_counter()
+        calendar = calendar_days.current_calendar()
+        delivery = settings.GONGZHI_SMS_DELIVERY
+        settings.GONGZHI_SMS_DELIVERY = "worker"
+        try:
+            with notifications.simulation(clock=lambda: self.clock):
+                day = self.first
+                while day <= self.last:
+                    if calendar.is_workday(day):
+                        with transaction.atomic():
+                            self._day(day)
+                        self.result.days += 1
+                    day += timedelta(days=1)
+                notifications.deliver_queued(limit=100_000)
+        finally:
+            settings.GONGZHI_SMS_DELIVERY = delivery
+        self.result.wall_seconds = time.perf_counter() - started
+        return self.result
+
+    def _at(self, day: date) -> datetime:
+        low, high = CARE_VISIT_HOURS
+        minute = self.rng.randint(low * 60, high * 60 - 1)
+        return timezone.make_aware(datetime.combine(day, clock(minute // 60, minute % 60)))
+
+    def _day(self, day: date) -> None:
+        from gongzhi.care import services as care
+        from gongzhi.care.choices import ResidentStatus
+        from gongzhi.care.models import Resident
+
+        counts, rng = self.result.counts, self.rng
+        due = (
+            Resident.objects.filter(
+                jurisdiction=self.jurisdiction, status=ResidentStatus.LIVING, next_visit_due__lte=day
+            )
+            .exclude(level="")
+            .select_related("node", "household__building")
+            .order_by("next_visit_due", "pk")
+        )
+        for resident in due:
+            if resident.last_visit is not None and resident.last_visit >= day:
+                continue
+            if rng.random() < CARE_PUT_OFF_P:
+                counts["put_off"] += 1
+                continue
+            visitor = self._visitor(resident.node)
+            if visitor is None:
+                counts["no_visitor"] += 1
+                continue
+            at = self._at(day)
+            self.clock = at
+            draw = rng.random()
+            if draw < CARE_NOT_HOME_P:
+                outcome, findings = "not_home", "敲门无人应答，改日再访"
+            elif draw < CARE_NOT_HOME_P + CARE_PROBLEM_P:
+                outcome, (title, findings) = "problem", rng.choice(CARE_PROBLEMS)
+            elif draw < CARE_NOT_HOME_P + CARE_PROBLEM_P + CARE_NEEDS_HELP_P and self.help_category is not None:
+                outcome, (title, findings) = "needs_help", CARE_HELP
+            else:
+                outcome, findings = "well", ""
+            try:
+                visit = care.record_visit(
+                    resident=resident, visitor=visitor, outcome=outcome, findings=findings, visited_on=day, at=at
+                )
+            except DomainError as exc:
+                counts[f"refused:{exc.code or 'error'}"] += 1
+                continue
+            counts["visits"] += 1
+            counts["late" if not visit.on_time else "on_time"] += 1
+            counts[outcome] += 1
+            if outcome in ("problem", "needs_help"):
+                self._file(resident, visit, visitor, title, findings, at + timedelta(minutes=rng.randint(5, 60)))
+
+    def _file(self, resident: Any, visit: Any, visitor: Any, title: str, findings: str, at: datetime) -> None:
+        """The case a visit opened, filed through the cases services and named on the resident (care.link_case)."""
+        from gongzhi.care import services as care
+
+        help_wanted = visit.outcome == "needs_help"
+        building = resident.household.building if resident.household else None
+        self.clock = at
+        try:
+            case = services.submit(
+                jurisdiction=self.jurisdiction,
+                channel="visit",
+                title=title,
+                description=findings,
+                category=self.help_category if help_wanted else None,
+                building=building,
+                place_node=None if building else resident.node,
+                recorded_by=visitor,
+                at=at,
+            )
+            care.link_case(
+                resident=resident,
+                case_id=case.pk,
+                tracking_code=case.tracking_code,
+                kind="help" if help_wanted else "problem",
+                assistance="subsistence" if help_wanted else "",
+                visit=visit,
+                actor=visitor,
+                at=at,
+            )
+        except DomainError as exc:
+            self.result.counts[f"refused:{exc.code or 'error'}"] += 1
+            return
+        self.result.counts["help_cases" if help_wanted else "problem_cases"] += 1
+        self.result.case_ids.append(case.pk)

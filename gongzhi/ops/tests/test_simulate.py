@@ -193,7 +193,9 @@ COUNTS = """
 import json
 from gongzhi.notifications.models import Notification, SmsMessage
 print(json.dumps({
-    "unread": Notification.objects.filter(read_at__isnull=True).count(),
+    # The worker's own daily care reminders (care.tasks) are real news, not the simulation's.
+    "unread": Notification.objects.filter(read_at__isnull=True).exclude(kind="care.visits_due").count(),
+    "reminders_simulated": Notification.objects.filter(kind="care.visits_due", simulated=True).count(),
     "inbox_simulated": Notification.objects.filter(simulated=True).count(),
     "sms_simulated": SmsMessage.objects.filter(simulated=True).count(),
     "sms_simulated_states": sorted(set(
@@ -253,6 +255,7 @@ def test_simulate_beside_a_running_worker_sends_no_simulated_text_and_leaves_inb
     assert after["sms_simulated"] > 50 and after["sms_simulated_states"] == ["sent/null"]
     assert after["inbox_simulated"] > 50
     assert after["unread"] == before["unread"] == 0  # staff inboxes got history, not news
+    assert after["reminders_simulated"] == 0
 
 
 def test_a_real_action_on_a_simulated_case_does_not_text_its_made_up_reporter(district, settings):

@@ -284,8 +284,57 @@
     });
   }
 
+  // The care registry: residents in care per colour (today), visits this month and on time, per area one level down;
+  // counts only, never a person.
+  function care(d) {
+    const panel = document.getElementById("care-panel");
+    const shown = (el, v) => (el.dataset.pct ? pct(v) : v === null || v === undefined ? "—" : String(v));
+    panel.querySelectorAll("[data-care]").forEach((el) => {
+      el.textContent = shown(el, d.figures[el.dataset.care]);
+    });
+    const areas = d.areas.length ? d.areas : [{ name: panel.dataset.tArea, figures: d.figures }];
+    const colours = { red: "#d64545", yellow: "#e0a04a", green: "#4f9a62" };
+    chart("chart-care").setOption(
+      Object.assign({}, base, {
+        legend: { bottom: 0, textStyle: { color: theme.text } },
+        grid: { left: 40, right: 16, top: 12, bottom: 56 },
+        xAxis: Object.assign({ type: "category", data: areas.map((a) => a.name), axisLabel: { color: theme.text, interval: 0, rotate: areas.length > 6 ? 30 : 0 } }, axis),
+        yAxis: Object.assign({ type: "value", minInterval: 1 }, axis),
+        series: ["red", "yellow", "green"].map((level) => ({
+          name: panel.dataset["t" + level.charAt(0).toUpperCase() + level.slice(1)],
+          type: "bar",
+          stack: "level",
+          barMaxWidth: 28,
+          itemStyle: { color: colours[level] },
+          data: areas.map((a) => a.figures[level]),
+        })),
+      })
+    );
+    const body = document.getElementById("care-rows");
+    clear(body);
+    areas.forEach((a) => {
+      const tr = item("tr", "");
+      tr.appendChild(item("th", a.name));
+      tr.lastChild.scope = "row";
+      const f = a.figures;
+      [f.red, f.yellow, f.green, f.in_care, f.overdue, f.visits, pct(f.on_time_share)].forEach((v) =>
+        tr.appendChild(item("td", String(v), "num"))
+      );
+      body.appendChild(tr);
+    });
+    const list = document.getElementById("care-groups");
+    clear(list);
+    d.groups.forEach((g) => {
+      const li = item("li", "");
+      li.appendChild(item("span", g.name, "care-group-name"));
+      li.appendChild(item("span", String(g.residents), "care-group-count"));
+      list.appendChild(li);
+    });
+  }
+
   const panels = { headline, trend, categories, heat, rankings, hot };
   if (document.getElementById("market-panel")) panels.market = market;
+  if (document.getElementById("care-panel")) panels.care = care;
   function load() {
     const jobs = Object.entries(panels).map(([name, draw]) =>
       get(name, name === "rankings" ? "&by=" + encodeURIComponent(t.rankBy || "") : "").then(draw)

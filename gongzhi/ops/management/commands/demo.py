@@ -16,7 +16,7 @@ from gongzhi.grid import demo
 from gongzhi.grid.choices import Role
 from gongzhi.open311 import keys as open311_keys
 from gongzhi.ops import demo as demo_activity
-from gongzhi.ops import demo_lists, demo_market
+from gongzhi.ops import demo_care, demo_lists, demo_market
 from gongzhi.ops.management.commands.triage import prepare_demo as prepare_triage
 
 
@@ -55,11 +55,14 @@ class Command(BaseCommand):
         market_started = time.perf_counter()
         created.update({f"market {k}": v for k, v in demo_market.build(result.jurisdiction).items()})
         market_seconds = time.perf_counter() - market_started
+        care_started = time.perf_counter()
+        created.update({f"care {k}": v for k, v in demo_care.build(result.jurisdiction).items()})
+        care_seconds = time.perf_counter() - care_started
         summary = ", ".join(f"{k} +{v}" for k, v in created.items())
         self.stdout.write(
             f"Demo district {result.jurisdiction.name} ({result.jurisdiction.code}) ready in "
             f"{time.perf_counter() - started:.1f} s (the lists {lists_seconds:.2f} s, the market "
-            f"{market_seconds:.2f} s): {summary}"
+            f"{market_seconds:.2f} s, the care registry {care_seconds:.2f} s): {summary}"
         )
         if months:
             history = demo_activity.history(result.jurisdiction, months=months)

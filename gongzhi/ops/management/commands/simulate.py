@@ -21,7 +21,11 @@ from gongzhi.grid import demo
 from gongzhi.grid.models import Jurisdiction
 from gongzhi.market import selectors as market_selectors
 from gongzhi.ops.management.commands.triage import prepare_demo as prepare_triage
-from gongzhi.ops.simulate import MarketSimulation, Simulation, window
+from gongzhi.ops.simulate import CareSimulation, MarketSimulation, Simulation, window
+
+# The care registry's visits of the last days of the simulated stretch (each a few service calls): enough for every
+# care figure, without doubling the run.
+CARE_DAYS = 60
 
 
 def _pct(value: float | None) -> str:
@@ -45,6 +49,9 @@ class Command(BaseCommand):
         parser.add_argument(
             "--no-market", action="store_true", help="leave the service market's days alone (see `gongzhi demo`)"
         )
+        parser.add_argument(
+            "--no-care", action="store_true", help="leave the care registry's visits alone (see `gongzhi demo`)"
+        )
         parser.add_argument("--days", type=int, default=0, help="simulate only the first N days (for quick checks)")
         parser.add_argument(
             "--until",
@@ -62,6 +69,7 @@ class Command(BaseCommand):
         days: int = 0,
         until: date | None = None,
         no_market: bool = False,
+        no_care: bool = False,
         **options: object,
     ) -> None:
         if months < 1 or months > 120:
@@ -123,6 +131,10 @@ class Command(BaseCommand):
         market: dict[str, object] = {}
         if not no_market:
             market = self._market(jurisdiction, seed, lines)
+        care: dict[str, object] = {}
+        if not no_care:
+            last = timezone.localdate(end - timedelta(days=1))
+            care = self._care(jurisdiction, seed, last, min(days or CARE_DAYS, CARE_DAYS), lines)
         for line in lines:
             self.stdout.write(line)
         self.stdout.write(
@@ -136,6 +148,7 @@ class Command(BaseCommand):
                     "stuck": sum(sim.stuck.values()),
                     **f,
                     **({"market": market} if market else {}),
+                    **({"care": care} if care else {}),
                 },
                 ensure_ascii=False,
             )
@@ -170,5 +183,48 @@ class Command(BaseCommand):
             "served_60": rows.served_60,
             "no_show_rate": rows.no_show_rate,
             "subsidy": str(rows.subsidy),
+            "wall_seconds": round(result.wall_seconds, 2),
+        }
+
+    def _care(
+        self, jurisdiction: Jurisdiction, seed: int, last: date, span: int, lines: list[str]
+    ) -> dict[str, object]:
+        """The care registry's last ``span`` days of visits (the registry is built as of their first day when the
+        district has none yet, by `gongzhi demo`'s ops.demo_care): stewards visit, some late, some filing cases.
+        Adds its lines; returns its figures (formulas.care, the one definition)."""
+        from gongzhi.analytics import formulas
+        from gongzhi.analytics import selectors as analytics_selectors
+        from gongzhi.care.models import Household
+        from gongzhi.grid.models import GridNode
+        from gongzhi.ops import demo_care
+
+        first = last - timedelta(days=span - 1)
+        if not Household.objects.filter(jurisdiction=jurisdiction).exists():
+            demo_care.build(jurisdiction, seed=seed, today=first)
+        root = GridNode.objects.filter(jurisdiction=jurisdiction, parent__isnull=True).order_by("pk").first()
+        if root is None:
+            return {}
+        result = CareSimulation(jurisdiction, seed=seed, first=first, last=last).run()
+        figures = formulas.care(
+            analytics_selectors.care_residents(root),
+            analytics_selectors.care_visits(root, first=first, last=last),
+            today=last,
+        )
+        c = result.counts
+        lines += [
+            f"  care: {result.days} working days {first} – {last}: {figures.visits:,} visits made "
+            f"({_pct(figures.on_time_share)} on time), {figures.not_home} nobody at home, {c['put_off']:,} put off; "
+            f"{c['problem_cases']} problems and {c['help_cases']} assistance applications filed as cases; "
+            f"{figures.in_care:,} residents in care, {figures.overdue} overdue at the end; {result.wall_seconds:.1f} s",
+        ]
+        return {
+            "days": result.days,
+            "visits": figures.visits,
+            "on_time_share": figures.on_time_share,
+            "not_home": figures.not_home,
+            "problem_cases": c["problem_cases"],
+            "help_cases": c["help_cases"],
+            "in_care": figures.in_care,
+            "overdue": figures.overdue,
             "wall_seconds": round(result.wall_seconds, 2),
         }

@@ -3,7 +3,8 @@
 Every ``--tick`` seconds it sends queued text messages (GONGZHI_SMS_DELIVERY=worker; with ``commit`` there are none:
 the retry sweep picks up what a stopped process left behind), every ``--retry-every`` seconds it retries failed ones
 with back-off, every ``--sweep-every`` seconds it runs the deadline sweep (warnings, 督办 on breach, escalation,
-closing unrated cases) and the market's jobs (reminders the day before, no-shows of past days).
+closing unrated cases), the market's jobs (reminders the day before, no-shows of past days) and the care registry's
+(the visitors' daily reminder of visits overdue or due, the retention rule).
 Background tasks (django.tasks, e.g. Excel imports) run in a ``db_worker`` child process it starts and stops.
 ``gongzhi run`` starts one worker next to the web server. ``--once`` runs each job once and exits (cron, tests).
 """
@@ -23,10 +24,11 @@ from django.db import close_old_connections
 
 from gongzhi.analytics import rollup as analytics
 from gongzhi.api import webhooks
+from gongzhi.care import tasks as care
 from gongzhi.cases import services as cases
 from gongzhi.market import services as market
 from gongzhi.notifications import services as notifications
-from gongzhi.ops import heartbeat
+from gongzhi.ops import care_jobs, heartbeat
 
 log = logging.getLogger("gongzhi.worker")
 
@@ -56,6 +58,10 @@ class Command(BaseCommand):
             # stalls did not close their day.
             ("market-reminders", options["sweep_every"], market.send_reminders),
             ("market-no-shows", options["sweep_every"], market.mark_no_shows),
+            # The care registry: each visitor's reminder of the visits overdue or due today (once a day, in the
+            # inbox), and the retention rule (residents who moved away long ago erased, their cases anonymised).
+            ("care-reminders", options["sweep_every"], care.send_visit_reminders),
+            ("care-retention", options["sweep_every"], care_jobs.apply_retention),
             ("heartbeat", heartbeat.EVERY_SECONDS, heartbeat.beat),  # `gongzhi selfcheck` sees the worker alive
         ]
         if options["once"]:
