@@ -157,10 +157,6 @@ class ResidentForm(forms.Form):
         return data
 
 
-# Assistance kinds as a case title names them (the kind is in the title: dispatchers read it in their queue).
-ASSISTANCE_CATEGORY = "care.assistance"
-
-
 class VisitForm(forms.Form):
     """A visit: what it found, and for a problem or an assistance application, the case it files."""
 

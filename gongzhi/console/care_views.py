@@ -21,7 +21,6 @@ from typing import Any
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
-from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -32,20 +31,20 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST, require_safe
 
 from gongzhi.care import policies, selectors, services
-from gongzhi.care.choices import Access, Assistance, LinkKind, Outcome, ResidentStatus
+from gongzhi.care.choices import Access, Outcome, ResidentStatus
 from gongzhi.care.models import AccessEntry, Household, Move, Resident
 from gongzhi.cases import selectors as case_selectors
-from gongzhi.cases import services as case_services
-from gongzhi.cases.choices import Channel, Kind
+from gongzhi.cases.choices import Kind
 from gongzhi.cases.models import CaseCategory
+from gongzhi.console import care_flows
 from gongzhi.console import care_forms as forms
 from gongzhi.core import excel, photos, timeutil, uploads
-from gongzhi.core.errors import Conflict, DomainError, NotFound, PermissionDenied, gettext_noop
+from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
 from gongzhi.core.http import parse_id
 from gongzhi.core.privacy import mask_phone, mask_text
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
-from gongzhi.grid.models import Building, GridNode, Jurisdiction
+from gongzhi.grid.models import Building, GridNode
 
 XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
 MAX_DUE = 300  # a visitor's day: more than this is not one person's day
@@ -412,19 +411,6 @@ def resident_export(request: HttpRequest, resident_id: int) -> HttpResponse:
     return _xlsx(own_data_xlsx(data), f"resident-{found.pk}-{_today():%Y%m%d}")
 
 
-def erase_resident(*, resident: Resident, actor: Any, reason: str) -> services.Erased:
-    """Erase a resident on their request and take them out of their cases, in one transaction; the visit photos are
-    deleted from storage once it has committed (a rollback keeps them)."""
-    name = resident.name
-    with transaction.atomic():
-        erased = services.erase(user=actor, resident=resident.pk, reason=reason)
-        if erased.case_ids:
-            case_services.anonymise_people(case_ids=erased.case_ids, actor=actor, reason=reason, names=[name])
-        names = list(erased.photos)
-        transaction.on_commit(lambda: photos.discard(names))
-    return erased
-
-
 @login_required
 @never_cache
 @require_POST
@@ -438,7 +424,7 @@ def resident_erase(request: HttpRequest, resident_id: int) -> HttpResponse:
     if not form.is_valid():
         return _resident_page(request, found, status=400, erase_form=form)
     try:
-        erased = erase_resident(resident=found, actor=request.user, reason=form.cleaned_data["reason"])
+        erased = care_flows.erase_resident(resident=found, actor=request.user, reason=form.cleaned_data["reason"])
     except DomainError as exc:
         return _refused(request, found, exc, erase_form=form)
     messages.success(
@@ -608,20 +594,6 @@ def _report_categories(jurisdiction_id: int) -> list[CaseCategory]:
     )
 
 
-def _help_category(jurisdiction_id: int) -> CaseCategory:
-    found = (
-        case_selectors.categories_for(jurisdiction_id).filter(code=forms.ASSISTANCE_CATEGORY, kind=Kind.HELP).first()
-    )
-    if found is None:
-        raise Conflict(
-            gettext_noop(
-                "The catalogue has no category for assistance applications (care.assistance): ask an administrator "
-                "to seed the catalogue."
-            )
-        )
-    return found
-
-
 def _visit_page(
     request: HttpRequest, found: Resident, form: forms.VisitForm, *, status: int = 200, error: str = ""
 ) -> HttpResponse:
@@ -635,77 +607,6 @@ def _visit_page(
         "max_photo_mb": photos.max_bytes() // (1024 * 1024),
     }
     return render(request, "console/care/visit.html", context, status=status)
-
-
-@dataclass(frozen=True)
-class VisitDone:
-    visit_id: int
-    case_id: int | None
-    tracking_code: str
-
-
-def record_visit_with_case(
-    *,
-    resident: Resident,
-    visitor: Any,
-    data: dict[str, Any],
-    stored: list[str],
-    case_photos: list[str],
-) -> VisitDone:
-    """The visit, and for a problem or an assistance application the case it files and the link between them: all
-    in one transaction, or nothing. The case's reads (checks, place, triage) run before the transaction begins
-    (``cases.services.prepare_submission``: on SQLite the write lock is then held only for the writes); its writes,
-    the visit and the link are one transaction on SQLite and PostgreSQL alike."""
-    outcome = data["outcome"]
-    submission = None
-    kind = ""
-    assistance = ""
-    if outcome in (Outcome.PROBLEM, Outcome.NEEDS_HELP):
-        if not grid_selectors.user_can(visitor, roles.CASE_RECORD, resident.node):
-            raise PermissionDenied(gettext_noop("Your posts do not record cases."))
-        household = resident.household
-        building = household.building if household is not None else None
-        jurisdiction = Jurisdiction.objects.get(pk=resident.jurisdiction_id)
-        if outcome == Outcome.PROBLEM:
-            kind, category, title = LinkKind.PROBLEM, data["category"], data["title"]
-        else:
-            kind, assistance = LinkKind.HELP, data["assistance"]
-            category = _help_category(resident.jurisdiction_id)
-            title = _("Assistance application: %(kind)s") % {"kind": Assistance(assistance).label}
-        submission = case_services.prepare_submission(
-            jurisdiction=jurisdiction,
-            channel=Channel.VISIT,
-            title=title,
-            description=data["findings"],
-            category=category,
-            building=building,
-            place_node=None if building is not None else resident.node,
-            address=household.address if household is not None and building is None else "",
-            recorded_by=visitor,
-            photos=case_photos,
-        )
-    with transaction.atomic():
-        visit = services.record_visit(
-            resident=resident.pk,
-            visitor=visitor,
-            outcome=outcome,
-            findings=data["findings"],
-            next_step=data["next_step"],
-            photos=stored,
-        )
-        if submission is None:
-            return VisitDone(visit.pk, None, "")
-        case = case_services.file_submission(submission)
-        services.link_case(
-            resident=resident.pk,
-            case_id=case.pk,
-            tracking_code=case.tracking_code,
-            kind=kind,
-            assistance=assistance,
-            visit=visit,
-            actor=visitor,
-        )
-    return VisitDone(visit.pk, case.pk, case.tracking_code)
 
 
 @login_required
@@ -728,8 +629,17 @@ def visit(request: HttpRequest, resident_id: int) -> HttpResponse:
     # The case keeps its own copy: erasing the resident deletes the visit's photos, not the case's evidence.
     case_photos = photos.store(cleaned, prefix=photos.REPORT_PREFIX) if cleaned and files_case else []
     try:
-        done = record_visit_with_case(
-            resident=found, visitor=request.user, data=data, stored=stored, case_photos=case_photos
+        done = care_flows.record_visit_with_case(
+            resident=found,
+            visitor=request.user,
+            outcome=data["outcome"],
+            findings=data["findings"],
+            next_step=data["next_step"],
+            photos=stored,
+            case_photos=case_photos,
+            category=data.get("category"),
+            title=data.get("title") or "",
+            assistance=data.get("assistance") or "",
         )
     except DomainError as exc:
         photos.discard(stored + case_photos)

@@ -750,9 +750,6 @@ CARE_HELP = (
     "家庭收入下降，申请低保",
     "走访发现居民家庭收入明显下降，生活困难，本人希望申请最低生活保障，请社区协助办理。",
 )
-# The help-kind category an assistance application is filed under: this one where the catalogue has it, else the
-# first help-kind category under "care".
-CARE_ASSISTANCE_CATEGORY = "care.assistance"
 
 
 @dataclass
@@ -780,7 +777,7 @@ class CareSimulation:
         first: date,
         last: date | None = None,
     ) -> None:
-        from gongzhi.cases.choices import Kind
+        from gongzhi.console import care_flows
 
         self.jurisdiction = jurisdiction
         self.rng = random.Random(seed)
@@ -789,11 +786,10 @@ class CareSimulation:
         self.result = CareResult()
         self.clock = timezone.now()
         self.visitors: dict[int, Any] = {}
-        help_kind = CaseCategory.objects.filter(jurisdiction=jurisdiction, active=True, kind=Kind.HELP)
-        self.help_category = (
-            help_kind.filter(code=CARE_ASSISTANCE_CATEGORY).first()
-            or help_kind.filter(code__startswith="care.", children__isnull=True).order_by("code").first()
-        )
+        try:  # an assistance application needs the catalogue's help-kind category for it
+            self.help_category: CaseCategory | None = care_flows.help_category(jurisdiction.pk)
+        except DomainError:
+            self.help_category = None
 
     def _visitor(self, node: GridNode) -> Any:
         from gongzhi.care import selectors as care_selectors
@@ -832,9 +828,9 @@ class CareSimulation:
         return timezone.make_aware(datetime.combine(day, clock(minute // 60, minute % 60)))
 
     def _day(self, day: date) -> None:
-        from gongzhi.care import services as care
         from gongzhi.care.choices import ResidentStatus
-        from gongzhi.care.models import Resident
+        from gongzhi.care.models import Resident, Visit
+        from gongzhi.console import care_flows
 
         counts, rng = self.result.counts, self.rng
         due = (
@@ -867,49 +863,22 @@ class CareSimulation:
             else:
                 outcome, findings = "well", ""
             try:
-                visit = care.record_visit(
-                    resident=resident, visitor=visitor, outcome=outcome, findings=findings, visited_on=day, at=at
+                done = care_flows.record_visit_with_case(
+                    resident=resident,
+                    visitor=visitor,
+                    outcome=outcome,
+                    findings=findings,
+                    title=title if outcome in ("problem", "needs_help") else "",
+                    assistance="subsistence" if outcome == "needs_help" else "",
+                    visited_on=day,
+                    at=at,
                 )
             except DomainError as exc:
                 counts[f"refused:{exc.code or 'error'}"] += 1
                 continue
             counts["visits"] += 1
-            counts["late" if not visit.on_time else "on_time"] += 1
+            counts["on_time" if Visit.objects.get(pk=done.visit_id).on_time else "late"] += 1
             counts[outcome] += 1
-            if outcome in ("problem", "needs_help"):
-                self._file(resident, visit, visitor, title, findings, at + timedelta(minutes=rng.randint(5, 60)))
-
-    def _file(self, resident: Any, visit: Any, visitor: Any, title: str, findings: str, at: datetime) -> None:
-        """The case a visit opened, filed through the cases services and named on the resident (care.link_case)."""
-        from gongzhi.care import services as care
-
-        help_wanted = visit.outcome == "needs_help"
-        building = resident.household.building if resident.household else None
-        self.clock = at
-        try:
-            case = services.submit(
-                jurisdiction=self.jurisdiction,
-                channel="visit",
-                title=title,
-                description=findings,
-                category=self.help_category if help_wanted else None,
-                building=building,
-                place_node=None if building else resident.node,
-                recorded_by=visitor,
-                at=at,
-            )
-            care.link_case(
-                resident=resident,
-                case_id=case.pk,
-                tracking_code=case.tracking_code,
-                kind="help" if help_wanted else "problem",
-                assistance="subsistence" if help_wanted else "",
-                visit=visit,
-                actor=visitor,
-                at=at,
-            )
-        except DomainError as exc:
-            self.result.counts[f"refused:{exc.code or 'error'}"] += 1
-            return
-        self.result.counts["help_cases" if help_wanted else "problem_cases"] += 1
-        self.result.case_ids.append(case.pk)
+            if done.case_id is not None:
+                counts["help_cases" if outcome == "needs_help" else "problem_cases"] += 1
+                self.result.case_ids.append(done.case_id)

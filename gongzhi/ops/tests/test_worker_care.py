@@ -18,10 +18,10 @@ from gongzhi.care.choices import ResidentStatus
 from gongzhi.care.messages import VISITS_DUE
 from gongzhi.care.models import AccessEntry, Resident
 from gongzhi.care.tests.factories import care_world
+from gongzhi.cases import catalogue
 from gongzhi.cases import services as cases_services
+from gongzhi.cases.models import Case
 from gongzhi.core import timeutil
-from gongzhi.grid import roles
-from gongzhi.grid.tests.factories import post
 from gongzhi.notifications import messages
 from gongzhi.notifications.models import Notification
 from gongzhi.ops import care_jobs
@@ -41,7 +41,6 @@ def _at(day: date, hour: int) -> datetime:
 def due():
     w = care_world()
     w.today = timeutil.local_today()
-    w.grid_worker = post(roles.GRID_WORKER, node=w.micro_grid.parent).user  # the grid above the steward's micro-grid
     w.names = ("欧阳秀英", "司马建国", "诸葛桂兰")
     w.phones = ("13712345601", "13712345602", "13712345603")
     overdue = w.resident(name=w.names[0], phone=w.phones[0], level="red", groups=("living_alone",))
@@ -107,7 +106,7 @@ def test_the_worker_runs_the_care_jobs_once(due, settings):
     out = io.StringIO()
     call_command("worker", "--once", "--no-tasks", stdout=out)
     text = out.getvalue()
-    assert "care-retention: {'erased': 0, 'cases': 0, 'waiting': 0}" in text
+    assert "care-retention: {'erased': 0, 'cases': 0}" in text
     sent = 3 if timeutil.local(timeutil.now()).hour >= tasks.REMINDER_HOUR else 0
     assert f"care-reminders: {sent}" in text
 
@@ -119,6 +118,7 @@ def test_the_worker_runs_the_care_jobs_once(due, settings):
 def movers(settings):
     settings.GONGZHI_CARE_RETENTION_DAYS = 1095
     w = care_world()
+    catalogue.seed(jurisdiction=w.district.jurisdiction)
     today = timeutil.local_today()
     old = w.resident(name="老住户甲", phone="13700000001", level="red")
     stored = default_storage.save("care/test-visit.jpg", ContentFile(b"photo"))
@@ -127,10 +127,20 @@ def movers(settings):
     recent = w.resident(name="新搬走乙", level="green")
     services.move_out(resident=recent, on=today - timedelta(days=1095), actor=w.staff)  # exactly the period: kept
     living = w.resident(name="还住着丙", level="yellow")
-    with_case = w.resident(name="有案件丁")
-    services.link_case(resident=with_case, case_id=424242, tracking_code="T424242", kind="problem", actor=w.staff)
+    with_case = w.resident(name="有案件丁", phone="13700000004")
+    case = cases_services.submit(
+        jurisdiction=w.district.jurisdiction,
+        channel="visit",
+        title="走访发现门锁损坏",
+        description="有案件丁家门锁损坏，电话13700000004",
+        building=with_case.household.building,
+        recorded_by=w.staff,
+    )
+    services.link_case(
+        resident=with_case, case_id=case.pk, tracking_code=case.tracking_code, kind="problem", actor=w.staff
+    )
     services.move_out(resident=with_case, on=today - timedelta(days=2000), actor=w.staff)
-    w.today, w.stored = today, stored
+    w.today, w.stored, w.case = today, stored, case
     w.old, w.recent, w.living, w.with_case = old, recent, living, with_case
     return w
 
@@ -139,14 +149,11 @@ def _status(resident):
     return Resident.objects.get(pk=resident.pk).status
 
 
-def test_retention_erases_exactly_the_old_movers_and_keeps_those_with_cases_until_they_can_be_anonymised(
-    movers, monkeypatch, django_capture_on_commit_callbacks
-):
+def test_retention_erases_exactly_the_old_movers_and_anonymises_their_cases(movers, django_capture_on_commit_callbacks):
     w = movers
-    monkeypatch.delattr(cases_services, "anonymise_people", raising=False)  # not in this branch yet
     with django_capture_on_commit_callbacks(execute=True):
         done = care_jobs.apply_retention(today=w.today)
-    assert done == {"erased": 1, "cases": 0, "waiting": 1}
+    assert done == {"erased": 2, "cases": 1}
     erased = Resident.objects.get(pk=w.old.pk)
     assert erased.status == ResidentStatus.ERASED
     assert (erased.name, erased.id_number, erased.phone, erased.name_index, erased.id_index, erased.born) == (
@@ -154,44 +161,34 @@ def test_retention_erases_exactly_the_old_movers_and_keeps_those_with_cases_unti
     )  # fmt: skip
     assert erased.visits.get().findings == "" and erased.visits.get().photos == []
     assert not default_storage.exists(w.stored)  # the visit photo is gone from storage
-    assert AccessEntry.objects.filter(resident_id_ref=w.old.pk, action="erase", user__isnull=True).count() == 1
+    assert AccessEntry.objects.filter(action="erase", user__isnull=True).count() == 2
+    assert _status(w.with_case) == ResidentStatus.ERASED
+    case = Case.objects.get(pk=w.case.pk)  # the case stays, without the person in it
+    assert "有案件丁" not in case.description and "13700000004" not in case.description
+    assert case.events.filter(kind="anonymised").count() == 1
     assert _status(w.recent) == ResidentStatus.MOVED_AWAY and Resident.objects.get(pk=w.recent.pk).name
     assert _status(w.living) == ResidentStatus.LIVING
-    assert _status(w.with_case) == ResidentStatus.MOVED_AWAY  # kept: its case would stay in clear
-    # Run again: nothing more to do (the erased one is not found again).
-    assert care_jobs.apply_retention(today=w.today) == {"erased": 0, "cases": 0, "waiting": 1}
+    # Run again: nothing more to do (the erased are not found again).
+    assert care_jobs.apply_retention(today=w.today) == {"erased": 0, "cases": 0}
 
 
-def test_retention_anonymises_the_linked_cases_through_the_cases_service(movers, monkeypatch):
-    w = movers
-    calls = []
-
-    def anonymise_people(*, case_ids, actor, reason):  # the signature cases.services will have
-        calls.append((list(case_ids), actor, reason))
-        return len(case_ids)
-
-    monkeypatch.setattr(cases_services, "anonymise_people", anonymise_people, raising=False)
-    done = care_jobs.apply_retention(today=w.today)
-    assert done == {"erased": 2, "cases": 1, "waiting": 0}
-    assert calls == [([424242], None, "retention rule: moved away more than 1095 days ago")]
-    assert _status(w.with_case) == ResidentStatus.ERASED and _status(w.recent) == ResidentStatus.MOVED_AWAY
-
-
-def test_a_failing_anonymisation_erases_nothing(movers, monkeypatch):
+def test_a_failing_anonymisation_keeps_that_resident_whole(movers, monkeypatch):
     w = movers
 
-    def anonymise_people(*, case_ids, actor, reason):
+    def anonymise_people(**kwargs):
         raise RuntimeError("cases unavailable")
 
-    monkeypatch.setattr(cases_services, "anonymise_people", anonymise_people, raising=False)
+    monkeypatch.setattr(cases_services, "anonymise_people", anonymise_people)
     with pytest.raises(RuntimeError):
         care_jobs.apply_retention(today=w.today)
+    assert _status(w.old) == ResidentStatus.ERASED  # erased first, in its own transaction: it has no case
     assert _status(w.with_case) == ResidentStatus.MOVED_AWAY
     assert Resident.objects.get(pk=w.with_case.pk).name == "有案件丁"
+    assert not AccessEntry.objects.filter(resident_id_ref=w.with_case.pk).exists()
 
 
 def test_the_retention_period_is_the_setting(movers, settings):
     w = movers
     settings.GONGZHI_CARE_RETENTION_DAYS = 3000
-    assert care_jobs.apply_retention(today=w.today) == {"erased": 0, "cases": 0, "waiting": 0}
-    assert care_jobs.apply_retention(today=w.today, days=1000)["erased"] == 2  # old and recent; with_case waits
+    assert care_jobs.apply_retention(today=w.today) == {"erased": 0, "cases": 0}
+    assert care_jobs.apply_retention(today=w.today, days=1000) == {"erased": 3, "cases": 1}
