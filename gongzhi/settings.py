@@ -54,6 +54,7 @@ INSTALLED_APPS = [
     "gongzhi.stations",
     "gongzhi.market",
     "gongzhi.care",
+    "gongzhi.deliberation",
     "gongzhi.console",
     "gongzhi.portal",
     "gongzhi.analytics",

@@ -85,6 +85,12 @@ MARKET_MANAGE: Final = "market.manage"
 CARE_VIEW: Final = "care.view"
 CARE_MANAGE: Final = "care.manage"
 CARE_AUDIT: Final = "care.audit"
+# Deliberation (有事来协商, DESIGN.md §5): run topics, meetings and votes of the subtree and moderate comments (manage);
+# keep a meeting's door and a vote's desk: check residents in, cast a vote for a resident without a phone (desk);
+# publish notices to the buildings of the subtree (通知公告: notice).
+DELIBERATION_MANAGE: Final = "deliberation.manage"
+DELIBERATION_DESK: Final = "deliberation.desk"
+NOTICE_PUBLISH: Final = "notice.publish"
 
 _STAFF_BASE: Final = frozenset({GRID_VIEW, CASE_VIEW})
 # Community staff and above keep the lists of their subtree; stewards and grid workers read them (to point residents
@@ -94,7 +100,17 @@ _LISTS: Final = frozenset({LISTS_VIEW, LISTS_MANAGE})
 CAPABILITIES: Final[dict[str, frozenset[str]]] = {
     RESIDENT: frozenset(),
     STEWARD: _STAFF_BASE
-    | {CASE_RECORD, CASE_ACCEPT, CASE_HANDLE, CASE_CONTACT, STATION_DESK, LISTS_VIEW, MARKET_DESK, CARE_VIEW},
+    | {
+        CASE_RECORD,
+        CASE_ACCEPT,
+        CASE_HANDLE,
+        CASE_CONTACT,
+        STATION_DESK,
+        LISTS_VIEW,
+        MARKET_DESK,
+        CARE_VIEW,
+        DELIBERATION_DESK,
+    },
     GRID_WORKER: _STAFF_BASE
     | {
         CASE_RECORD,
@@ -106,6 +122,8 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         LISTS_VIEW,
         MARKET_DESK,
         CARE_VIEW,
+        DELIBERATION_DESK,
+        NOTICE_PUBLISH,
     },
     COMMUNITY_STAFF: _STAFF_BASE
     | {
@@ -126,6 +144,9 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         MARKET_MANAGE,
         CARE_VIEW,
         CARE_MANAGE,
+        DELIBERATION_MANAGE,
+        DELIBERATION_DESK,
+        NOTICE_PUBLISH,
     }
     | _LISTS,
     STREET_STAFF: _STAFF_BASE
@@ -148,6 +169,9 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         MARKET_MANAGE,
         CARE_VIEW,
         CARE_MANAGE,
+        DELIBERATION_MANAGE,
+        DELIBERATION_DESK,
+        NOTICE_PUBLISH,
     }
     | _LISTS,
     DEPARTMENT_STAFF: _STAFF_BASE | {CASE_ACCEPT, CASE_HANDLE, CASE_REPORT_IN, CASE_CONTACT},
