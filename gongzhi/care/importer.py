@@ -36,8 +36,8 @@ from gongzhi.grid.models import Building, Jurisdiction
 BATCH = 2000
 LOOKUP_CHUNK = 1000
 PROGRESS_EVERY = 1000
-# Separators between the care groups of one cell.
-GROUP_SEPARATORS = ("、", ",", "，", ";", "；", "/", "|")
+# Separators between the care groups of one cell (not "/": a default group is called 低保/特困).
+GROUP_SEPARATORS = ("、", ",", "，", ";", "；")
 
 # Problems (English, marked for translation: a report is shown in its reader's language).
 REQUIRED = gettext_noop("required")
