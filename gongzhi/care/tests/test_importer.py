@@ -204,8 +204,9 @@ def test_batches_and_progress(world, building) -> None:
 def test_words_and_codes_both_read(world, building) -> None:
     rows = [
         row(2, relation="HEAD", level="Yellow", groups="living_alone，高龄老人"),
-        row(3, ledger="H2", id_number=id_number(), relation="household head", level="黄色", groups="空巢老人;disabled；低保/特困"),
-    ]
+        row(3, ledger="H2", id_number=id_number(), relation="household head", level="黄色",
+            groups="空巢老人;disabled；低保/特困"),
+    ]  # fmt: skip
     checked, found = run_check(world, rows)
     assert found == []
     people = [p for h in checked.households for p in h.people]
