@@ -141,5 +141,5 @@ def test_raised_to_red_is_due_from_the_day_of_the_change_not_weeks_ago() -> None
 
 @pytest.mark.parametrize(("every", "unit"), [(0, DAY), (367, DAY), (53, WEEK), (13, MONTH), (1, "year")])
 def test_intervals_out_of_range_are_refused(every: int, unit: str) -> None:
-    with pytest.raises(ValueError, match="unit|interval"):
+    with pytest.raises(ValueError, match=r"unit|interval"):
         Interval(every, unit)
