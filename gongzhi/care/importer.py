@@ -212,18 +212,17 @@ class LedgerCheck:
         for group in CareGroup.objects.filter(jurisdiction=jurisdiction, active=True):
             self.groups[group.code.lower()] = group.pk
             self.groups[group.name.lower()] = group.pk
-        self._buildings: dict[str, Building | None] = {}
+        self._buildings: dict[str, Building] | None = None
         self._may_manage: dict[int, bool] = {}
 
     def problem(self, line: int | None, field_name: str | None, reason: str, **params: object) -> None:
         self.problems.append(Problem(line, field_name, reason, params))
 
     def building(self, code: str) -> Building | None:
-        if code not in self._buildings:
-            self._buildings[code] = (
-                Building.objects.select_related("node").filter(jurisdiction=self.jurisdiction, code=code).first()
-            )
-        return self._buildings[code]
+        if self._buildings is None:  # every building of the jurisdiction in one query (a district has thousands)
+            rows = Building.objects.filter(jurisdiction=self.jurisdiction).select_related("node")
+            self._buildings = {b.code: b for b in rows.defer("node__boundary")}
+        return self._buildings.get(code)
 
     def may_manage(self, building: Building) -> bool:
         if building.node_id not in self._may_manage:
