@@ -203,3 +203,49 @@ def test_the_heading_list_covers_every_ledger_field() -> None:
     assert set(care_io.COLUMNS) == {
         "ledger", "building", "room", "address", "name", "id_number", "relation", "phone", "groups", "level", "reason",
     }  # fmt: skip
+
+
+@pytest.mark.django_db(transaction=True)
+def test_on_postgresql_the_page_sees_the_write_progress_but_no_row_before_the_end(w, monkeypatch) -> None:
+    from functools import partial
+
+    from django.core.files.base import ContentFile
+    from django.db import DEFAULT_DB_ALIAS, connection, connections
+    from django.utils import timezone
+
+    from gongzhi.care import importer
+    from gongzhi.console import imports
+
+    if connection.vendor != "postgresql":
+        pytest.skip("SQLite has one writer at a time: the page shows the write without a count")
+    monkeypatch.setattr(importer, "write", partial(importer.write, batch_size=2))
+    seen: list[tuple[int, int, str, int]] = []
+    original = care_io._WriteProgress.__call__
+
+    def spy(self, done: int, total: int) -> None:
+        original(self, done, total)
+        other = connections.create_connection(DEFAULT_DB_ALIAS)  # another connection: what the page reads
+        try:
+            with other.cursor() as cursor:
+                cursor.execute("SELECT processed, total, phase FROM console_importjob WHERE id = %s", [self.job.pk])
+                row = cursor.fetchone()
+                cursor.execute("SELECT count(*) FROM care_resident")
+                seen.append((*row, cursor.fetchone()[0]))
+        finally:
+            other.close()
+
+    monkeypatch.setattr(care_io._WriteProgress, "__call__", spy)
+    job = ImportJob(
+        kind="care",
+        jurisdiction=w.district.jurisdiction,
+        original_name="台账.xlsx",
+        created_by=w.staff,
+        created_at=timezone.now(),
+    )
+    job.file.save("ledger.xlsx", ContentFile(workbook([person(f"H{n}", n) for n in range(5)])), save=False)
+    job.save()
+    imports.run(job.pk)
+    job.refresh_from_db()
+    assert (job.status, job.created_count) == ("succeeded", 5)
+    assert seen == [(2, 5, "writing", 0), (4, 5, "writing", 0), (5, 5, "writing", 0)]
+    assert Resident.objects.count() == 5
