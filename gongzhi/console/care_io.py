@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterator
 from datetime import date
 from typing import Any
 
-from django.db import DEFAULT_DB_ALIAS, connection, connections
+from django.db import DEFAULT_DB_ALIAS, IntegrityError, connection, connections
 from django.utils import translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -51,6 +51,10 @@ ONLY_KEEPERS = gettext_noop("only staff who keep the care registry import a hous
 MISSING_COLUMN = gettext_noop("required column is missing (name it %(names)s)")
 NOT_A_WORKBOOK = gettext_noop("not an Excel workbook (.xlsx) we can read (%(kind)s)")
 TOO_MANY_ROWS = gettext_noop("the file has more than %(n)s rows; split it")
+CHANGED_MEANWHILE = gettext_noop(
+    "the registry changed while the file was imported (an ID number or a ledger number was added meanwhile); "
+    "import the file again"
+)
 
 
 def may_import(user: Any) -> bool:
@@ -180,6 +184,8 @@ def run(job: ImportJob, data: bytes, *, save: Callable[..., None]) -> dict[str, 
         raise ImportRejected(
             [RowError(file=file, row=None, column=None, reason=exc.template, params=exc.params)]
         ) from exc
+    except IntegrityError as exc:  # a unique ID number or ledger number written by someone else since the check
+        raise ImportRejected([RowError(file=file, row=None, column=None, reason=CHANGED_MEANWHILE)]) from exc
     finally:
         progress.close()
     return imported.as_dict()

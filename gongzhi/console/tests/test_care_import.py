@@ -249,3 +249,25 @@ def test_on_postgresql_the_page_sees_the_write_progress_but_no_row_before_the_en
     assert (job.status, job.created_count) == ("succeeded", 5)
     assert seen == [(2, 5, "writing", 0), (4, 5, "writing", 0), (5, 5, "writing", 0)]
     assert Resident.objects.count() == 5
+
+
+def test_an_id_number_registered_between_the_check_and_the_write_refuses_the_file(client, w, monkeypatch) -> None:
+    from gongzhi.care import importer
+
+    c = logged_in(client, w.staff)
+    number = id_number()
+    original = importer.write
+
+    def meanwhile(checked, **kwargs):
+        w.resident(id_number=number)  # someone else registers the same person
+        return original(checked, **kwargs)
+
+    monkeypatch.setattr(importer, "write", meanwhile)
+    upload(c, workbook([person("H1", 1), person("H2", 2, id=number)]))
+    job = ImportJob.objects.get()
+    assert (job.status, job.created_count) == ("failed", 0)
+    assert [e.english for e in job.problems()] == [
+        "the registry changed while the file was imported (an ID number or a ledger number was added meanwhile); "
+        "import the file again"
+    ]
+    assert not Household.objects.filter(code__in=["H1", "H2"]).exists()
