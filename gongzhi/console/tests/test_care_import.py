@@ -16,7 +16,8 @@ from gongzhi.care.tests.factories import care_world, id_number, phone
 from gongzhi.console import care_io
 from gongzhi.console.models import ImportJob
 from gongzhi.core import crypto
-from gongzhi.grid.tests.factories import BuildingFactory
+from gongzhi.grid import roles
+from gongzhi.grid.tests.factories import BuildingFactory, post
 
 pytestmark = pytest.mark.django_db
 
@@ -172,7 +173,13 @@ def test_only_staff_who_keep_the_registry_import_a_ledger(client, w) -> None:
     # A steward may search the registry but does not keep it: the page refuses the choice, nothing is queued.
     c = logged_in(client, w.steward)
     response = upload(c, workbook([person("H1", 1)]))
-    assert response.status_code in (400, 403)
+    assert response.status_code == 403
+    assert ImportJob.objects.count() == 0 and Resident.objects.count() == 0
+    # The command centre imports hotline exports but does not keep the registry: the choice is refused on the page.
+    centre = logged_in(client, post(roles.COMMAND_CENTRE, node=w.district).user)
+    response = upload(centre, workbook([person("H1", 1)]))
+    assert response.status_code == 400 and "You do not keep the care registry." in response.content.decode()
+    assert 'id="care-template"' not in centre.get(reverse("console:imports")).content.decode()
     assert ImportJob.objects.count() == 0 and Resident.objects.count() == 0
     # Staff of another community keep a registry, but not this building's: every row is refused.
     other = logged_in(client, w.other_staff)
