@@ -120,7 +120,13 @@ class Resident(models.Model):
         related_name="members",
     )
     relation = models.CharField(_("relation to the head"), max_length=16, choices=Relation.choices, blank=True)
-    name = EncryptedTextField(_("name"), blank=True, default="", blind_index_field="name_index")
+    name = EncryptedTextField(
+        _("name"),
+        blank=True,
+        default="",
+        blind_index_field="name_index",
+        blind_index_of="gongzhi.care.services.name_key",  # how a name is indexed and searched
+    )
     name_index = models.CharField(max_length=32, blank=True, default="", editable=False)
     id_number = EncryptedTextField(_("ID number"), blank=True, default="", blind_index_field="id_index")
     id_index = models.CharField(max_length=32, blank=True, default="", editable=False)

@@ -24,7 +24,7 @@ from openpyxl import load_workbook
 from gongzhi.cases import services
 from gongzhi.cases.choices import Channel, Urgency
 from gongzhi.cases.models import Case, CaseCategory
-from gongzhi.console import lists_io
+from gongzhi.console import care_io, lists_io
 from gongzhi.console.models import ImportJob
 from gongzhi.core import crypto, excel
 from gongzhi.core.errors import DomainError, ImportRejected, RowError, gettext_noop
@@ -367,6 +367,9 @@ def run(job_id: int) -> ImportJob:
             data = handle.read()
         if job.kind == ImportJob.Kind.CASES:
             _run_cases(job, data)
+        elif job.kind == ImportJob.Kind.CARE:
+            counts = care_io.run(job, data, save=_save)
+            _succeed(job, counts["residents"], counts)
         elif job.kind in lists_io.KIND_OF_JOB:
             counts = lists_io.run(job, data, save=_save)
             _succeed(job, counts["created"] + counts["updated"], counts)

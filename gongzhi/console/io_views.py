@@ -11,7 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
-from gongzhi.console import exports, imports, lists_io, selectors
+from gongzhi.console import care_io, exports, imports, lists_io, selectors
 from gongzhi.console import forms as console_forms
 from gongzhi.console.models import ImportJob
 from gongzhi.console.tasks import import_task
@@ -76,6 +76,9 @@ def imports_page(request: HttpRequest) -> HttpResponse:
     lists_kind = request.method == "POST" and form.is_valid() and form.cleaned_data["kind"] in lists_io.KIND_OF_JOB
     if lists_kind and not lists_selectors.can_manage(request.user):
         form.add_error("kind", _("You do not keep the lists."))
+    care_kind = request.method == "POST" and form.is_valid() and form.cleaned_data["kind"] == ImportJob.Kind.CARE
+    if care_kind and not care_io.may_import(request.user):
+        form.add_error("kind", _("You do not keep the care registry."))
     if request.method == "POST" and form.is_valid():
         homes = grid_selectors.home_nodes(request.user)
         if not homes:
@@ -94,7 +97,8 @@ def imports_page(request: HttpRequest) -> HttpResponse:
         return redirect("console:import", job_id=job.pk)
     jobs = ImportJob.objects.filter(created_by=request.user)[:20]
     status = 400 if form.errors else 200
-    return render(request, "console/imports.html", {"form": form, "jobs": jobs}, status=status)
+    context = {"form": form, "jobs": jobs, "may_import_care": care_io.may_import(request.user)}
+    return render(request, "console/imports.html", context, status=status)
 
 
 @login_required
@@ -125,7 +129,17 @@ def import_errors(request: HttpRequest, job_id: int) -> FileResponse:
 @login_required
 def import_template(request: HttpRequest) -> FileResponse:
     """The case template in the reader's language, its example row valid for them: one of the buildings where they
-    may record cases and a category of the catalogue, so that uploading it unchanged imports one case."""
+    may record cases and a category of the catalogue, so that uploading it unchanged imports one case.
+    ``?kind=care``: the household ledger of the care registry."""
+    if request.GET.get("kind") == ImportJob.Kind.CARE:
+        if not care_io.may_import(request.user):
+            raise Http404("no care registry to import into")
+        return FileResponse(
+            care_io.template_workbook(care_io.example_building(request.user)),
+            as_attachment=True,
+            filename="care-ledger-template.xlsx",
+            content_type=XLSX,
+        )
     homes = grid_selectors.home_nodes(request.user)
     example = imports.Example(
         building=next(iter(selectors.buildings_for_recording(request.user, limit=1)), None),

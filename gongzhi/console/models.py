@@ -18,6 +18,7 @@ class ImportJob(models.Model):
         NEEDS = "needs", _("needs list")
         RESOURCES = "resources", _("resources list")
         PROJECTS = "projects", _("projects list")
+        CARE = "care", _("care registry: household ledger")
 
     class Status(models.TextChoices):
         QUEUED = "queued", _("waiting")

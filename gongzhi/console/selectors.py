@@ -178,7 +178,7 @@ class Workbenches:
     clearance: bool  # 日清日结 over a grid area
     analytics: bool  # the command centre's figures (some grid node the viewer may see the figures of)
     record: bool  # 代录 / 主动发现
-    imports: bool  # Excel imports: hotline exports, grid ledgers
+    imports: bool  # Excel imports: hotline exports, grid ledgers, household ledgers of the care registry
     lists: bool  # the ledger and three lists (needs, resources, projects) of the communities in scope
     areas: bool  # the grid browser (map, figures, 三亮 cards)
     stations: bool = False  # stations (驿站): their desks, set-up and rota
@@ -225,7 +225,10 @@ def workbenches(user: Any) -> Workbenches:
         clearance=superuser or has(roles.CASE_VIEW, on_department=False),
         analytics=grid_selectors.home_node_with(user, roles.ANALYTICS_VIEW) is not None,
         record=has(roles.CASE_RECORD, on_department=False),
-        imports=superuser or has(roles.CASE_IMPORT, on_department=False) or has(roles.GRID_MANAGE, on_department=False),
+        imports=superuser
+        or has(roles.CASE_IMPORT, on_department=False)
+        or has(roles.GRID_MANAGE, on_department=False)
+        or has(roles.CARE_MANAGE, on_department=False),
         areas=superuser or has(roles.GRID_VIEW),
         lists=superuser or has(roles.LISTS_VIEW, on_department=False),
         stations=superuser

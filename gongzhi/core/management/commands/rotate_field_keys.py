@@ -11,7 +11,6 @@ from django.apps import apps
 from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 
-from gongzhi.core import crypto
 from gongzhi.core.fields import EncryptedTextField
 
 BATCH = 500
@@ -50,7 +49,7 @@ class Command(BaseCommand):
                         if plain:
                             updates[field.attname] = plain  # get_prep_value encrypts with the newest key
                             if reindex and field.blind_index_field:
-                                updates[field.blind_index_field] = crypto.blind_index(plain)
+                                updates[field.blind_index_field] = field.blind_index_value(plain)
                     if updates:
                         model._base_manager.filter(pk=obj.pk).update(**updates)
                         done += 1
