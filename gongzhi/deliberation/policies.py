@@ -31,9 +31,7 @@ def can_desk(user: Any, node: GridNode) -> bool:
         return True
     community = grid_selectors.ancestor_at(node, roles.COMMUNITY)
     return community is not None and any(
-        post.node is not None
-        and community.is_ancestor_of(post.node)
-        and roles.can(post.role, roles.DELIBERATION_DESK)
+        post.node is not None and community.is_ancestor_of(post.node) and roles.can(post.role, roles.DELIBERATION_DESK)
         for post in grid_selectors.active_posts(user)
     )
 
