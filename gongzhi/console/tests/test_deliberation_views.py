@@ -641,3 +641,28 @@ def test_notices_publish_and_withdraw(client, w):
     notice.refresh_from_db()
     assert notice.status == "withdrawn"
     assert 'data-state="withdrawn"' in c.get(reverse("console:notices")).content.decode()
+
+
+def test_an_excel_list_that_is_no_workbook_or_too_long_is_refused(client, w):
+    vote = w.vote(w.topic(step=steps.DECIDE), voters=[], open_=False)
+    c = _as(client, w, "staff")
+    url = reverse("console:vote_list", args=[vote.pk])
+    junk = io.BytesIO(b"not a workbook")
+    junk.name = "voters.xlsx"
+    response = c.post(url, {"file": junk})
+    assert response.status_code == 400 and "not an Excel workbook" in response.content.decode()
+    rows = [["编号", "房号"]] + [[f"K{i}", f"门{i}"] for i in range(5001)]
+    response = c.post(url, {"file": _xlsx(rows)})
+    assert response.status_code == 400 and "more than 5000 rows" in response.content.decode()
+    response = c.post(url, {"file": _xlsx([["房号"], ["1单元101"]])})
+    assert response.status_code == 400 and "编号" in response.content.decode()
+    assert not Eligible.objects.filter(vote=vote).exists()
+
+
+def test_pages_in_chinese(client, w):
+    topic = w.topic(step=steps.DECIDE)
+    client.force_login(w.staff)
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    page = client.get(reverse("console:topic", args=[topic.pk])).content.decode()
+    assert "环节（一征三议两公开）" in page and "记录决议" in page and "发起表决" in page
+    assert "协商议事" in client.get(reverse("console:topics")).content.decode()
