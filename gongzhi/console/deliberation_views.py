@@ -286,8 +286,16 @@ def _topic_context(request: HttpRequest, topic: Topic, **overrides: Any) -> dict
         {"to": to, "label": _label(to), "back": to == steps.DROPPED or steps.BACK.get(topic.step) == to}
         for to in (steps.allowed(topic.step, facts) if manage else [])
     ]
+    blocked = ""
+    forward = steps.FORWARD.get(topic.step)
+    if manage and forward is not None:
+        try:
+            steps.check(topic.step, forward, facts)
+        except steps.StepRefused as exc:
+            blocked = _(exc.reason)  # why the next step is not offered yet
     context: dict[str, Any] = {
         "topic": topic,
+        "blocked": blocked,
         "timeline": _timeline(topic),
         "history": list(topic.step_changes.select_related("by").order_by("-at", "-pk")),
         "moves": moves,

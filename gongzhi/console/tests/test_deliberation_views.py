@@ -313,6 +313,7 @@ def test_moves_and_their_refusals_write_nothing(client, w):
     assert response.status_code == 409 and _topic_state(proposal) == before
     page = c.get(reverse("console:topic", args=[proposal.pk])).content.decode()
     assert re.search(r'id="topic-support"><strong>1</strong> / 3', page)
+    assert 'id="next-blocked">Not enough households support the topic yet.' in page
     # Decision, then its publication, then the result.
     assert c.post(reverse("console:topic_decision", args=[decide.pk]), {"text": "同意加装"}).status_code == 302
     assert c.post(reverse("console:topic_move", args=[decide.pk]), {"to": steps.DECISION_PUBLIC}).status_code == 302
