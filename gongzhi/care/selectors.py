@@ -258,3 +258,44 @@ def visit_rows(node: GridNode, *, first: date, last: date) -> QuerySet[Visit]:
         visited_on__gte=first,
         visited_on__lte=last,
     )
+
+
+# ------------------------------------------------------------------------------------------------------- voters
+
+
+@dataclass(frozen=True)
+class HouseholdVoters:
+    """A household of the registry as a vote's eligibility sees it (deliberation, through the console): its door and
+    the phones of its living members (decrypted: the interface hands them to the vote, which keeps only their blind
+    indexes) — never a name."""
+
+    household_id: int
+    building_name: str
+    room: str
+    phones: tuple[str, ...]
+
+
+def voters_under(node: GridNode) -> list[HouseholdVoters]:
+    """The households under ``node`` with the phones of their living members (each phone once, in member order)."""
+    households = (
+        Household.objects.filter(node__jurisdiction_id=node.jurisdiction_id, node__path__startswith=node.path)
+        .select_related("building")
+        .order_by("building__name", "room", "pk")
+    )
+    phones: dict[int, list[str]] = {}
+    members = Resident.objects.filter(
+        household__in=households.values("pk"), status=ResidentStatus.LIVING, erased_at__isnull=True
+    ).order_by("household_id", "pk")
+    for household_id, phone in members.values_list("household_id", "phone"):
+        found = phones.setdefault(household_id, [])
+        if phone and phone not in found:
+            found.append(phone)
+    return [
+        HouseholdVoters(
+            household_id=h.pk,
+            building_name=h.building.name if h.building is not None else h.address,
+            room=h.room,
+            phones=tuple(phones.get(h.pk, ())),
+        )
+        for h in households
+    ]

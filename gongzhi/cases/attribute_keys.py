@@ -15,7 +15,8 @@ from typing import Final
 
 PREFIX: Final = "_"
 # Written by the interfaces themselves (each also starts with the prefix; named here so a reader finds them).
-INTERNAL: Final = frozenset({"_media_url", "_open311_client", "_open311_key"})
+# ``_raised_at``: "meeting:<id>", a problem raised at a meeting (书记面对面) the console filed (issue 30).
+INTERNAL: Final = frozenset({"_media_url", "_open311_client", "_open311_key", "_raised_at"})
 
 
 def is_reserved(key: str) -> bool:

@@ -28,6 +28,8 @@ ORDER = (
     "market",
     "care",
     "care_log",
+    "topics",
+    "notices",
     "lists",
     "imports",
     "areas",
@@ -44,6 +46,8 @@ LINKS: dict[str, tuple[str, Any]] = {
     "market": ("console:markets", _("Markets")),
     "care": ("console:care", _("Care registry")),
     "care_log": ("console:care_access_log", _("Care access log")),
+    "topics": ("console:topics", _("Deliberation")),
+    "notices": ("console:notices", _("Notices")),
     "lists": ("console:lists", _("Lists")),
     "imports": ("console:imports", _("Imports")),
     "areas": ("console:areas", _("Grid map")),
@@ -107,6 +111,20 @@ SECTIONS: dict[str, frozenset[str]] = {
         }
     ),
     "care_log": frozenset({"console:care_access_log"}),
+    "topics": frozenset(
+        {
+            "console:topics",
+            "console:topic_new",
+            "console:topic",
+            "console:meetings",
+            "console:meeting_new",
+            "console:meeting",
+            "console:vote_new",
+            "console:vote",
+            "console:vote_desk",
+        }
+    ),
+    "notices": frozenset({"console:notices"}),
     "imports": frozenset({"console:imports", "console:import"}),
     "areas": frozenset({"console:areas", "console:grid_node"}),
     "inbox": frozenset({"console:inbox"}),

@@ -185,6 +185,9 @@ class Workbenches:
     market: bool = False  # the service market (市集) and mobile service days: plan, keep a stall, the ledger
     care: bool = False  # the care registry (关爱): search, visits, households (care.policies.may_use_registry)
     care_log: bool = False  # the care registry's access log (care.audit: administrators)
+    topics: bool = False  # deliberation (有事来协商): topics, meetings, votes (deliberation.desk or .manage)
+    deliberation_manage: bool = False  # start topics, plan meetings, run votes (deliberation.manage)
+    notices: bool = False  # notices to residents (通知公告: notice.publish)
 
     @property
     def landing(self) -> str:
@@ -239,6 +242,11 @@ def workbenches(user: Any) -> Workbenches:
         or has(roles.MARKET_MANAGE, on_department=False),
         care=care_policies.may_use_registry(user),
         care_log=care_policies.can_audit(user),
+        topics=superuser
+        or has(roles.DELIBERATION_DESK, on_department=False)
+        or has(roles.DELIBERATION_MANAGE, on_department=False),
+        deliberation_manage=superuser or has(roles.DELIBERATION_MANAGE, on_department=False),
+        notices=superuser or has(roles.NOTICE_PUBLISH, on_department=False),
     )
 
 

@@ -12,12 +12,12 @@ from dataclasses import dataclass
 from pathlib import Path
 from urllib.parse import urlsplit
 
-import segno
 from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
+from gongzhi.core.qr import base_url, qr_data_uri
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Building
 
@@ -25,15 +25,6 @@ CSS_PATH = Path(__file__).resolve().parent / "pdf" / "poster.css"
 MAX_BUILDINGS = 500  # one request; a whole street is printed community by community
 STAFF_ON_POSTER = 3
 LABELS_PER_SHEET = 6
-
-
-def base_url(request: HttpRequest | None = None) -> str:
-    """Where residents reach the site: GONGZHI_PUBLIC_URL, else the address the request came in on."""
-    if settings.GONGZHI_PUBLIC_URL:
-        return settings.GONGZHI_PUBLIC_URL
-    if request is None:
-        raise ValueError("set GONGZHI_PUBLIC_URL to make posters outside a request")
-    return request.build_absolute_uri("/").rstrip("/")
 
 
 def unreachable_host(base: str) -> str:
@@ -57,11 +48,6 @@ def warning_host(request: HttpRequest) -> str:
 
 def scan_url(building: Building, base: str) -> str:
     return base.rstrip("/") + reverse("portal:scan", args=[building.public_token])
-
-
-def qr_data_uri(url: str) -> str:
-    # Error correction M survives a scuffed sticker; a 4-module quiet zone as the standard asks.
-    return segno.make(url, error="m", micro=False).svg_data_uri(scale=10, border=4, dark="#000", light="#fff")
 
 
 @dataclass(frozen=True)

@@ -407,8 +407,14 @@ LANDING = {
     "dept_staff": "console:department",
 }
 NAV = {
-    "steward": ["tasks", "record", "cases", "clearance", "stations", "market", "care", "lists", "areas", "inbox"],
-    "grid_worker": ["tasks", "record", "cases", "clearance", "stations", "market", "care", "lists", "areas", "inbox"],
+    # Stewards keep the door of meetings and a vote's desk (deliberation.desk); grid workers also publish notices.
+    "steward": [
+        *("tasks", "record", "cases", "clearance", "stations", "market", "care", "topics", "lists", "areas", "inbox"),
+    ],
+    "grid_worker": [
+        *("tasks", "record", "cases", "clearance", "stations", "market", "care", "topics", "notices", "lists"),
+        *("areas", "inbox"),
+    ],
     "dispatcher": [
         "queue",
         "tasks",
@@ -419,6 +425,8 @@ NAV = {
         "stations",
         "market",
         "care",
+        "topics",
+        "notices",
         "lists",
         "imports",
         "areas",
@@ -434,6 +442,8 @@ NAV = {
         "stations",
         "market",
         "care",
+        "topics",
+        "notices",
         "lists",
         "imports",
         "areas",
@@ -465,6 +475,8 @@ NAV = {
         "market",
         "care",
         "care_log",
+        "topics",
+        "notices",
         "lists",
         "imports",
         "areas",
