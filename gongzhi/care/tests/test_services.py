@@ -165,7 +165,10 @@ def test_erasure_removes_every_personal_field_and_keeps_figures() -> None:
     resident = world.resident(household=household, name="赵德明", phone=phone(9), level="red", groups=("living_alone",))
     services.record_visit(resident=resident, visitor=world.steward, outcome=Outcome.PROBLEM, findings="赵德明家漏水")
     services.link_case(resident=resident, case_id=7, tracking_code="T7", kind=LinkKind.PROBLEM, actor=world.steward)
-    before = len(selectors.figure_rows(world.community))
+    neighbour = world.resident(household=household, name="赵小红", relation="spouse", level="green")
+    first, last = timeutil.local_today() - timedelta(days=1), timeutil.local_today()
+    assert len(selectors.figure_rows(world.community)) == 2
+    assert selectors.visit_rows(world.community, first=first, last=last).count() == 1
     erased = services.erase(user=world.staff, resident=resident, reason="本人申请删除")
     assert erased.case_ids == (7,)
     row = Resident.objects.get(pk=resident.pk)
@@ -176,7 +179,10 @@ def test_erasure_removes_every_personal_field_and_keeps_figures() -> None:
     with pytest.raises(NotFound):
         services.read_full(user=world.staff, resident=resident, purpose=Purpose.REQUEST)
     assert AccessEntry.objects.filter(action=Access.ERASE, resident_id_ref=resident.pk).count() == 1
-    assert len(selectors.figure_rows(world.community)) == before - 1 or before >= 1
+    # The figures add up: the erased resident is no longer a resident in care, their visit still counts as made.
+    assert [row.level for row in selectors.figure_rows(world.community)] == ["green"]
+    assert selectors.visit_rows(world.community, first=first, last=last).count() == 1
+    assert Resident.objects.get(pk=neighbour.pk).name == "赵小红"  # the household's other member is untouched
 
 
 def test_move_out_stops_visits_and_keeps_history() -> None:
