@@ -142,3 +142,58 @@ def test_notice_posters_are_scoped_and_withdrawn_ones_refused(client, w):
         assert get(client, outsider, url).status_code == 404
     services.withdraw_notice(notice=notice, actor=w.staff)
     assert get(client, w.staff, url).status_code == 409
+
+
+# ------------------------------------------------------------------------------------------- the permission matrix
+
+# Who gets each printed notice (200): a community's topic and notice, a micro-grid's topic, a grid's notice. Everyone
+# else signed in gets 404 (out of scope is the same as missing); anonymous visitors go to the login page.
+MATRIX_ACTORS = ("staff", "steward", "grid_worker", "other_staff", "leader", "anonymous")
+ALLOWED = {
+    "community_topic": {"staff"},
+    "micro_grid_topic": {"staff", "steward", "grid_worker"},
+    "community_notice": {"staff"},
+    "grid_notice": {"staff", "grid_worker"},
+}
+
+
+@pytest.fixture
+def printable(w):
+    expires = timeutil.now() + timedelta(days=1)
+    return {
+        "community_topic": reverse("console:topic_notice_pdf", args=[w.decided.pk]),
+        "micro_grid_topic": reverse(
+            "console:topic_notice_pdf",
+            args=[w.topic(step=steps.DECISION_PUBLIC, node=w.micro_grid, title="楼道照明").pk],
+        ),
+        "community_notice": reverse(
+            "console:notice_poster_pdf",
+            args=[
+                services.publish_notice(
+                    actor=w.staff, node=w.community, title="社区通知", body="…", expires_at=expires
+                ).pk
+            ],
+        ),
+        "grid_notice": reverse(
+            "console:notice_poster_pdf",
+            args=[
+                services.publish_notice(
+                    actor=w.grid_worker, node=w.micro_grid.parent, title="网格通知", body="…", expires_at=expires
+                ).pk
+            ],
+        ),
+    }
+
+
+@pytest.mark.parametrize("actor", MATRIX_ACTORS)
+def test_permission_matrix(client, w, printable, actor):
+    if actor != "anonymous":
+        client.force_login(getattr(w, actor))
+    for name, url in printable.items():
+        response = client.get(url)
+        if actor == "anonymous":
+            assert response.status_code == 302 and "/accounts/login/" in response["Location"], name
+        elif actor in ALLOWED[name]:
+            assert response.status_code == 200 and response["Content-Type"] == "application/pdf", (actor, name)
+        else:
+            assert response.status_code == 404, (actor, name, response.status_code)

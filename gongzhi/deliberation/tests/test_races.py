@@ -126,3 +126,25 @@ def test_thirty_register_for_five_places() -> None:
     outcomes = race([lambda: services.register(meeting=roomy.pk, phone=phone(300)) for _ in range(6)])
     assert outcomes["ok"] == 1 and outcomes["conflict: duplicate"] == 5, outcomes
     assert Registration.objects.filter(meeting=roomy).count() == 1
+
+
+def test_two_workers_text_a_notice_once() -> None:
+    """Two workers run the notice job at the same moment: each subscriber gets the notice once."""
+    from gongzhi.deliberation import tasks
+    from gongzhi.deliberation.models import Delivery
+    from gongzhi.notifications.models import SmsMessage
+
+    w = deliberation_world()
+    building = w.building()
+    for n in range(12):
+        services.subscribe(building=building, phone=phone(400 + n))
+    notice = services.publish_notice(
+        actor=w.staff, node=w.community, title="停水通知", body="…", expires_at=timeutil.now() + timedelta(days=1)
+    )
+    sent: list[int] = []
+    outcomes = race([lambda: sent.append(tasks.send_notice_texts()) for _ in range(4)])
+    assert outcomes == {"ok": 4}, outcomes
+    assert sorted(sent) == [0, 0, 0, 12]
+    assert Delivery.objects.filter(notice=notice).count() == 12
+    texts = SmsMessage.objects.filter(kind="deliberation.notice", subject=f"notice:{notice.pk}")
+    assert texts.count() == 12 == texts.values("phone_index").distinct().count()

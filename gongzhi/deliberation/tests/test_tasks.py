@@ -143,3 +143,31 @@ def test_the_worker_runs_the_deliberation_jobs_once(notice_world) -> None:
     assert "votes-close: 0" in text
     assert "notice-texts: 1" in text
     assert [t.phone for t in _texts()] == [phone(13)]
+
+
+def test_a_worker_stopped_halfway_texts_nobody_twice(notice_world, monkeypatch) -> None:
+    """The claim and the texts are one transaction: a failure after the first text undoes both, and the next run
+    texts everyone once."""
+    w = notice_world
+    now = timeutil.now()
+    notice = services.publish_notice(
+        actor=w.staff, node=w.community, title="停气通知", body="…", expires_at=now + timedelta(days=1),
+        buildings=w.east, at=now,
+    )  # fmt: skip
+    real = tasks.notifications.send_sms
+    calls = []
+
+    def failing(**kwargs):
+        calls.append(kwargs["phone"])
+        if len(calls) == 2:
+            raise RuntimeError("the worker was stopped")
+        return real(**kwargs)
+
+    monkeypatch.setattr(tasks.notifications, "send_sms", failing)
+    with pytest.raises(RuntimeError):
+        tasks.send_notice_texts(now=now)
+    assert not Delivery.objects.filter(notice=notice).exists() and _texts() == []
+    assert Notice.objects.get(pk=notice.pk).sms_sent == 0
+    monkeypatch.setattr(tasks.notifications, "send_sms", real)
+    assert tasks.send_notice_texts(now=now + timedelta(seconds=30)) == 3
+    assert sorted(t.phone for t in _texts()) == [phone(10), phone(11), phone(12)]
