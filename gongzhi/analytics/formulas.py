@@ -531,3 +531,106 @@ def care_by_node(
         )
         for path in paths
     }
+
+
+# ------------------------------------------------------------------------------------------ deliberation (议事)
+
+# The steps of a topic (deliberation/steps.py is their source, repeated here to keep this module pure).
+DELIBERATION_STEPS: Final = (
+    "collect",
+    "propose",
+    "deliberate",
+    "decide",
+    "decision_public",
+    "result_public",
+    "dropped",
+)
+DELIBERATION_BY_RESIDENTS: Final = "residents"
+
+
+@dataclass(frozen=True)
+class DeliberationTopic:
+    """What the deliberation figures need of one topic: no personal data."""
+
+    node_path: str
+    step: str
+    origin: str  # residents / staff / case / need
+    supports: int  # households supporting it (a residents' proposal)
+    comments: int  # comments shown (hidden ones are not participation)
+    attended: int  # residents checked in at its meetings
+    decided: bool  # a decision recorded (or made public)
+    decision_public: bool  # 决议公开 or later
+    result_public: bool  # 结果公开
+
+
+@dataclass(frozen=True)
+class DeliberationVote:
+    """A closed vote: how many cast it of how many eligible (by head)."""
+
+    node_path: str
+    cast: int
+    eligible: int
+
+
+@dataclass(frozen=True)
+class DeliberationFigures:
+    """Deliberation's figures of an area: see docs/metrics.md ("Deliberation")."""
+
+    topics: int  # 议题: every topic, dropped ones included
+    by_step: Mapping[str, int]  # step -> topics at it now
+    by_residents: int  # 居民提议: topics residents proposed
+    supports: int  # households supporting residents' proposals
+    comments: int  # comments shown
+    attendance: int  # residents checked in at the topics' meetings
+    participation: int  # 参与人次: supports + comments + attendance
+    decided: int  # topics with a decision
+    decided_share: float | None  # 决议率: decided ÷ topics
+    decisions_public: int  # 决议公开
+    results_public: int  # 结果公开
+    results_delivered: float | None  # 结果兑现率: results_public ÷ decisions_public
+    votes_closed: int  # closed votes with anyone eligible
+    turnout: float | None  # 平均参与率: mean over those votes of cast ÷ eligible
+
+
+def deliberation(topics: Iterable[DeliberationTopic], votes: Iterable[DeliberationVote]) -> DeliberationFigures:
+    rows = list(topics)
+    counted = [v for v in votes if v.eligible > 0]
+    by_step = dict.fromkeys(DELIBERATION_STEPS, 0)
+    for t in rows:
+        by_step[t.step] = by_step.get(t.step, 0) + 1
+    supports = sum(t.supports for t in rows)
+    comments = sum(t.comments for t in rows)
+    attendance = sum(t.attended for t in rows)
+    decided = sum(1 for t in rows if t.decided)
+    decisions_public = sum(1 for t in rows if t.decision_public)
+    results_public = sum(1 for t in rows if t.result_public)
+    turnout = round(sum(v.cast / v.eligible for v in counted) / len(counted), 4) if counted else None
+    return DeliberationFigures(
+        topics=len(rows),
+        by_step=by_step,
+        by_residents=sum(1 for t in rows if t.origin == DELIBERATION_BY_RESIDENTS),
+        supports=supports,
+        comments=comments,
+        attendance=attendance,
+        participation=supports + comments + attendance,
+        decided=decided,
+        decided_share=ratio(decided, len(rows)),
+        decisions_public=decisions_public,
+        results_public=results_public,
+        results_delivered=ratio(results_public, decisions_public),
+        votes_closed=len(counted),
+        turnout=turnout,
+    )
+
+
+def deliberation_by_node(
+    topics: Iterable[DeliberationTopic], votes: Iterable[DeliberationVote], *, paths: Sequence[str]
+) -> dict[str, DeliberationFigures]:
+    """The figures of each node in ``paths``: a row counts under the node whose path its node's path starts with."""
+    rows, closed = list(topics), list(votes)
+    return {
+        path: deliberation(
+            (t for t in rows if t.node_path.startswith(path)), (v for v in closed if v.node_path.startswith(path))
+        )
+        for path in paths
+    }

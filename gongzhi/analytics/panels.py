@@ -22,11 +22,12 @@ from gongzhi.analytics.models import Rollup
 from gongzhi.care.models import CareGroup
 from gongzhi.cases.models import CaseCategory
 from gongzhi.core import timeutil
+from gongzhi.deliberation.choices import Step as DeliberationStep
 from gongzhi.grid.models import Department, GridNode
 from gongzhi.market import selectors as market_selectors
 from gongzhi.market.models import Event as MarketEvent
 
-PANELS = ("headline", "trend", "categories", "heat", "rankings", "hot", "market", "care")
+PANELS = ("headline", "trend", "categories", "heat", "rankings", "hot", "market", "care", "deliberation")
 TREND_DAYS = 30
 TREND_MONTHS = 12
 TOP_CATEGORIES = 12
@@ -402,6 +403,31 @@ def care(node: GridNode, month: date) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------------------------------------- deliberation (议事)
+
+
+def _deliberation_json(figures: f.DeliberationFigures) -> dict[str, Any]:
+    row = asdict(figures)
+    row["by_step"] = dict(figures.by_step)
+    return row
+
+
+def deliberation(node: GridNode, month: date) -> dict[str, Any]:
+    """Deliberation's figures (formulas.deliberation, docs/metrics.md) of the node's area and of each area one level
+    down: topics per step, residents' proposals, participation, decided, results delivered and the turnout of closed
+    votes. Today's state, whatever month is shown. Counts only — never a phone, a name or a door."""
+    topics = selectors.deliberation_topics(node)
+    votes = selectors.deliberation_votes(node)
+    children = list(selectors.descendants(node).only("pk", "name", "path"))
+    by_child = f.deliberation_by_node(topics, votes, paths=[c.path for c in children])
+    return {
+        "month": month_label(month),
+        "figures": _deliberation_json(f.deliberation(topics, votes)),
+        "steps": [{"step": step, "label": str(label)} for step, label in DeliberationStep.choices],
+        "areas": [{"id": c.pk, "name": c.name, "figures": _deliberation_json(by_child[c.path])} for c in children],
+    }
+
+
 def panel(name: str, node: GridNode, month: date, **options: Any) -> dict[str, Any]:
     if name == "rankings":
         return rankings(node, month, by=options.get("by") or DEFAULT_RANKING)
@@ -413,4 +439,5 @@ def panel(name: str, node: GridNode, month: date, **options: Any) -> dict[str, A
         "hot": hot,
         "market": market,
         "care": care,
+        "deliberation": deliberation,
     }[name](node, month)

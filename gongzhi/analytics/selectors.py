@@ -19,6 +19,7 @@ from gongzhi.analytics import formulas as f
 from gongzhi.analytics.models import Rollup
 from gongzhi.care import selectors as care_selectors
 from gongzhi.core.errors import NotFound
+from gongzhi.deliberation import selectors as deliberation_selectors
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import GridNode
@@ -131,3 +132,33 @@ def care_visits(node: GridNode, *, first: date, last: date) -> list[f.CareVisit]
     """The visits made under ``node`` between two days (inclusive), as the care figures read them."""
     rows = care_selectors.visit_rows(node, first=first, last=last).values_list("node__path", "on_time", "outcome")
     return [f.CareVisit(node_path=path, on_time=on_time, outcome=outcome) for path, on_time, outcome in rows]
+
+
+def deliberation_topics(node: GridNode) -> list[f.DeliberationTopic]:
+    """The topics under ``node`` as the deliberation figures read them (``deliberation.selectors.topic_rows``: counts
+    and steps, no personal data)."""
+    return [
+        f.DeliberationTopic(
+            node_path=r.node_path,
+            step=r.step,
+            origin=r.origin,
+            supports=r.supports,
+            comments=r.comments,
+            attended=r.attended,
+            decided=r.decided,
+            decision_public=r.decision_public,
+            result_public=r.result_public,
+        )
+        for r in deliberation_selectors.topic_rows(node)
+    ]
+
+
+def deliberation_votes(node: GridNode) -> list[f.DeliberationVote]:
+    """The closed votes under ``node``: cast and eligible as counted at close (the stored result)."""
+    out = []
+    for path, result in deliberation_selectors.closed_votes(node).values_list("node__path", "result"):
+        data = result if isinstance(result, dict) else {}
+        out.append(
+            f.DeliberationVote(node_path=path, cast=int(data.get("cast") or 0), eligible=int(data.get("eligible") or 0))
+        )
+    return out

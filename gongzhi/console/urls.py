@@ -4,6 +4,7 @@ from gongzhi.console import (
     care_views,
     case_views,
     circle_views,
+    deliberation_print,
     deliberation_views,
     inbox_views,
     io_views,
@@ -148,4 +149,7 @@ urlpatterns = [
     # Inbox
     path("inbox/", inbox_views.inbox, name="inbox"),
     path("inbox/read/", inbox_views.inbox_read, name="inbox_read"),
+    # Deliberation's printed notices: the two announcements (两公开) of a topic, the A4 poster of a notice
+    path("topics/<int:topic_id>/notice.pdf", deliberation_print.topic_notice, name="topic_notice_pdf"),
+    path("notices/<int:notice_id>/poster.pdf", deliberation_print.notice_poster, name="notice_poster_pdf"),
 ]

@@ -1,7 +1,12 @@
-"""QR codes and the public address they carry: one maker for every QR the site prints (the building posters of the
-portal, the check-in sheet of a meeting in the console), so each interface reuses it instead of copying it."""
+"""QR codes and the public address they lead to, for every printed page residents scan: the building posters
+(``portal.posters``) and the deliberation notices (``console.deliberation_print``). Interfaces may not import each
+other, so the helpers live here, once.
+"""
 
 from __future__ import annotations
+
+import ipaddress
+from urllib.parse import urlsplit
 
 import segno
 from django.conf import settings
@@ -15,6 +20,20 @@ def base_url(request: HttpRequest | None = None) -> str:
     if request is None:
         raise ValueError("set GONGZHI_PUBLIC_URL to make posters outside a request")
     return request.build_absolute_uri("/").rstrip("/")
+
+
+def unreachable_host(base: str) -> str:
+    """The host of ``base`` when residents' phones cannot reach it — this computer (127.0.0.1, localhost) or a private
+    network (10.x, 192.168.x …) — else "". Posters made so need GONGZHI_PUBLIC_URL set before they are printed."""
+    host = urlsplit(base).hostname or ""
+    if host == "localhost" or host.endswith(".localhost"):
+        return urlsplit(base).netloc
+    try:
+        address = ipaddress.ip_address(host)
+    except ValueError:
+        return ""
+    local = address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
+    return urlsplit(base).netloc if local else ""
 
 
 def qr_data_uri(url: str) -> str:

@@ -251,13 +251,23 @@ class TopicRow:
     supports: int
     decided: bool
     result_public: bool
+    attended: int = 0  # residents checked in at the topic's meetings (not cancelled)
+    decision_public: bool = False  # 决议公开 or later
 
 
 def topic_rows(node: GridNode) -> list[TopicRow]:
     rows = (
         Topic.objects.filter(node__jurisdiction_id=node.jurisdiction_id, node__path__startswith=node.path)
-        .annotate(n_comments=Count("comments", filter=Q(comments__hidden=False), distinct=True))
-        .values_list("node__path", "step", "origin", "n_comments", "support_count", "decision")
+        .annotate(
+            n_comments=Count("comments", filter=Q(comments__hidden=False), distinct=True),
+            n_attended=Count(
+                "meetings__registrations",
+                filter=Q(meetings__registrations__attended=True) & ~Q(meetings__status=MeetingStatus.CANCELLED),
+                distinct=True,
+            ),
+        )
+        .values_list("node__path", "step", "origin", "n_comments", "support_count", "decision", "n_attended")
+        .order_by()
     )
     return [
         TopicRow(
@@ -268,8 +278,10 @@ def topic_rows(node: GridNode) -> list[TopicRow]:
             supports=supports,
             decided=bool(decision) or steps.is_public_decision(step),
             result_public=step == steps.RESULT_PUBLIC,
+            attended=attended,
+            decision_public=steps.is_public_decision(step),
         )
-        for path, step, origin, comments, supports, decision in rows
+        for path, step, origin, comments, supports, decision, attended in rows
     ]
 
 

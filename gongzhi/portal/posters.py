@@ -7,38 +7,24 @@ cards (三亮: name, duty, phone) and a short instruction. WeasyPrint lays the p
 
 from __future__ import annotations
 
-import ipaddress
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.http import HttpRequest
 from django.template.loader import render_to_string
 from django.urls import reverse
 
-from gongzhi.core.qr import base_url, qr_data_uri
+from gongzhi.core.qr import base_url, qr_data_uri, unreachable_host
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Building
+
+__all__ = ["base_url", "posters_for", "qr_data_uri", "render", "scan_url", "unreachable_host", "warning_host"]
 
 CSS_PATH = Path(__file__).resolve().parent / "pdf" / "poster.css"
 MAX_BUILDINGS = 500  # one request; a whole street is printed community by community
 STAFF_ON_POSTER = 3
 LABELS_PER_SHEET = 6
-
-
-def unreachable_host(base: str) -> str:
-    """The host of ``base`` when residents' phones cannot reach it — this computer (127.0.0.1, localhost) or a private
-    network (10.x, 192.168.x …) — else "". Posters made so need GONGZHI_PUBLIC_URL set before they are printed."""
-    host = urlsplit(base).hostname or ""
-    if host == "localhost" or host.endswith(".localhost"):
-        return urlsplit(base).netloc
-    try:
-        address = ipaddress.ip_address(host)
-    except ValueError:
-        return ""
-    local = address.is_loopback or address.is_private or address.is_link_local or address.is_unspecified
-    return urlsplit(base).netloc if local else ""
 
 
 def warning_host(request: HttpRequest) -> str:

@@ -332,9 +332,41 @@
     });
   }
 
+  // Deliberation (议事): topics per step (a bar each), residents' proposals, participation, decided, results delivered
+  // and the turnout of closed votes, per area one level down; counts only.
+  function deliberation(d) {
+    const panel = document.getElementById("deliberation-panel");
+    const shown = (el, v) => (el.dataset.pct ? pct(v) : v === null || v === undefined ? "—" : String(v));
+    panel.querySelectorAll("[data-delib]").forEach((el) => {
+      el.textContent = shown(el, d.figures[el.dataset.delib]);
+    });
+    chart("chart-deliberation").setOption(
+      Object.assign({}, base, {
+        grid: { left: 40, right: 16, top: 12, bottom: 56 },
+        xAxis: Object.assign({ type: "category", data: d.steps.map((s) => s.label), axisLabel: { color: theme.text, interval: 0, rotate: 20 } }, axis),
+        yAxis: Object.assign({ type: "value", minInterval: 1 }, axis),
+        series: [{ name: panel.dataset.tTopics, type: "bar", barMaxWidth: 32, data: d.steps.map((s) => d.figures.by_step[s.step] || 0) }],
+      })
+    );
+    const body = document.getElementById("deliberation-rows");
+    clear(body);
+    const areas = d.areas.length ? d.areas : [{ name: panel.dataset.tArea, figures: d.figures }];
+    areas.forEach((a) => {
+      const tr = item("tr", "");
+      tr.appendChild(item("th", a.name));
+      tr.lastChild.scope = "row";
+      const f = a.figures;
+      [f.topics, f.by_residents, f.participation, pct(f.decided_share), pct(f.results_delivered), pct(f.turnout)].forEach((v) =>
+        tr.appendChild(item("td", String(v), "num"))
+      );
+      body.appendChild(tr);
+    });
+  }
+
   const panels = { headline, trend, categories, heat, rankings, hot };
   if (document.getElementById("market-panel")) panels.market = market;
   if (document.getElementById("care-panel")) panels.care = care;
+  if (document.getElementById("deliberation-panel")) panels.deliberation = deliberation;
   function load() {
     const jobs = Object.entries(panels).map(([name, draw]) =>
       get(name, name === "rankings" ? "&by=" + encodeURIComponent(t.rankBy || "") : "").then(draw)

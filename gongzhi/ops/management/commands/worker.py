@@ -4,7 +4,8 @@ Every ``--tick`` seconds it sends queued text messages (GONGZHI_SMS_DELIVERY=wor
 the retry sweep picks up what a stopped process left behind), every ``--retry-every`` seconds it retries failed ones
 with back-off, every ``--sweep-every`` seconds it runs the deadline sweep (warnings, 督办 on breach, escalation,
 closing unrated cases), the market's jobs (reminders the day before, no-shows of past days) and the care registry's
-(the visitors' daily reminder of visits overdue or due, the retention rule).
+(the visitors' daily reminder of visits overdue or due, the retention rule), and deliberation's (votes closed at
+their closing time, new notices texted to their buildings' subscribers).
 Background tasks (django.tasks, e.g. Excel imports) run in a ``db_worker`` child process it starts and stops.
 ``gongzhi run`` starts one worker next to the web server. ``--once`` runs each job once and exits (cron, tests).
 """
@@ -26,6 +27,7 @@ from gongzhi.analytics import rollup as analytics
 from gongzhi.api import webhooks
 from gongzhi.care import tasks as care
 from gongzhi.cases import services as cases
+from gongzhi.deliberation import tasks as deliberation
 from gongzhi.market import services as market
 from gongzhi.notifications import services as notifications
 from gongzhi.ops import care_jobs, heartbeat
@@ -62,6 +64,10 @@ class Command(BaseCommand):
             # inbox), and the retention rule (residents who moved away long ago erased, their cases anonymised).
             ("care-reminders", options["sweep_every"], care.send_visit_reminders),
             ("care-retention", options["sweep_every"], care_jobs.apply_retention),
+            # Deliberation: votes closed and counted at their closing time; new notices texted to the subscribers of
+            # their buildings (each once).
+            ("votes-close", options["tick"] * 15, deliberation.close_due_votes),
+            ("notice-texts", options["tick"], deliberation.send_notice_texts),
             ("heartbeat", heartbeat.EVERY_SECONDS, heartbeat.beat),  # `gongzhi selfcheck` sees the worker alive
         ]
         if options["once"]:
