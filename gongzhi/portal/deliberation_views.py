@@ -153,12 +153,10 @@ def _public_topic(topic_id: int) -> Topic | None:
 class TopicCard:
     topic: Topic
     open: bool
-    percent: int
 
 
 def _card(topic: Topic) -> TopicCard:
-    percent = min(100, topic.support_count * 100 // topic.support_needed) if topic.support_needed else 0
-    return TopicCard(topic=topic, open=topic.step not in steps.FINAL, percent=percent)
+    return TopicCard(topic=topic, open=topic.step not in steps.FINAL)
 
 
 @require_GET
