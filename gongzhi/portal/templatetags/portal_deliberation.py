@@ -9,6 +9,7 @@ from typing import Any
 from django import template
 
 from gongzhi.core import timeutil
+from gongzhi.core.privacy import mask_text
 from gongzhi.deliberation import selectors as delib
 from gongzhi.deliberation.choices import Step
 from gongzhi.grid.models import Building, GridNode
@@ -38,3 +39,10 @@ def board_deliberation(node: GridNode | None) -> dict[str, Any]:
         "announcements": announcements,
         "result_step": Step.RESULT_PUBLIC,
     }
+
+
+@register.filter
+def delib_masked(text: str) -> str:
+    """Residents' own words on public pages (a proposal's title and text, comments) with personal data masked again
+    (``core.privacy.mask_text``: 138****5678, 王**): the form asks them not to write any, this makes sure."""
+    return mask_text(str(text or ""))

@@ -356,9 +356,10 @@ def test_a_draft_vote_is_nowhere(dw):
 
 def test_no_phone_number_in_any_page(dw, voting):
     topic, _vote = voting
-    planted = [phone(n) for n in (1, 2, 11, 21, 22, 23)]
+    planted = [phone(n) for n in (1, 2, 11, 21, 22, 23, 24, 25)]
     residents = proposal(dw, number=phone(21))
-    services.comment(topic=topic, body="同意", phone=phone(22), author_label="居民")
+    Topic.objects.filter(pk=residents.pk).update(body=f"有事请打 {phone(24)}")  # the form asks not to; masked
+    services.comment(topic=topic, body=f"同意，联系我 {phone(25)}", phone=phone(22), author_label="居民")
     meeting = dw.meeting(topic)
     services.register(meeting=meeting, phone=phone(23), name="张三")
     services.subscribe(building=dw.home, phone=phone(23))
@@ -382,6 +383,8 @@ def test_no_phone_number_in_any_page(dw, voting):
             shown = [p for p in planted if p in html and not (page == scan and p == own)]
             assert shown == [], page
             assert "张三" not in html
+    assert "136****0024" in Client().get(topic_url(residents)).content.decode()
+    assert "136****0025" in Client().get(topic_url(topic)).content.decode()
 
 
 def test_english_pages(dw):
@@ -405,3 +408,59 @@ def test_household_key_prefers_the_registry(dw):
     household = care_services.create_household(building=dw.home, code="H9", contact_phone=phone(40), actor=dw.staff)
     assert deliberation_views._household_key(phone(40), dw.home.jurisdiction_id) == f"household:{household.pk}"
     assert deliberation_views._household_key(phone(41), dw.home.jurisdiction_id).startswith("phone:")
+
+
+# ------------------------------------------------------------------------------------------- who may do what
+
+
+def test_matrix_of_the_resident_pages_without_and_with_the_phone_login(dw, voting):
+    """Every page: public parts for anyone (200), the login first for what a resident does (GET: to the login page;
+    POST: 403 with the login link, nothing written)."""
+    from gongzhi.deliberation.models import Ballot as B
+    from gongzhi.deliberation.models import Subscription
+
+    topic, vote = voting
+    meeting = dw.meeting(topic, starts=timeutil.now() + timedelta(minutes=10))
+    notice = services.publish_notice(
+        actor=dw.staff, node=dw.micro_grid, title="通知", body="内容", expires_at=timeutil.now() + timedelta(days=1)
+    )
+    sub = services.subscribe(building=dw.home, phone=phone(50))
+    public = [
+        reverse("portal:topics") + f"?node={dw.community.pk}",
+        topic_url(topic),
+        reverse("portal:meeting", args=[meeting.pk]),
+        reverse("portal:notice", args=[notice.pk]),
+        reverse("portal:notice_stop", args=[sub.token]),
+    ]
+    login_first = [
+        reverse("portal:topic_new"),
+        reverse("portal:meeting_checkin", args=[meeting.check_in_token]),
+        reverse("portal:notice_subscribe", args=[dw.home.public_token]),
+    ]
+    posts = [
+        reverse("portal:topic_new"),
+        reverse("portal:topic_support", args=[topic.pk]),
+        reverse("portal:topic_comment", args=[topic.pk]),
+        reverse("portal:topic_vote", args=[topic.pk, vote.pk]),
+        reverse("portal:meeting_register", args=[meeting.pk]),
+        reverse("portal:meeting_checkin", args=[meeting.check_in_token]),
+        reverse("portal:notice_subscribe", args=[dw.home.public_token]),
+    ]
+    counts = lambda: (  # noqa: E731
+        Topic.objects.count(), Support.objects.count(), Comment.objects.count(), B.objects.count(),
+        Registration.objects.count(), Subscription.objects.count(),
+    )  # fmt: skip
+    before = counts()
+    anonymous = Client()
+    for url in public:
+        assert anonymous.get(url).status_code == 200, url
+    for url in login_first:
+        response = anonymous.get(url)
+        assert response.status_code == 302 and response["Location"].startswith(reverse("portal:login")), url
+    for url in posts:
+        response = anonymous.post(url, {"body": "x", "title": "x", "option": 1, "action": "confirm"})
+        assert response.status_code == 403 and 'id="login-link"' in response.content.decode(), url
+    assert counts() == before
+    resident = as_phone(phone(1))
+    for url in public + login_first:
+        assert resident.get(url).status_code == 200, url
