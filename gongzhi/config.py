@@ -238,6 +238,10 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "Days the care registry keeps a resident who moved away (or died) before the worker erases them and "
         "anonymises their cases (the retention rule).",
     ),
+    "GONGZHI_TOPIC_SUPPORT_HOUSEHOLDS": (
+        "10",
+        "Households that must support a topic residents propose (有事来协商) before staff may take it further.",
+    ),
 }
 
 
@@ -302,6 +306,7 @@ class Config:
     webhook_backoff: float
     analytics_min_sample: int
     care_retention_days: int
+    topic_support_households: int
 
 
 def read_env_file(path: Path) -> dict[str, str]:
@@ -665,4 +670,7 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
         webhook_backoff=parse_float("GONGZHI_WEBHOOK_BACKOFF", get("GONGZHI_WEBHOOK_BACKOFF")),
         analytics_min_sample=parse_int("GONGZHI_ANALYTICS_MIN_SAMPLE", get("GONGZHI_ANALYTICS_MIN_SAMPLE"), minimum=1),
         care_retention_days=parse_int("GONGZHI_CARE_RETENTION_DAYS", get("GONGZHI_CARE_RETENTION_DAYS"), minimum=1),
+        topic_support_households=parse_int(
+            "GONGZHI_TOPIC_SUPPORT_HOUSEHOLDS", get("GONGZHI_TOPIC_SUPPORT_HOUSEHOLDS"), minimum=1
+        ),
     )

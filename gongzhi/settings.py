@@ -209,4 +209,5 @@ GONGZHI_WEBHOOK_MAX_ATTEMPTS = CONFIG.webhook_max_attempts
 GONGZHI_WEBHOOK_BACKOFF = CONFIG.webhook_backoff
 GONGZHI_ANALYTICS_MIN_SAMPLE = CONFIG.analytics_min_sample
 GONGZHI_CARE_RETENTION_DAYS = CONFIG.care_retention_days
+GONGZHI_TOPIC_SUPPORT_HOUSEHOLDS = CONFIG.topic_support_households
 GONGZHI_SITE_NAME = _("Gongzhi community governance")

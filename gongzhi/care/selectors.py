@@ -299,3 +299,20 @@ def voters_under(node: GridNode) -> list[HouseholdVoters]:
         )
         for h in households
     ]
+
+
+def household_ids_for_phone(phone: str, *, jurisdiction_id: int | None = None) -> list[int]:
+    """The households the registry knows for a mobile number (a blind index lookup, nothing decrypted): those of the
+    living residents with that phone, and those whose contact phone it is; lowest id first (the resident pages' key
+    for "one household, one support"). Empty when the number is not valid or not known."""
+    digits = crypto.normalise_phone(phone or "")
+    if len(digits) < 7:
+        return []
+    index = crypto.blind_index(digits)
+    members = Resident.objects.filter(phone_index=index, status=ResidentStatus.LIVING, household__isnull=False)
+    contacts = Household.objects.filter(contact_index=index)
+    if jurisdiction_id is not None:
+        members = members.filter(jurisdiction_id=jurisdiction_id)
+        contacts = contacts.filter(jurisdiction_id=jurisdiction_id)
+    found = set(members.values_list("household_id", flat=True)) | set(contacts.values_list("pk", flat=True))
+    return sorted(pk for pk in found if pk is not None)

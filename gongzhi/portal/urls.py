@@ -1,6 +1,6 @@
 from django.urls import path
 
-from gongzhi.portal import map_views, market_views, services_views, station_views, views
+from gongzhi.portal import deliberation_views, map_views, market_views, services_views, station_views, views
 
 app_name = "portal"
 
@@ -55,6 +55,21 @@ urlpatterns = [
     path("market/bookings/<str:code>/cancel/", market_views.cancel, name="market_cancel"),
     path("market/<int:event_id>/", market_views.event_page, name="market_event"),
     path("market/<int:event_id>/book/<int:slot_id>/", market_views.book, name="market_book"),
+    # 议事 (有事来协商): topics near me, a topic (support, comment, vote), proposing one, meetings and their check-in.
+    path("topics/", deliberation_views.topics, name="topics"),
+    path("topics/new/", deliberation_views.propose, name="topic_new"),
+    path("topics/<int:topic_id>/", deliberation_views.topic_page, name="topic"),
+    path("topics/<int:topic_id>/support/", deliberation_views.support, name="topic_support"),
+    path("topics/<int:topic_id>/comment/", deliberation_views.comment, name="topic_comment"),
+    path("topics/<int:topic_id>/votes/<int:vote_id>/", deliberation_views.vote, name="topic_vote"),
+    path("topics/<int:topic_id>/photo/<int:index>.jpg", deliberation_views.topic_photo, name="topic_photo"),
+    path("meetings/checkin/<str:token>/", deliberation_views.check_in, name="meeting_checkin"),
+    path("meetings/<int:meeting_id>/", deliberation_views.meeting_page, name="meeting"),
+    path("meetings/<int:meeting_id>/register/", deliberation_views.meeting_register, name="meeting_register"),
+    # 通知公告: a notice, texting me a building's notices, and the opt-out link of those texts.
+    path("notices/<int:notice_id>/", deliberation_views.notice_page, name="notice"),
+    path("notices/subscribe/<str:token>/", deliberation_views.notice_subscribe, name="notice_subscribe"),
+    path("notices/stop/<str:token>/", deliberation_views.notice_stop, name="notice_stop"),
     # Staff: QR posters.
     path("posters/<int:node_id>/", views.posters_page, name="posters"),
     path("posters/building/<int:building_id>.pdf", views.poster_building, name="poster_building"),
