@@ -275,6 +275,12 @@ class HouseholdVoters:
     phones: tuple[str, ...]
 
 
+def household_key(household_id: int) -> str:
+    """How other domains name a registry household (a vote's eligible voter, a topic's supporting household): one
+    spelling for the console, the resident pages and the demo, so the same household is the same key everywhere."""
+    return f"household:{household_id}"
+
+
 def voters_under(node: GridNode) -> list[HouseholdVoters]:
     """The households under ``node`` with the phones of their living members (each phone once, in member order)."""
     households = (

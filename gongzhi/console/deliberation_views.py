@@ -853,7 +853,7 @@ def vote_from_registry(request: HttpRequest, vote_id: int) -> HttpResponse:
         return _vote_page(request, found, status=409, error=_("The registry has no household there."))
     voters = [
         services.Voter(
-            key=f"household:{h.household_id}",
+            key=care_selectors.household_key(h.household_id),
             label=_door(h.building_name, h.room) or f"#{h.household_id}",
             phones=h.phones,
         )

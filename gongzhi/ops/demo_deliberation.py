@@ -30,11 +30,11 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.db import transaction
 
-from gongzhi.care.choices import ResidentStatus
-from gongzhi.care.models import Household, Resident
+from gongzhi.care import selectors as care_selectors
+from gongzhi.care.models import Household
 from gongzhi.cases import services as case_services
 from gongzhi.cases.choices import Channel
-from gongzhi.core import crypto, timeutil
+from gongzhi.core import timeutil
 from gongzhi.deliberation import services, steps, tasks
 from gongzhi.deliberation.choices import MeetingKind, NoticeKind
 from gongzhi.deliberation.models import Topic, Vote
@@ -47,11 +47,6 @@ MAX_VOTERS = 150  # households on the demo's votes (the community's registry hou
 MIN_DOORS = 25  # a community with fewer registry households with a phone gets no topics
 
 
-def household_key(household_id: int) -> str:
-    """The key of a care-registry household on a vote or a support (a blind index: never the id in clear)."""
-    return crypto.blind_index(f"care-household:{household_id}")
-
-
 @dataclass
 class Door:
     """A registry household as the demo uses it: its key, its door's label, its members' phones."""
@@ -62,29 +57,17 @@ class Door:
 
 
 def _doors(node: GridNode) -> list[Door]:
-    """The households in buildings under ``node`` with their living members' phones (from the care registry)."""
-    households = list(
-        Household.objects.filter(
-            jurisdiction_id=node.jurisdiction_id, node__path__startswith=node.path, building__isnull=False
-        )
-        .select_related("building")
-        .order_by("pk")[:MAX_VOTERS]
-    )
-    phones: dict[int, list[str]] = {}
-    for resident in Resident.objects.filter(
-        household__in=households, status=ResidentStatus.LIVING, phone_index__gt=""
-    ).only("household_id", "phone"):
-        phones.setdefault(resident.household_id or 0, []).append(resident.phone)
+    """The registry's households in buildings under ``node`` with their living members' phones (a phone on one door
+    only: a vote takes each phone once)."""
     seen: set[str] = set()
     out = []
-    for h in households:
-        mine = []
-        for phone in phones.get(h.pk, []):
-            if len(phone) == 11 and phone.startswith("1") and phone not in seen:
-                seen.add(phone)
-                mine.append(phone)
-        building = h.building.name if h.building is not None else ""
-        out.append(Door(household_key(h.pk), f"{building}{h.room}"[:64] or h.code, tuple(mine)))
+    for household in care_selectors.voters_under(node):
+        if not household.building_name or len(out) >= MAX_VOTERS:
+            continue
+        mine = tuple(p for p in household.phones if len(p) == 11 and p.startswith("1") and p not in seen)
+        seen.update(mine)
+        label = f"{household.building_name}{household.room}"[:64]
+        out.append(Door(care_selectors.household_key(household.household_id), label, mine))
     return out
 
 

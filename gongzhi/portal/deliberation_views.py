@@ -103,7 +103,7 @@ def _household_key(number: str, jurisdiction_id: int) -> str:
     """The household of a number for "one household, one support": the care registry's when it knows the number
     (the lowest of its households in the jurisdiction), else the number itself (its blind index)."""
     found = care_selectors.household_ids_for_phone(number, jurisdiction_id=jurisdiction_id)
-    return f"household:{found[0]}" if found else "phone:" + crypto.blind_index(number)
+    return care_selectors.household_key(found[0]) if found else "phone:" + crypto.blind_index(number)
 
 
 def _author_label(request: HttpRequest, topic: Topic) -> str:
