@@ -57,8 +57,8 @@ class ThresholdBase(models.TextChoices):
 
 class VoteStatus(models.TextChoices):
     DRAFT = "draft", _("draft")
-    OPEN = "open", _("open")
-    CLOSED = "closed", _("closed")
+    OPEN = "open", pgettext_lazy("vote", "open")
+    CLOSED = "closed", pgettext_lazy("vote", "closed")
 
 
 class EligibilitySource(models.TextChoices):
