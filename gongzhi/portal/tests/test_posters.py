@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import io
 import re
-import shutil
 import subprocess
 from pathlib import Path
 
@@ -15,16 +14,11 @@ from PIL import Image, ImageChops
 from pypdf import PdfReader
 
 from gongzhi.accounts.tests.factories import UserFactory
+from gongzhi.core.testing.pdf import DPI, decode_qr, need, rasterise
 from gongzhi.grid.tests.factories import BuildingFactory
 
 pytestmark = pytest.mark.django_db
 PUBLIC = "https://gz.example.gov.cn"
-DPI = 150
-
-
-def need(tool: str, package: str) -> None:
-    if shutil.which(tool) is None:
-        pytest.skip(f"{tool} is missing: install the Debian package {package}")
 
 
 def need_cjk_font() -> None:
@@ -47,27 +41,6 @@ def staff_client(client, w, settings):
     settings.GONGZHI_PUBLIC_URL = PUBLIC
     client.force_login(w.dispatcher)
     return client
-
-
-def rasterise(pdf: bytes, tmp_path: Path, *, page: int = 1) -> Image.Image:
-    need("pdftoppm", "poppler-utils")
-    source = tmp_path / "poster.pdf"
-    source.write_bytes(pdf)
-    subprocess.run(
-        ["pdftoppm", "-r", str(DPI), "-f", str(page), "-l", str(page), "-png", str(source), str(tmp_path / "page")],
-        check=True,
-        timeout=60,
-    )
-    [png] = sorted(tmp_path.glob("page*.png"))
-    image = Image.open(png).convert("RGB")
-    png.unlink()
-    return image
-
-
-def decode_qr(image: Image.Image) -> list[str]:
-    import zxingcpp
-
-    return sorted(r.text for r in zxingcpp.read_barcodes(image) if r.format == zxingcpp.BarcodeFormat.QRCode)
 
 
 def word_boxes(pdf: bytes, tmp_path: Path) -> list[tuple[str, float, float, float, float]]:
