@@ -35,6 +35,7 @@ from datetime import date, timedelta
 from typing import Any
 
 from gongzhi.ops.benchmarks import Writer, child, register, throwaway_environment
+from gongzhi.ops.benchmarks.console import _percentile
 
 BUDGET_SEARCH_P95_MS = 50.0
 BUDGET_IMPORT_S = 300.0  # for 100,000 rows; scaled for other sizes
@@ -83,15 +84,6 @@ def add_arguments(parser: ArgumentParser) -> None:
         help="fill and measure the database GONGZHI_DATABASE_URL names (it must be an empty PostgreSQL database)",
     )
     parser.add_argument("--worker", action="store_true", help="(internal) fill and measure the current database")
-
-
-def _percentile(samples: list[float], q: float) -> float:
-    ordered = sorted(samples)
-    if not ordered:
-        return float("nan")
-    k = (len(ordered) - 1) * q
-    lo, hi = int(k), min(int(k) + 1, len(ordered) - 1)
-    return ordered[lo] + (ordered[hi] - ordered[lo]) * (k - lo)
 
 
 # ------------------------------------------------------------------------------------------------------ people
