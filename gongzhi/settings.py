@@ -55,6 +55,7 @@ INSTALLED_APPS = [
     "gongzhi.market",
     "gongzhi.care",
     "gongzhi.deliberation",
+    "gongzhi.volunteers",
     "gongzhi.console",
     "gongzhi.portal",
     "gongzhi.analytics",

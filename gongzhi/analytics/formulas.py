@@ -15,7 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 from typing import Final, Protocol
 
 # Statuses (the engine's names; transitions.py is their source, repeated here to keep this module pure).
@@ -634,3 +634,129 @@ def deliberation_by_node(
         )
         for path in paths
     }
+
+
+# ------------------------------------------------------------------------------------------------------- stewards
+
+# The steward's assessment (考核): each part is a share from 0 to 1 of something measured, weighted; a part with nothing
+# to measure (no case resolved, no visit committed …) is left out and the others' weights scale up, so a steward is
+# never scored on what they had no chance to do. The score is 0–100, one decimal. docs/metrics.md, "Stewards".
+STEWARD_WEIGHTS: Final = {
+    "resolution_on_time": 25,  # cases they resolved within the deadline / cases they resolved
+    "response_on_time": 10,  # cases they accepted within the response deadline / cases they accepted
+    "satisfaction": 20,  # 满意 / rated cases they handled
+    "visits_done": 20,  # visits made / visits committed (capped at 1)
+    "visits_on_time": 10,  # visits made on time / visits made
+    "reporting": 10,  # problems they reported (主动发现) / the expected number (capped at 1)
+    "hours": 5,  # service hours / hours committed (capped at 1)
+}
+STEWARD_REPORTS_PER_MONTH: Final = 4
+STEWARD_MIN_SAMPLE: Final = 5
+
+
+@dataclass(frozen=True)
+class StewardFacts:
+    """What was measured of one steward over ``months`` months (their cases, visits and hours)."""
+
+    months: int = 1
+    reported: int = 0
+    accepted: int = 0
+    accepted_on_time: int = 0
+    resolved: int = 0
+    resolved_on_time: int = 0
+    rated: int = 0
+    satisfied: int = 0
+    visits_committed: int = 0  # per month
+    visits: int = 0
+    visits_on_time: int = 0
+    hours_committed: int = 0  # per month
+    hours: Decimal = Decimal(0)
+
+    @property
+    def sample(self) -> int:
+        """How much the score rests on: cases reported, accepted, resolved and rated, and visits made."""
+        return self.reported + self.accepted + self.resolved + self.rated + self.visits
+
+
+def _capped(part: float | Decimal, whole: float | Decimal) -> float | None:
+    if not whole:
+        return None
+    return min(float(part) / float(whole), 1.0)
+
+
+def steward_parts(facts: StewardFacts) -> dict[str, float | None]:
+    months = max(facts.months, 1)
+    return {
+        "resolution_on_time": _capped(facts.resolved_on_time, facts.resolved),
+        "response_on_time": _capped(facts.accepted_on_time, facts.accepted),
+        "satisfaction": _capped(facts.satisfied, facts.rated),
+        "visits_done": _capped(facts.visits, facts.visits_committed * months),
+        "visits_on_time": _capped(facts.visits_on_time, facts.visits),
+        "reporting": _capped(facts.reported, STEWARD_REPORTS_PER_MONTH * months),
+        "hours": _capped(facts.hours, facts.hours_committed * months),
+    }
+
+
+def steward_score(facts: StewardFacts) -> Decimal | None:
+    """0–100 (one decimal, half up), the weighted mean of the parts there are; None when there is none."""
+    parts = steward_parts(facts)
+    weights = {key: STEWARD_WEIGHTS[key] for key, value in parts.items() if value is not None}
+    if not weights:
+        return None
+    total = sum(weights.values())
+    weighted = sum((Decimal(str(parts[key])) * weight for key, weight in weights.items()), Decimal(0))
+    value: Decimal = weighted * 100 / Decimal(total)
+    return value.quantize(Decimal("0.1"), rounding=ROUND_HALF_UP)
+
+
+def rank_stewards(
+    scores: Mapping[str, tuple[Decimal | None, int]], *, min_sample: int = STEWARD_MIN_SAMPLE
+) -> tuple[list[Ranked], list[str]]:
+    """Rank stewards (key -> (score, sample)) highest first; those below ``min_sample`` or without a score are left
+    out and returned apart. Ties share a rank (1, 2, 2, 4)."""
+    eligible = [
+        (key, score, sample) for key, (score, sample) in scores.items() if score is not None and sample >= min_sample
+    ]
+    too_small = sorted(key for key, (score, sample) in scores.items() if score is None or sample < min_sample)
+    eligible.sort(key=lambda r: (-r[1], r[0]))
+    out: list[Ranked] = []
+    for i, (key, score, sample) in enumerate(eligible):
+        value = float(score)
+        position = out[-1].rank if out and out[-1].value == value else i + 1
+        out.append(Ranked(key=key, value=value, sample=sample, rank=position))
+    return out, too_small
+
+
+@dataclass(frozen=True)
+class ContactProgress:
+    """A leader's contact points in a year: problems to solve (the targets' sum), taken on, solved."""
+
+    points: int
+    target: int
+    taken_on: int
+    solved: int
+    share: float | None  # solved / target, capped at 1 per point
+
+
+class ContactRowLike(Protocol):
+    @property
+    def target(self) -> int: ...
+    @property
+    def taken_on(self) -> int: ...
+    @property
+    def solved(self) -> int: ...
+
+
+def contact_progress(rows: Iterable[ContactRowLike]) -> ContactProgress:
+    """Progress towards the targets: each point counts at most its own target solved (a leader does not make up for
+    one point with another)."""
+    points = list(rows)
+    target = sum(p.target for p in points)
+    met = sum(min(p.solved, p.target) for p in points)
+    return ContactProgress(
+        points=len(points),
+        target=target,
+        taken_on=sum(p.taken_on for p in points),
+        solved=sum(p.solved for p in points),
+        share=ratio(met, target),
+    )

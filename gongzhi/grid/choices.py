@@ -15,6 +15,7 @@ class Level(models.TextChoices):
 class Role(models.TextChoices):
     RESIDENT = roles.RESIDENT, _("resident")
     STEWARD = roles.STEWARD, _("steward")
+    PATROL = roles.PATROL, _("part-time steward")
     GRID_WORKER = roles.GRID_WORKER, _("grid worker")
     COMMUNITY_STAFF = roles.COMMUNITY_STAFF, _("community staff")
     STREET_STAFF = roles.STREET_STAFF, _("street staff")

@@ -249,6 +249,9 @@ def _write_staff(
         plan.append((f"gj{i:04d}", roles.STEWARD, micro, None, "微网格长（小管家）", "楼栋联系、接单办理"))
     for i, department in enumerate(sorted(departments.values(), key=lambda d: d.code), start=1):
         plan.append((f"bm{i:02d}", roles.DEPARTMENT_STAFF, None, department, "工作人员", f"{department.name}承办"))
+    # Part-time stewards (兼职小管家: couriers, riders, students) on a few micro-grids: they report, handle no case.
+    for i, micro in enumerate(by_level[roles.MICRO_GRID][::60], start=1):
+        plan.append((f"jz{i:03d}", roles.PATROL, micro, None, "兼职小管家（快递员）", "巡查发现、随手拍上报"))
 
     User = get_user_model()
     existing_users = {u.username: u for u in User.objects.filter(username__in=[p[0] for p in plan])}
@@ -295,7 +298,7 @@ def _write_staff(
     def where(node: GridNode | None, department: Department | None) -> str:
         return node.name if node else (department.name if department else "")
 
-    shown = {"admin", "zhihui", "leader", "jd01", "sq01", "wg001", "gj0001", "bm01"}
+    shown = {"admin", "zhihui", "leader", "jd01", "sq01", "wg001", "gj0001", "jz001", "bm01"}
     result.logins = [
         (username, role, where(node, department))
         for username, role, node, department, _t, _d in plan

@@ -12,6 +12,9 @@ from gongzhi.core.errors import gettext_noop
 
 RESIDENT: Final = "resident"
 STEWARD: Final = "steward"
+# A part-time steward (兼职小管家: a student, a courier, a delivery rider): reports what they see on their rounds,
+# handles no case.
+PATROL: Final = "patrol"
 GRID_WORKER: Final = "grid_worker"
 COMMUNITY_STAFF: Final = "community_staff"
 STREET_STAFF: Final = "street_staff"
@@ -23,6 +26,7 @@ ADMIN: Final = "admin"
 ROLES: Final[tuple[str, ...]] = (
     RESIDENT,
     STEWARD,
+    PATROL,
     GRID_WORKER,
     COMMUNITY_STAFF,
     STREET_STAFF,
@@ -91,6 +95,12 @@ CARE_AUDIT: Final = "care.audit"
 DELIBERATION_MANAGE: Final = "deliberation.manage"
 DELIBERATION_DESK: Final = "deliberation.desk"
 NOTICE_PUBLISH: Final = "notice.publish"
+# The people of the grid (DESIGN.md §5): vet steward applications at one's level (the community's and the street's
+# word are both needed), appoint and step down stewards, approve report-ins and service hours, run activities, keep
+# the party units and the compound heads (people.manage); set leaders' contact points (contact.manage). A leader takes
+# problems on at their own contact points whatever their posts.
+PEOPLE_MANAGE: Final = "people.manage"
+CONTACT_MANAGE: Final = "contact.manage"
 
 _STAFF_BASE: Final = frozenset({GRID_VIEW, CASE_VIEW})
 # Community staff and above keep the lists of their subtree; stewards and grid workers read them (to point residents
@@ -99,6 +109,7 @@ _LISTS: Final = frozenset({LISTS_VIEW, LISTS_MANAGE})
 
 CAPABILITIES: Final[dict[str, frozenset[str]]] = {
     RESIDENT: frozenset(),
+    PATROL: frozenset({GRID_VIEW, CASE_RECORD}),
     STEWARD: _STAFF_BASE
     | {
         CASE_RECORD,
@@ -147,6 +158,7 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         DELIBERATION_MANAGE,
         DELIBERATION_DESK,
         NOTICE_PUBLISH,
+        PEOPLE_MANAGE,
     }
     | _LISTS,
     STREET_STAFF: _STAFF_BASE
@@ -172,6 +184,7 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         DELIBERATION_MANAGE,
         DELIBERATION_DESK,
         NOTICE_PUBLISH,
+        PEOPLE_MANAGE,
     }
     | _LISTS,
     DEPARTMENT_STAFF: _STAFF_BASE | {CASE_ACCEPT, CASE_HANDLE, CASE_REPORT_IN, CASE_CONTACT},
@@ -186,6 +199,7 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         CASE_CONTACT,
         CASE_IMPORT,
         ANALYTICS_VIEW,
+        CONTACT_MANAGE,
     }
     | _LISTS,
     LEADER: _STAFF_BASE | {CASE_SUPERVISE, ANALYTICS_VIEW, LISTS_VIEW},
@@ -201,6 +215,7 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
         STATION_MANAGE,
         MARKET_MANAGE,
         CARE_AUDIT,
+        CONTACT_MANAGE,
     }
     | _LISTS,
 }
@@ -208,6 +223,7 @@ CAPABILITIES: Final[dict[str, frozenset[str]]] = {
 # Where a post of each role may sit. Department staff sit on a department; residents hold no post.
 POST_LEVELS: Final[dict[str, frozenset[str]]] = {
     RESIDENT: frozenset(),
+    PATROL: frozenset({MICRO_GRID}),
     STEWARD: frozenset({MICRO_GRID}),
     GRID_WORKER: frozenset({GRID, MICRO_GRID}),
     COMMUNITY_STAFF: frozenset({COMMUNITY}),

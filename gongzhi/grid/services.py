@@ -156,3 +156,12 @@ def assign_post(
         },
     )
     return post
+
+
+def end_post(*, post: StaffPost) -> StaffPost:
+    """The post is given up (a steward steps down): inactive at once — every request reads the user's active posts
+    afresh, so the next one already has no access through it; the public card goes with it."""
+    StaffPost.objects.filter(pk=post.pk).update(active=False)
+    post.active = False
+    grid_selectors.forget_posts(post.user)
+    return post

@@ -1,0 +1,226 @@
+"""Reads of the people of the grid. Staff reads take the viewer (out of scope is NotFound); public reads give what a
+resident may see: activities, party units and compound heads marked public — never an applicant's or a volunteer's
+name or phone."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from django.db.models import Q, QuerySet, Sum
+
+from gongzhi.core import timeutil
+from gongzhi.core.errors import NotFound
+from gongzhi.grid import roles
+from gongzhi.grid import selectors as grid_selectors
+from gongzhi.grid.models import GridNode
+from gongzhi.volunteers.choices import ActivityStatus, HoursStatus, ReportInStatus, SignUpStatus
+from gongzhi.volunteers.models import (
+    Activity,
+    Application,
+    ContactPoint,
+    Head,
+    Hours,
+    PartyUnit,
+    ReportIn,
+    SignUp,
+    Steward,
+    Volunteer,
+)
+from gongzhi.volunteers.services import NOT_FOUND
+
+
+def _scope(user: Any, field: str = "node__") -> Q | None:
+    if not (getattr(user, "is_authenticated", False) and getattr(user, "is_active", False)):
+        return None
+    return grid_selectors.capability_condition(user, roles.PEOPLE_MANAGE, field)
+
+
+def _pk(value: Any) -> int:
+    try:
+        return int(value)
+    except (TypeError, ValueError):
+        raise NotFound(NOT_FOUND) from None
+
+
+def applications_visible_to(user: Any) -> QuerySet[Application]:
+    condition = _scope(user)
+    if condition is None:
+        return Application.objects.none()
+    return Application.objects.filter(condition).select_related("node").prefetch_related("approvals")
+
+
+def application_for(user: Any, pk: Any) -> Application:
+    found = applications_visible_to(user).filter(pk=_pk(pk)).first()
+    if found is None:
+        raise NotFound(NOT_FOUND)
+    return found
+
+
+def stewards_visible_to(user: Any) -> QuerySet[Steward]:
+    condition = _scope(user)
+    if condition is None:
+        return Steward.objects.none()
+    return Steward.objects.filter(condition).select_related("node", "user", "post")
+
+
+def steward_for(user: Any, pk: Any) -> Steward:
+    found = stewards_visible_to(user).filter(pk=_pk(pk)).first()
+    if found is None:
+        raise NotFound(NOT_FOUND)
+    return found
+
+
+def report_ins_visible_to(user: Any) -> QuerySet[ReportIn]:
+    condition = _scope(user, "community__")
+    if condition is None:
+        return ReportIn.objects.none()
+    return ReportIn.objects.filter(condition).select_related("community", "volunteer")
+
+
+def volunteers_of(community: GridNode) -> QuerySet[Volunteer]:
+    """The volunteers of a community: reported in and approved, or living there (their home community)."""
+    return Volunteer.objects.filter(
+        Q(report_ins__community=community, report_ins__status=ReportInStatus.APPROVED) | Q(home=community)
+    ).distinct()
+
+
+def activities_visible_to(user: Any) -> QuerySet[Activity]:
+    condition = _scope(user)
+    if condition is None:
+        return Activity.objects.none()
+    return Activity.objects.filter(condition).select_related("node", "team")
+
+
+def activity_for(user: Any, pk: Any) -> Activity:
+    found = activities_visible_to(user).filter(pk=_pk(pk)).first()
+    if found is None:
+        raise NotFound(NOT_FOUND)
+    return found
+
+
+def hours_to_decide(user: Any) -> QuerySet[Hours]:
+    condition = _scope(user, "community__")
+    if condition is None:
+        return Hours.objects.none()
+    return (
+        Hours.objects.filter(condition, status=HoursStatus.SUBMITTED)
+        .select_related("community", "activity", "volunteer")
+        .order_by("day", "pk")
+    )
+
+
+# ------------------------------------------------------------------------------------------------------- public
+
+
+def public_activities(node: GridNode, *, now: Any = None) -> QuerySet[Activity]:
+    """Published activities not yet over, of ``node``'s community (or the node's subtree and ancestors)."""
+    now = now or timeutil.now()
+    ancestors = [n.pk for n in grid_selectors.ancestors(node, include_self=True)]
+    return (
+        Activity.objects.filter(status=ActivityStatus.PUBLISHED, ends__gt=now)
+        .filter(
+            Q(node_id__in=ancestors) | Q(node__jurisdiction_id=node.jurisdiction_id, node__path__startswith=node.path)
+        )
+        .select_related("node")
+        .order_by("starts", "pk")
+    )
+
+
+def public_activity(pk: Any) -> Activity:
+    found = Activity.objects.select_related("node").filter(pk=_pk(pk), status=ActivityStatus.PUBLISHED).first()
+    if found is None:
+        raise NotFound(NOT_FOUND)
+    return found
+
+
+def places_left(activity: Activity) -> int:
+    return max(activity.capacity - activity.taken, 0)
+
+
+def sign_ups_of(volunteer: Volunteer) -> QuerySet[SignUp]:
+    return (
+        volunteer.sign_ups.exclude(status=SignUpStatus.CANCELLED)
+        .select_related("activity")
+        .order_by("-activity__starts")
+    )
+
+
+def waiting_position(entry: SignUp) -> int | None:
+    if entry.status != SignUpStatus.WAITING:
+        return None
+    return (
+        SignUp.objects.filter(activity_id=entry.activity_id, status=SignUpStatus.WAITING)
+        .filter(Q(signed_up_at__lt=entry.signed_up_at) | Q(signed_up_at=entry.signed_up_at, pk__lt=entry.pk))
+        .count()
+        + 1
+    )
+
+
+def hours_of(volunteer: Volunteer, *, year: int | None = None) -> QuerySet[Hours]:
+    rows = volunteer.hours.select_related("community", "activity").order_by("-day", "-pk")
+    return rows.filter(day__year=year) if year else rows
+
+
+def approved_hours(volunteer: Volunteer, *, year: int) -> Decimal:
+    total = volunteer.hours.filter(day__year=year, status=HoursStatus.APPROVED).aggregate(total=Sum("hours"))["total"]
+    return total or Decimal(0)
+
+
+def public_party_units(node: GridNode) -> QuerySet[PartyUnit]:
+    """The public party units over a place (a building's node and its ancestors): its committee, branch, group …"""
+    ancestors = [n.pk for n in grid_selectors.ancestors(node, include_self=True)]
+    return PartyUnit.objects.filter(node_id__in=ancestors, public=True).order_by("level", "name")
+
+
+def public_heads(node: GridNode) -> QuerySet[Head]:
+    """The compound heads (一院三长) over a place, like its staff cards."""
+    ancestors = [n.pk for n in grid_selectors.ancestors(node, include_self=True)]
+    return Head.objects.filter(node_id__in=ancestors, active=True).order_by("title", "pk")
+
+
+def contact_points_of(leader: Any, *, year: int) -> QuerySet[ContactPoint]:
+    return ContactPoint.objects.filter(leader=leader, year=year).prefetch_related("problems").select_related("node")
+
+
+def contact_points(*, jurisdiction_id: int, year: int) -> QuerySet[ContactPoint]:
+    return (
+        ContactPoint.objects.filter(jurisdiction_id=jurisdiction_id, year=year)
+        .select_related("leader", "node")
+        .prefetch_related("problems")
+    )
+
+
+@dataclass(frozen=True)
+class ContactRow:
+    """A contact point as the figures see it: its target and the problems taken on and solved in its year."""
+
+    leader_id: int
+    year: int
+    target: int
+    taken_on: int
+    solved: int
+
+
+def contact_rows(*, jurisdiction_id: int, year: int) -> list[ContactRow]:
+    rows = []
+    for point in contact_points(jurisdiction_id=jurisdiction_id, year=year):
+        problems = list(point.problems.all())
+        solved = sum(1 for p in problems if p.solved_on is not None and p.solved_on.year == year)
+        rows.append(ContactRow(point.leader_id, year, point.target, len(problems), solved))
+    return rows
+
+
+def stewards_for_assessment(node: GridNode, *, first_day: date, last_day: date) -> QuerySet[Steward]:
+    """The stewards who served in a period under ``node`` (appointed by its end, not stepped down before its start)."""
+    return (
+        Steward.objects.filter(
+            node__jurisdiction_id=node.jurisdiction_id,
+            node__path__startswith=node.path,
+            appointed_at__date__lte=last_day,
+        )
+        .filter(Q(stepped_down_at__isnull=True) | Q(stepped_down_at__date__gte=first_day))
+        .select_related("user", "node")
+    )
