@@ -270,6 +270,10 @@ def _plant(jurisdiction) -> dict:
 
 def _get(client: Client, url: str, seen: dict[str, str]) -> str:
     response = client.get(url)
+    if response.status_code == 302 and response["Location"].startswith("/r/login/"):
+        # Behind the phone login (propose a topic, become a volunteer …): a stranger is sent there and sees nothing.
+        seen[url] = ""
+        return ""
     assert response.status_code in (200, 404), (url, response.status_code)
     body = response.content.decode()
     seen[url] = body
