@@ -71,7 +71,7 @@ class HoursForm(forms.Form):
     community = forms.TypedChoiceField(label=_("Community"), coerce=int)
     day = forms.DateField(label=_("Day"), widget=forms.DateInput(attrs={"type": "date"}))
     hours = forms.DecimalField(
-        label=_("Hours"),
+        label=_("Hours served"),
         min_value=Decimal("0.01"),
         max_value=Decimal(24),
         max_digits=4,
