@@ -639,7 +639,7 @@ def certificate(request: HttpRequest, year: int) -> HttpResponse:
     if login is None:
         return redirect(_login_url(here))
     me = _volunteer(request, number)
-    if me is None or not people.approved_hours(me, year=year):
+    if me is None or not 2000 <= year <= 9999 or not people.approved_hours(me, year=year):
         raise Http404
     response = HttpResponse(certificate_pdf(me, year=year), content_type="application/pdf")
     response["Content-Disposition"] = f'inline; filename="volunteer-{year}.pdf"'

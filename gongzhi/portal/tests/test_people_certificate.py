@@ -50,6 +50,8 @@ def test_the_certificate_needs_the_login_and_a_year_with_approved_hours(client, 
     assert client.get(url).status_code == 302
     assert as_phone(ME).get(reverse("portal:people_certificate", args=[cw.year - 1])).status_code == 404
     assert as_phone("13500000009").get(url).status_code == 404  # no volunteer profile
+    for year in (0, 1999, 10000, 99999999):
+        assert as_phone(ME).get(f"/r/people/hours/{year}/certificate.pdf").status_code == 404
     # Only submitted or refused hours in a year: no certificate.
     w = cw
     lonely = w.volunteer(phone="13500000010")
