@@ -1,6 +1,14 @@
 from django.urls import path
 
-from gongzhi.portal import deliberation_views, map_views, market_views, services_views, station_views, views
+from gongzhi.portal import (
+    deliberation_views,
+    map_views,
+    market_views,
+    people_views,
+    services_views,
+    station_views,
+    views,
+)
 
 app_name = "portal"
 
@@ -70,6 +78,21 @@ urlpatterns = [
     path("notices/<int:notice_id>/", deliberation_views.notice_page, name="notice"),
     path("notices/subscribe/<str:token>/", deliberation_views.notice_subscribe, name="notice_subscribe"),
     path("notices/stop/<str:token>/", deliberation_views.notice_stop, name="notice_stop"),
+    # The people of the grid: become a steward or a volunteer (我是党员我报到), activities near me with sign-up and
+    # QR check-in/out (the console prints codes to these two exact paths), my hours and the yearly certificate.
+    path("people/", people_views.hub, name="people"),
+    path("people/steward/", people_views.steward, name="people_steward"),
+    path("people/steward/applied/", people_views.applied, name="people_applied"),
+    path("people/volunteer/", people_views.volunteer, name="people_volunteer"),
+    path("people/volunteer/report-in/", people_views.report_in, name="people_report_in"),
+    path("people/hours/", people_views.hours, name="people_hours"),
+    path("people/hours/<int:year>/certificate.pdf", people_views.certificate, name="people_certificate"),
+    path("activities/", people_views.activities, name="activities"),
+    path("activities/checkin/<str:token>/", people_views.check_in, name="activity_checkin"),
+    path("activities/checkout/<str:token>/", people_views.check_out, name="activity_checkout"),
+    path("activities/<int:activity_id>/", people_views.activity_page, name="activity"),
+    path("activities/<int:activity_id>/sign-up/", people_views.sign_up, name="activity_sign_up"),
+    path("activities/<int:activity_id>/cancel/", people_views.cancel, name="activity_cancel"),
     # Staff: QR posters.
     path("posters/<int:node_id>/", views.posters_page, name="posters"),
     path("posters/building/<int:building_id>.pdf", views.poster_building, name="poster_building"),
