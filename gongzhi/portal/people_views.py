@@ -166,8 +166,7 @@ class ApplicationRow:
 def _my_applications(index: str) -> list[ApplicationRow]:
     """The applications of this number (its blind index): never anyone else's."""
     rows = []
-    found = Application.objects.filter(phone_index=index).select_related("node").prefetch_related("approvals")
-    for application in found[:20]:
+    for application in people.applications_of(index):
         words = {a.level: a for a in application.approvals.all()}
         reason = next((a.reason for a in words.values() if not a.approved), "")
 
@@ -408,14 +407,7 @@ def _public_activity(activity_id: int) -> Activity | None:
 
 
 def _my_entry(activity: Activity, found: Volunteer | None) -> SignUp | None:
-    if found is None:
-        return None
-    return (
-        SignUp.objects.filter(activity=activity, volunteer=found)
-        .exclude(status=SignUpStatus.CANCELLED)
-        .order_by("-pk")
-        .first()
-    )
+    return people.sign_up_of(activity, found)
 
 
 @never_cache

@@ -224,3 +224,27 @@ def stewards_for_assessment(node: GridNode, *, first_day: date, last_day: date) 
         .filter(Q(stepped_down_at__isnull=True) | Q(stepped_down_at__date__gte=first_day))
         .select_related("user", "node")
     )
+
+
+def applications_of(phone_index: str, *, limit: int = 20) -> list[Application]:
+    """The steward applications of one phone (its blind index: the resident pages' login), newest first."""
+    if not phone_index:
+        return []
+    return list(
+        Application.objects.filter(phone_index=phone_index)
+        .select_related("node")
+        .prefetch_related("approvals")
+        .order_by("-created_at", "-pk")[:limit]
+    )
+
+
+def sign_up_of(activity: Activity, volunteer: Volunteer | None) -> SignUp | None:
+    """The volunteer's current (not cancelled) sign-up for an activity."""
+    if volunteer is None:
+        return None
+    return (
+        SignUp.objects.filter(activity=activity, volunteer=volunteer)
+        .exclude(status=SignUpStatus.CANCELLED)
+        .order_by("-pk")
+        .first()
+    )
