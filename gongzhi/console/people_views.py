@@ -626,6 +626,23 @@ def activity_sheet(request: HttpRequest, activity_id: int) -> HttpResponse:
     return render(request, "console/people/activity_sheet.html", context)
 
 
+@login_required
+@never_cache
+@require_POST
+def activity_cancel(request: HttpRequest, activity_id: int) -> HttpResponse:
+    found: Activity = _or_404(selectors.activity_for, request.user, activity_id)
+    back = reverse("console:people_activity", args=[found.pk])
+    try:
+        services.cancel_activity(activity=found, actor=request.user)
+    except DomainError as exc:
+        _refused(exc)
+        return render(
+            request, "console/people/refused.html", {"message": exc.message, "back": back}, status=exc.http_status
+        )
+    messages.success(request, _("Activity cancelled."))
+    return redirect(back)
+
+
 # ---------------------------------------------------------------------------------------------------- hours
 
 

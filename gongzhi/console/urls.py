@@ -166,6 +166,7 @@ urlpatterns = [
     path("people/activities/new/", people_views.activity_new, name="people_activity_new"),
     path("people/activities/<int:activity_id>/", people_views.activity, name="people_activity"),
     path("people/activities/<int:activity_id>/sheet/", people_views.activity_sheet, name="people_activity_sheet"),
+    path("people/activities/<int:activity_id>/cancel/", people_views.activity_cancel, name="people_activity_cancel"),
     path("people/hours/", people_views.hours, name="people_hours"),
     path("people/hours/<int:hours_id>/", people_views.hours_decide, name="people_hours_decide"),
     path("people/party/", people_views.party, name="people_party"),

@@ -519,6 +519,21 @@ def cancel_sign_up(*, sign_up: SignUp | int, volunteer: Volunteer | None = None,
     return entry
 
 
+@transaction.atomic
+def cancel_activity(*, activity: Activity | int, actor: Any, at: datetime | None = None) -> Activity:
+    """Staff call an activity off before it ends: it leaves the public lists and takes no more sign-ups; its sign-ups
+    stay as they were (the volunteers see it cancelled)."""
+    locked = _locked_activity(activity)
+    _require(policies.can_manage(actor, locked.node))
+    if locked.status != ActivityStatus.PUBLISHED:
+        raise Conflict(gettext_noop("The activity is cancelled already."))
+    if locked.ends <= (at or timeutil.now()):
+        raise Conflict(gettext_noop("The activity is over: it cannot be cancelled."))
+    locked.status = ActivityStatus.CANCELLED
+    locked.save(update_fields=["status"])
+    return locked
+
+
 def _hours_between(start: datetime, end: datetime) -> Decimal:
     seconds = Decimal((end - start).total_seconds())
     return max(Decimal("0.01"), (seconds / 3600).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP))

@@ -18,6 +18,7 @@ from django.urls import reverse
 from gongzhi.cases import services as case_services
 from gongzhi.cases.tests.factories import category
 from gongzhi.core import timeutil
+from gongzhi.core.errors import Conflict
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import StaffPost
@@ -548,3 +549,37 @@ def test_an_unknown_or_foreign_id_is_404_not_500(client, w):
     for name in ("people_application", "people_steward", "people_activity", "people_team"):
         assert c.get(reverse(f"console:{name}", args=[999_999])).status_code == 404
     assert c.get(reverse("console:people_party") + "?community=abc").status_code == 404
+
+
+def test_cancel_an_activity(client, w):
+    activity = w.activity()
+    url = reverse("console:people_activity_cancel", args=[activity.pk])
+    assert _as(client, w.other_staff).post(url).status_code == 404
+    assert Activity.objects.get().status == "published"
+    c = _as(client, w.staff)
+    assert c.post(url).status_code == 302
+    assert Activity.objects.get().status == "cancelled"
+    assert c.post(url).status_code == 409
+    page = c.get(reverse("console:people_activity", args=[activity.pk])).content.decode()
+    assert 'id="activity-cancel"' not in page
+    with pytest.raises(Conflict):  # no more sign-ups
+        services.sign_up(activity=activity, volunteer=w.volunteer())
+
+
+def test_the_pages_speak_chinese(client, w):
+    steward = _steward(w)
+    activity = w.activity()
+    c = _as(client, w.staff)
+    c.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    expected = {
+        reverse("console:people_applications"): "小管家申请",
+        reverse("console:people_steward", args=[steward.pk]): "履职承诺",
+        reverse("console:people_volunteers"): "我是党员我报到",
+        reverse("console:people_activity", args=[activity.pk]): "打印签到签退二维码",
+        reverse("console:people_activity_sheet", args=[activity.pk]): "到达时扫码签到",
+        reverse("console:people_hours"): "待认定的服务时长",
+        reverse("console:people_party"): "一院三长",
+    }
+    for url, words in expected.items():
+        response = c.get(url)
+        assert response.status_code == 200 and words in response.content.decode(), url
