@@ -583,3 +583,22 @@ def test_the_pages_speak_chinese(client, w):
     for url, words in expected.items():
         response = c.get(url)
         assert response.status_code == 200 and words in response.content.decode(), url
+
+
+def test_a_refused_appointment_writes_and_sends_nothing_and_the_link_uses_the_public_address(client, w, settings):
+    from gongzhi.accounts.tests.factories import UserFactory
+
+    settings.GONGZHI_PUBLIC_URL = "https://gz.example.cn"
+    UserFactory(username="gj2000")
+    application = w.approved(phone=PHONE)
+    users = get_user_model().objects.count()
+    c = _as(client, w.staff)
+    url = reverse("console:people_appoint", args=[application.pk])
+    response = c.post(url, {"username": "GJ2000", "visits_per_month": 4, "hours_per_month": 0})
+    assert response.status_code == 409 and "taken" in response.content.decode()
+    assert c.post(url, {"username": "a b", "visits_per_month": 4, "hours_per_month": 0}).status_code == 400
+    assert (Steward.objects.count(), SmsMessage.objects.count(), get_user_model().objects.count()) == (0, 0, users)
+    assert Application.objects.get(pk=application.pk).status == "approved"
+    assert c.post(url, {"username": "gj2001", "visits_per_month": 4, "hours_per_month": 0}).status_code == 302
+    (text,) = SmsMessage.objects.all()
+    assert re.search(r"https://gz\.example\.cn/accounts/activate/[^/\s]+/[^/\s]+/", text.body), text.body
