@@ -58,7 +58,7 @@ def test_the_link_sets_the_password_once_then_login_works(client, new_user):
     path = _link(new_user)
     page = client.get(path)
     assert page.status_code == 200 and "gj0042" in page.content.decode()
-    assert page["Referrer-Policy"] == "no-referrer" and "no-store" in page["Cache-Control"]
+    assert page["Referrer-Policy"] == "same-origin" and "no-store" in page["Cache-Control"]
     assert client.post(path, {"new_password1": PASSWORD, "new_password2": "different-2026"}).status_code == 400
     assert client.post(path, {"new_password1": "12345678901", "new_password2": "12345678901"}).status_code == 400
     new_user.refresh_from_db()
