@@ -250,6 +250,8 @@ def workbenches(user: Any) -> Workbenches:
         deliberation_manage=superuser or has(roles.DELIBERATION_MANAGE, on_department=False),
         notices=superuser or has(roles.NOTICE_PUBLISH, on_department=False),
         people=superuser or has(roles.PEOPLE_MANAGE, on_department=False),
+        # A leader reads their own contact points whatever capabilities the post carries (volunteers.policies): the
+        # one role test here, as contact points are a leader's by definition (services.add_contact_point).
         contacts=superuser or has(roles.CONTACT_MANAGE) or any(p.role == roles.LEADER for p in posts),
     )
 
