@@ -87,3 +87,47 @@ def test_vetted_by_both_sides_appointed_and_activated_on_the_phone(browser_sessi
     in_thread(lambda: statuses.extend(Application.objects.values_list("status", flat=True)))
     assert statuses == ["appointed"]
     browser_session.assert_clean()
+
+
+def test_the_activity_sheet_party_tree_and_a_leaders_contact_points(browser_session):
+    from datetime import timedelta
+
+    from gongzhi.core import timeutil
+    from gongzhi.volunteers import services
+
+    w = people_world()
+    activity = w.activity(title="敬老院探访", capacity=1, starts=timeutil.now() + timedelta(days=1))
+    for n, name in enumerate(("赵一", "钱二")):
+        services.sign_up(activity=activity, volunteer=w.volunteer(name=name, phone=f"1370000000{n}"))
+    committee = services.add_party_unit(
+        actor=w.staff, level="committee", node=w.community, name="社区党委", members=120
+    )
+    branch = services.add_party_unit(
+        actor=w.staff, level="branch", parent=committee, node=w.micro_grid, name="一小区党支部", members=30
+    )
+    services.add_party_unit(actor=w.staff, level="group", parent=branch, node=w.micro_grid, name="3号楼党小组")
+    services.add_head(actor=w.staff, node=w.micro_grid, title="compound_head", name="李科长", position="区住建局科长")
+    services.add_contact_point(
+        actor=w.admin, leader=w.leader, kind="community", node=w.community, year=timeutil.local_today().year, target=3
+    )
+
+    page = browser_session.new_page(viewport=DESKTOP, locale="zh-CN")
+    log_in(page, w.staff.username, reverse("console:people_activity", args=[activity.pk]))
+    expect(page.locator("#places-left")).to_have_text("0")
+    expect(page.locator("#sign-up-list")).to_contain_text("赵*")
+    expect(page.locator("#sign-up-list")).not_to_contain_text("赵一")
+    save_screenshot(page, "people-5-activity")
+    page.click("#sheet-link")
+    expect(page.locator("#check-in-url")).to_contain_text(f"/r/activities/checkin/{activity.check_in_token}/")
+    expect(page.locator("#check-out-url")).to_contain_text(f"/r/activities/checkout/{activity.check_out_token}/")
+    save_screenshot(page, "people-6-activity-qr-sheet")
+    page.goto(reverse("console:people_party"))
+    expect(page.locator('#party-tree li[data-depth="2"]')).to_contain_text("3号楼党小组")
+    save_screenshot(page, "people-7-party-and-heads")
+
+    leader = browser_session.new_page(viewport=PHONE, locale="zh-CN", has_touch=True)
+    log_in(leader, w.leader.username, reverse("console:people_contacts"))
+    expect(leader.locator("#my-progress")).to_contain_text("0 / 3")
+    assert leader.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    save_screenshot(leader, "people-8-leader-contact-points")
+    browser_session.assert_clean()
