@@ -188,6 +188,8 @@ class Workbenches:
     topics: bool = False  # deliberation (有事来协商): topics, meetings, votes (deliberation.desk or .manage)
     deliberation_manage: bool = False  # start topics, plan meetings, run votes (deliberation.manage)
     notices: bool = False  # notices to residents (通知公告: notice.publish)
+    people: bool = False  # stewards, volunteers, activities, hours, party units and heads (people.manage)
+    contacts: bool = False  # leaders' contact points (领导联系点): contact.manage, or a leader's own
 
     @property
     def landing(self) -> str:
@@ -247,6 +249,10 @@ def workbenches(user: Any) -> Workbenches:
         or has(roles.DELIBERATION_MANAGE, on_department=False),
         deliberation_manage=superuser or has(roles.DELIBERATION_MANAGE, on_department=False),
         notices=superuser or has(roles.NOTICE_PUBLISH, on_department=False),
+        people=superuser or has(roles.PEOPLE_MANAGE, on_department=False),
+        # A leader reads their own contact points whatever capabilities the post carries (volunteers.policies): the
+        # one role test here, as contact points are a leader's by definition (services.add_contact_point).
+        contacts=superuser or has(roles.CONTACT_MANAGE) or any(p.role == roles.LEADER for p in posts),
     )
 
 

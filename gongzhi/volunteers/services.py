@@ -231,7 +231,7 @@ def appoint(
 
 def _locked_steward(steward: Steward | int) -> Steward:
     pk = steward.pk if isinstance(steward, Steward) else int(steward)
-    found = Steward.objects.select_for_update().select_related("node", "post", "user").filter(pk=pk).first()
+    found = Steward.objects.select_for_update(of=("self",)).select_related("node", "post", "user").filter(pk=pk).first()
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
@@ -517,6 +517,21 @@ def cancel_sign_up(*, sign_up: SignUp | int, volunteer: Volunteer | None = None,
         else:
             Activity.objects.filter(pk=locked.pk).update(taken=F("taken") - 1)
     return entry
+
+
+@transaction.atomic
+def cancel_activity(*, activity: Activity | int, actor: Any, at: datetime | None = None) -> Activity:
+    """Staff call an activity off before it ends: it leaves the public lists and takes no more sign-ups; its sign-ups
+    stay as they were (the volunteers see it cancelled)."""
+    locked = _locked_activity(activity)
+    _require(policies.can_manage(actor, locked.node))
+    if locked.status != ActivityStatus.PUBLISHED:
+        raise Conflict(gettext_noop("The activity is cancelled already."))
+    if locked.ends <= (at or timeutil.now()):
+        raise Conflict(gettext_noop("The activity is over: it cannot be cancelled."))
+    locked.status = ActivityStatus.CANCELLED
+    locked.save(update_fields=["status"])
+    return locked
 
 
 def _hours_between(start: datetime, end: datetime) -> Decimal:

@@ -427,6 +427,7 @@ NAV = {
         "care",
         "topics",
         "notices",
+        "people",
         "lists",
         "imports",
         "areas",
@@ -444,13 +445,15 @@ NAV = {
         "care",
         "topics",
         "notices",
+        "people",
         "lists",
         "imports",
         "areas",
         "inbox",
     ],
-    "centre": ["analytics", "queue", "record", "cases", "clearance", "lists", "imports", "areas", "inbox"],
-    "leader": ["analytics", "cases", "clearance", "lists", "areas", "inbox"],
+    # The command centre and administrators set leaders' contact points (contact.manage); a leader reads their own.
+    "centre": ["analytics", "queue", "record", "cases", "clearance", "contacts", "lists", "imports", "areas", "inbox"],
+    "leader": ["analytics", "cases", "clearance", "contacts", "lists", "areas", "inbox"],
     # Administrators set stations up (station.manage) but keep no desk; they plan markets and keep their stalls; they
     # review the care registry's access log but open no record.
     "admin_post": [
@@ -461,6 +464,7 @@ NAV = {
         "stations",
         "market",
         "care_log",
+        "contacts",
         "lists",
         "imports",
         "areas",
@@ -477,6 +481,8 @@ NAV = {
         "care_log",
         "topics",
         "notices",
+        "people",
+        "contacts",
         "lists",
         "imports",
         "areas",
