@@ -24,6 +24,24 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 NEW_PASSWORD = "hongse-guanjia-2026"
 
 
+def _pooled_case(w) -> str:
+    """A case of the micro-grid dispatched to its stewards' pool; its tracking code."""
+    from gongzhi.cases import catalogue
+    from gongzhi.cases import services as cases
+    from gongzhi.cases.models import CaseCategory
+    from gongzhi.grid.tests.factories import BuildingFactory
+
+    catalogue.seed(jurisdiction=w.district.jurisdiction)
+    building = BuildingFactory(node=w.micro_grid, jurisdiction=w.district.jurisdiction)
+    case = cases.submit(
+        jurisdiction=w.district.jurisdiction, channel="web", title="楼道灯不亮", building=building, recorded_by=w.staff
+    )
+    category = CaseCategory.objects.get(jurisdiction=w.district.jurisdiction, code="sanitation.compound")
+    cases.triage(case=case, actor=w.staff, category=category)
+    cases.dispatch(case=case, actor=w.staff, node=w.micro_grid, pool=True)
+    return case.tracking_code
+
+
 def _vet(page, url: str, reason: str) -> None:
     page.goto(url)
     page.locator("#vet-form input[name=decision][value=approve]").check()
@@ -36,6 +54,7 @@ def test_vetted_by_both_sides_appointed_and_activated_on_the_phone(browser_sessi
     w = people_world()
     application = w.application(name="刘红梅", phone="13512345678")
     url = reverse("console:people_application", args=[application.pk])
+    pooled = _pooled_case(w)  # waiting in the micro-grid's pool for whoever steward takes it
 
     community = browser_session.new_page(viewport=DESKTOP, locale="zh-CN")
     log_in(community, w.staff.username, url)
@@ -81,6 +100,7 @@ def test_vetted_by_both_sides_appointed_and_activated_on_the_phone(browser_sessi
     phone.fill("#id_password", NEW_PASSWORD)
     phone.click("form.stack button[type=submit]")
     phone.wait_for_url(re.compile(re.escape(reverse("console:tasks")) + "$"))
+    expect(phone.locator(f'#pool .task-card[data-code="{pooled}"]')).to_be_visible()
     save_screenshot(phone, "people-4-steward-pool")
 
     statuses: list[str] = []

@@ -1,18 +1,21 @@
 """The people pages in real Chromium on a phone (390×844, issue 28), in standard and large text: a resident scans her
 building's QR code and sees its compound heads and party organisation, logs in with a text-message code to apply as
 a part-time steward (the micro-grid already chosen), makes her volunteer profile on the way to an activity, signs up,
-checks in and out by the activity's QR codes and sees her hours waiting for approval. Every page fits the phone's
-width and passes axe. Screenshots: test-artifacts/screenshots/people-*.png."""
+checks in and out by the activity's QR codes and sees her hours waiting for approval; the community's staff approve
+them at their desk and she sees them approved, with the year's certificate. Every page fits the phone's width and
+passes axe. Screenshots: test-artifacts/screenshots/people-*.png."""
 
 from __future__ import annotations
 
 import re
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
+from gongzhi.console.tests.test_browser_flow import log_in
 from gongzhi.core import timeutil
 from gongzhi.core.testing.browser import PHONE, save_screenshot
 from gongzhi.grid.tests.factories import BuildingFactory
@@ -114,16 +117,30 @@ def test_a_resident_applies_volunteers_signs_up_and_checks_in_and_out_on_her_pho
     page.click("#checkin-form button")
     expect(page.locator("#checked-in")).to_be_visible()
     looked_at(page, f"people-6-checkin{suffix}", axe, found)
+    # Two and a half hours of sweeping later (the clock moved on between the two scans).
+    SignUp.objects.update(checked_in_at=timeutil.now() - timedelta(hours=2, minutes=30))
     page.goto(reverse("portal:activity_checkout", args=[activity.check_out_token]))
     page.click("#checkin-form button")
     expect(page.locator("#checked-out")).to_be_visible()
     assert SignUp.objects.get().checked_out_at is not None
     [row] = Hours.objects.all()
-    assert row.status == "submitted"
+    assert (row.status, row.hours) == ("submitted", Decimal("2.50"))
 
     page.goto(reverse("portal:people_hours"))
     expect(page.locator("#hours-submitted")).to_contain_text("楼道清洁志愿服务")
     looked_at(page, f"people-7-hours{suffix}", axe, found)
+
+    # The community's staff approve the hours at their desk; she sees them approved and her certificate.
+    desk = browser_session.new_page(locale="zh-CN")
+    log_in(desk, w.staff.username, reverse("console:people_hours"))
+    desk.locator(f"#hours-{row.pk} button[value=approve]").click()
+    expect(desk.locator(f"#hours-{row.pk}")).to_have_count(0)
+    assert Hours.objects.get().status == "approved"
+    page.reload()
+    expect(page.locator("#hours-approved")).to_contain_text("楼道清洁志愿服务")
+    expect(page.locator("#total")).to_contain_text("2.5")
+    expect(page.locator("#certificate-link")).to_be_visible()
+    looked_at(page, f"people-8-hours-approved{suffix}", axe, found)
     assert NUMBER not in page.content()
     assert found == {}
     browser_session.assert_clean()
