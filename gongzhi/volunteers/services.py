@@ -231,7 +231,7 @@ def appoint(
 
 def _locked_steward(steward: Steward | int) -> Steward:
     pk = steward.pk if isinstance(steward, Steward) else int(steward)
-    found = Steward.objects.select_for_update().select_related("node", "post", "user").filter(pk=pk).first()
+    found = Steward.objects.select_for_update(of=("self",)).select_related("node", "post", "user").filter(pk=pk).first()
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
