@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import itertools
 import json
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from io import StringIO
 from typing import Any
@@ -18,6 +18,7 @@ from django.utils import timezone
 
 from gongzhi.care.models import Resident, Visit
 from gongzhi.cases.models import Case, Rating
+from gongzhi.core import timeutil
 from gongzhi.ops import assessment
 from gongzhi.volunteers import selectors, services
 from gongzhi.volunteers.models import Assessment, Hours, Steward
@@ -301,3 +302,25 @@ def test_problems_taken_on_are_solved_when_their_case_is_and_across_the_new_year
     rows_2027 = selectors.contact_rows(jurisdiction_id=w.district.jurisdiction_id, year=2027)
     assert [(r.taken_on, r.solved) for r in rows_2026] == [(3, 1)]
     assert [(r.taken_on, r.solved) for r in rows_2027] == [(1, 1)]
+
+
+def test_the_worker_runs_the_assessment_and_the_refresh_once():
+    w = people_world()
+    today = timeutil.local_today()
+    first_day, last_day = assessment.previous_month(today)
+    steward = appoint(w, when=timezone.now() - timedelta(days=70))
+    point = services.add_contact_point(
+        actor=w.admin, leader=w.leader, kind="community", year=today.year, node=w.community
+    )
+    solved = case(w, status="resolved", resolved_at=timezone.now())
+    services.take_on(contact_point=point, actor=w.leader, kind="case", ref_id=solved.pk, title="路灯不亮", on=today)
+    out = StringIO()
+
+    call_command("worker", "--once", "--no-tasks", stdout=out)
+
+    text = out.getvalue()
+    assert "stewards-assessment: {'districts': 1, 'assessed': 1}" in text
+    assert "taken-on-refresh: {'solved': 1, 'reopened': 0}" in text
+    row = Assessment.objects.get(steward=steward)
+    assert (row.first_day, row.last_day) == (first_day, last_day)
+    assert point.problems.get().solved_on == today
