@@ -181,16 +181,16 @@ def assess(
             continue
         facts = measure(steward, window)
         measured.append((steward, window, facts, steward_score(facts)))
-    ranks: dict[int, tuple[int, int]] = {}
+    ranks: dict[int, tuple[int | None, int | None]] = {}
     for kind in StewardKind.values:
         group = {str(s.pk): (score, facts.sample) for s, _w, facts, score in measured if s.kind == kind}
         ranked, _too_small = rank_stewards(group, min_sample=min_sample)
         for row in ranked:
             ranks[int(row.key)] = (row.rank, len(ranked))
-    out = [
-        Assessed(s, w, f, score, *ranks.get(s.pk, (None, None)))  # type: ignore[arg-type]
-        for s, w, f, score in measured
-    ]
+    out = []
+    for s, w, facts, score in measured:
+        rank, among = ranks.get(s.pk, (None, None))
+        out.append(Assessed(s, w, facts, score, rank, among))
     out.sort(key=lambda a: (a.steward.kind != StewardKind.STEWARD, a.rank is None, a.rank or 0, a.steward.pk))
     if save:
         people_services.record_assessments(
