@@ -32,10 +32,11 @@ from django.db import transaction
 
 from gongzhi.cases import services as case_services
 from gongzhi.cases.choices import Channel, Status
-from gongzhi.cases.models import Case
+from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.core import timeutil
 from gongzhi.grid import roles
 from gongzhi.grid.models import Building, Compound, GridNode, Jurisdiction, StaffPost
+from gongzhi.notifications import services as notifications
 from gongzhi.ops import assessment
 from gongzhi.volunteers import services
 from gongzhi.volunteers.choices import ContactKind, HeadTitle, PartyLevel, StewardKind
@@ -201,14 +202,36 @@ def _stewards(p: _People, staff: Any, street_staff: Any, grids: list[GridNode]) 
         appointed.append(steward)
     services.step_down(steward=appointed[-1], actor=staff, reason="随子女异地居住", at=p.ago(7))
 
-    # What they saw last month, filed as cases they recorded (主动发现).
+    # Last month's handling is history, not news: its inbox rows are written read (and simulated), no text leaves.
+    moment = [p.now]
+    with notifications.simulation(clock=lambda: moment[0]):
+        _reports(p, staff, street_staff, appointed[:-1], moment)
+    return appointed
+
+
+def _reports(p: _People, staff: Any, street_staff: Any, stewards: list[Steward], moment: list[datetime]) -> None:
+    """What the stewards saw last month, filed as cases they recorded (主动发现), each handled to the end through the
+    case services: a steward's first one solved on the spot, the others triaged by the street, dispatched to the
+    micro-grid's steward (a part-time steward's to the steward beside them), accepted and resolved — a few late. None
+    is left open (an open case of last month would be past its deadline: 督办 notices on the first sweep); two fresh
+    reports of today stay open for the leader's contact points."""
     first_day, _last_day = assessment.previous_month(timeutil.local(p.now).date())
     start = timeutil.local(p.now).replace(year=first_day.year, month=first_day.month, day=3, hour=9, minute=0)
-    for n, steward in enumerate(appointed[:-1]):
+    category = (
+        CaseCategory.objects.filter(
+            jurisdiction=p.jurisdiction, active=True, children__isnull=True, default_level=roles.MICRO_GRID
+        )
+        .order_by("code")
+        .first()
+    )
+    full = {s.node_id: s for s in reversed(stewards) if s.kind == StewardKind.STEWARD}
+    for n, steward in enumerate(stewards):
         building = Building.objects.filter(node=steward.node).order_by("pk").first()
-        for k in range((5, 3, 6, 1, 5, 2)[n]):
+        handler = full.get(steward.node_id)
+        for k in range((5, 3, 6, 1, 5, 2)[n % 6]):
             title, text = REPORTS[(n + k) % len(REPORTS)]
             at = start + timedelta(days=4 * k, hours=n)
+            moment[0] = at
             case = case_services.submit(
                 jurisdiction=p.jurisdiction,
                 channel=Channel.WALK_IN,
@@ -218,6 +241,7 @@ def _stewards(p: _People, staff: Any, street_staff: Any, grids: list[GridNode]) 
                 recorded_by=steward.user,
                 at=at,
             )
+            p.added["steward reports"] += 1
             if k == 0 and steward.kind == StewardKind.STEWARD:  # 即时办结: solved on the spot by the steward
                 case_services.resolve(
                     case=case,
@@ -226,8 +250,36 @@ def _stewards(p: _People, staff: Any, street_staff: Any, grids: list[GridNode]) 
                     on_the_spot=True,
                     at=at + timedelta(minutes=20),
                 )
-            p.added["steward reports"] += 1
-    return appointed
+                continue
+            if category is None or handler is None:
+                case_services.reject(
+                    case=case, actor=street_staff, reason="演示数据：不予受理", at=at + timedelta(hours=1)
+                )
+                continue
+            late_response, late_resolution = (n + k) % 4 == 3, (n + k) % 5 == 4
+            # The street staff triage and dispatch: the case is owned by the community or the street.
+            case_services.triage(case=case, actor=street_staff, category=category, at=at + timedelta(minutes=30))
+            case_services.dispatch(case=case, actor=street_staff, user=handler.user, at=at + timedelta(minutes=40))
+            accepted = at + timedelta(hours=30 if late_response else 1)
+            case_services.accept(case=case, actor=handler.user, at=accepted)
+            case_services.resolve(
+                case=case,
+                actor=handler.user,
+                result="已协调物业处理完毕，并回访确认。",
+                at=accepted + timedelta(days=9 if late_resolution else 1),
+            )
+    moment[0] = p.now
+    for steward in stewards[:2]:  # today's, still open
+        case_services.submit(
+            jurisdiction=p.jurisdiction,
+            channel=Channel.WALK_IN,
+            title=REPORTS[1][0],
+            description=REPORTS[1][1],
+            building=Building.objects.filter(node=steward.node).order_by("pk").first(),
+            recorded_by=steward.user,
+            at=p.now - timedelta(hours=1),
+        )
+        p.added["steward reports"] += 1
 
 
 def _volunteers(

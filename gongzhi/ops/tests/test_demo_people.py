@@ -8,12 +8,16 @@ from __future__ import annotations
 
 import time
 from collections import Counter
+from datetime import timedelta
 
 import pytest
 
+from gongzhi.cases import catalogue
+from gongzhi.cases.models import Case
 from gongzhi.core import timeutil
 from gongzhi.grid import demo
 from gongzhi.grid.models import StaffPost
+from gongzhi.notifications.models import Notification
 from gongzhi.ops import assessment, demo_people
 from gongzhi.volunteers import selectors
 from gongzhi.volunteers.models import (
@@ -37,6 +41,7 @@ pytestmark = [pytest.mark.django_db, pytest.mark.slow]
 
 def test_the_demo_has_the_people_of_the_grid_at_every_stage_and_is_quick():
     jurisdiction = demo.build_demo(password="demo-password-1").jurisdiction
+    catalogue.seed(jurisdiction=jurisdiction)  # as `gongzhi demo` does: the categories the reports are triaged into
     began = time.perf_counter()
     added = demo_people.build(jurisdiction)
     seconds = time.perf_counter() - began
@@ -106,6 +111,16 @@ def test_the_demo_has_the_people_of_the_grid_at_every_stage_and_is_quick():
     assert assessed.count() == added["assessments"] == 7
     assert assessed.filter(rank=1).count() == 2  # the best steward and the best part-time steward
     assert all(a.score is not None for a in assessed)
+
+    # The stewards' reports of last month were handled to the end (none left to breach its deadline on the first
+    # sweep), their handling written to the inboxes as history (read); two of today's are open.
+    reports = Case.objects.filter(recorded_by__in=[s.user for s in stewards])
+    assert reports.count() == added["steward reports"] == 24
+    assert Counter(reports.values_list("status", flat=True)) == {"resolved": 22, "submitted": 2}
+    assert reports.filter(status="submitted", submitted_at__gte=timeutil.now() - timedelta(hours=2)).count() == 2
+    assert not Notification.objects.filter(read_at__isnull=True).exists()
+    best = assessed.get(rank=1, steward__kind="steward")
+    assert best.facts["accepted"] > 0 and best.facts["resolved"] > 0 and best.facts["hours"] != "0"
 
     assert demo_people.build(jurisdiction) == {}  # idempotent
     assert Application.objects.filter(jurisdiction=jurisdiction).count() == 12
