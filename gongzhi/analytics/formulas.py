@@ -671,6 +671,9 @@ class StewardFacts:
     visits_on_time: int = 0
     hours_committed: int = 0  # per month
     hours: Decimal = Decimal(0)
+    # The share of the ``months`` they served (appointed or stepped down mid-period: days served / days in the
+    # period); what is expected of them — visits, reports, hours — scales with it. 1 for a whole period.
+    served: Decimal = Decimal(1)
 
     @property
     def sample(self) -> int:
@@ -685,7 +688,7 @@ def _capped(part: float | Decimal, whole: float | Decimal) -> float | None:
 
 
 def steward_parts(facts: StewardFacts) -> dict[str, float | None]:
-    months = max(facts.months, 1)
+    months = Decimal(max(facts.months, 1)) * min(max(facts.served, Decimal(0)), Decimal(1))
     return {
         "resolution_on_time": _capped(facts.resolved_on_time, facts.resolved),
         "response_on_time": _capped(facts.accepted_on_time, facts.accepted),

@@ -12,6 +12,7 @@ from decimal import Decimal
 from typing import Any
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db.models import Count, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -27,7 +28,8 @@ from gongzhi.grid.models import Department, GridNode
 from gongzhi.market import selectors as market_selectors
 from gongzhi.market.models import Event as MarketEvent
 
-PANELS = ("headline", "trend", "categories", "heat", "rankings", "hot", "market", "care", "deliberation")
+PANELS = ("headline", "trend", "categories", "heat", "rankings", "hot", "market", "care", "deliberation", "people")
+PEOPLE_TOP = 5  # stewards shown at the top and at the bottom of the ranking
 TREND_DAYS = 30
 TREND_MONTHS = 12
 TOP_CATEGORIES = 12
@@ -428,6 +430,61 @@ def deliberation(node: GridNode, month: date) -> dict[str, Any]:
     }
 
 
+# ---------------------------------------------------------------------------------------- the people of the grid
+
+
+def _steward_row(a: Any) -> dict[str, Any]:
+    steward = a.steward
+    return {
+        "rank": a.rank,
+        "name": steward.user.display_name or steward.user.username,  # a steward's card name is public (三亮)
+        "area": steward.node.name,
+        "score": float(a.score) if a.score is not None else None,
+        "sample": int((a.facts or {}).get("sample") or 0),
+    }
+
+
+def people(node: GridNode, month: date) -> dict[str, Any]:
+    """The people of the grid: the stewards' ranking of the latest month assessed by the end of ``month`` (the top and
+    the bottom ``PEOPLE_TOP`` of the ranked stewards — part-time stewards apart — with their public card name; those
+    below the minimum sample are counted, not ranked), volunteer hours approved in ``month``'s year, and leaders'
+    contact-point progress that year (formulas.contact_progress, each point counting at most its target)."""
+    last = f.next_month(month) - timedelta(days=1)
+    first_day, rows = selectors.steward_assessments(node, ending_by=last)
+    stewards = [a for a in rows if a.steward.kind == "steward"]
+    ranked = sorted((a for a in stewards if a.rank is not None), key=lambda a: (a.rank, a.steward.pk))
+    top = ranked[:PEOPLE_TOP]
+    bottom = [a for a in reversed(ranked) if a not in top][:PEOPLE_TOP]
+    hours = selectors.volunteer_hours(node, year=month.year)
+    contact = selectors.contact_rows(node, year=month.year)
+    names = dict(
+        get_user_model().objects.filter(pk__in={r.leader_id for r in contact}).values_list("pk", "display_name")
+    )
+    leaders = []
+    for leader_id in sorted({r.leader_id for r in contact}, key=lambda pk: (names.get(pk) or "", pk)):
+        progress = f.contact_progress([r for r in contact if r.leader_id == leader_id])
+        leaders.append({"name": names.get(leader_id) or "", **asdict(progress)})
+    return {
+        "month": month_label(month),
+        "assessed_month": month_label(first_day) if first_day else None,
+        "stewards": {
+            "assessed": len(stewards),
+            "ranked": len(ranked),
+            "too_small": sum(1 for a in stewards if a.rank is None),
+            "part_time": len(rows) - len(stewards),
+            "top": [_steward_row(a) for a in top],
+            "bottom": [_steward_row(a) for a in bottom],
+        },
+        "hours": {
+            "year": hours["year"],
+            "hours": float(hours["hours"]),
+            "volunteers": hours["volunteers"],
+            "activities": hours["activities"],
+        },
+        "contacts": {"year": month.year, **asdict(f.contact_progress(contact)), "leaders": leaders},
+    }
+
+
 def panel(name: str, node: GridNode, month: date, **options: Any) -> dict[str, Any]:
     if name == "rankings":
         return rankings(node, month, by=options.get("by") or DEFAULT_RANKING)
@@ -440,4 +497,5 @@ def panel(name: str, node: GridNode, month: date, **options: Any) -> dict[str, A
         "market": market,
         "care": care,
         "deliberation": deliberation,
+        "people": people,
     }[name](node, month)

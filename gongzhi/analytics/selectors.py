@@ -23,6 +23,7 @@ from gongzhi.deliberation import selectors as deliberation_selectors
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import GridNode
+from gongzhi.volunteers import selectors as people_selectors
 
 SEGMENT = 4  # characters per level in GridNode.path
 _SUMS = {name: Sum(name) for name in f.COUNTERS}
@@ -162,3 +163,18 @@ def deliberation_votes(node: GridNode) -> list[f.DeliberationVote]:
             f.DeliberationVote(node_path=path, cast=int(data.get("cast") or 0), eligible=int(data.get("eligible") or 0))
         )
     return out
+
+
+def steward_assessments(node: GridNode, *, ending_by: date) -> tuple[date | None, list[Any]]:
+    """The latest month assessed (``volunteers.selectors.latest_assessments``) of the stewards under ``node``: its first
+    day and its rows."""
+    first_day, _last_day, rows = people_selectors.latest_assessments(node, ending_by=ending_by)
+    return first_day, list(rows)
+
+
+def volunteer_hours(node: GridNode, *, year: int) -> dict[str, Any]:
+    return people_selectors.hours_under(node, year=year)
+
+
+def contact_rows(node: GridNode, *, year: int) -> list[Any]:
+    return people_selectors.contact_rows_under(node, year=year)

@@ -20,6 +20,7 @@ from gongzhi.volunteers.choices import ActivityStatus, HoursStatus, ReportInStat
 from gongzhi.volunteers.models import (
     Activity,
     Application,
+    Assessment,
     ContactPoint,
     Head,
     Hours,
@@ -248,3 +249,54 @@ def sign_up_of(activity: Activity, volunteer: Volunteer | None) -> SignUp | None
         .order_by("-pk")
         .first()
     )
+
+
+# ------------------------------------------------------------------------------------------------------- figures
+
+
+def _under(node: GridNode, field: str = "node__") -> Q:
+    return Q(**{f"{field}jurisdiction_id": node.jurisdiction_id, f"{field}path__startswith": node.path})
+
+
+def latest_assessments(node: GridNode, *, ending_by: date) -> tuple[date | None, date | None, QuerySet[Assessment]]:
+    """The most recent assessment period ending on or before ``ending_by`` among the stewards under ``node``, and its
+    rows (steward, user and micro-grid loaded)."""
+    rows = Assessment.objects.filter(_under(node, "steward__node__"), last_day__lte=ending_by)
+    latest = rows.order_by("-last_day", "-first_day").values_list("first_day", "last_day").first()
+    if latest is None:
+        return None, None, Assessment.objects.none()
+    first_day, last_day = latest
+    period = rows.filter(first_day=first_day, last_day=last_day).select_related(
+        "steward", "steward__user", "steward__node"
+    )
+    return first_day, last_day, period
+
+
+def hours_under(node: GridNode, *, year: int) -> dict[str, Any]:
+    """Volunteer service in a year under ``node``: approved hours, the volunteers who gave them, the activities held
+    (published or over, started in the year)."""
+    approved = Hours.objects.filter(_under(node, "community__"), status=HoursStatus.APPROVED, day__year=year)
+    totals = approved.aggregate(hours=Sum("hours"))
+    return {
+        "year": year,
+        "hours": totals["hours"] or Decimal(0),
+        "volunteers": approved.values("volunteer_id").distinct().count(),
+        "activities": Activity.objects.filter(_under(node), starts__year=year)
+        .exclude(status=ActivityStatus.CANCELLED)
+        .count(),
+    }
+
+
+def contact_rows_under(node: GridNode, *, year: int) -> list[ContactRow]:
+    """``contact_rows`` of the contact points at or under ``node``; points with no node (an enterprise) only when
+    ``node`` is the district's root."""
+    condition = _under(node)
+    if node.parent_id is None:
+        condition |= Q(node__isnull=True)
+    rows = []
+    points = ContactPoint.objects.filter(condition, jurisdiction_id=node.jurisdiction_id, year=year)
+    for point in points.prefetch_related("problems").order_by("leader_id", "pk"):
+        problems = list(point.problems.all())
+        solved = sum(1 for p in problems if p.solved_on is not None and p.solved_on.year == year)
+        rows.append(ContactRow(point.leader_id, year, point.target, len(problems), solved))
+    return rows

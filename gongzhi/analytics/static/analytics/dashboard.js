@@ -363,10 +363,55 @@
     });
   }
 
+  // The people of the grid: the stewards' ranking of the latest month assessed (top and bottom, their public card
+  // name), volunteer hours this year, leaders' contact-point progress.
+  function people(d) {
+    const panel = document.getElementById("people-panel");
+    const values = {
+      assessed: d.stewards.assessed,
+      ranked: d.stewards.ranked,
+      hours: d.hours.hours,
+      volunteers: d.hours.volunteers,
+      solved: d.contacts.solved + " / " + d.contacts.target,
+      share: d.contacts.share,
+    };
+    panel.querySelectorAll("[data-people]").forEach((el) => {
+      const v = values[el.dataset.people];
+      el.textContent = el.dataset.pct ? pct(v) : v === null || v === undefined ? "—" : String(v);
+    });
+    document.getElementById("people-assessed-month").textContent = d.assessed_month || panel.dataset.tNone;
+    const fill = (id, rows) => {
+      const body = document.getElementById(id);
+      clear(body);
+      rows.forEach((r) => {
+        const tr = item("tr", "");
+        tr.appendChild(item("td", String(r.rank), "num"));
+        tr.appendChild(item("th", r.name));
+        tr.lastChild.scope = "row";
+        tr.appendChild(item("td", r.area));
+        tr.appendChild(item("td", r.score === null ? "—" : r.score.toFixed(1), "num"));
+        tr.appendChild(item("td", String(r.sample), "num"));
+        body.appendChild(tr);
+      });
+    };
+    fill("people-top", d.stewards.top);
+    fill("people-bottom", d.stewards.bottom);
+    const body = document.getElementById("people-contacts");
+    clear(body);
+    d.contacts.leaders.forEach((l) => {
+      const tr = item("tr", "");
+      tr.appendChild(item("th", l.name));
+      tr.lastChild.scope = "row";
+      [l.points, l.target, l.taken_on, l.solved, pct(l.share)].forEach((v) => tr.appendChild(item("td", String(v), "num")));
+      body.appendChild(tr);
+    });
+  }
+
   const panels = { headline, trend, categories, heat, rankings, hot };
   if (document.getElementById("market-panel")) panels.market = market;
   if (document.getElementById("care-panel")) panels.care = care;
   if (document.getElementById("deliberation-panel")) panels.deliberation = deliberation;
+  if (document.getElementById("people-panel")) panels.people = people;
   function load() {
     const jobs = Object.entries(panels).map(([name, draw]) =>
       get(name, name === "rankings" ? "&by=" + encodeURIComponent(t.rankBy || "") : "").then(draw)

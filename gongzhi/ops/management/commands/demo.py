@@ -16,7 +16,7 @@ from gongzhi.grid import demo
 from gongzhi.grid.choices import Role
 from gongzhi.open311 import keys as open311_keys
 from gongzhi.ops import demo as demo_activity
-from gongzhi.ops import demo_care, demo_deliberation, demo_lists, demo_market
+from gongzhi.ops import demo_care, demo_deliberation, demo_lists, demo_market, demo_people
 from gongzhi.ops.management.commands.triage import prepare_demo as prepare_triage
 
 
@@ -61,12 +61,15 @@ class Command(BaseCommand):
         deliberation_started = time.perf_counter()
         created.update({f"deliberation {k}": v for k, v in demo_deliberation.build(result.jurisdiction).items()})
         deliberation_seconds = time.perf_counter() - deliberation_started
+        people_started = time.perf_counter()
+        created.update({f"people {k}": v for k, v in demo_people.build(result.jurisdiction).items()})
+        people_seconds = time.perf_counter() - people_started
         summary = ", ".join(f"{k} +{v}" for k, v in created.items())
         self.stdout.write(
             f"Demo district {result.jurisdiction.name} ({result.jurisdiction.code}) ready in "
             f"{time.perf_counter() - started:.1f} s (the lists {lists_seconds:.2f} s, the market "
             f"{market_seconds:.2f} s, the care registry {care_seconds:.2f} s, deliberation "
-            f"{deliberation_seconds:.2f} s): {summary}"
+            f"{deliberation_seconds:.2f} s, the people of the grid {people_seconds:.2f} s): {summary}"
         )
         if months:
             history = demo_activity.history(result.jurisdiction, months=months)

@@ -4,8 +4,10 @@ Every ``--tick`` seconds it sends queued text messages (GONGZHI_SMS_DELIVERY=wor
 the retry sweep picks up what a stopped process left behind), every ``--retry-every`` seconds it retries failed ones
 with back-off, every ``--sweep-every`` seconds it runs the deadline sweep (warnings, 督办 on breach, escalation,
 closing unrated cases), the market's jobs (reminders the day before, no-shows of past days) and the care registry's
-(the visitors' daily reminder of visits overdue or due, the retention rule), and deliberation's (votes closed at
-their closing time, new notices texted to their buildings' subscribers).
+(the visitors' daily reminder of visits overdue or due, the retention rule), deliberation's (votes closed at
+their closing time, new notices texted to their buildings' subscribers), and the people of the grid's (the stewards'
+assessment of the previous month from the 1st, once; problems taken on at leaders' contact points marked solved when
+their case is resolved or closed).
 Background tasks (django.tasks, e.g. Excel imports) run in a ``db_worker`` child process it starts and stops.
 ``gongzhi run`` starts one worker next to the web server. ``--once`` runs each job once and exits (cron, tests).
 """
@@ -30,7 +32,7 @@ from gongzhi.cases import services as cases
 from gongzhi.deliberation import tasks as deliberation
 from gongzhi.market import services as market
 from gongzhi.notifications import services as notifications
-from gongzhi.ops import care_jobs, heartbeat
+from gongzhi.ops import assessment, care_jobs, heartbeat
 
 log = logging.getLogger("gongzhi.worker")
 
@@ -68,6 +70,10 @@ class Command(BaseCommand):
             # their buildings (each once).
             ("votes-close", options["tick"] * 15, deliberation.close_due_votes),
             ("notice-texts", options["tick"], deliberation.send_notice_texts),
+            # The people of the grid: the stewards' monthly assessment (考核) of the previous month, from the 1st, once
+            # per district; problems taken on at leaders' contact points refreshed from their cases.
+            ("stewards-assessment", options["sweep_every"], assessment.monthly_assessment),
+            ("taken-on-refresh", options["sweep_every"], assessment.refresh_taken_on),
             ("heartbeat", heartbeat.EVERY_SECONDS, heartbeat.beat),  # `gongzhi selfcheck` sees the worker alive
         ]
         if options["once"]:
