@@ -20,17 +20,14 @@ from gongzhi.cases import services
 from gongzhi.cases import transitions as t
 from gongzhi.cases.models import Case
 from gongzhi.cases.tests.factories import world
+from gongzhi.core.testing import browser
 from gongzhi.core.testing.browser import DESKTOP, PHONE, SCREENSHOT_DIR, save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 def log_in(page, username: str, next_path: str) -> None:
-    page.goto(reverse("accounts:login") + f"?next={next_path}")
-    page.fill("#id_username", username)
-    page.fill("#id_password", PASSWORD)
-    page.click("form.stack button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(next_path) + "$"))
+    browser.log_in(page, username, next_path, password=PASSWORD)
 
 
 def in_thread(fn) -> None:

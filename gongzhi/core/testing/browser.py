@@ -324,3 +324,14 @@ def browser_session_on(live_server: Any) -> Iterator[BrowserSession]:
             yield session
     finally:
         session.close()
+
+
+def log_in(page: Any, username: str, next_path: str, *, password: str) -> None:
+    """Sign a member of staff in through the login page and wait for ``next_path`` (any interface's browser tests)."""
+    from django.urls import reverse
+
+    page.goto(reverse("accounts:login") + f"?next={next_path}")
+    page.fill("#id_username", username)
+    page.fill("#id_password", password)
+    page.click("form.stack button[type=submit]")
+    page.wait_for_url(re.compile(re.escape(next_path) + "$"))

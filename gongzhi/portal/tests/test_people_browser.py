@@ -15,9 +15,9 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from gongzhi.console.tests.test_browser_flow import log_in
+from gongzhi.accounts.tests.factories import PASSWORD
 from gongzhi.core import timeutil
-from gongzhi.core.testing.browser import PHONE, save_screenshot
+from gongzhi.core.testing.browser import PHONE, log_in, save_screenshot
 from gongzhi.grid.tests.factories import BuildingFactory
 from gongzhi.portal.tests.test_accessibility import axe_source, run_axe
 from gongzhi.portal.tests.test_browser import orm_between_pages  # noqa: F401 - a fixture
@@ -132,7 +132,7 @@ def test_a_resident_applies_volunteers_signs_up_and_checks_in_and_out_on_her_pho
 
     # The community's staff approve the hours at their desk; she sees them approved and her certificate.
     desk = browser_session.new_page(locale="zh-CN")
-    log_in(desk, w.staff.username, reverse("console:people_hours"))
+    log_in(desk, w.staff.username, reverse("console:people_hours"), password=PASSWORD)
     desk.locator(f"#hours-{row.pk} button[value=approve]").click()
     expect(desk.locator(f"#hours-{row.pk}")).to_have_count(0)
     assert Hours.objects.get().status == "approved"
