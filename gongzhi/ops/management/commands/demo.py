@@ -58,6 +58,9 @@ class Command(BaseCommand):
         care_started = time.perf_counter()
         created.update({f"care {k}": v for k, v in demo_care.build(result.jurisdiction).items()})
         care_seconds = time.perf_counter() - care_started
+        # The simulated history runs before the demos that file cases of their own (deliberation, the stewards'
+        # reports): it fills a district that has none yet.
+        history = demo_activity.history(result.jurisdiction, months=months) if months else None
         deliberation_started = time.perf_counter()
         created.update({f"deliberation {k}": v for k, v in demo_deliberation.build(result.jurisdiction).items()})
         deliberation_seconds = time.perf_counter() - deliberation_started
@@ -71,8 +74,7 @@ class Command(BaseCommand):
             f"{market_seconds:.2f} s, the care registry {care_seconds:.2f} s, deliberation "
             f"{deliberation_seconds:.2f} s, the people of the grid {people_seconds:.2f} s): {summary}"
         )
-        if months:
-            history = demo_activity.history(result.jurisdiction, months=months)
+        if history is not None:
             if history["cases"]:
                 self.stdout.write(
                     f"Simulated activity {history['first_day']} – {history['last_day']}: {history['cases']:,} "
