@@ -33,7 +33,7 @@ from datetime import date, datetime, time, timedelta
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, Min, Q, Sum
 from django.utils import timezone
 
 from gongzhi.analytics.formulas import STEWARD_MIN_SAMPLE, StewardFacts, rank_stewards, steward_score
@@ -42,6 +42,8 @@ from gongzhi.cases.choices import Score, Status
 from gongzhi.cases.models import Case, Rating
 from gongzhi.core import timeutil
 from gongzhi.grid.models import GridNode
+from gongzhi.lists.choices import NeedStatus
+from gongzhi.lists.models import Need, NeedEvent
 from gongzhi.volunteers import selectors as people
 from gongzhi.volunteers import services as people_services
 from gongzhi.volunteers.choices import HoursStatus, ProblemKind, StewardKind
@@ -49,6 +51,7 @@ from gongzhi.volunteers.models import Assessment, Hours, Steward, TakenOn, Volun
 
 NOT_REPORTED = (Status.REJECTED, Status.MERGED)
 SOLVED = (Status.RESOLVED, Status.CLOSED)
+NEED_SOLVED = (NeedStatus.SERVED, NeedStatus.CLOSED)
 
 
 def month_period(text: str) -> tuple[date, date]:
@@ -61,6 +64,27 @@ def month_period(text: str) -> tuple[date, date]:
     if len(text) != 7 or not timeutil.FIRST_DAY <= first <= timeutil.LAST_DAY:
         raise ValueError(text)
     return first, date(year, month, calendar.monthrange(year, month)[1])
+
+
+def quarter_period(text: str) -> tuple[date, date]:
+    """'2026-Q3' → (2026-07-01, 2026-09-30); ValueError for anything else."""
+    try:
+        year_text, quarter_text = text.upper().split("-Q")
+        year, quarter = int(year_text), int(quarter_text)
+        if len(year_text) != 4 or not 1 <= quarter <= 4:
+            raise ValueError(text)
+        first = date(year, 3 * quarter - 2, 1)
+    except (TypeError, ValueError):
+        raise ValueError(text) from None
+    if not timeutil.FIRST_DAY <= first <= timeutil.LAST_DAY:
+        raise ValueError(text)
+    last_month = 3 * quarter
+    return first, date(year, last_month, calendar.monthrange(year, last_month)[1])
+
+
+def months_in(first_day: date, last_day: date) -> int:
+    """Whole calendar months from ``first_day``'s to ``last_day``'s (a month: 1, a quarter: 3)."""
+    return (last_day.year - first_day.year) * 12 + last_day.month - first_day.month + 1
 
 
 def previous_month(today: date) -> tuple[date, date]:
@@ -98,8 +122,9 @@ def served_window(steward: Steward, first_day: date, last_day: date) -> Window |
     return Window(starts, ends, first, last, days, served)
 
 
-def measure(steward: Steward, window: Window) -> StewardFacts:
-    """The facts of one steward over their window, read from cases, care visits and volunteer hours."""
+def measure(steward: Steward, window: Window, *, months: int = 1) -> StewardFacts:
+    """The facts of one steward over their window (of a period of ``months`` months), read from cases, care visits
+    and volunteer hours."""
     user = steward.user
     within = {"gte": window.starts, "lt": window.ends}
     reported = (
@@ -131,7 +156,7 @@ def measure(steward: Steward, window: Window) -> StewardFacts:
         ).aggregate(total=Sum("hours"))["total"]
         hours = total or Decimal(0)
     return StewardFacts(
-        months=1,
+        months=months,
         reported=reported,
         accepted=accepted["n"],
         accepted_on_time=accepted["on_time"],
@@ -179,7 +204,7 @@ def assess(
         window = served_window(steward, first_day, last_day)
         if window is None:
             continue
-        facts = measure(steward, window)
+        facts = measure(steward, window, months=months_in(first_day, last_day))
         measured.append((steward, window, facts, steward_score(facts)))
     ranks: dict[int, tuple[int | None, int | None]] = {}
     for kind in StewardKind.values:
@@ -240,23 +265,28 @@ def monthly_assessment(*, today: date | None = None) -> dict[str, int]:
 
 
 def refresh_taken_on() -> dict[str, int]:
-    """Problems taken on at leaders' contact points whose case was resolved or closed are marked solved (the local
-    day it was resolved; closed without a resolution: the day it closed); a case reopened since is unmarked. Needs
-    are left to the lists' interface."""
+    """Problems taken on at leaders' contact points are marked solved from what they name — a case resolved or closed
+    (the local day it was resolved; closed without a resolution: the day it closed), a need served or closed (the day
+    it first reached that state) — and unmarked when the case reopens or the need goes back."""
     changed = {"solved": 0, "reopened": 0}
-    problems = list(TakenOn.objects.filter(kind=ProblemKind.CASE).only("pk", "ref_id", "solved_on"))
-    cases = {
-        c.pk: c
-        for c in Case.objects.filter(pk__in={p.ref_id for p in problems}).only(
-            "pk", "status", "resolved_at", "closed_at"
-        )
-    }
+    problems = list(TakenOn.objects.only("pk", "kind", "ref_id", "solved_on"))
+    case_ids = {p.ref_id for p in problems if p.kind == ProblemKind.CASE}
+    need_ids = {p.ref_id for p in problems if p.kind == ProblemKind.NEED}
+    solved: dict[tuple[str, int], date | None] = {}
+    for case in Case.objects.filter(pk__in=case_ids).only("pk", "status", "resolved_at", "closed_at"):
+        moment = (case.resolved_at or case.closed_at) if case.status in SOLVED else None
+        solved[(ProblemKind.CASE, case.pk)] = timeutil.local(moment).date() if moment else None
+    served_first = dict(
+        NeedEvent.objects.filter(need_id__in=need_ids, to_status__in=NEED_SOLVED)
+        .values("need_id")
+        .annotate(first=Min("at"))
+        .values_list("need_id", "first")
+    )
+    for need_id, status in Need.objects.filter(pk__in=need_ids).values_list("pk", "status"):
+        moment = served_first.get(need_id) if status in NEED_SOLVED else None
+        solved[(ProblemKind.NEED, need_id)] = timeutil.local(moment).date() if moment else None
     for problem in problems:
-        case = cases.get(problem.ref_id)
-        solved_on = None
-        if case is not None and case.status in SOLVED:
-            moment = case.resolved_at or case.closed_at
-            solved_on = timeutil.local(moment).date() if moment else None
+        solved_on = solved.get((problem.kind, problem.ref_id))
         if solved_on != problem.solved_on:
             people_services.mark_solved(taken_on=problem, solved_on=solved_on)
             changed["solved" if solved_on else "reopened"] += 1

@@ -219,7 +219,7 @@ def test_the_command_prints_a_table_and_a_json_line():
 
     lines = out.getvalue().strip().splitlines()
     assert json.loads(lines[-1]) == {
-        "month": "2026-11",
+        "period": "2026-11",
         "node": w.district.code,
         "saved": True,
         "assessed": 6,
@@ -237,6 +237,30 @@ def test_the_command_refuses_a_bad_month_and_stores_nothing(month: str):
     with pytest.raises(CommandError, match="--month"):
         call_command("assess", "--month", month, "--jurisdiction", w.district.jurisdiction.code)
     assert not Assessment.objects.exists()
+
+
+@pytest.mark.parametrize("quarter", ["2026-Q5", "2026-Q0", "26-Q1", "2026Q1", "2026-QX"])
+def test_the_command_refuses_a_bad_quarter_and_stores_nothing(quarter: str):
+    w = people_world()
+    with pytest.raises(CommandError, match="--quarter"):
+        call_command("assess", "--quarter", quarter, "--jurisdiction", w.district.jurisdiction.code)
+    assert not Assessment.objects.exists()
+
+
+def test_a_quarter_is_assessed_over_its_three_months():
+    """The fourth quarter holds A's October report and December visit and resolution too; what A committed is
+    expected three times over (the quarter's months)."""
+    w = people_world()
+    s = build(w)
+    assert assessment.quarter_period("2026-q4") == (date(2026, 10, 1), date(2026, 12, 31))
+    assert assessment.months_in(date(2026, 10, 1), date(2026, 12, 31)) == 3
+    out = StringIO()
+    call_command("assess", "--quarter", "2026-Q4", "--jurisdiction", w.district.jurisdiction.code, stdout=out)
+    assert json.loads(out.getvalue().strip().splitlines()[-1])["period"] == "2026-Q4"
+    row = Assessment.objects.get(steward=s["a"], first_day=date(2026, 10, 1), last_day=date(2026, 12, 31))
+    assert (row.facts["months"], row.facts["reported"], row.facts["visits"], row.facts["resolved"]) == (3, 3, 4, 3)
+    november = assessment.assess(w.district, first_day=NOV_FIRST, last_day=NOV_LAST, save=False)
+    assert next(r for r in november if r.steward.pk == s["a"].pk).facts.months == 1
 
 
 def test_the_command_refuses_an_unknown_node():
@@ -324,3 +348,24 @@ def test_the_worker_runs_the_assessment_and_the_refresh_once():
     row = Assessment.objects.get(steward=steward)
     assert (row.first_day, row.last_day) == (first_day, last_day)
     assert point.problems.get().solved_on == today
+
+
+def test_a_need_taken_on_is_solved_the_day_it_is_first_served_or_closed():
+    from gongzhi.lists import services as lists
+
+    w = people_world()
+    point = services.add_contact_point(actor=w.admin, leader=w.leader, kind="community", year=2026, node=w.community)
+    need = lists.create_need(
+        actor=w.staff, node=w.community, title="小区缺少适老化扶手", category="elderly", source="survey",
+        at=at(3, 1),
+    )  # fmt: skip
+    taken = services.take_on(
+        contact_point=point, actor=w.leader, kind="need", ref_id=need.pk, title=need.title, on=date(2026, 3, 2)
+    )
+    assert assessment.refresh_taken_on() == {"solved": 0, "reopened": 0}  # collected: not solved
+    lists.change_need(actor=w.staff, need=need, action="close", note="扶手已由物业加装", at=at(4, 15, 23))
+    assert assessment.refresh_taken_on() == {"solved": 1, "reopened": 0}
+    taken.refresh_from_db()
+    assert taken.solved_on == date(2026, 4, 15)
+    lists.change_need(actor=w.staff, need=need, action="reopen", note="扶手松动，重新安排", at=at(5, 1))
+    assert assessment.refresh_taken_on() == {"solved": 0, "reopened": 1}

@@ -1,6 +1,6 @@
-"""``gongzhi assess --month 2026-11 [--node CODE] [--jurisdiction demo] [--dry-run]``: the stewards' monthly
-assessment (考核) from measured facts (``gongzhi.ops.assessment``). Prints a table, best first, and ends with one JSON
-line of counts."""
+"""``gongzhi assess --month 2026-11 | --quarter 2026-Q4 [--node CODE] [--jurisdiction demo] [--dry-run]``: the
+stewards' monthly or quarterly assessment (考核) from measured facts (``gongzhi.ops.assessment``). Prints a table, best
+first, and ends with one JSON line of counts."""
 
 from __future__ import annotations
 
@@ -22,7 +22,9 @@ class Command(BaseCommand):
     help = "Assess the stewards of a month from measured facts (cases, ratings, visits, hours), score and rank them."
 
     def add_arguments(self, parser: CommandParser) -> None:
-        parser.add_argument("--month", required=True, help="the month as YYYY-MM")
+        period = parser.add_mutually_exclusive_group(required=True)
+        period.add_argument("--month", help="the month as YYYY-MM")
+        period.add_argument("--quarter", help="the quarter as YYYY-Qn (2026-Q4)")
         parser.add_argument("--node", default="", help="code of the grid node (default: the district's root)")
         parser.add_argument("--jurisdiction", default="demo", help="jurisdiction code (default demo)")
         parser.add_argument("--min-sample", type=int, default=STEWARD_MIN_SAMPLE, help="minimum sample to be ranked")
@@ -30,9 +32,13 @@ class Command(BaseCommand):
 
     def handle(self, *args: Any, **options: Any) -> None:
         try:
-            first_day, last_day = assessment.month_period(options["month"])
+            if options["quarter"]:
+                first_day, last_day = assessment.quarter_period(options["quarter"])
+            else:
+                first_day, last_day = assessment.month_period(options["month"])
         except ValueError:
-            raise CommandError(f"--month: expected YYYY-MM, got {options['month']!r}") from None
+            given = options["quarter"] or options["month"]
+            raise CommandError(f"--month YYYY-MM or --quarter YYYY-Qn, got {given!r}") from None
         nodes = GridNode.objects.filter(jurisdiction__code=options["jurisdiction"])
         place = nodes.filter(code=options["node"]).first() if options["node"] else nodes.filter(parent=None).first()
         if place is None:
@@ -46,7 +52,8 @@ class Command(BaseCommand):
             min_sample=options["min_sample"],
             save=not options["dry_run"],
         )
-        self.stdout.write(f"{place.name} {first_day:%Y-%m}: {len(rows)} stewards")
+        label = options["quarter"].upper() if options["quarter"] else f"{first_day:%Y-%m}"
+        self.stdout.write(f"{place.name} {label}: {len(rows)} stewards")
         self.stdout.write(
             f"{'rank':>4}  {'score':>5}  {'steward':<12} {'micro-grid':<14} {'days':>4} {'rep':>3} "
             f"{'resp':>6} {'resol':>6} {'satisf':>6} {'visits':>6} {'hours':>6} sample"
@@ -62,6 +69,6 @@ class Command(BaseCommand):
                 f"{_ratio(f.resolved_on_time, f.resolved):>6} {_ratio(f.satisfied, f.rated):>6} "
                 f"{f.visits:>6} {f.hours:>6} {f.sample}" + ("" if a.steward.kind == "steward" else "  (part-time)")
             )
-        summary = {"month": f"{first_day:%Y-%m}", "node": place.code, "saved": not options["dry_run"]}
+        summary = {"period": label, "node": place.code, "saved": not options["dry_run"]}
         summary.update(assessment.counts(rows))
         self.stdout.write(json.dumps(summary, ensure_ascii=False))
