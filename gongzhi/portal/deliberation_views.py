@@ -30,7 +30,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from gongzhi.care import selectors as care_selectors
 from gongzhi.cases.models import Case
-from gongzhi.core import crypto, throttle, timeutil
+from gongzhi.core import crypto, timeutil
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.privacy import mask_text
 from gongzhi.deliberation import selectors as delib
@@ -40,12 +40,11 @@ from gongzhi.deliberation.choices import Basis, MeetingStatus, Origin, Step, Voi
 from gongzhi.deliberation.models import EligiblePhone, Meeting, Registration, Subscription, Support, Topic, Vote
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
-from gongzhi.grid.models import Building, GridNode
-from gongzhi.portal import phone_login, selectors
+from gongzhi.grid.models import GridNode
+from gongzhi.portal import participation, selectors
 from gongzhi.portal.deliberation_forms import CommentForm, ProposeForm, RegisterForm, VoteForm
 
 # The building the resident came from (its QR code): their topics, the label of their comments, where they propose.
-SESSION_BUILDING = "portal_delib_building"
 # A random id per browser, signed, to count a notice's opens once per reader (a keyed hash of it: never an address).
 READER_COOKIE = "gz_r"
 READER_SALT = "portal.notice-reader"
@@ -56,47 +55,30 @@ MAX_TOPICS = 100
 
 # ----------------------------------------------------------------------------------------------------------- helpers
 
-
-def _not_found(request: HttpRequest, message: str = "") -> HttpResponse:
-    return render(request, "portal/not_found.html", {"message": message or _(delib_services.NOT_FOUND)}, status=404)
+REFUSED = "portal/deliberation/refused.html"
+SESSION_BUILDING = participation.SESSION_BUILDING
+_came_from = participation.came_from
+_login = participation.phone_session
+_login_url = participation.login_url
+_throttled = participation.throttled
 
 
 def _refused(
     request: HttpRequest, title: str, message: str, *, status: int, back: str, login: bool = False
 ) -> HttpResponse:
-    """A refusal with its message and status (nothing was written), and the way back."""
-    context = {"title": title, "message": message, "back": back, "login_url": _login_url(back) if login else ""}
-    return render(request, "portal/deliberation/refused.html", context, status=status)
-
-
-def _login_url(next_url: str) -> str:
-    return reverse("portal:login") + "?next=" + next_url
-
-
-def _login(request: HttpRequest) -> tuple[dict[str, str] | None, str]:
-    """The phone login of this session and its verified number ("" when there is none)."""
-    login = phone_login.current(request)
-    number = phone_login.number(request) if login else ""
-    return (login, number) if login and number else (None, "")
+    return participation.refused(request, REFUSED, title, message, status=status, back=back, login=login)
 
 
 def _needs_login(request: HttpRequest, back: str) -> HttpResponse:
-    return _refused(
-        request,
-        _("Log in first"),
-        _("Log in with your mobile number to take part: a code is sent by text message."),
-        status=403,
-        back=back,
-        login=True,
-    )
+    return participation.needs_login(request, REFUSED, back)
 
 
-def _came_from(request: HttpRequest) -> Building | None:
-    """The building whose QR code brought this resident here (remembered in the session)."""
-    pk = request.session.get(SESSION_BUILDING)
-    if not isinstance(pk, int):
-        return None
-    return Building.objects.select_related("node", "compound", "jurisdiction").filter(pk=pk).first()
+def _too_many(request: HttpRequest, retry_after: int, back: str) -> HttpResponse:
+    return participation.too_many(request, REFUSED, retry_after, back)
+
+
+def _not_found(request: HttpRequest, message: str = "") -> HttpResponse:
+    return render(request, "portal/not_found.html", {"message": message or _(delib_services.NOT_FOUND)}, status=404)
 
 
 def _household_key(number: str, jurisdiction_id: int) -> str:
@@ -111,27 +93,6 @@ def _author_label(request: HttpRequest, topic: Topic) -> str:
     if building is not None and building.jurisdiction_id == topic.jurisdiction_id:
         return f"{building.name}居民"[:64]
     return "居民"
-
-
-def _throttled(scope: str, index: str) -> int:
-    """Counts one attempt of a resident (their number's blind index); the seconds to wait when past the limit (the
-    reports' limit, ``GONGZHI_REPORT_RATE_LIMIT``), else 0."""
-    limit, seconds = settings.GONGZHI_REPORT_RATE_LIMIT
-    verdict = throttle.hit(scope, throttle.key_for(scope + ":" + index), limit=limit, seconds=seconds)
-    return 0 if verdict.allowed else max(verdict.retry_after, 1)
-
-
-def _too_many(request: HttpRequest, retry_after: int, back: str) -> HttpResponse:
-    response = _refused(
-        request,
-        _("Please wait a little"),
-        _("You have sent a lot in a short time. Please try again in %(minutes)s minutes.")
-        % {"minutes": max(retry_after // 60, 1)},
-        status=429,
-        back=back,
-    )
-    response["Retry-After"] = str(retry_after)
-    return response
 
 
 def _topic_url(topic: Topic | int, anchor: str = "") -> str:

@@ -14,7 +14,6 @@ from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
-from urllib.parse import quote
 
 from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse, HttpResponseRedirect
@@ -25,15 +24,14 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from gongzhi.core import throttle, timeutil
+from gongzhi.core import timeutil
 from gongzhi.core.errors import DomainError, NotFound
 from gongzhi.core.privacy import mask_text
 from gongzhi.core.redirects import safe_next
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Building, GridNode, Jurisdiction
-from gongzhi.portal import phone_login, selectors
-from gongzhi.portal.deliberation_views import SESSION_BUILDING
+from gongzhi.portal import participation, phone_login, selectors
 from gongzhi.portal.people_forms import HoursForm, ReportInForm, StewardForm, VolunteerForm
 from gongzhi.volunteers import selectors as people
 from gongzhi.volunteers import services as people_services
@@ -52,72 +50,29 @@ def _render(request: HttpRequest, template: str, context: dict[str, Any], *, sta
     return render(request, f"portal/people/{template}", context, status=status)
 
 
-def _not_found(request: HttpRequest, message: str = "") -> HttpResponse:
-    return render(request, "portal/not_found.html", {"message": message or _(people_services.NOT_FOUND)}, status=404)
-
-
-def _login_url(next_url: str) -> str:
-    return reverse("portal:login") + "?next=" + quote(next_url, safe="/")
+REFUSED = "portal/people/refused.html"
+_came_from = participation.came_from
+_login = participation.phone_session
+_login_url = participation.login_url
+_throttled = participation.throttled
 
 
 def _refused(
     request: HttpRequest, title: str, message: str, *, status: int, back: str, login: bool = False, **extra: Any
 ) -> HttpResponse:
-    """A refusal with its message and status (nothing was written), and the way back."""
-    context = {"title": title, "message": message, "back": back, "login_url": _login_url(back) if login else ""}
-    return _render(request, "refused.html", {**context, **extra}, status=status)
-
-
-def _login(request: HttpRequest) -> tuple[dict[str, str] | None, str]:
-    login = phone_login.current(request)
-    number = phone_login.number(request) if login else ""
-    return (login, number) if login and number else (None, "")
+    return participation.refused(request, REFUSED, title, message, status=status, back=back, login=login, **extra)
 
 
 def _needs_login(request: HttpRequest, back: str) -> HttpResponse:
-    return _refused(
-        request,
-        _("Log in first"),
-        _("Log in with your mobile number to take part: a code is sent by text message."),
-        status=403,
-        back=back,
-        login=True,
-    )
-
-
-def _throttled(scope: str, index: str) -> int:
-    """Counts one write of a resident (their number's blind index), as the proposals do; seconds to wait or 0."""
-    limit, seconds = settings.GONGZHI_REPORT_RATE_LIMIT
-    verdict = throttle.hit(scope, throttle.key_for(scope + ":" + index), limit=limit, seconds=seconds)
-    return 0 if verdict.allowed else max(verdict.retry_after, 1)
+    return participation.needs_login(request, REFUSED, back)
 
 
 def _too_many(request: HttpRequest, retry_after: int, back: str) -> HttpResponse:
-    response = _refused(
-        request,
-        _("Please wait a little"),
-        _("You have sent a lot in a short time. Please try again in %(minutes)s minutes.")
-        % {"minutes": max(retry_after // 60, 1)},
-        status=429,
-        back=back,
-    )
-    response["Retry-After"] = str(retry_after)
-    return response
+    return participation.too_many(request, REFUSED, retry_after, back)
 
 
-def _came_from(request: HttpRequest) -> Building | None:
-    """The building whose QR code brought this resident here (``?b=`` remembered in the session, shared with the
-    deliberation pages)."""
-    token = request.GET.get("b", "")
-    if token:
-        found = grid_selectors.building_by_token(token[:32])
-        if found is not None:
-            request.session[SESSION_BUILDING] = found.pk
-        return found
-    pk = request.session.get(SESSION_BUILDING)
-    if not isinstance(pk, int):
-        return None
-    return Building.objects.select_related("node", "compound", "jurisdiction").filter(pk=pk).first()
+def _not_found(request: HttpRequest, message: str = "") -> HttpResponse:
+    return render(request, "portal/not_found.html", {"message": message or _(people_services.NOT_FOUND)}, status=404)
 
 
 def _jurisdiction(request: HttpRequest) -> Jurisdiction | None:
