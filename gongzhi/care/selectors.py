@@ -19,6 +19,7 @@ from gongzhi.care.models import AccessEntry, Household, Resident, Visit
 from gongzhi.care.services import checked_phone, name_key
 from gongzhi.core import crypto
 from gongzhi.core.errors import DomainError, NotFound, gettext_noop
+from gongzhi.core.http import known_id
 from gongzhi.core.privacy import mask_name, mask_phone
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
@@ -88,10 +89,7 @@ def search(user: Any, text: str, *, limit: int = SEARCH_LIMIT) -> list[Resident]
 
 
 def resident_for(user: Any, pk: Any, capability: str = roles.CARE_VIEW) -> Resident:
-    try:
-        key = int(pk)
-    except (TypeError, ValueError):
-        raise NotFound(gettext_noop("No such record in your area.")) from None
+    key = known_id(pk, gettext_noop("No such record in your area."))
     found = (
         residents_visible_to(user, capability).select_related("household", "node", "household__building").filter(pk=key)
     )
@@ -102,10 +100,7 @@ def resident_for(user: Any, pk: Any, capability: str = roles.CARE_VIEW) -> Resid
 
 
 def household_for(user: Any, pk: Any, capability: str = roles.CARE_VIEW) -> Household:
-    try:
-        key = int(pk)
-    except (TypeError, ValueError):
-        raise NotFound(gettext_noop("No such record in your area.")) from None
+    key = known_id(pk, gettext_noop("No such record in your area."))
     found = households_visible_to(user, capability).select_related("building", "node", "head").filter(pk=key).first()
     if found is None:
         raise NotFound(gettext_noop("No such record in your area."))

@@ -38,7 +38,8 @@ from gongzhi.cases import transitions as case_states
 from gongzhi.console import people_forms as forms
 from gongzhi.console import selectors as console_selectors
 from gongzhi.core import qr, timeutil
-from gongzhi.core.errors import DomainError, NotFound
+from gongzhi.core.errors import DomainError, NotFound, gettext_noop
+from gongzhi.core.http import known_id
 from gongzhi.core.privacy import mask_name, mask_phone
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
@@ -106,9 +107,9 @@ def _community(request: HttpRequest) -> tuple[GridNode | None, QuerySet[GridNode
 
 def _int(value: Any) -> int:
     try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise Http404(_("No such record in your area.")) from None
+        return known_id(value, gettext_noop("No such record in your area."))
+    except NotFound as exc:
+        raise Http404(exc.message) from None
 
 
 def _refused(exc: DomainError) -> None:

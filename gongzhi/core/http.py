@@ -16,6 +16,8 @@ from django.http import HttpRequest, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from gongzhi.core.errors import NotFound
+
 # An id in an address or a form: ASCII digits that fit a 64-bit column (str.isdigit() also takes "²", which int()
 # refuses, and a longer number overflows the database's integer).
 _ID = re.compile(r"[0-9]{1,18}")
@@ -24,6 +26,15 @@ _ID = re.compile(r"[0-9]{1,18}")
 def parse_id(text: str | None) -> int | None:
     """The id ``text`` spells, or None."""
     return int(text) if text and _ID.fullmatch(text) else None
+
+
+def known_id(value: object, message: str) -> int:
+    """The id ``value`` spells (an int, or text from an address or a form); NotFound with ``message`` otherwise — a
+    forged or overlong id finds nothing, as an unknown one does."""
+    found = parse_id(str(value)) if isinstance(value, int | str) else None
+    if found is None:
+        raise NotFound(message)
+    return found
 
 
 class BadInput(BadRequest):

@@ -11,6 +11,7 @@ from django.db.models import Count, Q, QuerySet
 
 from gongzhi.core import timeutil
 from gongzhi.core.errors import NotFound
+from gongzhi.core.http import known_id
 from gongzhi.deliberation import steps
 from gongzhi.deliberation.choices import MeetingStatus, NoticeStatus, Step, VoteStatus
 from gongzhi.deliberation.models import Ballot, Comment, Meeting, MeetingCase, Notice, Topic, Vote
@@ -39,7 +40,7 @@ def topics_visible_to(user: Any) -> QuerySet[Topic]:
 
 
 def topic_for(user: Any, pk: Any) -> Topic:
-    found = topics_visible_to(user).filter(pk=_pk(pk)).first()
+    found = topics_visible_to(user).filter(pk=known_id(pk, NOT_FOUND)).first()
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
@@ -57,7 +58,7 @@ def meetings_visible_to(user: Any) -> QuerySet[Meeting]:
 
 
 def meeting_for(user: Any, pk: Any) -> Meeting:
-    found = meetings_visible_to(user).filter(pk=_pk(pk)).first()
+    found = meetings_visible_to(user).filter(pk=known_id(pk, NOT_FOUND)).first()
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
@@ -68,13 +69,6 @@ def notices_visible_to(user: Any) -> QuerySet[Notice]:
     if condition is None:
         return Notice.objects.none()
     return Notice.objects.filter(condition).select_related("node")
-
-
-def _pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound(NOT_FOUND) from None
 
 
 # ------------------------------------------------------------------------------------------------------- public
@@ -94,7 +88,7 @@ def public_topics(node: GridNode) -> QuerySet[Topic]:
 
 
 def public_topic(pk: Any) -> Topic:
-    found = Topic.objects.select_related("node").filter(pk=_pk(pk)).first()
+    found = Topic.objects.select_related("node").filter(pk=known_id(pk, NOT_FOUND)).first()
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
@@ -120,7 +114,7 @@ def public_meetings(topic: Topic) -> QuerySet[Meeting]:
 
 
 def public_meeting(pk: Any) -> Meeting:
-    found = Meeting.objects.select_related("node", "topic").filter(pk=_pk(pk)).first()
+    found = Meeting.objects.select_related("node", "topic").filter(pk=known_id(pk, NOT_FOUND)).first()
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
@@ -231,7 +225,9 @@ def live_notices_for_node(node: GridNode, *, now: datetime | None = None) -> Que
 
 def public_notice(pk: Any, *, now: datetime | None = None) -> Notice:
     """A published notice (expired ones stay readable by their link, marked so); withdrawn or drafts: NotFound."""
-    found = Notice.objects.select_related("node").filter(pk=_pk(pk), status=NoticeStatus.PUBLISHED).first()
+    found = (
+        Notice.objects.select_related("node").filter(pk=known_id(pk, NOT_FOUND), status=NoticeStatus.PUBLISHED).first()
+    )
     if found is None:
         raise NotFound(NOT_FOUND)
     return found

@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet, Sum
 
 from gongzhi.core import timeutil
 from gongzhi.core.errors import NotFound
+from gongzhi.core.http import known_id
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import GridNode
@@ -39,13 +40,6 @@ def _scope(user: Any, field: str = "node__") -> Q | None:
     return grid_selectors.capability_condition(user, roles.PEOPLE_MANAGE, field)
 
 
-def _pk(value: Any) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        raise NotFound(NOT_FOUND) from None
-
-
 def applications_visible_to(user: Any) -> QuerySet[Application]:
     condition = _scope(user)
     if condition is None:
@@ -54,7 +48,7 @@ def applications_visible_to(user: Any) -> QuerySet[Application]:
 
 
 def application_for(user: Any, pk: Any) -> Application:
-    found = applications_visible_to(user).filter(pk=_pk(pk)).first()
+    found = applications_visible_to(user).filter(pk=known_id(pk, NOT_FOUND)).first()
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
@@ -68,7 +62,7 @@ def stewards_visible_to(user: Any) -> QuerySet[Steward]:
 
 
 def steward_for(user: Any, pk: Any) -> Steward:
-    found = stewards_visible_to(user).filter(pk=_pk(pk)).first()
+    found = stewards_visible_to(user).filter(pk=known_id(pk, NOT_FOUND)).first()
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
@@ -96,7 +90,7 @@ def activities_visible_to(user: Any) -> QuerySet[Activity]:
 
 
 def activity_for(user: Any, pk: Any) -> Activity:
-    found = activities_visible_to(user).filter(pk=_pk(pk)).first()
+    found = activities_visible_to(user).filter(pk=known_id(pk, NOT_FOUND)).first()
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
@@ -131,7 +125,11 @@ def public_activities(node: GridNode, *, now: Any = None) -> QuerySet[Activity]:
 
 
 def public_activity(pk: Any) -> Activity:
-    found = Activity.objects.select_related("node").filter(pk=_pk(pk), status=ActivityStatus.PUBLISHED).first()
+    found = (
+        Activity.objects.select_related("node")
+        .filter(pk=known_id(pk, NOT_FOUND), status=ActivityStatus.PUBLISHED)
+        .first()
+    )
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
