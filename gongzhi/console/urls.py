@@ -14,6 +14,7 @@ from gongzhi.console import (
     station_views,
     views,
 )
+from gongzhi.console import errand_views as errands
 
 app_name = "console"
 
@@ -187,4 +188,7 @@ urlpatterns = [
     # Deliberation's printed notices: the two announcements (两公开) of a topic, the A4 poster of a notice
     path("topics/<int:topic_id>/notice.pdf", deliberation_print.topic_notice, name="topic_notice_pdf"),
     path("notices/<int:notice_id>/poster.pdf", deliberation_print.notice_poster, name="notice_poster_pdf"),
+    # 代办 by volunteers, from a case page
+    path("cases/<int:case_id>/errands/", errands.give, name="case_errand"),
+    path("cases/<int:case_id>/errands/<str:errand_id>/withdraw/", errands.withdraw, name="case_errand_withdraw"),
 ]
