@@ -1906,7 +1906,7 @@ CATALOGUE: Final[tuple[Category, ...]] = (
             Category(
                 code="care.errand",
                 name="生活代办",
-                name_en="Everyday errands (代办)",
+                name_en="Everyday errands run for someone",
                 description="为行动不便的老人或居民代买药品、代缴费用、代取物品等日常小事。",
                 kind="help",
                 default_level="community",
