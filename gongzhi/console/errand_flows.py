@@ -7,7 +7,9 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.conf import settings
 from django.db import transaction
+from django.urls import reverse
 
 from gongzhi.cases import public
 from gongzhi.cases import services as case_services
@@ -17,9 +19,13 @@ from gongzhi.core.errors import DomainError, gettext_noop
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import GridNode
+from gongzhi.notifications import services as notifications
 from gongzhi.volunteers import selectors as people
 from gongzhi.volunteers import services as people_services
 from gongzhi.volunteers.models import Errand
+
+# The text message that tells the volunteer of the offer (volunteers/messages.py).
+OFFERED_SMS = "volunteers.errand_offered"
 
 
 def community_of(case: Case) -> GridNode | None:
@@ -48,8 +54,9 @@ def may_give(user: Any, case: Case) -> bool:
 
 @transaction.atomic
 def give_errand(*, case: Case, actor: Any, volunteer_id: int, note: str = "") -> Errand:
-    """The errand offered to the volunteer and recorded on the case, in one transaction; a refusal by either domain
-    (not an errand category, not the handler, a volunteer not reported in …) leaves both untouched."""
+    """The errand offered to the volunteer and recorded on the case, in one transaction, and a text message to the
+    volunteer queued in it (delivered once it commits); a refusal by either domain (not an errand category, not the
+    handler, a volunteer not reported in …) leaves both untouched and sends nothing."""
     community = community_of(case)
     if community is None:
         raise DomainError(gettext_noop("The case is in no community: its errand cannot go to a volunteer."))
@@ -68,6 +75,13 @@ def give_errand(*, case: Case, actor: Any, volunteer_id: int, note: str = "") ->
         volunteer_ref=errand.volunteer_id,
         volunteer_label=errand.volunteer.masked_name,
         note=note,
+    )
+    base = settings.GONGZHI_PUBLIC_URL
+    notifications.send_sms(
+        phone=errand.volunteer.phone,
+        kind=OFFERED_SMS,
+        context={"summary": errand.summary, "link": base + reverse("portal:people_errands") if base else ""},
+        subject=f"errand:{errand.pk}",
     )
     return errand
 

@@ -62,8 +62,10 @@ def errands(request: HttpRequest) -> HttpResponse:
     if me is not None:
         for errand in people.errands_of(me)[:MAX_ROWS]:
             live = errand.status in people_services.ERRAND_OPEN
-            rows.append({"errand": errand, "card": _handler_card(errand) if live else None, "live": live})
-    context = {"login": login, "volunteer": me, "rows": rows, "done": request.GET.get("done", ""), "form": DoneForm()}
+            # One form per errand, with ids of its own (two errands running: two result fields on the page).
+            form = DoneForm(auto_id=f"errand-{errand.pk}-%s") if errand.status == ErrandStatus.ACCEPTED else None
+            rows.append({"errand": errand, "card": _handler_card(errand) if live else None, "form": form})
+    context = {"login": login, "volunteer": me, "rows": rows, "done": request.GET.get("done", "")}
     return people_views._render(request, "errands.html", context)
 
 

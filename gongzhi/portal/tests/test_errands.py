@@ -11,7 +11,8 @@ from django.urls import reverse
 
 from gongzhi.cases import services as case_services
 from gongzhi.cases.models import Case, CaseEvent
-from gongzhi.notifications.models import Notification
+from gongzhi.core import crypto
+from gongzhi.notifications.models import Notification, SmsMessage
 from gongzhi.portal.tests.test_people_pages import as_phone
 from gongzhi.volunteers import services as people_services
 from gongzhi.volunteers.models import Errand
@@ -52,6 +53,7 @@ def written():
     return (
         list(Errand.objects.values_list("pk", "status", "result")),
         list(CaseEvent.objects.order_by("pk").values_list("pk", "kind")),
+        list(SmsMessage.objects.filter(kind="volunteers.errand_offered").values_list("pk", flat=True)),
     )
 
 
@@ -79,6 +81,10 @@ def test_staff_gives_the_errand_the_volunteer_runs_it_and_the_handler_resolves(l
     event = CaseEvent.objects.get(case=case, kind="errand_given")
     assert event.data == {"volunteer": me.pk, "label": "张**"}
     assert "张**" in handler.get(reverse("console:case", args=[case.pk])).content.decode()
+    # The volunteer hears by text message: what and where, never the resident.
+    sms = SmsMessage.objects.get(kind="volunteers.errand_offered")
+    assert sms.phone_index == crypto.blind_index(ME) and errand.summary in sms.body
+    assert REPORTER_PHONE not in sms.body and "王秀英" not in sms.body
 
     mine = as_phone(ME)
     page = mine.get(reverse("portal:people_errands"))
