@@ -10,6 +10,7 @@ page; an empty result a 400; nothing is written on a refusal."""
 
 from __future__ import annotations
 
+from decimal import Decimal
 from typing import Any
 
 from django import forms
@@ -38,6 +39,14 @@ ACTIONS = ("accept", "decline", "done")
 class DoneForm(forms.Form):
     result = forms.CharField(
         label=gettext_lazy("What you did"), max_length=1000, widget=forms.Textarea(attrs={"rows": 3})
+    )
+    hours = forms.DecimalField(
+        label=gettext_lazy("Hours it took (optional: submitted as service hours)"),
+        required=False,
+        min_value=Decimal("0.01"),
+        max_value=Decimal(24),
+        decimal_places=2,
+        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
     )
 
 
@@ -70,9 +79,9 @@ def errands(request: HttpRequest) -> HttpResponse:
 
 
 @transaction.atomic
-def finish(*, errand: Errand, volunteer: Volunteer, result: str) -> Errand:
-    """The errand done and the case told, in one transaction."""
-    finished = people_services.finish_errand(errand=errand, volunteer=volunteer, result=result)
+def finish(*, errand: Errand, volunteer: Volunteer, result: str, hours: Decimal | None = None) -> Errand:
+    """The errand done (its hours submitted, when given) and the case told, in one transaction."""
+    finished = people_services.finish_errand(errand=errand, volunteer=volunteer, result=result, hours=hours)
     case_services.errand_reported(case=finished.case_id, volunteer_ref=volunteer.pk, result=finished.result)
     return finished
 
@@ -104,9 +113,13 @@ def errand_act(request: HttpRequest, errand_id: str, action: str) -> HttpRespons
             form = DoneForm(request.POST)
             if not form.is_valid():
                 return people_views._refused(
-                    request, title, _("Say what you did (at most 1000 characters)."), status=400, back=back
+                    request,
+                    title,
+                    _("Say what you did (at most 1000 characters), and the hours as a number from 0.01 to 24."),
+                    status=400,
+                    back=back,
                 )
-            finish(errand=errand, volunteer=me, result=form.cleaned_data["result"])
+            finish(errand=errand, volunteer=me, result=form.cleaned_data["result"], hours=form.cleaned_data["hours"])
     except DomainError as exc:
         return people_views._refused(request, title, exc.message, status=exc.http_status, back=back)
     done = {"accept": ErrandStatus.ACCEPTED, "decline": ErrandStatus.DECLINED, "done": ErrandStatus.DONE}[action]

@@ -869,15 +869,28 @@ def decline_errand(*, errand: Errand | int, volunteer: Volunteer, at: datetime |
 
 
 @transaction.atomic
-def finish_errand(*, errand: Errand | int, volunteer: Volunteer, result: str, at: datetime | None = None) -> Errand:
-    """The volunteer reports the errand they took on done, with what they did (the interface tells the case)."""
+def finish_errand(
+    *, errand: Errand | int, volunteer: Volunteer, result: str, hours: Any = None, at: datetime | None = None
+) -> Errand:
+    """The volunteer reports the errand they took on done, with what they did (the interface tells the case); the
+    time it took, when given, is submitted as service hours for the community's approval like any other."""
     found = _locked_errand(errand, volunteer)
     if found.status != ErrandStatus.ACCEPTED:
         raise Conflict(gettext_noop("Take the errand on before you report it done."), code="errand_state")
+    spent = hours_of(hours) if hours not in (None, "") else None
     found.result = checked_text(result, gettext_noop("what you did"), required=True, max_length=1000)
     found.status = ErrandStatus.DONE
     found.done_at = at or timeutil.now()
     found.save(update_fields=["result", "status", "done_at"])
+    if spent is not None:
+        Hours.objects.create(
+            volunteer=found.volunteer,
+            community=found.community,
+            day=timeutil.local(found.done_at).date(),
+            hours=spent,
+            description=f"代办 {found.tracking_code}: {found.summary}"[:200],
+            created_at=found.done_at,
+        )
     return found
 
 

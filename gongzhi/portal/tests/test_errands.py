@@ -194,3 +194,34 @@ def test_forged_ids_and_actions_are_404_and_a_volunteer_needs_the_phone_login(li
     assert handler.post(withdraw).status_code == 302
     assert act(mine, errand.pk, "accept").status_code == 409
     assert Errand.objects.get(pk=errand.pk).status == "withdrawn"
+
+
+def test_the_time_an_errand_took_is_submitted_as_hours_for_approval(light):
+    from decimal import Decimal
+
+    from gongzhi.core import timeutil
+    from gongzhi.volunteers.models import Hours
+
+    w = light
+    me = volunteer(w, ME, "张志愿")
+    case = accepted(w)
+    staff(w.steward).post(reverse("console:case_errand", args=[case.pk]), {"volunteer": me.pk})
+    errand = Errand.objects.get()
+    mine = as_phone(ME)
+    assert act(mine, errand.pk, "accept").status_code == 303
+    assert 'name="hours"' in mine.get(reverse("portal:people_errands")).content.decode()
+    before = (written(), list(Hours.objects.values_list("pk", flat=True)))
+    for bad in ("0", "25", "abc", "-1", "1.555"):
+        assert act(mine, errand.pk, "done", result="药已送到", hours=bad).status_code == 400, bad
+    assert (written(), list(Hours.objects.values_list("pk", flat=True))) == before
+    assert Errand.objects.get(pk=errand.pk).status == "accepted"
+
+    assert act(mine, errand.pk, "done", result="药已送到", hours="1.5").status_code == 303
+    hours = Hours.objects.get()
+    assert (hours.volunteer, hours.community, hours.hours, hours.status, hours.activity) == (
+        me, w.community, Decimal("1.50"), "submitted", None
+    )  # fmt: skip
+    assert hours.day == timeutil.local_today() and hours.description == f"代办 {case.tracking_code}: {errand.summary}"
+    # Staff approve them like any other hours; without hours, finishing submits none (the test above).
+    people_services.decide_hours(hours=hours, actor=w.dispatcher, approved=True)
+    assert Hours.objects.get().status == "approved"
