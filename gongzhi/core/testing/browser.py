@@ -288,6 +288,12 @@ def assert_cjk_renders(page: Any, selector: str, *, min_ink: int = 40) -> dict[s
     return {"ink": ink, "distinct": distinct, "width": width, "fonts_check": font_check}
 
 
+# The live server's turn on SQLite (``one_request_at_a_time_on_sqlite``): a test's own database work in the middle of
+# a journey (in a thread of its own: Playwright's loop forbids it in the test's) takes it too, so it never runs beside
+# a request the browser sent in the background.
+SERVER_TURN = threading.Lock()
+
+
 @contextmanager
 def one_request_at_a_time_on_sqlite(live_server: Any) -> Iterator[None]:
     """On SQLite the live server's threads share the test's one in-memory connection, which is not safe when a page
@@ -304,7 +310,7 @@ def one_request_at_a_time_on_sqlite(live_server: Any) -> Iterator[None]:
     if connection.vendor != "sqlite":
         yield
         return
-    lock = threading.Lock()
+    lock = SERVER_TURN
 
     def locked(environ: Any, start_response: Any) -> Any:
         with lock:
