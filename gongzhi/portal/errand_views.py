@@ -46,7 +46,8 @@ class DoneForm(forms.Form):
         min_value=Decimal("0.01"),
         max_value=Decimal(24),
         decimal_places=2,
-        widget=forms.NumberInput(attrs={"step": "0.5", "inputmode": "decimal"}),
+        # The browser's own check: any number of hundredths from the minimum (a step of 0.5 from 0.01 refused 1.5).
+        widget=forms.NumberInput(attrs={"step": "0.01", "inputmode": "decimal"}),
     )
 
 
