@@ -23,10 +23,10 @@ from openpyxl import load_workbook
 
 from gongzhi.cases import services
 from gongzhi.cases.choices import Channel, Urgency
-from gongzhi.cases.models import Case, CaseCategory
+from gongzhi.cases.models import Case, CaseCategory, CaseEvent
 from gongzhi.console import care_io, lists_io
 from gongzhi.console.models import ImportJob
-from gongzhi.core import crypto, excel
+from gongzhi.core import crypto, excel, prepared
 from gongzhi.core.errors import DomainError, ImportRejected, RowError, gettext_noop
 from gongzhi.grid import location, roles
 from gongzhi.grid import selectors as grid_selectors
@@ -37,6 +37,8 @@ log = logging.getLogger("gongzhi.console")
 MAX_ROWS = 100_000
 MAX_STORED_ERRORS = 2000
 PROGRESS_EVERY = 500
+# A case import refreshes the planner's statistics of what it writes every so many rows (core.prepared).
+STATISTICS_EVERY = 5000
 
 # Column headings as hotline exports write them, in Chinese or English; matched case-insensitively.
 CASE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -324,7 +326,10 @@ class CaseImport:
 
     def write(self, rows: list[CaseRow]) -> int:
         with transaction.atomic():
-            for r in rows:
+            for n, r in enumerate(rows):
+                if n and n % STATISTICS_EVERY == 0:
+                    # The cases written so far are uncommitted: autovacuum cannot count them (core.prepared).
+                    prepared.refresh_statistics(*_written_tables())
                 try:
                     services.submit(
                         jurisdiction=self.jurisdiction,
@@ -381,6 +386,12 @@ def run(job_id: int) -> ImportJob:
         log.exception("import %s failed", job.pk)
         _fail(job, [RowError(file=job.original_name, row=None, column=None, reason=INTERNAL_ERROR)])
     return job
+
+
+def _written_tables() -> tuple[str, ...]:
+    from gongzhi.routing.models import CaseTriage
+
+    return (Case._meta.db_table, CaseEvent._meta.db_table, CaseTriage._meta.db_table)
 
 
 def _run_cases(job: ImportJob, data: bytes) -> None:

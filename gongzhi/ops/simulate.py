@@ -49,6 +49,10 @@ WHISTLE_P = 0.15  # street-level cases where the street summons departments (吹
 # Simulated time between commits. Committing every simulated hour spent a tenth of the run writing the same pages
 # to SQLite's log over and over.
 BATCH = timedelta(days=1)
+# How often a simulation refreshes the planner's statistics (core.prepared.refresh_statistics): a run inside one
+# outer transaction (a test's, a caller's) writes rows autovacuum never sees.
+STATISTICS_EVERY_BATCHES = 7
+STATISTICS_EVERY_EVENTS = 10
 
 
 @dataclass
@@ -188,7 +192,11 @@ class Simulation:
             with notifications.simulation(clock=lambda: self.clock):
                 batch_end = self.start + BATCH
                 more = True
+                batches = 0
                 while more:
+                    if batches % STATISTICS_EVERY_BATCHES == 0:
+                        prepared.refresh_statistics()  # the cases so far, committed or not (core.prepared)
+                    batches += 1
                     with transaction.atomic():
                         more = self._play_until(batch_end, arrivals, state, total_days, progress)
                     notifications.deliver_queued(limit=100_000)
@@ -618,6 +626,8 @@ class MarketSimulation:
                 for event in self.events:
                     if event.node_id not in self.desk:
                         continue
+                    if self.result.events % STATISTICS_EVERY_EVENTS == 0:
+                        prepared.refresh_statistics()  # the market days and bookings so far (core.prepared)
                     with transaction.atomic():
                         self._event(event, market_selectors.offerings(event))
                     self.result.events += 1

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from django.db import connection
+from gongzhi.core import prepared
 
 
 def refresh_statistics() -> None:
-    """ANALYZE on PostgreSQL after a test has written a district's worth of rows, as autovacuum does on a live site.
+    """ANALYZE on PostgreSQL after a test has written a district's worth of rows, as autovacuum does on a live site
+    (``core.prepared.refresh_statistics``).
 
     Statistics outlive the test that made them (ANALYZE writes a table's row count in place, outside any
     transaction; ``analytics rebuild`` runs it): in one CI run the tables of a worker database were last analysed at
@@ -14,6 +15,4 @@ def refresh_statistics() -> None:
     figures ran as nested loops for about a minute. Rows the test's own transaction has written are counted. SQLite
     has no such statistics to refresh.
     """
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute("ANALYZE")
+    prepared.refresh_statistics()

@@ -12,6 +12,7 @@ from django.utils.translation import gettext as _
 
 from gongzhi.accounts import login
 from gongzhi.cases import catalogue
+from gongzhi.core import prepared
 from gongzhi.grid import demo
 from gongzhi.grid.choices import Role
 from gongzhi.open311 import keys as open311_keys
@@ -46,6 +47,7 @@ class Command(BaseCommand):
         call_command("migrate", interactive=False, verbosity=0)  # a fresh data directory has no tables yet
         password = password or settings.GONGZHI_DEMO_PASSWORD
         result = demo.build_demo(password=password)
+        prepared.refresh_statistics()  # a district's worth of rows, maybe in the caller's one transaction
         created = {**result.created, **catalogue.seed(jurisdiction=result.jurisdiction)}
         created.update(prepare_triage(result.jurisdiction))
         created["stations"] = demo_activity.service_points(result.jurisdiction)
@@ -61,6 +63,7 @@ class Command(BaseCommand):
         # The simulated history runs before the demos that file cases of their own (deliberation, the stewards'
         # reports): it fills a district that has none yet.
         history = demo_activity.history(result.jurisdiction, months=months) if months else None
+        prepared.refresh_statistics()
         deliberation_started = time.perf_counter()
         created.update({f"deliberation {k}": v for k, v in demo_deliberation.build(result.jurisdiction).items()})
         deliberation_seconds = time.perf_counter() - deliberation_started
