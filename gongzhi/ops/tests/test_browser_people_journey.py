@@ -147,7 +147,8 @@ def test_a_steward_from_application_to_card_and_a_volunteers_hours(browser_sessi
     save_screenshot(community, "people-journey-05-appointed")
 
     texts: list[str] = []
-    in_thread(lambda: texts.extend(SmsMessage.objects.filter(kind="volunteers.appointed").values_list("body", flat=True)))
+    appointed = SmsMessage.objects.filter(kind="volunteers.appointed")
+    in_thread(lambda: texts.extend(appointed.values_list("body", flat=True)))
     assert len(texts) == 1 and username in texts[0], texts
     link = re.search(r"https?://\S+", texts[0]).group(0)
     assert re.fullmatch(r"/accounts/activate/[^/]+/[^/]+/", urlsplit(link).path), link
