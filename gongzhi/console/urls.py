@@ -187,4 +187,11 @@ urlpatterns = [
     # Deliberation's printed notices: the two announcements (两公开) of a topic, the A4 poster of a notice
     path("topics/<int:topic_id>/notice.pdf", deliberation_print.topic_notice, name="topic_notice_pdf"),
     path("notices/<int:notice_id>/poster.pdf", deliberation_print.notice_poster, name="notice_poster_pdf"),
+    # A steward's shifts on the stations' rota, beside their commitments
+    path("people/stewards/<int:steward_id>/shifts/", people_views.steward_shift_add, name="people_steward_shift_add"),
+    path(
+        "people/stewards/<int:steward_id>/shifts/<int:shift_id>/remove/",
+        people_views.steward_shift_remove,
+        name="people_steward_shift_remove",
+    ),
 ]

@@ -1,10 +1,11 @@
 """The people of the grid in one continuous journey in real Chromium (issue 28), residents on their phones (390×844)
 and staff at a desk: a resident scans her building's QR code and applies to be the steward (红色小管家) of its
-micro-grid; the community's staff and then the street's staff approve (联审); the community appoints her; the text
-message's link opens on her phone, she sets a password, logs in on the phone and finds a case waiting in her
-micro-grid's pool, and her public card (三亮) — with the party organisation she serves in — is on the building's QR
-page. Then a neighbour signs up for an activity on his phone, checks in and out by the activity's QR codes, the
-community's staff approve his hours at their desk and he sees them approved in "my hours".
+micro-grid; the community's staff and then the street's staff approve (联审); the community appoints her and puts
+her on the rota of the micro-grid's station beside her commitments; the text message's link opens on her phone, she
+sets a password, logs in on the phone and finds a case waiting in her micro-grid's pool, and her public card (三亮) —
+with the party organisation she serves in — is on the building's QR page. Then a neighbour signs up for an activity
+on his phone, checks in and out by the activity's QR codes, the community's staff approve his hours at their desk and
+he sees them approved in "my hours".
 The flow crosses the resident pages and the console, hence here in ops.
 
 Screenshots: test-artifacts/screenshots/people-journey-*.png.
@@ -13,7 +14,7 @@ Screenshots: test-artifacts/screenshots/people-journey-*.png.
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import time, timedelta
 from decimal import Decimal
 from urllib.parse import urlsplit
 
@@ -28,6 +29,8 @@ from gongzhi.core.testing.browser import DESKTOP, PHONE, save_screenshot
 from gongzhi.grid.tests.factories import BuildingFactory
 from gongzhi.notifications.models import SmsMessage
 from gongzhi.portal.tests.test_browser_journeys import code_sent_to
+from gongzhi.stations.models import DutyShift
+from gongzhi.stations.tests.factories import station
 from gongzhi.volunteers import services
 from gongzhi.volunteers.models import Application, Hours, SignUp, Steward
 from gongzhi.volunteers.tests.factories import people_world
@@ -76,6 +79,7 @@ def test_a_steward_from_application_to_card_and_a_volunteers_hours(browser_sessi
         actor=w.staff, level="branch", node=w.micro_grid, parent=committee, name="幸福小区党支部", members=30
     )
     pooled = _pooled_case(w)
+    station(w.micro_grid, "幸福小区驿站")
     activity = w.activity(
         title="楼道清洁志愿服务", starts=timeutil.now() - timedelta(minutes=10), hours=3, capacity=5, skills="无"
     )
@@ -140,11 +144,23 @@ def test_a_steward_from_application_to_card_and_a_volunteers_hours(browser_sessi
     username = community.locator("#appoint-form #id_username").input_value()
     assert re.fullmatch(r"gj\d{4}", username), username
     community.fill("#appoint-form #id_public_phone", "0571-88886666")
+    community.fill("#appoint-form #id_station_duty", "周三上午驿站值班")
     community.click("#appoint-form button[type=submit]")
     community.wait_for_url(re.compile(r"/console/people/stewards/\d+/$"))
     expect(community.locator("#steward-status")).to_have_text("在岗")
     expect(community.locator("#card-shown")).to_have_text("是")
-    save_screenshot(community, "people-journey-05-appointed")
+    # Beside her commitments, the community puts her post on the rota of the micro-grid's station.
+    expect(community.locator("#commitments")).to_contain_text("周三上午驿站值班")
+    community.select_option("#shift-form #id_station", label="幸福小区驿站")
+    community.select_option("#shift-form #id_weekday", "2")
+    community.fill("#shift-form #id_starts", "8:30")
+    community.fill("#shift-form #id_ends", "12:00")
+    community.click("#shift-form button[type=submit]")
+    community.wait_for_url(re.compile(r"/console/people/stewards/\d+/$"))
+    expect(community.locator("#shift-list li")).to_have_count(1)
+    expect(community.locator("#shift-list li")).to_contain_text("幸福小区驿站 · 星期三 08:30–12:00")
+    expect(community.locator("#rota-title .count")).to_have_text("1")
+    save_screenshot(community, "people-journey-05-appointed-on-the-rota")
 
     texts: list[str] = []
     appointed = SmsMessage.objects.filter(kind="volunteers.appointed")
@@ -251,6 +267,9 @@ def test_a_steward_from_application_to_card_and_a_volunteers_hours(browser_sessi
         assert (steward.node_id, steward.status, steward.user.username) == (w.micro_grid.pk, "active", username)
         assert steward.user.has_usable_password()
         assert (steward.post.role, steward.post.active, steward.post.is_public) == ("steward", True, True)
+        assert list(DutyShift.objects.values_list("station__name", "post_id", "weekday", "starts", "ends")) == [
+            ("幸福小区驿站", steward.post_id, 2, time(8, 30), time(12))
+        ]
         assert Hours.objects.get().status == "approved"
         assert SignUp.objects.get().checked_out_at is not None
 
