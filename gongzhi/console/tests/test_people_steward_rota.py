@@ -20,11 +20,6 @@ from gongzhi.volunteers.tests.factories import PeopleWorld, people_world
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture(autouse=True)
-def _fast_hashes(settings):
-    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
-
-
 @pytest.fixture
 def w() -> PeopleWorld:
     return people_world()
