@@ -77,7 +77,7 @@ class StewardShiftForm(forms.Form):
         field.choices = [(s.pk, s.name) for s in stations]
 
     def clean_station(self) -> Any:
-        station = self.stations.get(self.cleaned_data.get("station"))  # type: ignore[arg-type]
+        station = self.stations.get(self.cleaned_data.get("station", 0))
         if station is None:
             raise forms.ValidationError(_("Choose a station of the steward's community."))
         return station
