@@ -99,6 +99,15 @@ def resident_for(user: Any, pk: Any, capability: str = roles.CARE_VIEW) -> Resid
     return resident
 
 
+def household_by_code(user: Any, code: str, capability: str = roles.CARE_MANAGE) -> Household:
+    """The household with this ledger number in the user's scope (``#`` before it is allowed); NotFound otherwise."""
+    code = (code or "").strip().removeprefix("#").strip()
+    found = households_visible_to(user, capability).filter(code=code).select_related("node").first() if code else None
+    if found is None:
+        raise NotFound(gettext_noop("No household with this ledger number in your area."), code="household")
+    return found
+
+
 def household_for(user: Any, pk: Any, capability: str = roles.CARE_VIEW) -> Household:
     key = known_id(pk, gettext_noop("No such record in your area."))
     found = households_visible_to(user, capability).select_related("building", "node", "head").filter(pk=key).first()

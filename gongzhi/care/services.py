@@ -384,6 +384,10 @@ def move_in(
     if relation and relation not in Relation.values:
         raise DomainError(gettext_noop("Unknown relation to the household head."))
     now = at or timeutil.now()
+    if on > timeutil.local(now).date():
+        raise DomainError(gettext_noop("A move in cannot be recorded before it happens."))
+    if locked.status == ResidentStatus.DECEASED or locked.erased_at is not None:
+        raise Conflict(gettext_noop("This record cannot move into a household."))
     if locked.household_id is not None and locked.household_id != household.pk:
         Move.objects.create(
             resident=locked,
@@ -410,7 +414,39 @@ def move_in(
         update_fields=["household", "node", "relation", "status", "moved_away_on", "next_visit_due", "updated_at"]
     )
     if relation == Relation.HEAD:
-        Household.objects.filter(pk=household.pk).update(head=locked, updated_at=now)
+        _make_head(household.pk, locked, now)
+    return locked
+
+
+def _make_head(household_id: int, resident: Resident, now: datetime) -> None:
+    """``resident`` heads the household; a former head stays a member, their relation to the new head unknown."""
+    Resident.objects.filter(household_id=household_id, relation=Relation.HEAD).exclude(pk=resident.pk).update(
+        relation="", updated_at=now
+    )
+    Household.objects.filter(pk=household_id).update(head=resident, updated_at=now)
+
+
+@transaction.atomic
+def set_head(
+    *, household: Household | int, resident: Resident | int, actor: Any, at: datetime | None = None
+) -> Resident:
+    """A member who lives in the household becomes its head (户主): the household row is locked first, so two
+    changes at once leave one head."""
+    household_id = household.pk if isinstance(household, Household) else household
+    found = Household.objects.select_for_update(of=("self",)).select_related("node").filter(pk=household_id).first()
+    if found is None:
+        raise NotFound(gettext_noop("No such record in your area."))
+    _require_manage(actor, found.node)
+    locked = _locked(resident)
+    if locked.household_id != found.pk or locked.status != ResidentStatus.LIVING:
+        raise Conflict(gettext_noop("Only a member who lives in the household can head it."))
+    if found.head_id == locked.pk:
+        raise Conflict(gettext_noop("This resident already heads the household."))
+    now = at or timeutil.now()
+    _make_head(found.pk, locked, now)
+    locked.relation = Relation.HEAD
+    locked.updated_at = now
+    locked.save(update_fields=["relation", "updated_at"])
     return locked
 
 

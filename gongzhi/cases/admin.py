@@ -36,9 +36,10 @@ class CaseCategoryAdmin(admin.ModelAdmin):
         "default_department_kind",
         "default_urgency",
         "private",
+        "errand",
         "active",
     )
-    list_filter = ("jurisdiction", "kind", "default_level", "private", "active")
+    list_filter = ("jurisdiction", "kind", "default_level", "private", "errand", "active")
     search_fields = ("code", "name", "name_en")
     raw_id_fields = ("parent",)
     inlines = [SlaPolicyInline]

@@ -35,6 +35,7 @@ def seed(*, jurisdiction: Jurisdiction) -> dict[str, int]:
             keywords=list(node.keywords),
             attributes=[a.to_open311() for a in node.attributes],
             private=seeded_private(node.code),
+            errand=node.errand,
             sort_order=order,
         )
         created += 1

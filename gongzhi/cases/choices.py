@@ -79,6 +79,8 @@ class EventKind(models.TextChoices):
     INFO_ADDED = "info_added", _("information added by the reporter")
     WITHDRAWN = "withdrawn", _("withdrawn by the reporter")
     ANONYMISED = "anonymised", _("personal data removed on request")
+    ERRAND_GIVEN = "errand_given", _("handed to a volunteer (代办)")
+    ERRAND_DONE = "errand_done", _("volunteer reported the errand done")
 
 
 class CoTaskStatus(models.TextChoices):

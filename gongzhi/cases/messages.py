@@ -121,3 +121,11 @@ register(
     title=_("Withdrawn by the resident: %(title)s"),
     body=_("The resident withdrew case %(code)s; no further work is needed. Their reason is in the timeline."),
 )
+register(
+    "case.errand_done",
+    label=_("Errand done by a volunteer"),
+    title=_("Errand done: %(title)s"),
+    body=_(
+        "The volunteer running the errand of case %(code)s reported it done; see the timeline, then resolve the case."
+    ),
+)

@@ -62,6 +62,16 @@ class CaseCategory(models.Model):
         default=False,
         help_text=_("Requests of this category are about people: Open311 shows them by their status only."),
     )
+    # A light matter a vetted volunteer may run for the handler (代办: medicine bought, a bill paid, a parcel
+    # fetched); the handler stays the staff member accountable for the case.
+    errand = models.BooleanField(
+        _("light: a volunteer may run it (代办)"),
+        default=False,
+        help_text=_(
+            "The handler of a case of this category may hand the errand to a volunteer reported in to the community;"
+            " the handler stays accountable and resolves the case."
+        ),
+    )
     sort_order = models.PositiveIntegerField(_("order"), default=0)
 
     class Meta:

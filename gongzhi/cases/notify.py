@@ -181,6 +181,11 @@ def withdrawn(case: Case, handlers: list[int]) -> None:
     _staff(case, "case.withdrawn", list(dict.fromkeys(handlers + dispatcher_ids(case))))
 
 
+def errand_done(case: Case) -> None:
+    """A volunteer reported the case's errand (代办) done: whoever handles the case hears, else its dispatchers."""
+    _staff(case, "case.errand_done", handler_ids(case) or dispatcher_ids(case))
+
+
 def supervised(case: Case) -> None:
     _staff(case, "case.supervised", handler_ids(case) + dispatcher_ids(case))
 

@@ -109,6 +109,8 @@ class Category:
     keywords: tuple[str, ...] = ()
     attributes: tuple[Attribute, ...] = ()
     children: tuple[Category, ...] = ()
+    # A light matter a volunteer may run for the handler (代办; ``CaseCategory.errand``).
+    errand: bool = False
 
     @property
     def is_leaf(self) -> bool:
@@ -1882,6 +1884,7 @@ CATALOGUE: Final[tuple[Category, ...]] = (
             ),
             Category(
                 code="care.meals",
+                errand=True,  # a meal taken to the door
                 name="助餐",
                 name_en="Meal service for older people",
                 description="老年助餐、送餐上门、社区长者食堂就餐。",
@@ -1897,6 +1900,29 @@ CATALOGUE: Final[tuple[Category, ...]] = (
                         values=_choices(("dine_in", "到助餐点就餐"), ("delivery", "送餐上门")),
                     ),
                     _attr("people", "number", "用餐人数"),
+                ),
+            ),
+            # Everyday errands for an older or housebound neighbour: light enough for a vetted volunteer to run.
+            Category(
+                code="care.errand",
+                name="生活代办",
+                name_en="Everyday errands run for someone",
+                description="为行动不便的老人或居民代买药品、代缴费用、代取物品等日常小事。",
+                kind="help",
+                default_level="community",
+                department="civil_affairs",
+                errand=True,
+                keywords=(
+                    "生活代办",
+                    "代买药品",
+                    "代买药",
+                    "帮忙买药",
+                    "代缴费用",
+                    "代缴水电费",
+                    "代取快递",
+                    "代取物品",
+                    "帮忙取快递",
+                    "跑腿",
                 ),
             ),
             Category(

@@ -1279,6 +1279,104 @@ def withdraw(
     return case
 
 
+# 代办 (errands run by volunteers): the volunteers domain keeps the errand itself; the case keeps who runs it (by the
+# interface's reference and a masked label) and what they reported.
+MAX_ERRAND_LABEL = 32
+MAX_ERRAND_NOTE = 500
+MAX_ERRAND_RESULT = 1000
+_CATEGORY_ERRAND = prepared.Query(lambda pk: CaseCategory.objects.filter(pk=pk).values_list("errand"))
+
+
+def errand_allowed(case: Case) -> bool:
+    """The case's category lets a volunteer run it (``CaseCategory.errand``)."""
+    return case.category_id is not None and _CATEGORY_ERRAND(case.category_id) == [(True,)]
+
+
+def may_give_errand(user: Any, case: Case) -> bool:
+    """Who hands a case's errand to a volunteer: the person handling it, or a dispatcher over its owning desk."""
+    if user is None or not getattr(user, "pk", None):
+        return False
+    return case.handler_user_id == user.pk or grid_selectors.user_can(user, roles.CASE_DISPATCH, case.owner_node)
+
+
+@optimistic
+def give_errand(
+    *,
+    case: Case | int,
+    actor: Any,
+    volunteer_ref: int,
+    volunteer_label: str,
+    note: str = "",
+    at: datetime | None = None,
+) -> Case:
+    """代办: the handler (or a dispatcher over the owning desk) hands a light errand of an accepted case to a volunteer
+    (``volunteer_ref``: the volunteers domain's id; ``volunteer_label``: the volunteer's masked name). Only where the
+    category allows it (``CaseCategory.errand``). The status does not change: the handler stays accountable and
+    resolves the case. One event (on the resident's timeline with the masked label only; the note is for staff)."""
+    now = _now(at)
+    case = _locked(case)
+    if not errand_allowed(case):
+        raise DomainError(
+            gettext_noop("this case's category is not a light one a volunteer may run (代办): handle it yourself"),
+            code="not_an_errand",
+        )
+    if not may_give_errand(actor, case):
+        raise PermissionDenied(
+            gettext_noop("only the person handling this case may %(what)s it"),
+            params={"what": Term(t.ACTION_TERMS[t.GIVE_ERRAND])},
+        )
+    t.next_status(t.GIVE_ERRAND, facts(case))
+    label = (volunteer_label or "").strip()
+    if not label or len(label) > MAX_ERRAND_LABEL or not isinstance(volunteer_ref, int) or volunteer_ref <= 0:
+        raise DomainError(gettext_noop("choose a volunteer"), code="volunteer")
+    note = (note or "").strip()
+    if len(note) > MAX_ERRAND_NOTE:
+        raise DomainError(
+            gettext_noop("%(field)s is too long (%(n)d characters; at most %(max)d)"),
+            params={"field": Term(FIELD_TERMS["description"]), "n": len(note), "max": MAX_ERRAND_NOTE},
+        )
+    _event(
+        case,
+        EventKind.ERRAND_GIVEN,
+        actor=actor,
+        at=now,
+        note=note,
+        data={"volunteer": volunteer_ref, "label": label},
+    )
+    _save(case)
+    return case
+
+
+@optimistic
+def errand_reported(*, case: Case | int, volunteer_ref: int, result: str, at: datetime | None = None) -> Case:
+    """The volunteer running the case's errand reports it done (the interface checked who they are and that the
+    errand was theirs): one event by nobody on the staff side (``data.volunteer``), the result as its note (staff
+    read it; the resident's timeline shows the label only), and the handler hears — else the dispatchers."""
+    now = _now(at)
+    case = _locked(case)
+    result = _require_text(result, field="result", maximum=MAX_ERRAND_RESULT)
+    t.next_status(t.ERRAND_DONE, facts(case))
+    given = (
+        CaseEvent.objects.filter(case_id=case.pk, kind=EventKind.ERRAND_GIVEN, data__volunteer=volunteer_ref)
+        .order_by("-seq")
+        .values_list("data", flat=True)
+        .first()
+    )
+    if given is None:
+        raise NotFound(gettext_noop("no errand of this case was given to this volunteer"))
+    notify.errand_done(case)
+    _event(
+        case,
+        EventKind.ERRAND_DONE,
+        actor=None,
+        at=now,
+        note=result,
+        data={"volunteer": volunteer_ref, "label": given.get("label", "")},
+    )
+    _save(case)
+    return case
+
+
 @optimistic
 def rework(*, case: Case | int, actor: Any, reason: str, at: datetime | None = None) -> Case:
     """返工 ordered by a dispatcher (e.g. after a check found the result wanting)."""

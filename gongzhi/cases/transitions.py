@@ -53,6 +53,9 @@ MARK_SLA: Final = "mark_sla"
 # The reporter's own actions on their open case: add information (text, photos) and withdraw it.
 ADD_INFO: Final = "add_info"
 WITHDRAW: Final = "withdraw"
+# 代办: the handler hands a light errand to a volunteer, and the volunteer reports it done; neither changes the status.
+GIVE_ERRAND: Final = "give_errand"
+ERRAND_DONE: Final = "errand_done"
 
 # How a message names a status or an action (translated when the message is shown; core.errors).
 STATUS_TERMS: Final = {
@@ -88,6 +91,8 @@ ACTION_TERMS: Final = {
     MARK_SLA: gettext_noop("mark the deadline state"),
     ADD_INFO: gettext_noop("add information to"),
     WITHDRAW: gettext_noop("withdraw"),
+    GIVE_ERRAND: gettext_noop("hand to a volunteer"),
+    ERRAND_DONE: gettext_noop("report an errand done on"),
 }
 
 _SAME_WHILE_OPEN: Final = {s: s for s in (SUBMITTED, TRIAGED, DISPATCHED, ACCEPTED, ON_HOLD)}
@@ -118,6 +123,10 @@ TABLE: Final[dict[str, dict[str, str]]] = {
     ADD_INFO: dict(_SAME_WHILE_OPEN),
     # Withdrawn by the reporter while it is open: final, and counted nowhere as unresolved (docs/metrics.md).
     WITHDRAW: dict.fromkeys(_SAME_WHILE_OPEN, WITHDRAWN),
+    # An errand is handed on while the handler works on the case; the volunteer may report back while it is open or
+    # once the handler resolved it (not after it is closed).
+    GIVE_ERRAND: {ACCEPTED: ACCEPTED},
+    ERRAND_DONE: {ACCEPTED: ACCEPTED, ON_HOLD: ON_HOLD, RESOLVED: RESOLVED},
 }
 
 # Rework this many times and the next rework goes one level up instead of back to the same handler.

@@ -72,6 +72,18 @@ class MoveOutForm(forms.Form):
     on = forms.DateField(label=_("Moved out on"), widget=_date_input())
 
 
+class MoveInForm(forms.Form):
+    household = forms.CharField(
+        label=_("Ledger number of the household"),
+        max_length=33,
+        help_text=_("The household they move into (back into, or from another household of the registry)."),
+    )
+    on = forms.DateField(label=_("Moved in on"), widget=_date_input())
+    relation = forms.ChoiceField(
+        label=_("Relation to the household head"), choices=[("", "—"), *Relation.choices], required=False
+    )
+
+
 class ConsentForm(forms.Form):
     purpose = forms.ChoiceField(label=_("Consent to"), choices=ConsentPurpose.choices)
     given = forms.TypedChoiceField(

@@ -203,6 +203,7 @@ def _resident_context(request: HttpRequest, resident: Resident, **overrides: Any
             ),
             phone_form=forms.PhoneForm(),
             move_out_form=forms.MoveOutForm(initial={"on": today}),
+            move_in_form=forms.MoveInForm(initial={"on": today}),
             consent_form=forms.ConsentForm(),
             export_form=forms.ExportOwnForm(),
             erase_form=forms.EraseForm(),
@@ -330,6 +331,31 @@ def resident_move_out(request: HttpRequest, resident_id: int) -> HttpResponse:
         make_form=lambda r: forms.MoveOutForm(request.POST),
         run=lambda r, d: services.move_out(resident=r.pk, on=d["on"], actor=request.user),
         done=_("Moved out: no more visits are scheduled."),
+    )
+
+
+def _move_in(request: HttpRequest, resident: Resident, data: dict[str, Any]) -> Any:
+    try:
+        household = selectors.household_by_code(request.user, data["household"])
+    except NotFound as exc:  # the form's mistake, not a missing page: the resident's page again, with the reason
+        raise DomainError(exc.template, code="household") from None
+    return services.move_in(
+        resident=resident.pk, household=household, on=data["on"], relation=data["relation"], actor=request.user
+    )
+
+
+@login_required
+@require_POST
+def resident_move_in(request: HttpRequest, resident_id: int) -> HttpResponse:
+    """Into a household of the registry (back after moving away, or from another household): a ledger number
+    outside the viewer's area is the same refusal as an unknown one."""
+    return _manager_post(
+        request,
+        resident_id,
+        form_name="move_in_form",
+        make_form=lambda r: forms.MoveInForm(request.POST),
+        run=lambda r, d: _move_in(request, r, d),
+        done=_("Moved in: visits are scheduled from the household's grid."),
     )
 
 
@@ -473,6 +499,30 @@ def _household_context(request: HttpRequest, household: Household, **overrides: 
 def household(request: HttpRequest, household_id: int) -> HttpResponse:
     found = _household_or_404(request, household_id)
     return render(request, "console/care/household.html", _household_context(request, found))
+
+
+@login_required
+@never_cache
+@require_POST
+def household_head(request: HttpRequest, household_id: int) -> HttpResponse:
+    """A member becomes the household's head (户主); a resident who is not a member is refused, nothing changes."""
+    found = _household_or_404(request, household_id)
+    if not policies.can_manage(request.user, found.node):
+        return _forbidden(request, _("You may not change this household."))
+    resident = parse_id(request.POST.get("resident") or "")
+    if resident is None:
+        context = _household_context(request, found, error=_("Choose a member of the household."))
+        return render(request, "console/care/household.html", context, status=400)
+    try:
+        services.set_head(household=found.pk, resident=resident, actor=request.user)
+    except NotFound:
+        context = _household_context(request, found, error=_("Only a member who lives in the household can head it."))
+        return render(request, "console/care/household.html", context, status=400)
+    except DomainError as exc:
+        context = _household_context(request, found, error=exc.message)
+        return render(request, "console/care/household.html", context, status=exc.http_status)
+    messages.success(request, _("The household head is changed."))
+    return redirect("console:care_household", household_id=found.pk)
 
 
 def _id_field_error(form: Any, exc: DomainError) -> None:

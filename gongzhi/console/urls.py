@@ -14,6 +14,7 @@ from gongzhi.console import (
     station_views,
     views,
 )
+from gongzhi.console import errand_views as errands
 
 app_name = "console"
 
@@ -103,6 +104,7 @@ urlpatterns = [
     path("care/residents/<int:resident_id>/groups/", care_views.resident_groups, name="care_resident_groups"),
     path("care/residents/<int:resident_id>/phone/", care_views.resident_phone, name="care_resident_phone"),
     path("care/residents/<int:resident_id>/move-out/", care_views.resident_move_out, name="care_resident_move_out"),
+    path("care/residents/<int:resident_id>/move-in/", care_views.resident_move_in, name="care_resident_move_in"),
     path("care/residents/<int:resident_id>/consent/", care_views.resident_consent, name="care_resident_consent"),
     path("care/residents/<int:resident_id>/export.xlsx", care_views.resident_export, name="care_resident_export"),
     path("care/residents/<int:resident_id>/erase/", care_views.resident_erase, name="care_resident_erase"),
@@ -110,6 +112,7 @@ urlpatterns = [
     path("care/households/new/", care_views.household_new, name="care_household_new"),
     path("care/households/<int:household_id>/", care_views.household, name="care_household"),
     path("care/households/<int:household_id>/resident/", care_views.household_add_resident, name="care_household_add"),
+    path("care/households/<int:household_id>/head/", care_views.household_head, name="care_household_head"),
     path("care/visits/", care_views.visits_today, name="care_visits"),
     path("care/overdue/", care_views.overdue, name="care_overdue"),
     path("care/access-log/", care_views.access_log, name="care_access_log"),
@@ -187,6 +190,9 @@ urlpatterns = [
     # Deliberation's printed notices: the two announcements (两公开) of a topic, the A4 poster of a notice
     path("topics/<int:topic_id>/notice.pdf", deliberation_print.topic_notice, name="topic_notice_pdf"),
     path("notices/<int:notice_id>/poster.pdf", deliberation_print.notice_poster, name="notice_poster_pdf"),
+    # 代办 by volunteers, from a case page
+    path("cases/<int:case_id>/errands/", errands.give, name="case_errand"),
+    path("cases/<int:case_id>/errands/<str:errand_id>/withdraw/", errands.withdraw, name="case_errand_withdraw"),
     # A steward's shifts on the stations' rota, beside their commitments
     path("people/stewards/<int:steward_id>/shifts/", people_views.steward_shift_add, name="people_steward_shift_add"),
     path(

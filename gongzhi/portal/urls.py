@@ -9,6 +9,7 @@ from gongzhi.portal import (
     station_views,
     views,
 )
+from gongzhi.portal import errand_views as errands
 
 app_name = "portal"
 
@@ -98,4 +99,7 @@ urlpatterns = [
     path("posters/building/<int:building_id>.pdf", views.poster_building, name="poster_building"),
     path("posters/compound/<int:compound_id>.pdf", views.poster_compound, name="poster_compound"),
     path("posters/node/<int:node_id>.pdf", views.poster_node, name="poster_node"),
+    # 我的代办: a volunteer's errands (accept, decline, done with what they did)
+    path("people/errands/", errands.errands, name="people_errands"),
+    path("people/errands/<str:errand_id>/<slug:action>/", errands.errand_act, name="people_errand_act"),
 ]

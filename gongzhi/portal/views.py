@@ -120,7 +120,11 @@ EVENT_TEXT = {
     EventKind.REWORK: gettext_lazy("Reopened: it is being handled again"),
     EventKind.CLOSED: gettext_lazy("Closed"),
     EventKind.WITHDRAWN: gettext_lazy("Withdrawn by the person who reported it"),
+    EventKind.ERRAND_GIVEN: gettext_lazy("A volunteer is running the errand for you (代办)"),
+    EventKind.ERRAND_DONE: gettext_lazy("The volunteer has run the errand"),
 }
+# Events that name who runs an errand: by the masked label the case recorded (志愿者 张*).
+ERRAND_KINDS = {EventKind.ERRAND_GIVEN, EventKind.ERRAND_DONE}
 
 
 # ----------------------------------------------------------------------------------------------------------- helpers
@@ -548,6 +552,7 @@ def track(request: HttpRequest, code: str) -> HttpResponse:
                 else gettext_lazy("The report was received")
             ),
             "note": _timeline_note(e, raw=own_result),
+            "volunteer": str((e.data or {}).get("label", ""))[:32] if e.kind in ERRAND_KINDS else "",
         }
         for e in case_selectors.timeline(target, public_only=True)
     ]

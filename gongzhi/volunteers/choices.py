@@ -87,3 +87,13 @@ class ContactKind(models.TextChoices):
 class ProblemKind(models.TextChoices):
     CASE = "case", _("a case")
     NEED = "need", _("a need")
+
+
+class ErrandStatus(models.TextChoices):
+    """代办: an errand a case's handler offers a volunteer."""
+
+    OFFERED = "offered", _("offered to the volunteer")
+    ACCEPTED = "accepted", pgettext_lazy("errand", "accepted")
+    DECLINED = "declined", pgettext_lazy("errand", "declined")
+    DONE = "done", pgettext_lazy("errand", "done")
+    WITHDRAWN = "withdrawn", pgettext_lazy("errand", "withdrawn")

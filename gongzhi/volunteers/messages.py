@@ -16,3 +16,13 @@ register(
     ),
     sms=_("You are appointed %(title)s of %(node)s. User name %(username)s; set your password at %(link)s"),
 )
+register(
+    "volunteers.errand_offered",
+    label=_("Errand offered to a volunteer"),
+    title=_("An errand for you: %(summary)s"),
+    body=_(
+        "The community asks you to run an errand (代办): %(summary)s. Answer it under My errands on the resident pages."
+    ),
+    sms=_("The community asks you to run an errand: %(summary)s. Answer under My errands on the resident pages."),
+    sms_link=_("The community asks you to run an errand: %(summary)s. Answer at %(link)s"),
+)

@@ -20,11 +20,13 @@ from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from gongzhi.core.fields import EncryptedTextField
+from gongzhi.core.privacy import mask_name
 from gongzhi.grid.models import Building, GridNode, Jurisdiction, StaffPost
 from gongzhi.volunteers.choices import (
     ActivityStatus,
     ApplicationStatus,
     ContactKind,
+    ErrandStatus,
     HeadTitle,
     HoursStatus,
     Occupation,
@@ -199,6 +201,11 @@ class Volunteer(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk}"
+
+    @property
+    def masked_name(self) -> str:
+        """The name as staff and the case's timeline show it (张*)."""
+        return mask_name(self.name)
 
 
 class ReportIn(models.Model):
@@ -448,3 +455,42 @@ class TakenOn(models.Model):
 
     def __str__(self) -> str:
         return self.title
+
+
+class Errand(models.Model):
+    """代办: a light errand of a case (medicine bought, a bill paid, a parcel fetched) that the case's handler offers a
+    volunteer reported in to the community. The case is a sibling's: named by id and tracking code, with a summary the
+    interface wrote (category and place, no personal data). The handler stays accountable for the case."""
+
+    volunteer = models.ForeignKey(Volunteer, on_delete=models.CASCADE, related_name="errands")
+    community = models.ForeignKey(GridNode, verbose_name=_("community"), on_delete=models.PROTECT, related_name="+")
+    case_id = models.PositiveBigIntegerField(_("case"))
+    tracking_code = models.CharField(_("tracking code"), max_length=32, blank=True)
+    summary = models.CharField(_("what and where"), max_length=200)
+    status = models.CharField(_("status"), max_length=16, choices=ErrandStatus.choices, default=ErrandStatus.OFFERED)
+    given_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    note = models.CharField(_("note for the volunteer"), max_length=500, blank=True)
+    result = models.CharField(_("what the volunteer did"), max_length=1000, blank=True)
+    created_at = models.DateTimeField(_("offered at"))
+    answered_at = models.DateTimeField(_("answered at"), null=True, blank=True)
+    done_at = models.DateTimeField(_("done at"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("errand")
+        verbose_name_plural = _("errands")
+        ordering = ["-created_at", "-pk"]
+        indexes = [models.Index(fields=["case_id"], name="vol_errand_case")]
+        constraints = [
+            # One live errand per case and volunteer.
+            models.UniqueConstraint(
+                fields=["case_id", "volunteer"],
+                condition=Q(status__in=["offered", "accepted"]),
+                name="vol_errand_open_once",
+            ),
+            models.CheckConstraint(
+                condition=~Q(status="done") | Q(done_at__isnull=False), name="vol_errand_done_has_time"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.case_id}:{self.volunteer_id}"

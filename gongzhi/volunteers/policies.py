@@ -42,3 +42,17 @@ def can_manage_contacts(user: Any) -> bool:
     if getattr(user, "is_superuser", False):
         return True
     return any(roles.can(post.role, roles.CONTACT_MANAGE) for post in grid_selectors.active_posts(user))
+
+
+def can_give_errands(user: Any, community: GridNode) -> bool:
+    """Staff with a post in the community, under it (its stewards and grid workers) or over it offer and withdraw
+    its volunteers' errands (代办); whether the case is theirs to hand on the case engine decides."""
+    if not _staff(user):
+        return False
+    if getattr(user, "is_superuser", False):
+        return True
+    for post in grid_selectors.active_posts(user):
+        node = post.node
+        if node is not None and (node.is_ancestor_of(community) or community.is_ancestor_of(node)):
+            return True
+    return False

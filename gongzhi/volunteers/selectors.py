@@ -10,7 +10,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import Case, IntegerField, Q, QuerySet, Sum, Value, When
 
 from gongzhi.core import timeutil
 from gongzhi.core.errors import NotFound
@@ -18,12 +18,20 @@ from gongzhi.core.http import known_id
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import GridNode
-from gongzhi.volunteers.choices import ActivityStatus, HoursStatus, PartyLevel, ReportInStatus, SignUpStatus
+from gongzhi.volunteers.choices import (
+    ActivityStatus,
+    ErrandStatus,
+    HoursStatus,
+    PartyLevel,
+    ReportInStatus,
+    SignUpStatus,
+)
 from gongzhi.volunteers.models import (
     Activity,
     Application,
     Assessment,
     ContactPoint,
+    Errand,
     Head,
     Hours,
     PartyUnit,
@@ -318,3 +326,48 @@ def contact_rows_under(node: GridNode, *, year: int) -> list[ContactRow]:
         solved = sum(1 for p in problems if p.solved_on is not None and p.solved_on.year == year)
         rows.append(ContactRow(point.leader_id, year, point.target, len(problems), solved))
     return rows
+
+
+# ------------------------------------------------------------------------------------------------------- errands
+
+
+@dataclass(frozen=True)
+class ErrandVolunteer:
+    """A volunteer an errand may go to, as staff see them: masked name and skills (never the phone)."""
+
+    id: int
+    label: str
+    skills: str
+
+
+def volunteers_for_errand(community: GridNode) -> list[ErrandVolunteer]:
+    """The volunteers reported in to ``community`` and approved by it (vetted), by masked name."""
+    rows = (
+        Volunteer.objects.filter(report_ins__community=community, report_ins__status=ReportInStatus.APPROVED)
+        .distinct()
+        .order_by("pk")
+    )
+    return [ErrandVolunteer(id=v.pk, label=v.masked_name, skills=v.skills) for v in rows]
+
+
+def errands_of(volunteer: Volunteer) -> QuerySet[Errand]:
+    """A volunteer's errands: those waiting for an answer or running first, then the rest, newest first."""
+    waiting = Case(
+        When(status__in=[ErrandStatus.OFFERED, ErrandStatus.ACCEPTED], then=Value(0)),
+        default=Value(1),
+        output_field=IntegerField(),
+    )
+    return volunteer.errands.select_related("community").order_by(waiting, "-created_at", "-pk")
+
+
+def errand_of(volunteer: Volunteer, pk: Any) -> Errand:
+    """One of the volunteer's own errands; another's, a forged or an unknown id is NotFound alike."""
+    found = volunteer.errands.select_related("community").filter(pk=known_id(pk, NOT_FOUND)).first()
+    if found is None:
+        raise NotFound(NOT_FOUND)
+    return found
+
+
+def errands_for_case(case_id: int) -> QuerySet[Errand]:
+    """The errands of a case (the staff case page), newest first, with the volunteer (show ``masked_name``)."""
+    return Errand.objects.filter(case_id=case_id).select_related("volunteer").order_by("-created_at", "-pk")

@@ -26,6 +26,7 @@ from gongzhi.volunteers.choices import (
     ActivityStatus,
     ApplicationStatus,
     ContactKind,
+    ErrandStatus,
     HeadTitle,
     HoursStatus,
     Occupation,
@@ -43,6 +44,7 @@ from gongzhi.volunteers.models import (
     Approval,
     Assessment,
     ContactPoint,
+    Errand,
     Head,
     Hours,
     PartyUnit,
@@ -777,3 +779,129 @@ def mark_solved(*, taken_on: TakenOn | int, solved_on: date | None) -> TakenOn:
     pk = taken_on.pk if isinstance(taken_on, TakenOn) else int(taken_on)
     TakenOn.objects.filter(pk=pk).update(solved_on=solved_on)
     return TakenOn.objects.get(pk=pk)
+
+
+# ------------------------------------------------------------------------------------------------------- errands
+
+
+ERRAND_OPEN = (ErrandStatus.OFFERED, ErrandStatus.ACCEPTED)
+
+
+def reported_in(volunteer: Volunteer, community: GridNode) -> bool:
+    """The volunteer reported in to the community and it approved (vetted: the only volunteers offered errands)."""
+    return ReportIn.objects.filter(volunteer=volunteer, community=community, status=ReportInStatus.APPROVED).exists()
+
+
+@transaction.atomic
+def offer_errand(
+    *,
+    volunteer: Volunteer | int,
+    community: GridNode,
+    case_id: int,
+    tracking_code: str,
+    summary: str,
+    actor: Any,
+    note: str = "",
+    at: datetime | None = None,
+) -> Errand:
+    """代办: a case's handler offers its light errand to a volunteer reported in to the community (approved). The case
+    is named by id and tracking code; ``summary`` (category and place) is written by the interface, without personal
+    data. Whether the case may be handed on is the case engine's to say (the interface asks it in the same
+    transaction)."""
+    _require(policies.can_give_errands(actor, community))
+    pk = volunteer.pk if isinstance(volunteer, Volunteer) else volunteer
+    found = Volunteer.objects.select_for_update().filter(pk=pk).first()
+    if found is None:
+        raise NotFound(NOT_FOUND)
+    if community.level != roles.COMMUNITY or found.jurisdiction_id != community.jurisdiction_id:
+        raise DomainError(gettext_noop("An errand goes to a volunteer of the case's community."))
+    if not reported_in(found, community):
+        raise DomainError(
+            gettext_noop("This volunteer has not reported in to the community (approved): choose another."),
+            code="not_reported_in",
+        )
+    try:
+        with transaction.atomic():
+            return Errand.objects.create(
+                volunteer=found,
+                community=community,
+                case_id=int(case_id),
+                tracking_code=checked_text(tracking_code, gettext_noop("tracking code"), max_length=32),
+                summary=checked_text(summary, gettext_noop("what and where"), required=True),
+                given_by=_user(actor),
+                note=checked_text(note, gettext_noop("note for the volunteer"), max_length=500),
+                created_at=at or timeutil.now(),
+            )
+    except IntegrityError:
+        raise Conflict(gettext_noop("This volunteer already has this case's errand."), code="duplicate") from None
+
+
+def _locked_errand(errand: Errand | int, volunteer: Volunteer | None = None) -> Errand:
+    """The errand, locked; NotFound when there is none, or it is another volunteer's (``volunteer`` given)."""
+    pk = errand.pk if isinstance(errand, Errand) else errand
+    found = Errand.objects.select_for_update().select_related("community").filter(pk=pk).first()
+    if found is None or (volunteer is not None and found.volunteer_id != volunteer.pk):
+        raise NotFound(NOT_FOUND)
+    return found
+
+
+def _answer(errand: Errand | int, volunteer: Volunteer, *, allowed: tuple[str, ...], status: str, at: Any) -> Errand:
+    found = _locked_errand(errand, volunteer)
+    if found.status not in allowed:
+        raise Conflict(gettext_noop("This errand is no longer waiting for that."), code="errand_state")
+    found.status = status
+    found.answered_at = at or timeutil.now()
+    found.save(update_fields=["status", "answered_at"])
+    return found
+
+
+@transaction.atomic
+def accept_errand(*, errand: Errand | int, volunteer: Volunteer, at: datetime | None = None) -> Errand:
+    """The volunteer takes the errand on (only theirs, only an offered one)."""
+    return _answer(errand, volunteer, allowed=(ErrandStatus.OFFERED,), status=ErrandStatus.ACCEPTED, at=at)
+
+
+@transaction.atomic
+def decline_errand(*, errand: Errand | int, volunteer: Volunteer, at: datetime | None = None) -> Errand:
+    """The volunteer cannot run it (offered, or taken on and then they cannot after all): the handler offers it to
+    someone else or runs it themselves."""
+    return _answer(errand, volunteer, allowed=ERRAND_OPEN, status=ErrandStatus.DECLINED, at=at)
+
+
+@transaction.atomic
+def finish_errand(
+    *, errand: Errand | int, volunteer: Volunteer, result: str, hours: Any = None, at: datetime | None = None
+) -> Errand:
+    """The volunteer reports the errand they took on done, with what they did (the interface tells the case); the
+    time it took, when given, is submitted as service hours for the community's approval like any other."""
+    found = _locked_errand(errand, volunteer)
+    if found.status != ErrandStatus.ACCEPTED:
+        raise Conflict(gettext_noop("Take the errand on before you report it done."), code="errand_state")
+    spent = hours_of(hours) if hours not in (None, "") else None
+    found.result = checked_text(result, gettext_noop("what you did"), required=True, max_length=1000)
+    found.status = ErrandStatus.DONE
+    found.done_at = at or timeutil.now()
+    found.save(update_fields=["result", "status", "done_at"])
+    if spent is not None:
+        Hours.objects.create(
+            volunteer=found.volunteer,
+            community=found.community,
+            day=timeutil.local(found.done_at).date(),
+            hours=spent,
+            description=f"代办 {found.tracking_code}: {found.summary}"[:200],
+            created_at=found.done_at,
+        )
+    return found
+
+
+@transaction.atomic
+def withdraw_errand(*, errand: Errand | int, actor: Any, at: datetime | None = None) -> Errand:
+    """Staff take an errand back before it is done (the case changed, or nobody answered)."""
+    found = _locked_errand(errand)
+    _require(policies.can_give_errands(actor, found.community))
+    if found.status not in ERRAND_OPEN:
+        raise Conflict(gettext_noop("This errand is finished: it cannot be withdrawn."), code="errand_state")
+    found.status = ErrandStatus.WITHDRAWN
+    found.answered_at = at or timeutil.now()
+    found.save(update_fields=["status", "answered_at"])
+    return found

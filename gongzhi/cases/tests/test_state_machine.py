@@ -220,6 +220,23 @@ class CaseMachine(RuleBasedStateMachine):
             ),
         )
 
+    @rule(who=person)
+    def give_errand(self, who):
+        # 代办 (a light category): by the handler or a dispatcher over the desk, on an accepted case.
+        self.attempt(
+            t.GIVE_ERRAND,
+            lambda: services.give_errand(
+                case=self.case, actor=self.actor(who), volunteer_ref=1, volunteer_label="张*", at=self.tick()
+            ),
+        )
+
+    @rule()
+    def errand_reported(self):
+        self.attempt(
+            t.ERRAND_DONE,
+            lambda: services.errand_reported(case=self.case, volunteer_ref=1, result="药已送到", at=self.tick()),
+        )
+
     @rule(hours=st.integers(1, 72))
     def time_passes(self, hours):
         before = state(self.case)
@@ -284,6 +301,8 @@ def test_case_state_machine(outside, monkeypatch):
 
         monkeypatch.setattr(sqlite_backend.Connection, "begin_now", counted)
     CaseMachine.w = world()
+    CaseMachine.w.category.errand = True
+    CaseMachine.w.category.save(update_fields=["errand"])
     run_state_machine_as_test(
         CaseMachine,
         settings=settings(

@@ -36,7 +36,8 @@ def in_thread(fn) -> None:
 
     def run() -> None:
         try:
-            fn()
+            with browser.SERVER_TURN:  # never beside a request the live server is answering (SQLite)
+                fn()
         except BaseException as exc:  # pragma: no cover - re-raised below
             errors.append(exc)
         finally:

@@ -6,7 +6,7 @@ changes, the visit that files a case in one transaction (or nothing), export and
 from __future__ import annotations
 
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 import pytest
 from django.contrib import admin
@@ -774,3 +774,89 @@ def test_changing_an_interval_in_the_admin_goes_through_the_service(rf, w):
         "day",
     )
     assert Resident.objects.get(pk=r.pk).next_visit_due < due
+
+
+# ------------------------------------------------------------------------------------- moving in, household head
+
+
+def test_a_resident_moves_to_another_household_and_back_after_moving_away(client, w):
+    r = _resident(w)
+    old_household = r.household
+    new_home = w.household(node=w.other_micro_grid, code="H-NEW")
+    _login(client, w.staff)
+    move_in = reverse("console:care_resident_move_in", args=[r.pk])
+    today = timeutil.local_today()
+    response = client.post(move_in, {"household": "#H-NEW", "on": today.isoformat(), "relation": "spouse"})
+    assert response.status_code == 302
+    moved = Resident.objects.get(pk=r.pk)
+    assert (moved.household_id, moved.node_id, moved.relation) == (new_home.pk, w.other_micro_grid.pk, "spouse")
+    assert moved.status == ResidentStatus.LIVING and moved.next_visit_due is not None
+    assert Household.objects.get(pk=old_household.pk).head_id is None  # she headed the old one
+    assert [(m.household_id, m.action) for m in moved.moves.order_by("pk")][-2:] == [
+        (old_household.pk, "moved_out"),
+        (new_home.pk, "moved_in"),
+    ]
+    # Away, then back into her first household as its head.
+    assert (
+        client.post(reverse("console:care_resident_move_out", args=[r.pk]), {"on": today.isoformat()}).status_code
+        == 302
+    )
+    back = {"household": old_household.code, "on": today.isoformat(), "relation": "head"}
+    assert client.post(move_in, back).status_code == 302
+    assert Household.objects.get(pk=old_household.pk).head_id == r.pk
+    assert Resident.objects.get(pk=r.pk).status == ResidentStatus.LIVING
+
+
+def test_a_bad_move_in_says_why_and_changes_nothing(client, w):
+    r = _resident(w)
+    elsewhere = w.household(node=w.other_community, code="H-FAR", actor=w.other_staff)
+    before = Resident.objects.filter(pk=r.pk).values().get()
+    moves = r.moves.count()
+    _login(client, w.staff)
+    move_in = reverse("console:care_resident_move_in", args=[r.pk])
+    today = timeutil.local_today()
+    cases = [
+        ({"household": "H-NONE", "on": today.isoformat()}, "No household with this ledger number in your area."),
+        ({"household": elsewhere.code, "on": today.isoformat()}, "No household with this ledger number in your area."),
+        ({"household": r.household.code, "on": today.isoformat()}, "already lives in this household"),
+        ({"household": r.household.code, "on": (today + timedelta(days=1)).isoformat()}, "before it happens"),
+        ({"household": "", "on": today.isoformat()}, "This field is required."),
+        ({"household": r.household.code, "on": "yesterday"}, "Enter a valid date."),
+        ({"household": r.household.code, "on": today.isoformat(), "relation": "boss"}, "Select a valid choice"),
+    ]
+    for data, message in cases:
+        response = client.post(move_in, data)
+        assert 400 <= response.status_code < 500, (data, response.status_code)
+        assert message in response.content.decode(), (data, message)
+    assert Resident.objects.filter(pk=r.pk).values().get() == before and r.moves.count() == moves
+    # A steward visits but keeps no record; another community's staff do not see her at all.
+    assert _login(client, w.steward).post(move_in, {"household": "H-FAR", "on": today.isoformat()}).status_code == 403
+    assert (
+        _login(client, w.other_staff).post(move_in, {"household": "H-FAR", "on": today.isoformat()}).status_code == 404
+    )
+    assert Resident.objects.filter(pk=r.pk).values().get() == before
+
+
+def test_a_member_becomes_the_household_head(client, w):
+    head = _resident(w)
+    spouse = w.resident(household=head.household, name="李建国", born=date(1938, 3, 1), relation="spouse")
+    lodger_elsewhere = w.resident(name="赵四")
+    _login(client, w.staff)
+    url = reverse("console:care_household_head", args=[head.household_id])
+    page = client.get(reverse("console:care_household", args=[head.household_id])).content.decode()
+    assert page.count('class="inline make-head"') == 1  # only beside the member who is not the head
+    for bad in (
+        {"resident": str(lodger_elsewhere.pk)},
+        {"resident": "9" * 20},
+        {"resident": ""},
+        {"resident": str(head.pk)},
+    ):
+        assert client.post(url, bad).status_code in (400, 409), bad
+        assert Household.objects.get(pk=head.household_id).head_id == head.pk
+    assert client.post(url, {"resident": str(spouse.pk)}).status_code == 302
+    assert Household.objects.get(pk=head.household_id).head_id == spouse.pk
+    assert Resident.objects.get(pk=spouse.pk).relation == "head" and Resident.objects.get(pk=head.pk).relation == ""
+    # Nobody outside the household's area may change it; a steward in it may not either.
+    assert _login(client, w.other_staff).post(url, {"resident": str(head.pk)}).status_code == 404
+    assert _login(client, w.steward).post(url, {"resident": str(head.pk)}).status_code == 403
+    assert Household.objects.get(pk=head.household_id).head_id == spouse.pk

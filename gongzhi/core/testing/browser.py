@@ -288,12 +288,21 @@ def assert_cjk_renders(page: Any, selector: str, *, min_ink: int = 40) -> dict[s
     return {"ink": ink, "distinct": distinct, "width": width, "fonts_check": font_check}
 
 
+# The live server's turn on SQLite (``one_request_at_a_time_on_sqlite``): a test's own database work in the middle of
+# a journey (in a thread of its own: Playwright's loop forbids it in the test's) takes it too, so it never runs beside
+# a request the browser sent in the background.
+SERVER_TURN = threading.Lock()
+
+
 @contextmanager
 def one_request_at_a_time_on_sqlite(live_server: Any) -> Iterator[None]:
     """On SQLite the live server's threads share the test's one in-memory connection, which is not safe when a page
     fetches several things at once (the dashboard's panels, map layers, photos): 'bad parameter or other API misuse',
-    and now and then a crashed test process. Run the Django app under a lock there (threads and keep-alive stay as
-    they are); PostgreSQL has a connection per thread and is left alone."""
+    and now and then a crashed test process (a segmentation fault in the sqlite3 module). Run the Django app under a
+    lock there — the whole of each request: the view, the body (a streamed export reads the database as it goes) and
+    the response's close (Django's request_finished work on the connection). Threads and keep-alive stay as they
+    are. On leaving, wait for the request in flight, if any, so that the test's teardown (which empties the tables
+    on the same connection) never runs beside one. PostgreSQL has a connection per thread and is left alone."""
     from django.db import connection
 
     httpd = live_server.thread.httpd
@@ -301,29 +310,38 @@ def one_request_at_a_time_on_sqlite(live_server: Any) -> Iterator[None]:
     if connection.vendor != "sqlite":
         yield
         return
-    lock = threading.Lock()
+    lock = SERVER_TURN
 
     def locked(environ: Any, start_response: Any) -> Any:
         with lock:
-            return app(environ, start_response)
+            result = app(environ, start_response)
+            try:
+                body = b"".join(result)
+            finally:
+                close = getattr(result, "close", None)
+                if close is not None:
+                    close()
+        return [body]
 
     httpd.set_app(locked)
     try:
         yield
     finally:
-        httpd.set_app(app)
+        with lock:  # the request in flight, if any, ends first
+            httpd.set_app(app)
 
 
 def browser_session_on(live_server: Any) -> Iterator[BrowserSession]:
     """The body of every ``browser_session`` fixture: Chromium against the live server, one request at a time on
-    SQLite; build test data before opening the first page, and touch the database again only once a page is idle."""
+    SQLite; build test data before opening the first page, and touch the database again only once a page is idle.
+    The browser closes before the lock is given up, so no page is still fetching when the test's teardown runs."""
     require_chromium()
     session = BrowserSession(live_server.url)
-    try:
-        with one_request_at_a_time_on_sqlite(live_server):
+    with one_request_at_a_time_on_sqlite(live_server):
+        try:
             yield session
-    finally:
-        session.close()
+        finally:
+            session.close()
 
 
 def log_in(page: Any, username: str, next_path: str, *, password: str) -> None:
