@@ -9,6 +9,8 @@ from typing import Any
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from gongzhi.console.station_forms import _clock
+from gongzhi.stations.choices import Weekday
 from gongzhi.volunteers.choices import ContactKind, HeadTitle, PartyLevel, ProblemKind
 
 DECISIONS = (("approve", _("Approve")), ("refuse", _("Refuse")))
@@ -52,6 +54,39 @@ class CommitmentsForm(forms.Form):
     visits_per_month = forms.IntegerField(label=_("Visits a month"), min_value=0, max_value=200)
     hours_per_month = forms.IntegerField(label=_("Hours a month"), min_value=0, max_value=300)
     station_duty = forms.CharField(label=_("Station duty (rota)"), max_length=200, required=False)
+
+
+class StewardShiftForm(forms.Form):
+    """A shift of the steward on the rota of a station of their community (``stations.services.add_shift`` decides)."""
+
+    station = forms.TypedChoiceField(label=_("Station"), coerce=int)
+    weekday = forms.TypedChoiceField(label=_("Weekday"), choices=Weekday.choices, coerce=int)
+    starts = forms.CharField(label=_("From"), max_length=5, widget=forms.TextInput(attrs={"placeholder": "8:30"}))
+    ends = forms.CharField(
+        label=_("Until"),
+        max_length=5,
+        widget=forms.TextInput(attrs={"placeholder": "12:00"}),
+        help_text=_("A shift that ends before it starts runs past midnight."),
+    )
+
+    def __init__(self, *args: Any, stations: list[Any], **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.stations = {s.pk: s for s in stations}
+        field = self.fields["station"]
+        assert isinstance(field, forms.TypedChoiceField)
+        field.choices = [(s.pk, s.name) for s in stations]
+
+    def clean_station(self) -> Any:
+        station = self.stations.get(self.cleaned_data.get("station", 0))
+        if station is None:
+            raise forms.ValidationError(_("Choose a station of the steward's community."))
+        return station
+
+    def clean_starts(self) -> Any:
+        return _clock(self.cleaned_data.get("starts", ""))
+
+    def clean_ends(self) -> Any:
+        return _clock(self.cleaned_data.get("ends", ""))
 
 
 class TrainingForm(forms.Form):

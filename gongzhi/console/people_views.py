@@ -47,6 +47,9 @@ from gongzhi.grid.models import GridNode, StaffPost
 from gongzhi.lists import selectors as lists_selectors
 from gongzhi.lists.choices import NeedStatus
 from gongzhi.notifications import services as notifications
+from gongzhi.stations import selectors as station_selectors
+from gongzhi.stations import services as station_services
+from gongzhi.stations.models import Station
 from gongzhi.volunteers import policies, selectors, services
 from gongzhi.volunteers.choices import (
     ApplicationStatus,
@@ -326,6 +329,8 @@ def _steward_page(request: HttpRequest, found: Steward, *, status: int = 200, **
         ),
         "training_form": forms.TrainingForm(initial={"day": timeutil.local_today()}),
         "step_down_form": forms.StepDownForm(),
+        "shifts": station_selectors.shifts_of_post(found.post) if found.post else [],
+        "shift_form": forms.StewardShiftForm(stations=_community_stations(found)),
         "error": "",
         "here": "stewards",
     }
@@ -392,6 +397,65 @@ def steward_step_down(request: HttpRequest, steward_id: int) -> HttpResponse:
         "step_down_form",
         lambda s, d: services.step_down(steward=s, actor=request.user, reason=d["reason"]),
     )
+
+
+def _community_stations(found: Steward) -> list[Station]:
+    """The active stations of the steward's community (its subtree), where their shifts may be."""
+    community = grid_selectors.ancestors(found.node, include_self=True).filter(level=roles.COMMUNITY).first()
+    if community is None:
+        return []
+    return list(station_selectors.public_stations(community)[:MAX_ROWS])
+
+
+@login_required
+@never_cache
+@require_POST
+def steward_shift_add(request: HttpRequest, steward_id: int) -> HttpResponse:
+    """Put a serving steward's post on the rota of a station of their community: ``stations.services.add_shift``
+    decides who may (the station's and the post's nodes both in the viewer's station.manage) and refuses."""
+    found = _or_404(selectors.steward_for, request.user, steward_id)
+    form = forms.StewardShiftForm(request.POST, stations=_community_stations(found))
+    if found.post is None or not found.post.active or found.status != StewardStatus.ACTIVE:
+        return _steward_page(
+            request, found, status=409, error=_("Only a serving steward can be put on a rota."), shift_form=form
+        )
+    if not form.is_valid():
+        return _steward_page(request, found, status=400, error=_("Check the shift's fields."), shift_form=form)
+    data = form.cleaned_data
+    try:
+        station_services.add_shift(
+            actor=request.user,
+            station=data["station"],
+            post=found.post,
+            weekday=data["weekday"],
+            starts=data["starts"],
+            ends=data["ends"],
+        )
+    except DomainError as exc:
+        _refused(exc)
+        return _steward_page(request, found, status=exc.http_status, error=exc.message, shift_form=form)
+    messages.success(request, _("Shift added to the station's rota."))
+    return redirect("console:people_steward", found.pk)
+
+
+@login_required
+@never_cache
+@require_POST
+def steward_shift_remove(request: HttpRequest, steward_id: int, shift_id: int) -> HttpResponse:
+    """Take one of the steward's shifts off its station's rota (``stations.services.remove_shift`` decides)."""
+    found = _or_404(selectors.steward_for, request.user, steward_id)
+    wanted = _int(shift_id)
+    shifts = station_selectors.shifts_of_post(found.post) if found.post else []
+    shift = next((s for s in shifts if s.pk == wanted), None)
+    if shift is None:
+        raise Http404(_("That shift is not on this steward's rota."))
+    try:
+        station_services.remove_shift(actor=request.user, shift=shift)
+    except DomainError as exc:
+        _refused(exc)
+        return _steward_page(request, found, status=exc.http_status, error=exc.message)
+    messages.success(request, _("Shift removed."))
+    return redirect("console:people_steward", found.pk)
 
 
 # ---------------------------------------------------------------------------------------------------- volunteers

@@ -193,4 +193,11 @@ urlpatterns = [
     # 代办 by volunteers, from a case page
     path("cases/<int:case_id>/errands/", errands.give, name="case_errand"),
     path("cases/<int:case_id>/errands/<str:errand_id>/withdraw/", errands.withdraw, name="case_errand_withdraw"),
+    # A steward's shifts on the stations' rota, beside their commitments
+    path("people/stewards/<int:steward_id>/shifts/", people_views.steward_shift_add, name="people_steward_shift_add"),
+    path(
+        "people/stewards/<int:steward_id>/shifts/<int:shift_id>/remove/",
+        people_views.steward_shift_remove,
+        name="people_steward_shift_remove",
+    ),
 ]

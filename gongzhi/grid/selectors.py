@@ -239,6 +239,7 @@ class StaffCard:
     photo_url: str
     place: str
     level: str
+    node_id: int | None = None
 
 
 def staff_cards(node: GridNode) -> list[StaffCard]:
@@ -264,6 +265,7 @@ def staff_cards(node: GridNode) -> list[StaffCard]:
             photo_url=p.photo.url if p.photo else "",
             place=p.node.name if p.node else "",
             level=p.node.level if p.node else "",
+            node_id=p.node_id,
         )
         for p in posts
     ]

@@ -3,7 +3,8 @@ personal data of other people; everything shown about a reporter is masked."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Sequence
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
@@ -18,6 +19,7 @@ from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import GridNode, Jurisdiction, StaffPost
 from gongzhi.portal import photos
+from gongzhi.volunteers import selectors as people_selectors
 
 BOARD_DAYS = 90
 BOARD_PAGE = 10
@@ -42,7 +44,21 @@ def card_for_post(post: StaffPost) -> grid_selectors.StaffCard:
         photo_url=post.photo.url if post.photo else "",
         place=post.node.name if post.node else (post.department.name if post.department else ""),
         level=post.node.level if post.node else "",
+        node_id=post.node_id,
     )
+
+
+@dataclass(frozen=True)
+class PartyCard(grid_selectors.StaffCard):
+    """A staff card with the public party organisation of its node (所在党组织: the units mapped to the node itself)."""
+
+    party: tuple[str, ...] = ()
+
+
+def with_party(cards: Sequence[grid_selectors.StaffCard]) -> list[PartyCard]:
+    """The cards with the public party units of each card's node (``volunteers``: grid knows no party units)."""
+    units = people_selectors.party_units_of_nodes(c.node_id for c in cards if c.node_id is not None)
+    return [PartyCard(**{**asdict(c), "party": tuple(units.get(c.node_id or 0, ()))}) for c in cards]
 
 
 @dataclass(frozen=True)

@@ -267,7 +267,7 @@ def _report(request: HttpRequest, *, jurisdiction: Jurisdiction, building: Build
         "max_photos": photos.MAX_PHOTOS,
         "max_photo_mb": settings.GONGZHI_PHOTO_MAX_MB,
         "max_text": MAX_TEXT,
-        "staff": grid_selectors.staff_cards(building.node)[:3] if building else [],
+        "staff": selectors.with_party(grid_selectors.staff_cards(building.node)[:3]) if building else [],
     }
     # A resident logged in by phone: the number is filled in, used when the field is left empty, and the case is
     # theirs (in "my requests") whatever contact number they give.
@@ -1031,16 +1031,20 @@ def points(request: HttpRequest, node_id: int) -> HttpResponse:
             "point": p,
             "open": station_selectors.is_open(p),
             "week": station_selectors.week(p),
-            "cards": [
-                selectors.card_for_post(post) for post in station_selectors.on_duty(p) if post.is_public and post.active
-            ],
+            "cards": selectors.with_party(
+                [
+                    selectors.card_for_post(post)
+                    for post in station_selectors.on_duty(p)
+                    if post.is_public and post.active
+                ]
+            ),
         }
         for p in station_selectors.stations_serving(node)
     ]
     return _page(
         request,
         "portal/points.html",
-        {"node": node, "rows": rows, "staff": grid_selectors.staff_cards(node)},
+        {"node": node, "rows": rows, "staff": selectors.with_party(grid_selectors.staff_cards(node))},
     )
 
 

@@ -134,6 +134,15 @@ def shifts(station: Station) -> list[DutyShift]:
     return list(DutyShift.objects.filter(station=station).select_related("post__user", "post__node"))
 
 
+def shifts_of_post(post: StaffPost) -> list[DutyShift]:
+    """A staff post's shifts on every station's rota, by weekday and start (a steward's station duty)."""
+    return list(
+        DutyShift.objects.filter(post=post)
+        .select_related("station__node")
+        .order_by("weekday", "starts", "station__name", "pk")
+    )
+
+
 def hours(station: Station) -> list[OpeningHours]:
     return list(station.hours.all())
 

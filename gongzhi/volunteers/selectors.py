@@ -4,6 +4,7 @@ name or phone."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal
@@ -17,7 +18,14 @@ from gongzhi.core.http import known_id
 from gongzhi.grid import roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import GridNode
-from gongzhi.volunteers.choices import ActivityStatus, ErrandStatus, HoursStatus, ReportInStatus, SignUpStatus
+from gongzhi.volunteers.choices import (
+    ActivityStatus,
+    ErrandStatus,
+    HoursStatus,
+    PartyLevel,
+    ReportInStatus,
+    SignUpStatus,
+)
 from gongzhi.volunteers.models import (
     Activity,
     Application,
@@ -33,6 +41,8 @@ from gongzhi.volunteers.models import (
     Volunteer,
 )
 from gongzhi.volunteers.services import NOT_FOUND
+
+MAX_CARD_NODES = 100  # the nodes of one page's staff cards
 
 
 def _scope(user: Any, field: str = "node__") -> Q | None:
@@ -173,6 +183,23 @@ def public_party_units(node: GridNode) -> QuerySet[PartyUnit]:
     """The public party units over a place (a building's node and its ancestors): its committee, branch, group …"""
     ancestors = [n.pk for n in grid_selectors.ancestors(node, include_self=True)]
     return PartyUnit.objects.filter(node_id__in=ancestors, public=True).order_by("level", "name")
+
+
+def party_units_of_nodes(node_ids: Iterable[int]) -> dict[int, list[str]]:
+    """The names of the public party units mapped to each of these nodes itself — its committee, branch or group, not
+    a building's own group nor a demonstration household — by node id: the party organisation a staff card of the
+    node shows (所在党组织)."""
+    ids = sorted({int(i) for i in node_ids if i is not None})[:MAX_CARD_NODES]
+    found: dict[int, list[str]] = {}
+    rows = (
+        PartyUnit.objects.filter(node_id__in=ids, public=True, building__isnull=True)
+        .exclude(level=PartyLevel.HOUSEHOLD)
+        .order_by("node_id", "level", "name", "pk")
+        .values_list("node_id", "name")
+    )
+    for node_id, name in rows:
+        found.setdefault(node_id, []).append(name)
+    return found
 
 
 def public_heads(node: GridNode) -> QuerySet[Head]:
