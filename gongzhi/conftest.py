@@ -3,6 +3,13 @@
 from __future__ import annotations
 
 import pytest
+from hypothesis import HealthCheck, settings
+
+# Property tests check behaviour, not speed (speed is the benchmarks' job, `gongzhi bench`): no per-example
+# deadline and no "too slow" health check, which fail on a loaded machine (two test workers, a browser) and on
+# nothing else. Every test's own @settings still sets its number of examples.
+settings.register_profile("gongzhi", deadline=None, suppress_health_check=[HealthCheck.too_slow])
+settings.load_profile("gongzhi")
 
 
 @pytest.fixture(autouse=True)
