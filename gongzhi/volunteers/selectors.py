@@ -176,7 +176,8 @@ def hours_of(volunteer: Volunteer, *, year: int | None = None) -> QuerySet[Hours
 
 def approved_hours(volunteer: Volunteer, *, year: int) -> Decimal:
     total = volunteer.hours.filter(day__year=year, status=HoursStatus.APPROVED).aggregate(total=Sum("hours"))["total"]
-    return total or Decimal(0)
+    # Two places whatever the database: SQLite's sum drops trailing zeros (2.5), PostgreSQL's keeps them (2.50).
+    return (total or Decimal(0)).quantize(Decimal("0.01"))
 
 
 def public_party_units(node: GridNode) -> QuerySet[PartyUnit]:
