@@ -23,7 +23,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from gongzhi.console.tests.test_browser_flow import in_thread, log_in
-from gongzhi.console.tests.test_people_browser import _pooled_case
+from gongzhi.console.tests.test_people_browser import _pooled_case, _vet
 from gongzhi.core import timeutil
 from gongzhi.core.testing.browser import DESKTOP, PHONE, save_screenshot
 from gongzhi.grid.tests.factories import BuildingFactory
@@ -54,14 +54,6 @@ def _phone_login(page, number: str) -> None:
     page.click("#phone-form button[type=submit]")
     page.fill("#code-form #id_code", code_sent_to(number))
     page.click("#code-form button[type=submit]")
-
-
-def _vet(page, url: str, reason: str) -> None:
-    page.goto(url)
-    page.locator("#vet-form input[name=decision][value=approve]").check()
-    page.fill("#vet-form #id_reason", reason)
-    page.click("#vet-form button[type=submit]")
-    page.wait_for_url(re.compile(re.escape(url) + "$"))
 
 
 def test_a_steward_from_application_to_card_and_a_volunteers_hours(browser_session):
