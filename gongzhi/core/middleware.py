@@ -12,6 +12,8 @@ from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from gongzhi.core import photos
+
 log = logging.getLogger(__name__)
 
 # Seconds a client is asked to wait (Retry-After) when the database is busy or out of reach.
@@ -94,6 +96,8 @@ class ServiceUnavailableMiddleware:
         return self.get_response(request)
 
     def process_exception(self, request: HttpRequest, exc: Exception) -> HttpResponse | None:
+        if isinstance(exc, photos.StorageFull):
+            return storage_full_page(request, exc)
         return busy_page(request, exc) if unavailable(exc) else None
 
 
@@ -108,6 +112,16 @@ class SessionMiddleware(sessions.SessionMiddleware):
             if not unavailable(exc):
                 raise
             return busy_page(request, exc)
+
+
+def storage_full_page(request: HttpRequest, exc: photos.StorageFull) -> HttpResponse:
+    """507 with the reason and Retry-After, for a view that let ``core.photos.StorageFull`` through: its transaction
+    was rolled back and no photo of the request was kept."""
+    log.error("%s %s: %s", request.method, request.path, exc)
+    page = render_to_string("507.html", {"message": exc.message})
+    response = HttpResponse(page, status=exc.status)
+    response["Retry-After"] = str(RETRY_AFTER_S)
+    return response
 
 
 def busy_page(request: HttpRequest, exc: Exception) -> HttpResponse:

@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import io
+import logging
 import threading
 import uuid
 from collections.abc import Iterator
@@ -37,6 +38,8 @@ from django.core.files.storage import default_storage
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, ImageCms, ImageFile, UnidentifiedImageError
+
+log = logging.getLogger(__name__)
 
 # What we accept, by what Pillow finds in the bytes.
 FORMATS = frozenset({"JPEG", "PNG", "WEBP", "GIF", "MPO"})
@@ -68,6 +71,22 @@ class PhotoError(ValueError):
         super().__init__(message)
         self.message = message
         self.status = status
+
+
+class StorageFull(PhotoError):
+    """The cleaned photos could not be written (the media folder full, over quota, read-only or failing): none of
+    them was kept, and what they belonged to must not be written either. Answered 507 (Insufficient Storage) with
+    this message, by the view (the resident's report form, which keeps what was typed) or else by
+    ``core.middleware.ServiceUnavailableMiddleware``."""
+
+    def __init__(self) -> None:
+        super().__init__(
+            _(
+                "The photos could not be saved: the server's storage is full. Nothing was sent; please try again "
+                "later, or send it without photos."
+            ),
+            status=507,
+        )
 
 
 @dataclass(frozen=True)
@@ -221,9 +240,16 @@ def store(photos: list[CleanPhoto], *, prefix: str) -> list[str]:
     names: list[str] = []
     month = timezone.localtime().strftime("%Y/%m")
     folder = f"{prefix}/{month}" if prefix == REPORT_PREFIX else prefix
+    attempt = ""
     try:
         for photo in photos:
-            names.append(default_storage.save(f"{folder}/{uuid.uuid4().hex}.jpg", ContentFile(photo.data)))
+            attempt = f"{folder}/{uuid.uuid4().hex}.jpg"
+            names.append(default_storage.save(attempt, ContentFile(photo.data)))
+    except OSError as exc:  # ENOSPC, EDQUOT, EROFS, EIO …: the storage's fault, not the photo's
+        # A write that failed half-way leaves its file (Django's storage creates it first): that one goes too.
+        discard([*names, attempt] if attempt not in names else names)
+        log.error("photos not stored under %s: %s", folder, exc)
+        raise StorageFull from exc
     except Exception:
         discard(names)
         raise

@@ -4,7 +4,16 @@ bounded, resized, re-encoded without any metadata) and stored as the case's repo
 from __future__ import annotations
 
 from gongzhi.core import photos as _photos
-from gongzhi.core.photos import MAX_SIDE, REPORT_PREFIX, CleanPhoto, PhotoError, clean, discard, is_report_photo
+from gongzhi.core.photos import (
+    MAX_SIDE,
+    REPORT_PREFIX,
+    CleanPhoto,
+    PhotoError,
+    StorageFull,
+    clean,
+    discard,
+    is_report_photo,
+)
 
 MAX_PHOTOS = _photos.MAX_REPORT_PHOTOS
 
@@ -14,6 +23,7 @@ __all__ = [
     "REPORT_PREFIX",
     "CleanPhoto",
     "PhotoError",
+    "StorageFull",
     "clean",
     "discard",
     "is_report_photo",

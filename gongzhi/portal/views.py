@@ -314,7 +314,10 @@ def _report(request: HttpRequest, *, jurisdiction: Jurisdiction, building: Build
         return refuse(exc.message, exc.status)
 
     data = form.cleaned_data
-    stored = photos.store(cleaned)
+    try:
+        stored = photos.store(cleaned)
+    except photos.StorageFull as exc:  # nothing kept: the form again, with what was typed, and the reason
+        return refuse(exc.message, exc.status, **{"Retry-After": "300"})
     following = _followed(request)
     try:
         # One transaction of its own, begun only for its writes: the classifier and the duplicate search run
@@ -731,7 +734,10 @@ def add_info(request: HttpRequest, code: str) -> HttpResponse:
         cleaned = [photos.clean(upload) for upload in files]
     except photos.PhotoError as exc:
         return _reporter_refused(request, case, _("Cannot add this"), exc.message, exc.status)
-    stored = photos.store(cleaned)
+    try:
+        stored = photos.store(cleaned)
+    except photos.StorageFull as exc:
+        return _reporter_refused(request, case, _("Cannot add this"), exc.message, exc.status)
     try:
         case_services.add_information(
             case=case,

@@ -180,3 +180,22 @@ def test_residents_and_staff_without_a_recording_post_cannot_record(client, w, m
     assert client.get(reverse("console:record")).status_code == 403
     assert client.post(reverse("console:record"), {"channel": "patrol", "title": "x"}).status_code == 403
     assert nothing_written(media)
+
+
+def test_a_full_disk_is_a_507_that_says_so_and_nothing_is_recorded(worker, w, media, monkeypatch):
+    """The record form lets the storage's failure through: the middleware answers it (core.middleware), after the
+    view's transaction was rolled back."""
+    from gongzhi.core.testing.disk import files_in, full_disk
+
+    with full_disk(media, monkeypatch) as how:
+        print(f"disk: {how}")
+        response = record(
+            worker,
+            building=w.building.pk,
+            category=w.category.pk,
+            photos=[SimpleUploadedFile("IMG_1.jpg", phone_photo(), "image/jpeg")],
+        )
+        assert response.status_code == 507 and response["Retry-After"]
+        assert "storage is full" in response.content.decode()
+        assert files_in(media) == []
+    assert not Case.objects.exists() and not CaseEvent.objects.exists()

@@ -340,3 +340,25 @@ def test_other_database_faults_are_not_called_busy(en, w, media_root, monkeypatc
     with pytest.raises(ProgrammingError):
         en.post(scan_url(w), {"description": TEXT})
     assert_nothing_written(media_root)
+
+
+# ------------------------------------------------------------------------------------------- the media disk full
+
+
+def test_a_report_whose_photo_finds_the_disk_full_comes_back_filled_in_with_a_507(en, w, media_root, monkeypatch):
+    from gongzhi.core.testing.disk import files_in, full_disk
+
+    with full_disk(media_root, monkeypatch) as how:
+        print(f"disk: {how}")
+        response = en.post(
+            scan_url(w), {"description": TEXT, "name": "李四", "phone": "13812345678", "photos": [photo()]}
+        )
+        page = response.content.decode()
+        assert response.status_code == 507 and response["Retry-After"] == "300"
+        assert "the server&#x27;s storage is full" in page or "the server's storage is full" in page
+        assert TEXT in page and "李四" in page and "13812345678" in page  # what was typed is still in the form
+        assert files_in(media_root) == []
+    assert Case.objects.count() == 0 and CaseEvent.objects.count() == 0 and SmsMessage.objects.count() == 0
+    # Without a photo the same report goes through: the full disk stops only what needs it.
+    assert en.post(scan_url(w), {"description": TEXT}).status_code == 302
+    assert Case.objects.count() == 1
