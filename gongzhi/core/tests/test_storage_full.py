@@ -7,6 +7,7 @@ from __future__ import annotations
 import io
 
 import pytest
+from django.utils import translation
 from PIL import Image
 
 from gongzhi.core import photos
@@ -25,7 +26,7 @@ def test_no_photo_is_kept_when_the_disk_is_full(settings, tmp_path, monkeypatch)
     first, second = _photo((1, 2, 3)), _photo((4, 5, 6))
     with full_disk(media, monkeypatch) as how:
         print(f"disk: {how}")
-        with pytest.raises(photos.StorageFull) as caught:
+        with pytest.raises(photos.StorageFull) as caught, translation.override("en"):
             photos.store([first, second], prefix="cases/1")
         assert caught.value.status == 507
         assert "storage is full" in caught.value.message and "Nothing was sent" in caught.value.message
