@@ -137,7 +137,7 @@ def apply(
 
 def _locked_application(application: Application | int) -> Application:
     pk = application.pk if isinstance(application, Application) else int(application)
-    found = Application.objects.select_for_update().select_related("node").filter(pk=pk).first()
+    found = Application.objects.select_for_update(of=("self",)).select_related("node").filter(pk=pk).first()
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
@@ -383,7 +383,7 @@ def decide_report_in(
     *, report_in: ReportIn | int, actor: Any, approved: bool, reason: str = "", at: datetime | None = None
 ) -> ReportIn:
     pk = report_in.pk if isinstance(report_in, ReportIn) else int(report_in)
-    found = ReportIn.objects.select_for_update().select_related("community").filter(pk=pk).first()
+    found = ReportIn.objects.select_for_update(of=("self",)).select_related("community").filter(pk=pk).first()
     if found is None:
         raise NotFound(NOT_FOUND)
     _require(policies.can_manage(actor, found.community))
@@ -465,7 +465,7 @@ def create_activity(
 
 def _locked_activity(activity: Activity | int) -> Activity:
     pk = activity.pk if isinstance(activity, Activity) else int(activity)
-    found = Activity.objects.select_for_update().select_related("node").filter(pk=pk).first()
+    found = Activity.objects.select_for_update(of=("self",)).select_related("node").filter(pk=pk).first()
     if found is None:
         raise NotFound(NOT_FOUND)
     return found
@@ -615,7 +615,7 @@ def decide_hours(
     *, hours: Hours | int, actor: Any, approved: bool, reason: str = "", at: datetime | None = None
 ) -> Hours:
     pk = hours.pk if isinstance(hours, Hours) else int(hours)
-    found = Hours.objects.select_for_update().select_related("community").filter(pk=pk).first()
+    found = Hours.objects.select_for_update(of=("self",)).select_related("community").filter(pk=pk).first()
     if found is None:
         raise NotFound(NOT_FOUND)
     _require(policies.can_manage(actor, found.community))
@@ -839,7 +839,7 @@ def offer_errand(
 def _locked_errand(errand: Errand | int, volunteer: Volunteer | None = None) -> Errand:
     """The errand, locked; NotFound when there is none, or it is another volunteer's (``volunteer`` given)."""
     pk = errand.pk if isinstance(errand, Errand) else errand
-    found = Errand.objects.select_for_update().select_related("community").filter(pk=pk).first()
+    found = Errand.objects.select_for_update(of=("self",)).select_related("community").filter(pk=pk).first()
     if found is None or (volunteer is not None and found.volunteer_id != volunteer.pk):
         raise NotFound(NOT_FOUND)
     return found
