@@ -181,7 +181,10 @@ def _text(title: str, description: str) -> str:
 # Metres in a degree of latitude, rounded down from the shortest (110,574 m at the equator): a box drawn with it is
 # never smaller than the circle it must hold.
 METRES_PER_DEGREE = 110_500.0
-_CELL_LIST_SIZES = (4, 9, 16, similarity.MAX_CELLS)
+# How many earlier reports the duplicate finder compares a new one with at most: the newest of the window close by.
+# Enough to find the report a resident is repeating (a burst's reports are alike; the newest are as good as any), and
+# a fixed cost per submission however many pile up at one spot (0.3 ms of text comparison for 100).
+DUPLICATE_CANDIDATES = 100
 
 
 def search_box(lat: float, distance_m: float) -> tuple[float, float]:
@@ -205,41 +208,50 @@ def duplicate_candidates(
     limits: Thresholds,
     group: str = "",
 ) -> list[similarity.Match]:
-    """Earlier cases (any status; the case engine keeps the open ones) with a similar text close by in the window."""
+    """Earlier cases (any status; the case engine keeps the open ones) with a similar text close by in the window:
+    the newest ``DUPLICATE_CANDIDATES`` of them, so a burst (a thousand residents reporting one burst water main)
+    costs each new report the same as the first."""
     # Plain SQL: this runs inside every submission, and compiling the queryset cost more than running it.
-    sql = [
-        # The table name is our own model's; every value below is a bound parameter.
-        f"SELECT case_id, text, lat, lon, node_id, category FROM {CaseTriage._meta.db_table}",  # noqa: S608
-        "WHERE jurisdiction_id = %s AND submitted_at >= %s AND submitted_at <= %s",
-    ]
+    # The table name is our own model's; every value below is a bound parameter.
+    table = CaseTriage._meta.db_table
+    columns = "case_id, text, lat, lon, node_id, category"
     adapt = connection.ops.adapt_datetimefield_value
-    params: list[Any] = [jurisdiction_id, adapt(at - timedelta(hours=limits.duplicate_window_hours)), adapt(at)]
+    common = "jurisdiction_id = %s AND submitted_at >= %s AND submitted_at <= %s"
+    common_params: list[Any] = [jurisdiction_id, adapt(at - timedelta(hours=limits.duplicate_window_hours)), adapt(at)]
     if group:
         # Cases suggested into another category are never its duplicates (similarity.duplicates): leave them in SQL.
-        sql.append("AND category IN (%s, '')")
-        params.append(group)
+        common += " AND category IN (%s, '')"
+        common_params.append(group)
+    newest = f"ORDER BY submitted_at DESC LIMIT {DUPLICATE_CANDIDATES}"
+    located = lat is not None and lon is not None
+    cells = None
     if lat is not None and lon is not None:
         lat_span, lon_span = search_box(lat, limits.duplicate_distance_m)
+        common += " AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s"
+        common_params += [lat - lat_span, lat + lat_span, lon - lon_span, lon + lon_span]
         cells = similarity.cells_around(lat, lon, lat_span, lon_span)
-        if cells is not None:
-            # Only the cells the box touches (index case_triage_nearby), not every request of the window. The list
-            # is padded to a few fixed lengths (repeating a cell changes nothing) so the statement texts stay few.
-            size = next(n for n in _CELL_LIST_SIZES if n >= len(cells))
-            sql.append(f"AND cell IN ({', '.join(['%s'] * size)})")
-            params += cells + [cells[0]] * (size - len(cells))
-        sql.append("AND lat BETWEEN %s AND %s AND lon BETWEEN %s AND %s")
-        params += [lat - lat_span, lat + lat_span, lon - lon_span, lon + lon_span]
+    # Each read keeps submitted_at for the outer ordering; it is not read back (converting SQLite's text timestamps
+    # cost more than the query).
+    read = f"SELECT {columns}, submitted_at FROM {table} WHERE {common}"  # noqa: S608
+    if cells is not None:
+        # One read per map cell the box touches, each walking index case_triage_nearby (jurisdiction, cell,
+        # submitted_at) backwards and stopping at the newest few: a cell piled with 20,000 similar reports reads no
+        # more rows than an empty one. One read over all the cells (cell IN (...)) would have to fetch and sort every
+        # row of them in the window, which grew with each report of a burst.
+        per_cell = f"{read} AND cell = %s {newest}"
+        inner = " UNION ALL ".join(f"SELECT * FROM ({per_cell}) AS c{i}" for i in range(len(cells)))  # noqa: S608
+        params = [value for cell in cells for value in (*common_params, cell)]
+    elif located:  # a box of kilometres (more cells than MAX_CELLS): the window's rows in the box
+        inner, params = read, common_params
     elif node_id is not None:
-        sql.append("AND node_id = %s")
-        params.append(node_id)
+        inner, params = f"{read} AND node_id = %s", [*common_params, node_id]
     else:
         return []
-    sql.append("ORDER BY submitted_at DESC LIMIT 200")
+    sql = f"SELECT {columns} FROM ({inner}) AS nearby {newest}"  # noqa: S608
     # Planned at each run on PostgreSQL: which index is best depends on how full the window and the cells are, and a
     # plan kept from when the table was small would scan it whole (core.prepared.Query).
-    fetched = prepared.fetch(" ".join(sql), params, prepare=False)
-    # The window is applied in SQL and the matcher does not look at the time again: no datetime is read back
-    # (converting SQLite's text timestamps cost more than the query).
+    fetched = prepared.fetch(sql, params, prepare=False)
+    # The window is applied in SQL and the matcher does not look at the time again.
     candidates = [
         similarity.Candidate(case_id, other, at, olat, olon, onode, other_group)
         for case_id, other, olat, olon, onode, other_group in fetched
