@@ -51,6 +51,10 @@ SEND_LEASE = timedelta(minutes=5)
 QUEUED_GRACE = timedelta(minutes=2)
 # Wait before retry n (n = attempts so far): 1, 2, 4, 8 … minutes.
 RETRY_BACKOFF = timedelta(minutes=1)
+# The worker records the outcomes of a claimed batch this many messages at a time.
+OUTCOME_CHUNK = 50
+# Recorded on a message whose last allowed attempt was interrupted (its process stopped while it was in flight).
+INTERRUPTED = "delivery interrupted: the sending process stopped before recording the outcome"
 
 _TITLE_MAX = Notification._meta.get_field("title").max_length or 200
 _SUBJECT_MAX = Notification._meta.get_field("subject").max_length or 100
@@ -314,13 +318,20 @@ def deliver_queued(*, limit: int = 500) -> int:
         cursor.execute(sql, [SmsMessage.Status.SENDING, stamp, queued, queued, limit])
         rows = cursor.fetchall()
     claimed = sorted((prepared.from_returned(SmsMessage, row, alias) for row in rows), key=lambda m: m.pk)
-    if not claimed:
-        return 0
-    outcomes = [_send(sms) for sms in claimed]
-    with transaction.atomic(using=alias):
-        for sms, fields in zip(claimed, outcomes, strict=True):
-            prepared.update(sms, fields)
+    # Outcomes are written every OUTCOME_CHUNK messages, not once for the whole batch: a worker killed mid-batch
+    # leaves at most one chunk sent but still marked ``sending`` (sent again after the lease, under the same key).
+    for start in range(0, len(claimed), OUTCOME_CHUNK):
+        chunk = claimed[start : start + OUTCOME_CHUNK]
+        outcomes = [_send(sms) for sms in chunk]
+        with transaction.atomic(using=alias):
+            for sms, fields in zip(chunk, outcomes, strict=True):
+                prepared.update(sms, fields)
     return len(claimed)
+
+
+def delivery_key(sms: SmsMessage) -> str:
+    """The message's idempotency key for the gateway: the same on every attempt, so a receiver can drop a repeat."""
+    return f"sms-{sms.pk}"
 
 
 def _send(sms: SmsMessage) -> tuple[str, ...]:
@@ -336,7 +347,7 @@ def _send(sms: SmsMessage) -> tuple[str, ...]:
     name = settings.GONGZHI_SMS_BACKEND
     try:
         name, backend = backends.get_backend()
-        provider_id = backend.send(sms.phone, sms.body)
+        provider_id = backend.send_keyed(sms.phone, sms.body, key=delivery_key(sms))
     except Exception as exc:  # any gateway problem, including a broken gateway class, is a failed attempt
         if isinstance(exc, backends.SmsError):
             log.warning("SMS %s to %s failed (attempt %s): %s", sms.pk, sms.masked_phone, sms.attempts, exc)
@@ -372,6 +383,13 @@ def retry_failed(*, max_attempts: int = 5) -> int:
 
     Not one transaction: each delivery commits on its own, so a long sweep can stop half-way and lose nothing.
     """
+    # A last allowed attempt whose process died mid-send is not retried, but it must not read "sending" for ever
+    # either: it becomes failed (the admin's "send again" is still there). Others past the lease are retried below.
+    SmsMessage.objects.filter(
+        status=SmsMessage.Status.SENDING,
+        attempts__gte=max_attempts,
+        last_attempt_at__lt=timezone.now() - SEND_LEASE,
+    ).update(status=SmsMessage.Status.FAILED, error=INTERRUPTED)
     ids = due_for_retry(max_attempts=max_attempts)
     for sms_id in ids:
         deliver(sms_id)

@@ -54,7 +54,13 @@ def test_file_backend_end_to_end_through_send_sms(settings, tmp_path, django_cap
         sms = services.send_sms(phone=PHONE, kind="system.notice", context={"title": "t", "body": "明天停水"})
     (record,) = [json.loads(x) for x in (tmp_path / "sms" / "outbox.jsonl").read_text(encoding="utf-8").splitlines()]
     sms.refresh_from_db()
-    assert record == {"id": sms.provider_id, "at": record["at"], "phone": PHONE, "body": "【测试区】明天停水"}
+    assert record == {
+        "id": sms.provider_id,
+        "key": f"sms-{sms.pk}",
+        "at": record["at"],
+        "phone": PHONE,
+        "body": "【测试区】明天停水",
+    }
 
 
 def test_console_backend_logs_the_number_masked(caplog):
