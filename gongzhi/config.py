@@ -29,6 +29,12 @@ SETTINGS: dict[str, tuple[str, str]] = {
         "",
         "postgres://user:pass@host:port/name for PostgreSQL; empty means SQLite in the data dir.",
     ),
+    "GONGZHI_DATABASE_REPLICA_URL": (
+        "",
+        "postgres:// URL of a streaming replica of that database (hot standby). Dashboards, case lists, exports and "
+        "the public board read from it; every write, and every read of a write or of a user who wrote in the last "
+        "few seconds, goes to the primary. Empty: everything reads from the primary. Needs GONGZHI_DATABASE_URL.",
+    ),
     "GONGZHI_DB_CONN_MAX_AGE": ("600", "Seconds a database connection is kept (persistent connections; 0 costs ~7x)."),
     "GONGZHI_DB_HEALTH_CHECKS": (
         "true",
@@ -253,6 +259,7 @@ class ConfigError(ValueError):
 class Config:
     data_dir: Path
     database: dict[str, object]
+    database_replica: dict[str, object] | None
     secret_key: str
     field_keys: tuple[str, ...]
     blind_index_key: str
@@ -373,15 +380,20 @@ def split_list(value: str) -> tuple[str, ...]:
 
 
 def parse_database_url(
-    url: str, *, conn_max_age: int, health_checks: bool = True, prepare: bool = True
+    url: str,
+    *,
+    conn_max_age: int,
+    health_checks: bool = True,
+    prepare: bool = True,
+    setting: str = "GONGZHI_DATABASE_URL",
 ) -> dict[str, object]:
     """Turn postgres://user:pass@host:port/name?opt=v into a Django DATABASES entry."""
     parts = urlsplit(url)
     if parts.scheme not in {"postgres", "postgresql", "pgsql"}:
-        raise ConfigError(f"GONGZHI_DATABASE_URL: only postgres:// URLs are supported, got scheme {parts.scheme!r}")
+        raise ConfigError(f"{setting}: only postgres:// URLs are supported, got scheme {parts.scheme!r}")
     name = unquote(parts.path.lstrip("/"))
     if not name:
-        raise ConfigError("GONGZHI_DATABASE_URL: the database name is missing (postgres://host/NAME)")
+        raise ConfigError(f"{setting}: the database name is missing (postgres://host/NAME)")
     options: dict[str, object] = dict(parse_qsl(parts.query))
     host = unquote(parts.hostname or "")
     # A socket directory can be given as ?host=/path, as libpq allows.
@@ -401,6 +413,27 @@ def parse_database_url(
         "CONN_HEALTH_CHECKS": health_checks,
         "OPTIONS": options,
     }
+
+
+def parse_replica_url(
+    url: str, *, primary: dict[str, object] | None, conn_max_age: int, health_checks: bool, prepare: bool
+) -> dict[str, object] | None:
+    """The replica's DATABASES entry, or None without one. A replica of SQLite does not exist, and one that is the
+    primary itself would hide the lag this setting must be tested against."""
+    if not url:
+        return None
+    name = "GONGZHI_DATABASE_REPLICA_URL"
+    if primary is None:
+        raise ConfigError(f"{name}: a replica needs a PostgreSQL primary; set GONGZHI_DATABASE_URL too")
+    replica = parse_database_url(
+        url, conn_max_age=conn_max_age, health_checks=health_checks, prepare=prepare, setting=name
+    )
+    where = ("HOST", "PORT", "NAME")
+    if [replica[k] for k in where] == [primary[k] for k in where]:
+        raise ConfigError(f"{name}: names the primary database itself (same host, port and name)")
+    # Tests run on the primary's test database: the replica alias then reads it too (no replica in a test run).
+    replica["TEST"] = {"MIRROR": "default"}
+    return replica
 
 
 def sqlite_database(data_dir: Path) -> dict[str, object]:
@@ -563,16 +596,19 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
 
     conn_max_age = parse_int("GONGZHI_DB_CONN_MAX_AGE", get("GONGZHI_DB_CONN_MAX_AGE"))
     db_prepare = parse_bool("GONGZHI_DB_PREPARE", get("GONGZHI_DB_PREPARE"))
+    health_checks = parse_bool("GONGZHI_DB_HEALTH_CHECKS", get("GONGZHI_DB_HEALTH_CHECKS"))
     database_url = get("GONGZHI_DATABASE_URL").strip()
     database = (
-        parse_database_url(
-            database_url,
-            conn_max_age=conn_max_age,
-            health_checks=parse_bool("GONGZHI_DB_HEALTH_CHECKS", get("GONGZHI_DB_HEALTH_CHECKS")),
-            prepare=db_prepare,
-        )
+        parse_database_url(database_url, conn_max_age=conn_max_age, health_checks=health_checks, prepare=db_prepare)
         if database_url
         else sqlite_database(data_dir)
+    )
+    database_replica = parse_replica_url(
+        get("GONGZHI_DATABASE_REPLICA_URL").strip(),
+        primary=database if database_url else None,
+        conn_max_age=conn_max_age,
+        health_checks=health_checks,
+        prepare=db_prepare,
     )
 
     secret_key = get("GONGZHI_SECRET_KEY") or _generated(data_dir / "secret_key", secrets.token_urlsafe(50))
@@ -605,6 +641,7 @@ def load(environ: Mapping[str, str] | None = None, *, cwd: Path | None = None) -
     return Config(
         data_dir=data_dir,
         database=database,
+        database_replica=database_replica,
         secret_key=secret_key,
         field_keys=field_keys,
         blind_index_key=blind_index_key,

@@ -72,6 +72,7 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "gongzhi.core.middleware.PrivateNoStoreMiddleware",  # after WhiteNoise (static keeps its caching), outside sessions
     "gongzhi.core.middleware.SessionMiddleware",  # Django's, with a 503 when the session cannot be saved
+    "gongzhi.core.db.RecentWriteMiddleware",  # with a replica: a browser that just wrote reads from the primary
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     # Before the CSRF check, which reads the body: a request larger than its view can use is refused unread (413).
@@ -106,6 +107,9 @@ TEMPLATES = [
 ]
 
 DATABASES = {"default": CONFIG.database}
+if CONFIG.database_replica is not None:
+    DATABASES["replica"] = CONFIG.database_replica  # read only where a view opts in (core.db)
+DATABASE_ROUTERS = ["gongzhi.core.db.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 AUTH_USER_MODEL = "accounts.User"

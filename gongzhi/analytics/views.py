@@ -16,6 +16,7 @@ from django.utils.translation import gettext as _
 from gongzhi.analytics import formulas as f
 from gongzhi.analytics import panels, reports, selectors
 from gongzhi.analytics.models import Rollup
+from gongzhi.core.db import replica_reads
 from gongzhi.core.errors import NotFound
 from gongzhi.grid.models import GridNode
 
@@ -48,6 +49,7 @@ def home(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def dashboard(request: HttpRequest, node_id: int) -> HttpResponse:
     node = _node_or_404(request, node_id)
     month, error = _month_or_400(request)
@@ -86,6 +88,7 @@ def dashboard(request: HttpRequest, node_id: int) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def panel(request: HttpRequest, node_id: int, name: str) -> JsonResponse:
     node = _node_or_404(request, node_id)
     if name not in panels.PANELS:
@@ -101,6 +104,7 @@ def panel(request: HttpRequest, node_id: int, name: str) -> JsonResponse:
 
 
 @login_required
+@replica_reads
 def report(request: HttpRequest, node_id: int, month: str, fmt: str) -> HttpResponse:
     node = _node_or_404(request, node_id)
     try:
@@ -121,6 +125,7 @@ def report(request: HttpRequest, node_id: int, month: str, fmt: str) -> HttpResp
     return response
 
 
+@replica_reads
 def public(request: HttpRequest) -> HttpResponse:
     """公开: the headline figures of every community this month and last — counts and rates only, no personal data."""
     month, error = _month_or_400(request)

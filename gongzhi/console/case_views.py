@@ -27,6 +27,7 @@ from gongzhi.cases.choices import CoTaskStatus
 from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.console import actions, forms, selectors
 from gongzhi.core import photos, timeutil
+from gongzhi.core.db import replica_reads
 from gongzhi.core.errors import DomainError, NotFound, PermissionDenied
 from gongzhi.core.http import BadInput, parse_id
 from gongzhi.core.redirects import safe_next
@@ -243,6 +244,7 @@ def clearance(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def cases(request: HttpRequest) -> HttpResponse:
     user = request.user
     if not selectors.workbenches(user).cases:
@@ -345,6 +347,7 @@ MAP_LIMIT = 2000
 
 
 @login_required
+@replica_reads
 def cases_map(request: HttpRequest) -> HttpResponse:
     if not selectors.workbenches(request.user).cases:
         return _forbidden(request, _("You may not see cases."))
@@ -364,6 +367,7 @@ def cases_map(request: HttpRequest) -> HttpResponse:
 
 
 @login_required
+@replica_reads
 def cases_geojson(request: HttpRequest) -> JsonResponse:
     """The filtered cases that have coordinates, newest first, at most MAP_LIMIT, as GeoJSON points."""
     from gongzhi.console.templatetags.console_tags import deadline_state

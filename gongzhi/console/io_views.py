@@ -15,6 +15,7 @@ from gongzhi.console import care_io, exports, imports, lists_io, selectors
 from gongzhi.console import forms as console_forms
 from gongzhi.console.models import ImportJob
 from gongzhi.console.tasks import import_task
+from gongzhi.core.db import replica_reads
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.lists import selectors as lists_selectors
 
@@ -24,6 +25,7 @@ SHOWN_PROBLEMS = 10  # on the page; the downloadable report has every stored one
 
 
 @login_required
+@replica_reads
 def cases_export(request: HttpRequest) -> HttpResponse:
     if not selectors.workbenches(request.user).cases:
         return render(request, "403.html", status=403)

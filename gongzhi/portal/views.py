@@ -34,6 +34,7 @@ from gongzhi.cases import services as case_services
 from gongzhi.cases import transitions as t
 from gongzhi.cases.choices import Channel, EventKind, Score
 from gongzhi.core import throttle, uploads
+from gongzhi.core.db import replica_reads
 from gongzhi.core.errors import Conflict, DomainError, NotFound
 from gongzhi.core.middleware import RETRY_AFTER_S, unavailable
 from gongzhi.core.privacy import mask_text
@@ -874,6 +875,7 @@ def mine(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@replica_reads
 def board_index(request: HttpRequest) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
     nodes = selectors.communities(jurisdiction) if jurisdiction else []
@@ -881,6 +883,7 @@ def board_index(request: HttpRequest) -> HttpResponse:
 
 
 @require_GET
+@replica_reads
 def board(request: HttpRequest, node_id: int) -> HttpResponse:
     """公示 of a community, a page at a time (newest result first, a keyset cursor), with its figures on top. Each
     card shows the public summary, the category and the place — never the resident's words or the tracking code."""
@@ -950,6 +953,7 @@ def board_photo(request: HttpRequest, public_id: str, index: int) -> HttpRespons
 
 
 @require_GET
+@replica_reads
 def public_map(request: HttpRequest, node_id: int | None = None) -> HttpResponse:
     """The public map (FixMyStreet-like): published cases of a community — or of the whole jurisdiction — at their
     building or a rounded point, each with its public summary. The list under the map says the same without it."""
@@ -984,6 +988,7 @@ def public_map(request: HttpRequest, node_id: int | None = None) -> HttpResponse
 
 
 @require_GET
+@replica_reads
 def map_cases(request: HttpRequest, node_id: int | None = None) -> JsonResponse:
     """The public map's points as GeoJSON: public id, category, place, date and public summary — text only (the page
     builds its popups from DOM text nodes, never from HTML)."""
