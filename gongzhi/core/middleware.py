@@ -103,7 +103,8 @@ class ServiceUnavailableMiddleware:
 
 class SessionMiddleware(sessions.SessionMiddleware):
     """Django's, except that a session the database is too busy to save (after a view that changed it: a sign-in, a
-    remembered tracking code) is the same 503, not a 500: the view's answer never reached the visitor."""
+    remembered tracking code) is the same 503, not a 500: the view's answer never reached the visitor — unless the view
+    said its answer stands (``answer_stands``: its writes committed, and a 503 would invite sending them twice)."""
 
     def process_response(self, request: HttpRequest, response: HttpResponse) -> HttpResponse:
         try:
@@ -111,7 +112,22 @@ class SessionMiddleware(sessions.SessionMiddleware):
         except Exception as exc:
             if not unavailable(exc):
                 raise
+            if getattr(request, _ANSWER_STANDS, False):
+                log.warning(
+                    "%s %s: the session was not saved (%s); the answer stands", request.method, request.path, exc
+                )
+                return response
             return busy_page(request, exc)
+
+
+_ANSWER_STANDS = "_gongzhi_answer_stands"
+
+
+def answer_stands(request: HttpRequest) -> None:
+    """The view's writes have committed (a resident's report was filed): should its session then fail to save (the
+    database gone away in between), its answer goes out all the same, without the session's changes. The 503 would
+    say that nothing was saved, and the report would be sent twice."""
+    setattr(request, _ANSWER_STANDS, True)
 
 
 def storage_full_page(request: HttpRequest, exc: photos.StorageFull) -> HttpResponse:

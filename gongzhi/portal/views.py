@@ -36,7 +36,7 @@ from gongzhi.cases.choices import Channel, EventKind, Score
 from gongzhi.core import throttle, uploads
 from gongzhi.core.db import replica_reads
 from gongzhi.core.errors import Conflict, DomainError, NotFound
-from gongzhi.core.middleware import RETRY_AFTER_S, unavailable
+from gongzhi.core.middleware import RETRY_AFTER_S, answer_stands, unavailable
 from gongzhi.core.privacy import mask_text
 from gongzhi.core.redirects import safe_next
 from gongzhi.grid import roles
@@ -349,6 +349,7 @@ def _report(request: HttpRequest, *, jurisdiction: Jurisdiction, building: Build
         if not unavailable(exc):
             raise
         return _busy(refuse, exc, had_photos=bool(cleaned))
+    answer_stands(request)  # filed: the tracking page even if this phone's session cannot be saved now
     _remember_code(request, case.tracking_code)
     request.session["portal_just_sent"] = case.tracking_code
     track_url = reverse("portal:track", args=[case.tracking_code])

@@ -11,7 +11,7 @@ from django.http import HttpResponse
 from django.test import RequestFactory
 from django.utils import translation
 
-from gongzhi.core.middleware import ServiceUnavailableMiddleware, SessionMiddleware, unavailable
+from gongzhi.core.middleware import ServiceUnavailableMiddleware, SessionMiddleware, answer_stands, unavailable
 
 LOCKED = OperationalError("database is locked: another connection kept the write turn for 20 s")
 
@@ -102,3 +102,50 @@ def test_the_write_turns_timeout_is_recognised_as_busy(databases):
     finally:
         a.rollback()
     assert unavailable(waited.value)
+
+
+def test_a_view_whose_answer_stands_keeps_it_when_the_session_cannot_be_saved():
+    """Its writes committed (a filed report): a 503 would say nothing was saved and have it sent twice."""
+
+    def view(request):
+        answer_stands(request)
+        request.session["portal_codes"] = ["ABCDEF2345"]
+
+        def save(*args, **kwargs):
+            raise InterfaceError("connection already closed")
+
+        request.session.save = save
+        return HttpResponse("filed", status=302, headers={"Location": "/r/t/ABCDEF2345/"})
+
+    request = RequestFactory().post("/r/report/")
+    middleware = SessionMiddleware(view)
+    middleware.process_request(request)
+    response = middleware.process_response(request, view(request))
+    assert response.status_code == 302 and response["Location"] == "/r/t/ABCDEF2345/"
+    assert "sessionid" not in response.cookies  # the session was not saved, and no cookie claims it was
+
+
+@pytest.mark.django_db
+def test_the_database_out_of_reach_when_a_session_is_updated_is_not_django_s_deleted_session(monkeypatch):
+    """Django's store reads any database error of the UPDATE as "deleted meanwhile" (its middleware answers 400):
+    PostgreSQL restarting is the OperationalError it is, for the 503."""
+    from django.contrib.sessions.backends.base import UpdateError
+    from django.contrib.sessions.models import Session
+
+    from gongzhi.core.sessions import SessionStore
+
+    store = SessionStore()
+    store["portal_codes"] = ["ABCDEF2345"]
+    store.create()
+    store["portal_codes"] = ["ABCDEF2345", "GHJKLM6789"]
+
+    def gone(*args, **kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    with monkeypatch.context() as patch:
+        patch.setattr(Session, "save", gone)
+        with pytest.raises(OperationalError):
+            store.save()
+    Session.objects.filter(session_key=store.session_key).delete()
+    with pytest.raises(UpdateError):  # a session really deleted meanwhile is still Django's case
+        store.save()

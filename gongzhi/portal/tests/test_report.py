@@ -312,6 +312,24 @@ def test_a_report_the_database_was_too_busy_for_comes_back_filled_in_with_a_503(
     assert_nothing_written(media_root)
 
 
+def test_a_report_filed_just_before_its_session_cannot_be_saved_still_goes_to_its_tracking_page(en, w, monkeypatch):
+    """PostgreSQL went away between the report's commit and the session's save (bench faults restarts it): the
+    report is filed, so the answer is its tracking page — a 503 saying "not saved" would have it sent twice."""
+    from django.contrib.sessions.models import Session
+
+    assert en.post(scan_url(w), {"description": TEXT}).status_code == 302  # a session now, updated from here on
+
+    def gone(*args, **kwargs):
+        raise OperationalError("terminating connection due to administrator command")
+
+    monkeypatch.setattr(Session, "save", gone)
+    response = en.post(scan_url(w), {"description": "路灯不亮了，晚上很黑"})
+
+    case = Case.objects.get(description="路灯不亮了，晚上很黑")
+    assert response.status_code == 302
+    assert response["Location"].startswith(reverse("portal:track", args=[case.tracking_code]))
+
+
 def test_photos_cannot_be_kept_and_the_message_says_so(en, w, media_root, monkeypatch):
     monkeypatch.setattr(portal_views.case_services, "submit", _locked)
 
