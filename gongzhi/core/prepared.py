@@ -23,7 +23,7 @@ import sqlite3
 import threading
 import weakref
 from collections.abc import Callable, Iterable, Sequence
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Any
 
 from django.conf import settings
@@ -523,11 +523,12 @@ def fetch(sql: str, params: Sequence[Any], *, using: str = "default", prepare: b
 
 
 class Query:
-    """A read compiled once from a queryset whose parameters are ids or short strings, then run with other values.
+    """A read compiled once from a queryset whose parameters are ids, short strings or instants, then run with other
+    values.
 
     ``build`` takes one value per parameter and returns a queryset (``values_list`` or ``values``); it is compiled
-    once per database with sentinels in those places (integers, or strings where ``kinds`` says ``str``), and each
-    call binds its arguments where the sentinels were. ``__call__`` returns the rows as tuples, ``dicts`` as dicts
+    once per database with sentinels in those places (integers, or strings or aware datetimes where ``kinds`` says
+    ``str`` or ``datetime``), and each call binds its arguments where the sentinels were. ``__call__`` returns the rows as tuples, ``dicts`` as dicts
     keyed like ``values()``; both with Django's converters applied. Lists of variable length cannot be parameters.
 
     ``plan_each_time``: PostgreSQL plans the statement at every execution instead of preparing it once. For a
@@ -547,7 +548,17 @@ class Query:
 
     def _sentinel(self, i: int) -> Any:
         kind = self.kinds[i] if i < len(self.kinds) else int
+        if kind is datetime:
+            # An instant no record holds (1901-01-01, i microseconds after midnight UTC).
+            return datetime(1901, 1, 1, 0, 0, 0, i, tzinfo=UTC)
         return f"\x00prepared-sentinel-{i}\x00" if kind is str else self._SENTINEL_BASE - i
+
+    def _bound(self, i: int, value: Any, alias: str) -> Any:
+        """An argument as the compiled statement carries it: a datetime adapted as Django adapts a DateTimeField's
+        value for this database (SQLite: text in UTC); any other value as it is."""
+        if i < len(self.kinds) and self.kinds[i] is datetime:
+            return connections[alias].ops.adapt_datetimefield_value(value)
+        return value
 
     def _compiler(self, alias: str, nargs: int) -> tuple[Any, Any, str, list[Any], list[list[int]]]:
         """The queryset with sentinels for the arguments, its compiler, its SQL and parameters, and where in the
@@ -558,7 +569,8 @@ class Query:
         sql, params = compiler.as_sql()
         params = list(params)
         slots = []
-        for sentinel in sentinels:
+        for n, sentinel in enumerate(sentinels):
+            sentinel = self._bound(n, sentinel, alias)
             positions = [i for i, value in enumerate(params) if type(value) is type(sentinel) and value == sentinel]
             if not positions:  # pragma: no cover - a parameter the query folded away
                 raise ValueError("every argument of a prepared query must appear as a parameter")
@@ -578,7 +590,8 @@ class Query:
             compiled = self._compiled[using] = self._compile(using, len(args))
         sql, params, slots, _names, converters = compiled
         bound = list(params)
-        for value, positions in zip(args, slots, strict=True):
+        for n, (value, positions) in enumerate(zip(args, slots, strict=True)):
+            value = self._bound(n, value, using)
             for position in positions:
                 bound[position] = value
         connection = connections[using]

@@ -105,14 +105,12 @@ def _key_id(request: HttpRequest) -> int | None:
     return key.pk
 
 
-def _page(request: HttpRequest) -> tuple[int, int]:
+def _page(request: HttpRequest, default_size: int = selectors.MAX_PAGE_SIZE) -> tuple[int, int]:
     page, size = request.GET.get("page", ""), request.GET.get("page_size", "")
     try:
         return (
             wire.parse_positive(page, name="page", maximum=100_000) if page else 1,
-            wire.parse_positive(size, name="page_size", maximum=selectors.MAX_PAGE_SIZE)
-            if size
-            else selectors.MAX_PAGE_SIZE,
+            wire.parse_positive(size, name="page_size", maximum=selectors.MAX_PAGE_SIZE) if size else default_size,
         )
     except ValueError as exc:
         raise wire.WireError([str(exc)]) from None
@@ -135,6 +133,16 @@ def _with_next(request: HttpRequest, response: HttpResponse, page: int, more: bo
     if more:
         query = request.GET.copy()
         query["page"] = str(page + 1)
+        response["Link"] = f'<{request.path}?{query.urlencode()}>; rel="next"'
+    return response
+
+
+def _with_cursor(request: HttpRequest, response: HttpResponse, cursor: str | None) -> HttpResponse:
+    """``Link: rel="next"`` to the page after ``cursor`` (keyset: as cheap as the first page however deep)."""
+    if cursor:
+        query = request.GET.copy()
+        query.pop("page", None)
+        query["after"] = cursor
         response["Link"] = f'<{request.path}?{query.urlencode()}>; rel="next"'
     return response
 
@@ -182,8 +190,9 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     if request.method == "POST":
         return _post_request(request, fmt)
     jurisdiction = _jurisdiction(request)
-    page, size = _page(request)
+    page, size = _page(request, selectors.DEFAULT_PAGE_SIZE)
     try:
+        after = selectors.cursor_after(request.GET["after"]) if request.GET.get("after") else None
         ids = wire.parse_list(request.GET.get("service_request_id", ""))
         codes = wire.parse_list(request.GET.get("service_code", ""))
         statuses = wire.parse_list(request.GET.get("status", ""), limit=2)
@@ -195,7 +204,7 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
     start, end = _date(request, "start_date"), _date(request, "end_date")
     if start and end and start > end:
         raise wire.WireError(["start_date is after end_date"])
-    rows, more = selectors.service_requests(
+    rows, following = selectors.service_requests(
         jurisdiction,
         ids=ids,
         codes=codes,
@@ -204,10 +213,11 @@ def requests(request: HttpRequest, fmt: str) -> HttpResponse:
         end=end,
         page=page,
         page_size=size,
+        after=after,
         english=_english(),
         key_id=_key_id(request),
     )
-    return _with_next(request, render.respond(fmt, "service_requests", rows), page, more)
+    return _with_cursor(request, render.respond(fmt, "service_requests", rows), following)
 
 
 def _fields(request: HttpRequest) -> services.Fields:

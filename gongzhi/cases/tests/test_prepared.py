@@ -153,6 +153,35 @@ def test_a_prepared_query_takes_strings_and_returns_dicts_like_values(case):
     assert read.dicts("NOPE", case.pk) == [] and read(case.tracking_code, case.pk + 1) == []
 
 
+def test_a_prepared_query_takes_instants_and_matches_the_orm_at_the_edges(case):
+    """A window of instants bound as the ORM binds them: the edges to the microsecond, on either side of midnight
+    in the display zone, on both databases (SQLite keeps them as text in UTC)."""
+    from datetime import datetime
+
+    window = prepared.Query(
+        lambda start, end, pk: Case.objects.filter(submitted_at__gte=start, submitted_at__lte=end, pk=pk).values_list(
+            "pk", flat=True
+        ),
+        kinds=(datetime, datetime, int),
+    )
+    at = case.submitted_at
+    tick = timedelta(microseconds=1)
+    for start, end, expected in [
+        (at, at, [case.pk]),
+        (at - timedelta(days=1), at + timedelta(days=1), [case.pk]),
+        (at + tick, at + timedelta(days=1), []),
+        (at - timedelta(days=1), at - tick, []),
+    ]:
+        orm = list(
+            Case.objects.filter(submitted_at__gte=start, submitted_at__lte=end, pk=case.pk).values_list("pk", flat=True)
+        )
+        assert orm == expected
+        assert [row[0] for row in window(start, end, case.pk)] == expected
+    # The same instant in another zone is the same instant.
+    shanghai = timezone.localtime(at, timezone.get_fixed_timezone(480))
+    assert [row[0] for row in window(shanghai, shanghai, case.pk)] == [case.pk]
+
+
 def test_insert_values_writes_the_row_the_orm_would(case):
     at = timezone.now() - timedelta(minutes=5)
     pk = prepared.insert_values(CaseEvent, case_id=case.pk, seq=77, kind="published", to_status="b", at=at)
