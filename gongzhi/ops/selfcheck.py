@@ -4,6 +4,10 @@ Each check gives ``ok``, ``warning`` or ``error``; the command exits 1 when any 
 warning too). The checks:
 
 - ``database``: reachable, its engine and version (PostgreSQL 15 or newer), how long a round trip took;
+- ``replica`` (only with ``GONGZHI_DATABASE_REPLICA_URL``): reachable, a standby (in recovery) of this very primary
+  (the same system identifier), and how far its replay is behind; paused, or behind for longer than the
+  read-your-writes window (``core.db.READ_YOUR_WRITES_SECONDS``), is a warning: staff would see lists older than
+  their colleagues' actions (docs/scaling.md);
 - ``migrations``: none pending (the code is newer than the schema: run ``gongzhi migrate``), none unknown (the
   schema is newer than the code: a rollback of the code without a restore of the database);
 - ``settings``: Django's ``check --deploy`` findings, weighed for production: DEBUG, a weak secret key, empty
@@ -30,10 +34,11 @@ from typing import Any
 
 from django.conf import settings
 from django.core import checks as django_checks
-from django.db import DatabaseError, connection
+from django.db import DatabaseError, connection, connections
 from django.db.migrations.executor import MigrationExecutor
 from django.utils import timezone
 
+from gongzhi.core import db
 from gongzhi.ops import backup, heartbeat
 
 OK, WARNING, ERROR = "ok", "warning", "error"
@@ -84,6 +89,64 @@ def check_database() -> list[Finding]:
     where = settings.DATABASES["default"]["NAME"]
     note = " (SQLite: fine for a pilot on one machine; PostgreSQL for production)" if major is None else ""
     return [Finding("database", OK, f"{version} reachable ({millis:.0f} ms), {where}{note}", details)]
+
+
+def check_replica() -> list[Finding]:
+    if db.REPLICA not in settings.DATABASES:
+        return []
+    where = "{HOST}:{PORT}/{NAME}".format(**settings.DATABASES[db.REPLICA])
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_current_wal_lsn(), (SELECT system_identifier FROM pg_control_system())")
+            primary_lsn, primary_system = cursor.fetchone()
+        with connections[db.REPLICA].cursor() as cursor:
+            cursor.execute("SELECT pg_is_in_recovery(), (SELECT system_identifier FROM pg_control_system())")
+            standby, system = cursor.fetchone()
+            if standby:
+                cursor.execute(
+                    "SELECT pg_wal_lsn_diff(%s::pg_lsn, pg_last_wal_replay_lsn()), pg_is_wal_replay_paused(), "
+                    "EXTRACT(EPOCH FROM now() - pg_last_xact_replay_timestamp())",
+                    [primary_lsn],
+                )
+                behind, paused, since_replay = cursor.fetchone()
+    except DatabaseError as exc:
+        return [Finding("replica", ERROR, f"the replica {where} cannot be reached: {exc}".strip())]
+    if not standby:
+        return [
+            Finding(
+                "replica",
+                ERROR,
+                f"{where} is not a standby (it is not in recovery): it takes writes of its own, so what the dashboards "
+                "and lists read there is not the primary's data; point GONGZHI_DATABASE_REPLICA_URL at a streaming "
+                "replica",
+            )
+        ]
+    if system != primary_system:
+        return [
+            Finding(
+                "replica",
+                ERROR,
+                f"{where} is a standby of another cluster (system identifier {system}, the primary's is "
+                f"{primary_system})",
+            )
+        ]
+    behind = max(int(behind or 0), 0)
+    since = float(since_replay) if since_replay is not None else None
+    details = {"bytes_behind": behind, "paused": bool(paused), "seconds_since_last_replay": since}
+    if paused:
+        return [Finding("replica", WARNING, f"{where}: replay is paused ({behind} bytes behind)", details)]
+    window = db.READ_YOUR_WRITES_SECONDS
+    if behind and since is not None and since > window:
+        return [
+            Finding(
+                "replica",
+                WARNING,
+                f"{where} is {behind} bytes behind and replayed its last transaction {since:.0f} s ago: more than the "
+                f"{window} s a writer reads the primary; staff lists may miss their colleagues' actions",
+                details,
+            )
+        ]
+    return [Finding("replica", OK, f"{where}: a streaming standby of this database, {behind} bytes behind", details)]
 
 
 def check_migrations() -> list[Finding]:
@@ -300,6 +363,7 @@ def check_disk(min_free_mb: int) -> list[Finding]:
 def run(*, min_free_mb: int = 1024, skip: frozenset[str] = frozenset()) -> list[Finding]:
     steps: list[tuple[str, Callable[[], list[Finding]]]] = [
         ("database", check_database),
+        ("replica", check_replica),
         ("migrations", check_migrations),
         ("settings", check_settings),
         ("keys", check_keys),
@@ -312,7 +376,7 @@ def run(*, min_free_mb: int = 1024, skip: frozenset[str] = frozenset()) -> list[
     for name, step in steps:
         if name in skip:
             continue
-        if database_down and name in {"migrations", "keys", "worker", "backup"}:
+        if database_down and name in {"replica", "migrations", "keys", "worker", "backup"}:
             findings.append(Finding(name, ERROR, "not checked: the database cannot be reached"))
             continue
         found = step()

@@ -53,6 +53,11 @@ def scenario() -> dict[str, Any]:
     from gongzhi.cases.tests.factories import world
     from gongzhi.core import db
     from gongzhi.core.errors import NotFound
+    from gongzhi.ops import selfcheck
+
+    def replica_check() -> dict[str, Any]:
+        (finding,) = selfcheck.check_replica()
+        return {"status": finding.status, **finding.details}
 
     # Pages render without collected static files, as in the suite (gongzhi/conftest.py).
     settings.STORAGES = {
@@ -84,6 +89,7 @@ def scenario() -> dict[str, Any]:
         }
 
     out["before_pause"] = listed(centre, old)
+    out["selfcheck_caught_up"] = replica_check()
 
     replay(paused=True)
     fresh = w.submit(title="楼道里堆满杂物")  # a resident's report, on the primary
@@ -91,6 +97,7 @@ def scenario() -> dict[str, Any]:
         cursor.execute("SELECT count(*) FROM cases_case WHERE id = %s", [fresh.pk])
         out["fresh_on_replica_while_paused"] = cursor.fetchone()[0]
 
+    out["selfcheck_paused"] = replica_check()
     # Read-only heavy paths read the replica: the new case is not there yet.
     out["list_while_paused"] = listed(centre, fresh)
     out["old_listed_while_paused"] = listed(centre, old)["listed"]
@@ -127,6 +134,7 @@ def scenario() -> dict[str, Any]:
     replay(paused=False)
     out["caught_up_after_resume_s"] = round(wait_for_replica(), 3)
     out["list_after_resume"] = listed(centre, fresh)
+    out["selfcheck_resumed"] = replica_check()
     return out
 
 

@@ -111,3 +111,16 @@ def test_lists_read_the_replica_and_the_write_path_never_reads_a_stale_case(tmp_
     # Replay resumed: the replica catches up and the list shows the case to everyone.
     assert seen["list_after_resume"]["listed"] is True
     assert seen["list_after_resume"]["replica_queries"] >= 2
+    # `gongzhi selfcheck` says so: a standby of this primary, caught up; paused (and behind) is a warning.
+    assert seen["selfcheck_caught_up"]["status"] == "ok"
+    assert seen["selfcheck_caught_up"]["paused"] is False
+    assert seen["selfcheck_paused"]["status"] == "warning"
+    assert seen["selfcheck_paused"]["paused"] is True
+    assert seen["selfcheck_paused"]["bytes_behind"] > 0
+    assert seen["selfcheck_resumed"]["status"] == "ok"
+
+
+def test_selfcheck_has_nothing_to_say_without_a_replica() -> None:
+    from gongzhi.ops import selfcheck
+
+    assert selfcheck.check_replica() == []

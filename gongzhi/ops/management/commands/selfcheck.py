@@ -11,7 +11,7 @@ from django.core.management.base import BaseCommand, CommandParser
 
 from gongzhi.ops import selfcheck
 
-CHECKS = ("database", "migrations", "settings", "keys", "worker", "backup", "disk")
+CHECKS = ("database", "replica", "migrations", "settings", "keys", "worker", "backup", "disk")
 
 
 class Command(BaseCommand):
