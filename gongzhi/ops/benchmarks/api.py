@@ -45,7 +45,20 @@ def add_arguments(parser: ArgumentParser) -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="seconds per measured phase (default 10)")
     parser.add_argument("--clients", type=int, default=8, help="concurrent HTTP clients in all (default 8)")
     parser.add_argument("--workers", type=int, default=2, help="server worker processes (default 2)")
+    parser.add_argument(
+        "--cases",
+        type=int,
+        default=0,
+        help="existing cases to fill before a second round of intake (0: one round on the demo's cases)",
+    )
+    parser.add_argument(
+        "--similar",
+        type=int,
+        default=20_000,
+        help="with --cases: similar open reports piled at one spot for the burst phase (default 20,000; 0: none)",
+    )
     parser.add_argument("--prepare", action="store_true", help="(internal) build the demo district, print a key")
+    parser.add_argument("--fill", default="", help="(internal) fill cases: JSON")
     parser.add_argument("--client", default="", help="(internal) drive this base URL: post|get,key,...")
 
 
@@ -62,6 +75,8 @@ def _prepare() -> dict[str, Any]:
     from django.conf import settings
     from django.core.management import call_command
 
+    from gongzhi.api import tokens
+    from gongzhi.api.models import Partner
     from gongzhi.cases import catalogue
     from gongzhi.cases.models import CaseCategory
     from gongzhi.grid import demo
@@ -82,9 +97,100 @@ def _prepare() -> dict[str, Any]:
     )
     assert category is not None, "the demo catalogue has public report categories"
     _row, raw = keys.create_key(name="bench", jurisdiction=jurisdiction)
-    tokens = list(Building.objects.filter(jurisdiction=jurisdiction).values_list("public_token", flat=True)[:200])
+    partner = Partner.objects.create(jurisdiction=jurisdiction, code="bench", name="12345 热线")
+    _token, bearer = tokens.create_token(name="bench", partner=partner)
+    placed = Building.objects.filter(jurisdiction=jurisdiction, lat__isnull=False).order_by("pk")
+    buildings = list(placed.values_list("public_token", flat=True)[:200])
+    # The burst's spot and a fresh one: the first placed building, and the one farthest from it, in another
+    # public-problem category.
+    spot = placed.first()
+    assert spot is not None and spot.lat is not None and spot.lon is not None
+    far = max(placed, key=lambda b: (b.lat - spot.lat) ** 2 + (b.lon - spot.lon) ** 2)  # type: ignore[operator]
+    other = (
+        CaseCategory.objects.filter(
+            jurisdiction=jurisdiction, children__isnull=True, attributes=[], kind="report", private=False
+        )
+        .exclude(pk=category.pk)
+        .order_by("code")
+        .first()
+    )
+    assert other is not None, "the demo catalogue has two public report categories"
     ceiling.create_table()
-    return {"key": raw, "service_code": category.code, "buildings": tokens}
+    return {
+        "key": raw,
+        "bearer": bearer,
+        "service_code": category.code,
+        "buildings": buildings,
+        "jurisdiction": jurisdiction.pk,
+        "spot": {
+            "building": spot.public_token,
+            "building_id": spot.pk,
+            "category_id": category.pk,
+            "service_code": category.code,
+            "lat": spot.lat,
+            "lon": spot.lon,
+        },
+        "fresh": {"building": far.public_token, "service_code": other.code, "lat": far.lat, "lon": far.lon},
+    }
+
+
+def _fill(spec: dict[str, Any]) -> dict[str, Any]:
+    """In a child process: ``cases`` cases spread over the district's buildings over the past year (most closed),
+    each with its timeline entry and triage record; or ``pile`` open reports like the benchmark's at the burst's
+    spot, all within the duplicate finder's window."""
+    from django.conf import settings
+    from django.utils import timezone
+
+    from gongzhi.cases.models import CaseCategory
+    from gongzhi.ops.benchmarks import filling
+
+    jurisdiction_id = int(spec["jurisdiction"])
+    began = time.perf_counter()
+    now = timezone.now()
+    if spec.get("pile"):
+        spot = spec["spot"]
+        places = filling.district_places(jurisdiction_id, buildings=True)
+        at = places.building.index(spot["building_id"])
+        one = filling.Places(
+            node=[places.node[at]],
+            owner=[places.owner[at]],
+            steward=[0],
+            building=[spot["building_id"]],
+            lat=[spot["lat"]],
+            lon=[spot["lon"]],
+        )
+        n = int(spec["pile"])
+        window_s = 3600 * float(settings.GONGZHI_TRIAGE_DUPLICATE_WINDOW_HOURS)
+        filling.fill_cases(
+            jurisdiction_id=jurisdiction_id,
+            n=n,
+            places=one,
+            categories=[spot["category_id"]],
+            now=now,
+            code="P",
+            spacing_s=min(1.0, 0.5 * window_s / n),
+            status="'submitted'",
+            title="'楼道灯不亮，第 ' || g || ' 次反映'",
+            events=True,
+            triage=True,
+        )
+    else:
+        n = int(spec["cases"])
+        categories = list(
+            CaseCategory.objects.filter(jurisdiction_id=jurisdiction_id, children__isnull=True)
+            .order_by("code")
+            .values_list("pk", flat=True)
+        )
+        filling.fill_cases(
+            jurisdiction_id=jurisdiction_id,
+            n=n,
+            places=filling.district_places(jurisdiction_id, buildings=True),
+            categories=categories,
+            now=now,
+            events=True,
+            triage=True,
+        )
+    return {"filled": n, "fill_s": round(time.perf_counter() - began, 1)}
 
 
 def _drive(spec: dict[str, Any]) -> dict[str, Any]:
@@ -95,6 +201,8 @@ def _drive(spec: dict[str, Any]) -> dict[str, Any]:
     counts: dict[str, int] = {}
     ids: list[str] = []
     latencies: list[float] = []
+
+    prefix = os.urandom(4).hex()  # external ids and Idempotency-Keys unique across client processes
 
     def one(n: int) -> None:
         conn = HTTPConnection(host, port, timeout=30)
@@ -120,6 +228,28 @@ def _drive(spec: dict[str, Any]) -> dict[str, Any]:
                     body=body,
                     headers={"Content-Type": "application/x-www-form-urlencoded"},
                 )
+            elif mode == "exchange":
+                body = json.dumps(
+                    {
+                        "external_id": f"{prefix}-{i}",
+                        "title": f"楼道灯不亮，第 {i} 次压测",
+                        "category_code": spec["service_code"],
+                        "lat": spec["lat"],
+                        "lon": spec["lon"],
+                    }
+                )
+                conn.request(
+                    "POST",
+                    "/api/v1/cases",
+                    body=body,
+                    headers={
+                        "Content-Type": "application/json",
+                        "Authorization": f"Bearer {spec['bearer']}",
+                        "Idempotency-Key": f"{prefix}-{i}",
+                    },
+                )
+            elif mode == "list":
+                conn.request("GET", f"/open311/v2/requests.json{spec.get('query', '')}")
             elif mode == "get":
                 conn.request("GET", f"/open311/v2/requests/{spec['ids'][i % len(spec['ids'])]}.json")
             elif mode == "nothing":
@@ -194,7 +324,7 @@ def phase(spec: dict[str, Any], env: dict[str, str], clients: int) -> dict[str, 
         for _ in range(CLIENT_PROCESSES)
     ]
     results, counts, latencies = collect_clients(procs, timeout=spec["seconds"] + 120)
-    ok = counts.get("201" if spec["mode"] in ("post", "insert") else "200", 0)
+    ok = counts.get("201" if spec["mode"] in ("post", "insert", "exchange") else "200", 0)
     elapsed = max(r["elapsed"] for r in results)
     return {
         "rps": ok / elapsed,
@@ -298,6 +428,35 @@ def serving(env: dict[str, str], workers: int) -> Iterator[int]:
                 server.wait()
 
 
+def _round(base: dict[str, Any], prepared: dict[str, Any], env: dict[str, str], clients: int) -> dict[str, Any]:
+    """One round of intake and lists on the running server: Open311 POST, exchange API POST (Idempotency-Key), the
+    default Open311 list and a list of 1,000, GET one of the requests just filed."""
+    spot = {"lat": prepared["spot"]["lat"], "lon": prepared["spot"]["lon"]}
+    figures = {"post": phase({**base, "mode": "post", **prepared}, env, clients)}
+    if not figures["post"]["ids"]:
+        raise RuntimeError(f"no request was filed: {figures['post']['counts']}")
+    figures["exchange"] = phase({**base, "mode": "exchange", **prepared, **spot}, env, clients)
+    figures["list"] = phase({**base, "mode": "list"}, env, clients)
+    figures["list1000"] = phase({**base, "mode": "list", "query": "?page_size=1000"}, env, clients)
+    figures["get"] = phase({**base, "mode": "get", "ids": figures["post"]["ids"]}, env, clients)
+    for name in ("exchange", "list", "list1000"):
+        if figures[name]["ok"] == 0:
+            raise RuntimeError(f"{name}: no request answered as expected: {figures[name]['counts']}")
+    return figures
+
+
+def _line(stdout: Writer, label: str, f: dict[str, Any]) -> None:
+    stdout.write(
+        f"  {label:<44} {f['rps']:>8.1f} req/s  p50 {f['p50_ms']:.1f} ms  p95 {f['p95_ms']:.1f} ms  "
+        f"answers {f['counts']}"
+    )
+
+
+LIST_BUDGET_RPS = 100.0
+FLAT_BUDGET = 0.85  # a rate at N cases (or at a burst's spot) within 15 % of the rate at 0 (or at a fresh spot)
+MINIMAL_BUDGET = 0.40  # Open311 POST against the minimal one-insert view of the same run
+
+
 @register(
     "api", help="Open311 POST/GET through the production server vs raw PostgreSQL (pgbench)", arguments=add_arguments
 )
@@ -306,16 +465,23 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
         figures = _prepare()
         stdout.write(json.dumps(figures))
         return figures
+    if options.get("fill"):
+        figures = _fill(json.loads(options["fill"]))
+        stdout.write(json.dumps(figures))
+        return figures
     if options.get("client"):
         figures = _drive(json.loads(options["client"]))
         stdout.write(json.dumps(figures))
         return figures
 
     seconds, clients, workers = float(options["seconds"]), int(options["clients"]), int(options["workers"])
+    cases, similar = int(options.get("cases") or 0), int(options.get("similar") or 0)
     stdout.write(
         f"gongzhi bench api: throwaway PostgreSQL, `gongzhi run` with {workers} worker(s), {clients} HTTP clients, "
         f"{seconds:g} s per phase"
+        + (f"; then {cases:,} existing cases, {similar:,} similar at one spot" if cases else "")
     )
+    fills: dict[str, Any] = {}
     with throwaway_environment() as throwaway:
         env = {**os.environ, **throwaway, "GONGZHI_SMS_BACKEND": "locmem"}
         began = time.perf_counter()
@@ -323,46 +489,109 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
         setup_s = time.perf_counter() - began
         with serving(env, workers) as port:
             base = {"host": "127.0.0.1", "port": port, "seconds": seconds}
-            post = phase({**base, "mode": "post", **prepared}, env, clients)
-            if not post["ids"]:
-                raise RuntimeError(f"no request was filed: {post['counts']}")
-            get = phase({**base, "mode": "get", "ids": post["ids"]}, env, clients)
-            stack = {mode: phase({**base, "mode": mode}, env, clients) for mode in CEILING}
+            first = _round(base, prepared, env, clients)
+            if not cases:
+                stack = {mode: phase({**base, "mode": mode}, env, clients) for mode in CEILING}
+        burst = fresh = None
+        at_n = None
+        if cases:
+            # Filled with the server stopped, then served by new processes: a site grows over months, and its
+            # connections are renewed (CONN_MAX_AGE) long before; plans kept from the small tables would not be fair.
+            fills["cases"] = child(
+                ["bench", "api", "--fill", json.dumps({"cases": cases, "jurisdiction": prepared["jurisdiction"]})], env
+            )
+            if similar:
+                pile = {"pile": similar, "jurisdiction": prepared["jurisdiction"], "spot": prepared["spot"]}
+                fills["similar"] = child(["bench", "api", "--fill", json.dumps(pile)], env)
+            with serving(env, workers) as port:
+                base = {"host": "127.0.0.1", "port": port, "seconds": seconds}
+                at_n = _round(base, prepared, env, clients)
+                if similar:
+                    spot, far = prepared["spot"], prepared["fresh"]
+                    burst = phase(
+                        {
+                            **base,
+                            "mode": "post",
+                            **prepared,
+                            "buildings": [spot["building"]],
+                            "service_code": spot["service_code"],
+                        },
+                        env,
+                        clients,
+                    )
+                    fresh = phase(
+                        {
+                            **base,
+                            "mode": "post",
+                            **prepared,
+                            "buildings": [far["building"]],
+                            "service_code": far["service_code"],
+                        },
+                        env,
+                        clients,
+                    )
+                stack = {mode: phase({**base, "mode": mode}, env, clients) for mode in CEILING}
         raw = _pgbench(throwaway["GONGZHI_DATABASE_URL"], seconds)
+    last = at_n or first
+    post, get = last["post"], last["get"]
     post_ratio, get_ratio = post["rps"] / raw["insert"], get["rps"] / raw["read20"]
     post_ok, get_ok = post_ratio >= BUDGET_RATIO, get_ratio >= BUDGET_RATIO
     for mode, expected in CEILING.items():
         if stack[mode]["ok"] == 0:
             raise RuntimeError(f"the ceiling view {mode} never answered {expected}: {stack[mode]['counts']}")
     read_ceiling, insert_ceiling = stack["read20"]["rps"] / raw["read20"], stack["insert"]["rps"] / raw["insert"]
+    minimal_ratio = post["rps"] / stack["insert"]["rps"]
+    list_ok = last["list"]["rps"] >= LIST_BUDGET_RPS
     stdout.write(f"  setup: demo district + catalogue in {setup_s:.1f} s")
-    for label, f in (
-        ("POST /open311/v2/requests.json", post),
-        ("GET  /open311/v2/requests/ID.json", get),
-        ("minimal view, no database", stack["nothing"]),
-        ("minimal view, pgbench's SELECT", stack["read20"]),
-        ("minimal view, pgbench's INSERT", stack["insert"]),
-    ):
+    rounds = [("at the demo's cases", first)] + ([(f"at {cases:,} cases", at_n)] if at_n else [])
+    for title, r in rounds:
+        stdout.write(f"  {title}:")
+        _line(stdout, "POST /open311/v2/requests.json", r["post"])
+        _line(stdout, "POST /api/v1/cases (Idempotency-Key)", r["exchange"])
+        _line(stdout, "GET  /open311/v2/requests.json (default)", r["list"])
+        _line(stdout, "GET  /open311/v2/requests.json?page_size=1000", r["list1000"])
+        _line(stdout, "GET  /open311/v2/requests/ID.json", r["get"])
+    if fills:
         stdout.write(
-            f"  {label:<34} {f['rps']:>8.1f} req/s  p50 {f['p50_ms']:.1f} ms  p95 {f['p95_ms']:.1f} ms  "
-            f"answers {f['counts']}"
+            "  filled: "
+            + ", ".join(f"{v['filled']:,} {k} in {v['fill_s']} s" for k, v in fills.items())
+            + " (cases with their timeline entry and triage record)"
         )
-    stdout.write(f"  {'pgbench single-row INSERT':<34} {raw['insert']:>8.1f} tps (16 connections)")
-    stdout.write(f"  {'pgbench 20-row SELECT':<34} {raw['read20']:>8.1f} tps (16 connections)")
+    if burst and fresh:
+        _line(stdout, f"POST at a spot with {similar:,} similar open", burst)
+        _line(stdout, "POST at a fresh spot and category", fresh)
+    stdout.write("  the stack's ceiling, same server and clients:")
+    _line(stdout, "minimal view, no database", stack["nothing"])
+    _line(stdout, "minimal view, pgbench's SELECT", stack["read20"])
+    _line(stdout, "minimal view, pgbench's INSERT", stack["insert"])
+    stdout.write(f"  {'pgbench single-row INSERT':<44} {raw['insert']:>8.1f} tps (16 connections)")
+    stdout.write(f"  {'pgbench 20-row SELECT':<44} {raw['read20']:>8.1f} tps (16 connections)")
     stdout.write(
         f"  POST / raw insert = {100 * post_ratio:.1f} % (budget ≥ {100 * BUDGET_RATIO:.0f} %): "
-        f"{'PASS' if post_ok else 'FAIL'}; the minimal insert view reaches {100 * insert_ceiling:.1f} %, "
-        f"POST = {100 * post['rps'] / stack['insert']['rps']:.0f} % of it"
+        f"{'PASS' if post_ok else 'FAIL'}; the minimal insert view reaches {100 * insert_ceiling:.1f} %"
+    )
+    stdout.write(
+        f"  POST / minimal insert view = {100 * minimal_ratio:.1f} % (goal ≥ {100 * MINIMAL_BUDGET:.0f} %): "
+        f"{'PASS' if minimal_ratio >= MINIMAL_BUDGET else 'FAIL'}"
     )
     stdout.write(
         f"  GET one / raw 20-row read = {100 * get_ratio:.1f} % (budget ≥ {100 * BUDGET_RATIO:.0f} %): "
         f"{'PASS' if get_ok else 'FAIL'}; the minimal read view reaches {100 * read_ceiling:.1f} %, "
         f"GET one = {100 * get['rps'] / stack['read20']['rps']:.0f} % of it"
     )
-    figures = {
+    stdout.write(
+        f"  default list: {last['list']['rps']:.1f} req/s (budget ≥ {LIST_BUDGET_RPS:.0f}): "
+        f"{'PASS' if list_ok else 'FAIL'}"
+    )
+    figures: dict[str, Any] = {
         "benchmark": "api",
+        "cases": cases,
         "post_req_per_s": round(post["rps"], 1),
         "post_p95_ms": round(post["p95_ms"], 1),
+        "exchange_req_per_s": round(last["exchange"]["rps"], 1),
+        "list_req_per_s": round(last["list"]["rps"], 1),
+        "list_p50_ms": round(last["list"]["p50_ms"], 1),
+        "list1000_req_per_s": round(last["list1000"]["rps"], 1),
         "get_req_per_s": round(get["rps"], 1),
         "get_p95_ms": round(get["p95_ms"], 1),
         "raw_insert_tps": round(raw["insert"], 1),
@@ -370,6 +599,7 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
         "post_ratio": round(post_ratio, 4),
         "get_ratio": round(get_ratio, 4),
         "budget_ratio": BUDGET_RATIO,
+        "post_minimal_ratio": round(minimal_ratio, 4),
         "ceiling_nothing_req_per_s": round(stack["nothing"]["rps"], 1),
         "ceiling_read20_req_per_s": round(stack["read20"]["rps"], 1),
         "ceiling_insert_req_per_s": round(stack["insert"]["rps"], 1),
@@ -378,7 +608,38 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
         "clients": clients,
         "workers": workers,
         "seconds": seconds,
-        "pass": post_ok and get_ok,
     }
+    checks = [post_ok, get_ok, list_ok, minimal_ratio >= MINIMAL_BUDGET]
+    if at_n:
+        post_flat = at_n["post"]["rps"] / first["post"]["rps"]
+        exchange_flat = at_n["exchange"]["rps"] / first["exchange"]["rps"]
+        stdout.write(
+            f"  flatness at {cases:,} cases: Open311 POST {100 * post_flat:.0f} %, exchange POST "
+            f"{100 * exchange_flat:.0f} % of the rate at the demo's cases (budget ≥ {100 * FLAT_BUDGET:.0f} %): "
+            f"{'PASS' if min(post_flat, exchange_flat) >= FLAT_BUDGET else 'FAIL'}"
+        )
+        figures |= {
+            "post_at_0_req_per_s": round(first["post"]["rps"], 1),
+            "exchange_at_0_req_per_s": round(first["exchange"]["rps"], 1),
+            "list_at_0_req_per_s": round(first["list"]["rps"], 1),
+            "post_flatness": round(post_flat, 4),
+            "exchange_flatness": round(exchange_flat, 4),
+            "fill_s": {k: v["fill_s"] for k, v in fills.items()},
+        }
+        checks.append(min(post_flat, exchange_flat) >= FLAT_BUDGET)
+    if burst and fresh:
+        burst_ratio = burst["rps"] / fresh["rps"]
+        stdout.write(
+            f"  burst: POST at the spot with {similar:,} similar open reports = {100 * burst_ratio:.0f} % of a fresh "
+            f"spot (budget ≥ {100 * FLAT_BUDGET:.0f} %): {'PASS' if burst_ratio >= FLAT_BUDGET else 'FAIL'}"
+        )
+        figures |= {
+            "similar": similar,
+            "burst_req_per_s": round(burst["rps"], 1),
+            "fresh_req_per_s": round(fresh["rps"], 1),
+            "burst_ratio": round(burst_ratio, 4),
+        }
+        checks.append(burst_ratio >= FLAT_BUDGET)
+    figures["pass"] = all(checks)
     stdout.write(json.dumps(figures))
     return figures

@@ -21,7 +21,7 @@ from argparse import ArgumentParser
 from collections.abc import Mapping
 from typing import Any
 
-from gongzhi.ops.benchmarks import Writer, child, register, throwaway_environment
+from gongzhi.ops.benchmarks import Writer, child, filling, register, throwaway_environment
 
 BUDGET_P95_MS = 100.0
 DEFAULT_CASES = 1_000_000
@@ -52,16 +52,14 @@ def _percentile(samples: list[float], q: float) -> float:
 
 
 def _fill(n: int) -> dict[str, Any]:
-    """The demo district, its catalogue, and ``n`` cases written by PostgreSQL itself in one statement."""
+    """The demo district, its catalogue, and ``n`` cases written by PostgreSQL itself (benchmarks.filling)."""
     from django.conf import settings
     from django.core.management import call_command
-    from django.db import connection
     from django.utils import timezone
 
     from gongzhi.cases import catalogue
-    from gongzhi.cases.models import Case, CaseCategory
-    from gongzhi.grid import demo, roles
-    from gongzhi.grid.models import GridNode, StaffPost
+    from gongzhi.cases.models import CaseCategory
+    from gongzhi.grid import demo
 
     began = time.perf_counter()
     call_command("migrate", verbosity=0, interactive=False)
@@ -69,97 +67,19 @@ def _fill(n: int) -> dict[str, Any]:
     catalogue.seed(jurisdiction=jurisdiction)
     setup_s = time.perf_counter() - began
 
-    micro = list(
-        GridNode.objects.filter(jurisdiction=jurisdiction, level=roles.MICRO_GRID)
-        .order_by("path")
-        .values_list("pk", "path")
-    )
-    communities = dict(
-        GridNode.objects.filter(jurisdiction=jurisdiction, level=roles.COMMUNITY).values_list("path", "pk")
-    )
-    steward_of = {}
-    for node_id, user_id in StaffPost.objects.filter(role=roles.STEWARD, active=True).values_list("node_id", "user_id"):
-        steward_of.setdefault(node_id, user_id)
-    micro_ids = [pk for pk, _ in micro]
-    owner_ids = [communities[path[:12]] for _, path in micro]
-    steward_ids = [steward_of.get(pk) or 0 for pk in micro_ids]
     categories = list(
         CaseCategory.objects.filter(jurisdiction=jurisdiction, children__isnull=True)
         .order_by("code")
         .values_list("pk", flat=True)
     )
-    channels = ["qr", "web", "walk_in", "hotline", "phone", "patrol", "visit", "api"]
-
-    # mod(g, 100) picks the status: 85 % closed, 4 % resolved, 4 % accepted, 2 % dispatched to a pool, 2 % triaged,
-    # 3 % submitted — about what a district holds after a year (most cases are finished).
-    status = (
-        "CASE WHEN mod(g, 100) < 85 THEN 'closed' WHEN mod(g, 100) < 89 THEN 'resolved' "
-        "WHEN mod(g, 100) < 93 THEN 'accepted' "
-        "WHEN mod(g, 100) < 95 THEN 'dispatched' WHEN mod(g, 100) < 97 THEN 'triaged' ELSE 'submitted' END"
-    )
-    m = "(1 + mod(g / 7, %(nm)s))"  # micro-grid index, 1-based for PostgreSQL arrays
-    submitted = "(%(now)s - ((%(n)s - g) * interval '30 seconds'))"
-    expressions: dict[str, str] = {
-        "jurisdiction_id": "%(j)s",
-        "tracking_code": "'B' || lpad(g::text, 9, '0')",
-        "public_id": "'b' || lpad(g::text, 11, '0')",  # unique like the tracking code (a default would repeat)
-        "channel": "(%(channels)s::text[])[1 + mod(g, 8)]",
-        "category_id": "(%(categories)s::bigint[])[1 + mod(g, %(nc)s)]",
-        "title": "'批量问题 ' || g",
-        "grid_node_id": f"(%(micro)s::bigint[])[{m}]",
-        "owner_node_id": f"(%(owners)s::bigint[])[{m}]",
-        "level": "'micro_grid'",
-        "status": status,
-        "handler_node_id": f"CASE WHEN mod(g, 100) BETWEEN 85 AND 94 THEN (%(micro)s::bigint[])[{m}] END",
-        "handler_user_id": f"CASE WHEN mod(g, 100) BETWEEN 85 AND 92 THEN NULLIF((%(stewards)s::bigint[])[{m}], 0) END",
-        "pooled": "mod(g, 100) BETWEEN 93 AND 94",
-        "submitted_at": submitted,
-        "triaged_at": f"CASE WHEN mod(g, 100) < 97 THEN {submitted} END",
-        "dispatched_at": f"CASE WHEN mod(g, 100) < 95 THEN {submitted} END",
-        "accepted_at": f"CASE WHEN mod(g, 100) < 93 THEN {submitted} END",
-        "resolved_at": f"CASE WHEN mod(g, 100) < 89 THEN {submitted} + interval '5 hours' END",
-        "closed_at": f"CASE WHEN mod(g, 100) < 85 THEN {submitted} + interval '2 days' END",
-        "resolve_due": f"{submitted} + interval '1 day'",
-        "response_due": f"{submitted} + interval '1 hour'",
-        "sla_state": "CASE WHEN mod(g, 100) < 89 THEN 'done' WHEN mod(g, 13) = 0 THEN 'warning' "
-        "WHEN mod(g, 100) >= 89 AND g > %(n)s - 2880 THEN 'on_track' ELSE 'breached' END",
-        "resolved_level": "CASE WHEN mod(g, 100) < 89 THEN 'micro_grid' ELSE '' END",
-        "updated_at": "%(now)s",
-    }
-    columns, values = [], []
-    params: dict[str, Any] = {
-        "j": jurisdiction.pk,
-        "n": n,
-        "now": timezone.now(),
-        "channels": channels,
-        "categories": categories,
-        "nc": len(categories),
-        "micro": micro_ids,
-        "owners": owner_ids,
-        "stewards": steward_ids,
-        "nm": len(micro_ids),
-    }
-    for f in Case._meta.concrete_fields:
-        if f.primary_key:
-            continue
-        columns.append(connection.ops.quote_name(f.column))
-        if f.column in expressions:
-            values.append(expressions[f.column])
-        elif f.null and not f.has_default():
-            values.append("NULL")
-        else:
-            key = f"default_{f.column}"
-            params[key] = f.get_db_prep_save(f.get_default(), connection)
-            values.append(f"%({key})s")
-    sql = (
-        # Column names from the model and expressions from this module; every value is a bound parameter.
-        f"INSERT INTO cases_case ({', '.join(columns)}) "  # noqa: S608
-        f"SELECT {', '.join(values)} FROM generate_series(1, %(n)s) AS g"
-    )
     began = time.perf_counter()
-    with connection.cursor() as cursor:
-        cursor.execute(sql, params)
-        cursor.execute("ANALYZE cases_case")
+    filling.fill_cases(
+        jurisdiction_id=jurisdiction.pk,
+        n=n,
+        places=filling.district_places(jurisdiction.pk),
+        categories=categories,
+        now=timezone.now(),
+    )
     fill_s = time.perf_counter() - began
     return {"setup_s": round(setup_s, 1), "fill_s": round(fill_s, 1), "jurisdiction": jurisdiction.pk}
 

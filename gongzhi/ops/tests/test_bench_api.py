@@ -1,5 +1,6 @@
 """`gongzhi bench api`: the ceiling views do exactly pgbench's statements (and refuse bad input), only the benchmark's
-own server routes to them, and the whole benchmark runs and reports every phase."""
+own server routes to them, and the whole benchmark runs and reports every phase, before and after filling cases and
+a burst at one spot."""
 
 from __future__ import annotations
 
@@ -76,17 +77,32 @@ def test_bench_api_reports_every_phase_and_the_ceiling(monkeypatch):
     except PostgresUnavailable:
         pytest.skip("PostgreSQL server binaries missing: install the Debian package postgresql")
     out = io.StringIO()
-    call_command("bench", "api", "--seconds", "1", "--clients", "2", stdout=out)
+    call_command("bench", "api", "--seconds", "1", "--clients", "2", "--cases", "3000", "--similar", "400", stdout=out)
     text = out.getvalue()
     figures = json.loads(text.strip().splitlines()[-1])
-    for name in ("post", "get", "ceiling_nothing", "ceiling_read20", "ceiling_insert"):
+    for name in ("post", "exchange", "list", "list1000", "get", "burst", "fresh", "post_at_0", "exchange_at_0"):
         assert figures[f"{name}_req_per_s"] > 0, name
+    for name in ("ceiling_nothing", "ceiling_read20", "ceiling_insert"):
+        assert figures[f"{name}_req_per_s"] > 0, name
+    assert figures["cases"] == 3000 and figures["similar"] == 400
     assert figures["raw_insert_tps"] > 0 and figures["raw_read20_tps"] > 0
     assert figures["get_ratio"] == pytest.approx(figures["get_req_per_s"] / figures["raw_read20_tps"], rel=0.01)
     assert figures["ceiling_read20_ratio"] == pytest.approx(
         figures["ceiling_read20_req_per_s"] / figures["raw_read20_tps"], rel=0.01
     )
-    assert figures["budget_ratio"] == api.BUDGET_RATIO and figures["pass"] is (
-        figures["post_ratio"] >= api.BUDGET_RATIO and figures["get_ratio"] >= api.BUDGET_RATIO
+    assert figures["post_flatness"] == pytest.approx(
+        figures["post_req_per_s"] / figures["post_at_0_req_per_s"], rel=0.01
     )
-    assert "minimal view, pgbench's SELECT" in text and "req/s" in text
+    assert figures["burst_ratio"] == pytest.approx(figures["burst_req_per_s"] / figures["fresh_req_per_s"], rel=0.01)
+    assert figures["post_minimal_ratio"] == pytest.approx(
+        figures["post_req_per_s"] / figures["ceiling_insert_req_per_s"], rel=0.01
+    )
+    assert figures["budget_ratio"] == api.BUDGET_RATIO and figures["pass"] is (
+        figures["post_ratio"] >= api.BUDGET_RATIO
+        and figures["get_ratio"] >= api.BUDGET_RATIO
+        and figures["list_req_per_s"] >= api.LIST_BUDGET_RPS
+        and figures["post_minimal_ratio"] >= api.MINIMAL_BUDGET
+        and min(figures["post_flatness"], figures["exchange_flatness"]) >= api.FLAT_BUDGET
+        and figures["burst_ratio"] >= api.FLAT_BUDGET
+    )
+    assert "minimal view, pgbench's SELECT" in text and "at 3,000 cases" in text and "burst:" in text
