@@ -28,7 +28,7 @@ from django.conf import settings
 from django.db import DEFAULT_DB_ALIAS, connections
 from django.http import HttpRequest, HttpResponse
 
-PRIMARY = DEFAULT_DB_ALIAS
+PRIMARY: str = DEFAULT_DB_ALIAS
 REPLICA = "replica"
 # Longer than the replica lag we accept (streaming replication on a LAN is milliseconds; a replica that lags more
 # should be taken out of the settings), short enough that a busy dispatcher soon reads from the replica again.
@@ -66,7 +66,7 @@ def wrote_recently(request: HttpRequest, *, now: float | None = None) -> bool:
     return -READ_YOUR_WRITES_SECONDS < age < READ_YOUR_WRITES_SECONDS
 
 
-def replica_reads[**P](view: Callable[P, HttpResponse]) -> Callable[P, HttpResponse]:
+def replica_reads[**P, R](view: Callable[P, R]) -> Callable[P, R]:
     """Run a read-only view's queries on the replica, unless this browser wrote in the last few seconds.
 
     Put it below ``@login_required`` so the session and the user are read (from the primary) before the block. A
@@ -74,7 +74,7 @@ def replica_reads[**P](view: Callable[P, HttpResponse]) -> Callable[P, HttpRespo
     """
 
     @wraps(view)
-    def wrapped(*args: P.args, **kwargs: P.kwargs) -> HttpResponse:
+    def wrapped(*args: P.args, **kwargs: P.kwargs) -> R:
         request = args[0]
         assert isinstance(request, HttpRequest)
         with reading_from_replica(not wrote_recently(request)):
