@@ -57,8 +57,8 @@ def test_the_newest_reports_of_every_cell_nearby_are_compared_and_no_more():
     rows.append(_triage(3, now - timedelta(hours=25), SOUTH))
     CaseTriage.objects.bulk_create(rows)
 
-    # Compared: the northern report and the newest DUPLICATE_CANDIDATES - 1 of the pile (1051 … 1149), never the
-    # oldest fifty (1000 … 1050) however similar, nor the other jurisdiction's or the one out of the window.
+    # Compared: the northern report and the newest DUPLICATE_CANDIDATES - 1 of the pile, never the older ones however
+    # similar, nor the other jurisdiction's or the one out of the window.
     oldest_compared = 1000 + pile - (services.DUPLICATE_CANDIDATES - 1)
     assert _found(now) == [1, oldest_compared, oldest_compared + 1, oldest_compared + 2, oldest_compared + 3]
 
