@@ -1619,7 +1619,12 @@ def sweep(
     if jurisdiction is not None:
         stale = stale.filter(jurisdiction=jurisdiction)
     for pk in stale.values_list("pk", flat=True):
-        close(case=pk, at=now)
+        try:
+            close(case=pk, at=now)
+        except t.TransitionError:
+            # No longer resolved: another worker's sweep closed it, or the resident rated it, since the list was read
+            # (close re-reads it under its lock). Not an error, and the rest of the list still has to be closed.
+            continue
         counts["closed"] += 1
     return counts
 
