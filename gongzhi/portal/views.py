@@ -18,7 +18,9 @@ from django.contrib.auth.decorators import login_required
 from django.core import signing
 from django.core.files.storage import default_storage
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, HttpResponseRedirect, JsonResponse
+from django.middleware.csrf import get_token
 from django.shortcuts import redirect, render
+from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
@@ -238,9 +240,50 @@ def display(request: HttpRequest) -> HttpResponse:
 # ------------------------------------------------------------------------------------------------------------ report
 
 
+def _kept_when_busy(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+    """The report form, sent while the database is out of reach before the view could even read the building, the
+    category list or the phone's session (PostgreSQL restarting): a 503 with what was typed in a form that sends it
+    again — not the general busy page, which can only say to go back. Later failures keep the full form (``_busy``)."""
+
+    @functools.wraps(view)
+    def wrapped(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+        try:
+            return view(request, *args, **kwargs)
+        except Exception as exc:
+            if request.method != "POST" or not unavailable(exc):
+                raise
+            return _report_kept(request, exc)
+
+    return wrapped
+
+
+# What the report form sends besides its text, carried as it came by the page above (the view checks it when it is
+# sent again); the photos cannot be.
+_KEPT_FIELDS = ("category", "address", "lat", "lon", "name", "phone", "anonymous", "follow", "token", "j")
+
+
+def _report_kept(request: HttpRequest, exc: Exception) -> HttpResponse:
+    """Rendered without the request context (its processors would ask the database again), like core's 503 page."""
+    log.warning("a report was not saved: the database is unavailable (%s); answered 503 with the text", exc)
+    had_photos = bool(request.FILES)
+    page = render_to_string(
+        "portal/report_busy.html",
+        {
+            "message": _busy_message(had_photos=had_photos),
+            "action": request.get_full_path(),
+            "csrf": get_token(request),
+            "description": request.POST.get("description", "")[:MAX_TEXT],
+            "kept": [(name, request.POST[name][:200]) for name in _KEPT_FIELDS if request.POST.get(name)],
+            "had_photos": had_photos,
+        },
+    )
+    return HttpResponse(page, status=503, headers={"Retry-After": str(RETRY_AFTER_S)})
+
+
 @never_cache
 @require_http_methods(["GET", "POST"])
 @uploads.limit_request_size(photos.request_limit)
+@_kept_when_busy
 def scan(request: HttpRequest, token: str) -> HttpResponse:
     """The URL in a building's QR code: the report page with compound, building and grid already known."""
     building = grid_selectors.building_by_token(token)
@@ -252,6 +295,7 @@ def scan(request: HttpRequest, token: str) -> HttpResponse:
 @never_cache
 @require_http_methods(["GET", "POST"])
 @uploads.limit_request_size(photos.request_limit)
+@_kept_when_busy
 def report(request: HttpRequest) -> HttpResponse:
     jurisdiction = _jurisdiction(request)
     if jurisdiction is None:
@@ -433,17 +477,19 @@ def _busy(refuse, exc: Exception, *, had_photos: bool) -> HttpResponse:  # type:
     """The database is busy (say, a large import holding SQLite's write lock) or out of reach, and the report was not
     saved: the form comes back with what was typed (photos cannot be kept), so sending it again is one tap."""
     log.warning("a report was not saved: the database is unavailable (%s); answered 503", exc)
+    return refuse(_busy_message(had_photos=had_photos), 503, **{"Retry-After": str(RETRY_AFTER_S)})
+
+
+def _busy_message(*, had_photos: bool) -> str:
     if had_photos:
-        message = _(
+        return _(
             "The service is busy right now and your report was not saved. Your text is still here: please add your "
             "photos again and send it in a few seconds."
         )
-    else:
-        message = _(
-            "The service is busy right now and your report was not saved. Your text is still here: please send it "
-            "again in a few seconds."
-        )
-    return refuse(message, 503, **{"Retry-After": str(RETRY_AFTER_S)})
+    return _(
+        "The service is busy right now and your report was not saved. Your text is still here: please send it again "
+        "in a few seconds."
+    )
 
 
 def _too_many_reports(refuse, retry_after: int) -> HttpResponse:  # type: ignore[no-untyped-def]

@@ -330,6 +330,44 @@ def test_a_report_filed_just_before_its_session_cannot_be_saved_still_goes_to_it
     assert response["Location"].startswith(reverse("portal:track", args=[case.tracking_code]))
 
 
+@pytest.mark.parametrize("where", ["the building", "the session"])
+def test_a_report_sent_before_the_view_could_read_anything_comes_back_as_typed_with_a_503(
+    en, w, media_root, monkeypatch, where
+):
+    """PostgreSQL restarting: the first query of the request fails — the building, or the phone's session — so the
+    full form cannot be drawn; a page that needs no database gives back what was typed, to send again."""
+    en.get(scan_url(w))  # the form, as a resident opens it: its CSRF cookie
+    en.enforce_csrf_checks = True
+    token = en.cookies["csrftoken"].value
+    if where == "the building":
+        monkeypatch.setattr(portal_views.grid_selectors, "building_by_token", _locked)
+    else:
+        monkeypatch.setattr(portal_views.phone_login, "current", _locked)
+
+    response = en.post(
+        scan_url(w),
+        {"csrfmiddlewaretoken": token, "description": TEXT, "name": "李四", "phone": "13812345678", "address": "2单元"},
+    )
+
+    page = response.content.decode()
+    assert response.status_code == 503 and response["Retry-After"] == "5"
+    assert "The service is busy right now and your report was not saved" in page
+    assert f">{TEXT}</textarea>" in page and 'value="李四"' in page and 'value="13812345678"' in page
+    assert 'value="2单元"' in page and f'action="{scan_url(w)}"' in page
+    assert 'name="photos"' not in page  # none were sent
+    assert Case.objects.count() == 0
+    assert_nothing_written(media_root)
+    monkeypatch.undo()
+    again = en.post(scan_url(w), {"csrfmiddlewaretoken": token, "description": TEXT, "name": "李四"})
+    assert again.status_code == 302 and Case.objects.get().description == TEXT  # the page's form sends it
+
+
+def test_a_page_that_fails_to_open_is_still_core_s_busy_page(en, w, monkeypatch):
+    monkeypatch.setattr(portal_views.grid_selectors, "building_by_token", _locked)
+    response = en.get(scan_url(w))
+    assert response.status_code == 503 and "Try again" in response.content.decode()
+
+
 def test_photos_cannot_be_kept_and_the_message_says_so(en, w, media_root, monkeypatch):
     monkeypatch.setattr(portal_views.case_services, "submit", _locked)
 
