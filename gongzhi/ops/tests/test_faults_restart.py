@@ -85,6 +85,7 @@ def test_postgresql_restarted_fast_and_immediately_loses_nothing_and_answers_503
     assert figures["duplicates_by_key"] == 0 and figures["keys_never_answered"] == 0, text
     assert figures["status_500"] == 0 and figures["other"] == 0 and figures["connection_errors"] == 0, text
     assert figures["status_503_without_retry_after"] == 0, text
+    assert figures["portal_503_text_kept"] == figures["portal_503"], text  # the report form gives the text back
     # Every answer was a 2xx (the report form: its redirect to the tracking page) or a 503 with Retry-After.
     assert figures["sent"] == figures["ok_2xx"] + figures["status_503"], text
     for restart in figures["restarts"]:
