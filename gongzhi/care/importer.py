@@ -7,21 +7,33 @@ ID numbers (checksum and date of birth, ``idcard.parse``), the same ID number tw
 registry, a household spread over two buildings, an unknown building or one outside the importer's care.manage
 scope, an unknown relation, care level or care group, a level without its reason, more than one head, a bad phone.
 
-``write`` then writes what ``check`` accepted in ONE transaction with bulk inserts in batches (households, residents
-with their encrypted fields and blind indexes computed here, moves in, level changes, care-group memberships through
-the many-to-many's own table) — the same rows ``services.add_resident`` writes one by one, without its queries per
-row. A household already in the registry (same ledger number) gets the new members added. A new household's contact
-phone is its head's phone (else the first member's with one). Both steps report progress as they go.
+``write`` then writes what ``check`` accepted with bulk inserts in batches (households, residents with their encrypted
+fields and blind indexes computed here, moves in, level changes, care-group memberships through the many-to-many's own
+table) — the same rows ``services.add_resident`` writes one by one, without its queries per row. A household already
+in the registry (same ledger number) gets the new members added. A new household's contact phone is its head's phone
+(else the first member's with one). Both steps report progress as they go.
+
+All or nothing, two ways. On PostgreSQL the write is ONE transaction: it holds no lock another writer needs (new rows
+only), so nobody waits for it. On SQLite one transaction would hold the database's only write lock for the whole write
+(a minute for 100,000 rows) and every resident's report would wait for it, then fail: there each batch
+(``SQLITE_BATCH`` residents, about a tenth of a second) commits on its own, with a pause after each for the writers
+waiting their turn, and if any later batch fails every row the earlier batches wrote is deleted again before
+the error is raised (``_Written``). The check before it is unchanged, so a bad row still writes nothing. What this
+gives up on SQLite: while it runs, others see the import's households appear batch by batch; and a process killed
+outright (SIGKILL, power cut) in the middle leaves the batches committed so far — the residents already written are
+then reported by a second run of the same file as "already in the registry".
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Sequence
+import time
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import translation
 
@@ -34,6 +46,13 @@ from gongzhi.core.errors import DomainError, PermissionDenied, RowError, gettext
 from gongzhi.grid.models import Building, Jurisdiction
 
 BATCH = 2000
+# SQLite: residents a batch commits (each batch holds the one write lock about a tenth of a second), and the pause
+# after each commit: a fifth of the time the batch held the lock, at least 10 ms — long enough for the writers that
+# waited to take their turn even in a busy process (a thread waits up to 5 ms for Python's GIL); a pause of 2 ms let
+# the import take the turn back first and a report wait 1.6 s (``gongzhi bench import-wait``).
+SQLITE_BATCH = 200
+SQLITE_PAUSE_S = 0.01
+SQLITE_PAUSE_SHARE = 0.2
 LOOKUP_CHUNK = 1000
 PROGRESS_EVERY = 1000
 # Separators between the care groups of one cell (not "/": a default group is called 低保/特困).
@@ -405,16 +424,72 @@ def _batches(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
         yield items[start : start + size]
 
 
+@dataclass
+class _Written:
+    """What a batched write committed so far, to delete again if a later batch fails."""
+
+    households: list[int] = field(default_factory=list)
+    residents: list[int] = field(default_factory=list)
+
+    def undo(self, size: int) -> None:
+        # Residents first (their moves, level changes and memberships go with them; a head set on a household is
+        # cleared), then the households the import created. Short transactions again: others keep writing.
+        for pks, model in ((self.residents, Resident), (self.households, Household)):
+            for chunk in _batches(pks, size):
+                with transaction.atomic():
+                    model.objects.filter(pk__in=chunk).delete()
+
+
+def commits_per_batch() -> bool:
+    """Whether ``write`` commits batch by batch by default: on SQLite (one writer at a time), not on PostgreSQL."""
+    return connections[router.db_for_write(Resident) or "default"].vendor == "sqlite"
+
+
 def write(
     checked: Checked,
     *,
     actor: Any,
     progress: Progress | None = None,
     at: datetime | None = None,
-    batch_size: int = BATCH,
+    batch_size: int | None = None,
+    per_batch: bool | None = None,
 ) -> Imported:
-    """Write what ``check`` accepted, in one transaction (a failure writes nothing). ``progress(done, total)`` counts
-    residents written. The scope is checked again (a post taken away since the check refuses the whole import)."""
+    """Write what ``check`` accepted, all or nothing: in one transaction, or (``per_batch``, by default on SQLite)
+    one transaction a batch with what was written deleted again if a later batch fails (see the module's docstring).
+    ``progress(done, total)`` counts residents written. The scope is checked again (a post taken away since the
+    check refuses the whole import)."""
+    if per_batch is None:
+        per_batch = commits_per_batch()
+    size = batch_size or (SQLITE_BATCH if per_batch else BATCH)
+    if not per_batch:
+        with transaction.atomic():
+            return _write(checked, actor=actor, progress=progress, at=at, size=size, step=nullcontext, written=None)
+    written = _Written()
+    try:
+        return _write(checked, actor=actor, progress=progress, at=at, size=size, step=_committed_step, written=written)
+    except BaseException:
+        written.undo(size)
+        raise
+
+
+@contextmanager
+def _committed_step() -> Iterator[None]:
+    began = time.perf_counter()
+    with transaction.atomic():
+        yield
+    time.sleep(max(SQLITE_PAUSE_S, (time.perf_counter() - began) * SQLITE_PAUSE_SHARE))
+
+
+def _write(
+    checked: Checked,
+    *,
+    actor: Any,
+    progress: Progress | None,
+    at: datetime | None,
+    size: int,
+    step: Callable[[], AbstractContextManager[Any]],
+    written: _Written | None,
+) -> Imported:
     now = at or timeutil.now()
     today = timeutil.local(now).date()
     by = actor if getattr(actor, "pk", None) else None
@@ -432,61 +507,65 @@ def write(
     }
     created = extended = in_care = memberships = 0
     done = 0
-    with transaction.atomic():
-        new = [h for h in checked.households if h.existing is None]
-        for batch in _batches(new, batch_size):
-            rows = []
-            for h in batch:
-                contact = _contact(h)
-                rows.append(
-                    Household(
-                        jurisdiction_id=jurisdiction_id,
-                        node_id=h.building.node_id,
-                        building_id=h.building.pk,
-                        code=h.code,
-                        room=h.room,
-                        address=h.address,
-                        contact_phone=contact,  # encrypted as it is written
-                        contact_index=crypto.blind_index(contact) if contact else "",
-                        created_at=now,
-                        updated_at=now,
-                    )
+    new = [h for h in checked.households if h.existing is None]
+    for batch in _batches(new, size):
+        rows = []
+        for h in batch:
+            contact = _contact(h)
+            rows.append(
+                Household(
+                    jurisdiction_id=jurisdiction_id,
+                    node_id=h.building.node_id,
+                    building_id=h.building.pk,
+                    code=h.code,
+                    room=h.room,
+                    address=h.address,
+                    contact_phone=contact,  # encrypted as it is written
+                    contact_index=crypto.blind_index(contact) if contact else "",
+                    created_at=now,
+                    updated_at=now,
                 )
-            made = Household.objects.bulk_create(rows)
-            for household, row in zip(batch, made, strict=True):
-                household.existing = row
-            created += len(made)
-        extended = len(checked.households) - created
-        pairs = [(h, p) for h in checked.households for p in h.people]
-        headed: list[int] = []
-        through = Resident.groups.through
-        for batch in _batches(pairs, batch_size):
-            residents = Resident.objects.bulk_create(
-                [
-                    Resident(
-                        jurisdiction_id=jurisdiction_id,
-                        node_id=h.building.node_id,
-                        household_id=h.existing.pk,  # type: ignore[union-attr]  # made above
-                        relation=p.relation,
-                        name=p.name,  # EncryptedTextField: encrypted as it is written
-                        name_index=p.name_index,
-                        id_number=p.id_number,
-                        id_index=p.id_index,
-                        id_masked=idcard.mask(p.id_number),
-                        phone=p.phone,
-                        phone_index=p.phone_index,
-                        born=p.born,
-                        sex=p.sex,
-                        level=p.level,
-                        level_reason=p.reason if p.level else "",
-                        level_since=today if p.level else None,
-                        next_visit_due=due[p.level] if p.level else None,
-                        created_at=now,
-                        updated_at=now,
-                    )
-                    for h, p in batch
-                ]
             )
+        with step():
+            made = Household.objects.bulk_create(rows)
+            if written is not None:
+                written.households += [row.pk for row in made]
+        for household, row in zip(batch, made, strict=True):
+            household.existing = row
+        created += len(made)
+    extended = len(checked.households) - created
+    pairs = [(h, p) for h in checked.households for p in h.people]
+    headed: list[int] = []
+    through = Resident.groups.through
+    for batch in _batches(pairs, size):
+        people = [
+            Resident(
+                jurisdiction_id=jurisdiction_id,
+                node_id=h.building.node_id,
+                household_id=h.existing.pk,  # type: ignore[union-attr]  # made above
+                relation=p.relation,
+                name=p.name,  # EncryptedTextField: encrypted as it is written
+                name_index=p.name_index,
+                id_number=p.id_number,
+                id_index=p.id_index,
+                id_masked=idcard.mask(p.id_number),
+                phone=p.phone,
+                phone_index=p.phone_index,
+                born=p.born,
+                sex=p.sex,
+                level=p.level,
+                level_reason=p.reason if p.level else "",
+                level_since=today if p.level else None,
+                next_visit_due=due[p.level] if p.level else None,
+                created_at=now,
+                updated_at=now,
+            )
+            for h, p in batch
+        ]
+        with step():
+            residents = Resident.objects.bulk_create(people)
+            if written is not None:
+                written.residents += [r.pk for r in residents]
             Move.objects.bulk_create(
                 [
                     Move(
@@ -506,20 +585,21 @@ def write(
                 if p.level
             ]
             LevelChange.objects.bulk_create(changes)
-            in_care += len(changes)
             links = [
                 through(resident_id=r.pk, caregroup_id=group)
                 for (_h, p), r in zip(batch, residents, strict=True)
                 for group in p.groups
             ]
             through.objects.bulk_create(links)
-            memberships += len(links)
-            headed += [h.existing.pk for h, p in batch if p.relation == Relation.HEAD]  # type: ignore[union-attr]
-            done += len(batch)
-            if progress is not None:
-                progress(done, total)
-        head = Resident.objects.filter(household_id=OuterRef("pk"), relation=Relation.HEAD).order_by("-pk").values("pk")
-        for batch in _batches(headed, LOOKUP_CHUNK):
+        in_care += len(changes)
+        memberships += len(links)
+        headed += [h.existing.pk for h, p in batch if p.relation == Relation.HEAD]  # type: ignore[union-attr]
+        done += len(batch)
+        if progress is not None:
+            progress(done, total)
+    head = Resident.objects.filter(household_id=OuterRef("pk"), relation=Relation.HEAD).order_by("-pk").values("pk")
+    for batch in _batches(headed, min(size, LOOKUP_CHUNK)):
+        with step():
             Household.objects.filter(pk__in=batch).update(head_id=Subquery(head[:1]), updated_at=now)
     return Imported(
         households_created=created,
