@@ -528,8 +528,9 @@ class Query:
 
     ``build`` takes one value per parameter and returns a queryset (``values_list`` or ``values``); it is compiled
     once per database with sentinels in those places (integers, or strings or aware datetimes where ``kinds`` says
-    ``str`` or ``datetime``), and each call binds its arguments where the sentinels were. ``__call__`` returns the rows as tuples, ``dicts`` as dicts
-    keyed like ``values()``; both with Django's converters applied. Lists of variable length cannot be parameters.
+    ``str`` or ``datetime``), and each call binds its arguments where the sentinels were. ``__call__`` returns the
+    rows as tuples, ``dicts`` as dicts keyed like ``values()``; both with Django's converters applied. Lists of
+    variable length cannot be parameters.
 
     ``plan_each_time``: PostgreSQL plans the statement at every execution instead of preparing it once. For a
     statement whose best plan depends on the table's size: a prepared statement settles on one generic plan after its
