@@ -24,6 +24,11 @@ pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres_pair")]
 
 
 def _bindir_or_skip() -> None:
+    from django.conf import settings
+
+    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
+        # It starts PostgreSQL clusters of its own and does not touch the suite's database: once per run is enough.
+        pytest.skip("starts its own PostgreSQL; runs once, in the PostgreSQL run of the suite")
     try:
         find_bindir()
     except PostgresUnavailable as exc:
