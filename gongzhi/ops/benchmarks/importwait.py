@@ -10,7 +10,9 @@ that turn for its whole write. This bench, on a throwaway SQLite database in a t
    took from the moment it was due — waiting for a thread and for the write turn included — and whether it failed;
 3. runs the **import** in another process: a ``--rows`` row ledger (``bench care``'s fake households, one street's
    buildings) checked and written by ``care.importer`` as the worker's job does, committing per batch (the default on
-   SQLite) or, with ``--one-transaction``, in one transaction (the PostgreSQL way, and SQLite's before issue 29);
+   SQLite) or, with ``--one-transaction``, in one transaction (the PostgreSQL way, and SQLite's before issue 29); or,
+   with ``--kind cases``, a hotline export of ``--rows`` tickets through the console's case import (one transaction,
+   ``cases.services.submit`` row by row: not batched, see docs/architecture.md);
 4. prints the import's time and the reports filed while it *wrote*: attempted, ok, failed, and the time each took
    (p50 / p95 / max, ms); and, for comparison on the same machine at the same moment, the time of the reports filed
    before the write began (while the import read and checked its file).
@@ -50,6 +52,12 @@ def add_arguments(parser: ArgumentParser) -> None:
         help="write the import in one transaction (as on PostgreSQL) instead of one per batch",
     )
     parser.add_argument("--batch", type=int, default=0, help="residents a batch (default: the importer's)")
+    parser.add_argument(
+        "--kind",
+        choices=("care", "cases"),
+        default="care",
+        help="care: a household ledger (default); cases: a hotline export through the case import (one transaction)",
+    )
     # Internal: the phases run in child processes, each with the environment of the throwaway database.
     parser.add_argument("--phase", choices=("setup", "report", "import"), help="(internal)")
     parser.add_argument("--signal-dir", default="", help="(internal) where the reporter is told to stop")
@@ -63,6 +71,8 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
             figures = _setup()
         elif phase == "report":
             figures = _report(Path(options["signal_dir"]), options["interval_ms"] / 1000)
+        elif options["kind"] == "cases":
+            figures = _import_cases(options["rows"])
         else:
             figures = _import(options["rows"], per_batch=not options["one_transaction"], batch=options["batch"])
         stdout.write(json.dumps(figures, ensure_ascii=False))
@@ -75,7 +85,8 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
 
 def _drive(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
     rows = int(options["rows"])
-    mode = "one transaction" if options["one_transaction"] else "one transaction per batch"
+    cases = options["kind"] == "cases"
+    mode = "one transaction" if options["one_transaction"] or cases else "one transaction per batch"
     with tempfile.TemporaryDirectory(prefix="gongzhi-bench-") as tmp:
         env = {"GONGZHI_DATA_DIR": tmp, "GONGZHI_DATABASE_URL": ""}
         signals = Path(tmp) / "signals"
@@ -108,6 +119,7 @@ def _drive(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
                     raise RuntimeError(f"the reporter did not start: {reporter.stderr.read()[-2000:]}")  # type: ignore[union-attr]
                 time.sleep(0.05)
             args = ["bench", "import-wait", "--phase", "import", "--rows", str(rows), "--batch", str(options["batch"])]
+            args += ["--kind", options["kind"]]
             if options["one_transaction"]:
                 args.append("--one-transaction")
             imported = child(args, env, timeout=3600)
@@ -125,13 +137,14 @@ def _drive(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
     alone = sorted(a[1] * 1000 for a in attempts if a[0] < imported["write_began"] and a[2])
     failed = [a for a in during if not a[2]]
     result = {
+        "kind": options["kind"],
         "rows": rows,
         "mode": mode,
         "batch": imported["batch"],
         "import_s": imported["import_s"],
         "check_s": imported["check_s"],
         "write_s": imported["write_s"],
-        "residents_written": imported["residents"],
+        "rows_written": imported["residents"],
         "interval_ms": options["interval_ms"],
         "reports_attempted": len(during),
         "reports_ok": len(during) - len(failed),
@@ -144,8 +157,10 @@ def _drive(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
         "before_write_p50_ms": round(_percentile(alone, 50), 1),
         "before_write_p95_ms": round(_percentile(alone, 95), 1),
     }
+    what = "hotline rows" if cases else "ledger rows"
+    batches = "" if cases else f", batches of {imported['batch']:,}"
     stdout.write(
-        f"import of {rows:,} ledger rows ({mode}, batches of {imported['batch']:,}): {result['import_s']:.1f} s "
+        f"import of {rows:,} {what} ({mode}{batches}): {result['import_s']:.1f} s "
         f"(check {result['check_s']:.1f} s, write {result['write_s']:.1f} s)"
     )
     stdout.write(
@@ -277,4 +292,68 @@ def _import(rows: int, *, per_batch: bool, batch: int) -> dict[str, Any]:
         "write_s": round(ended - checked_at, 2),
         "write_began": write_began,
         "write_ended": write_ended,
+    }
+
+
+def _import_cases(rows: int) -> dict[str, Any]:
+    """A hotline export of ``rows`` tickets through the console's case import (``console.imports.run``, as the worker
+    runs it): checked, then written in one transaction through ``cases.services.submit`` row by row."""
+    import io
+
+    from django.core.files.base import ContentFile
+    from django.utils import timezone
+    from openpyxl import Workbook
+
+    from gongzhi.console import imports
+    from gongzhi.console.models import ImportJob
+    from gongzhi.grid import roles
+    from gongzhi.grid.models import StaffPost
+
+    world = _world()
+    post = StaffPost.objects.filter(role=roles.COMMAND_CENTRE, active=True).select_related("user").first()
+    assert post is not None, "the demo district has a command centre"
+    book = Workbook(write_only=True)
+    sheet = book.create_sheet("工单")
+    sheet.append(["external_id", "title", "building"])
+    buildings = world["buildings"]
+    for i in range(rows):
+        sheet.append([f"HL-{i:07d}", "楼道灯不亮", buildings[i % len(buildings)]])
+    data = io.BytesIO()
+    book.save(data)
+    job = ImportJob(
+        kind=ImportJob.Kind.CASES,
+        jurisdiction=world["street"].jurisdiction,
+        original_name="工单.xlsx",
+        created_by=post.user,
+        created_at=timezone.now(),
+    )
+    job.file.save("hotline.xlsx", ContentFile(data.getvalue()), save=False)
+    job.save()
+    window: dict[str, float] = {}
+    original = imports.CaseImport.write
+
+    def timed(self: Any, checked: Any) -> int:
+        window["began"], began = time.time(), time.perf_counter()
+        try:
+            return original(self, checked)
+        finally:
+            window["ended"], window["write_s"] = time.time(), time.perf_counter() - began
+
+    imports.CaseImport.write = timed  # type: ignore[method-assign]  # the bench's own stopwatch around the write
+    try:
+        began = time.perf_counter()
+        job = imports.run(job.pk)
+        import_s = time.perf_counter() - began
+    finally:
+        imports.CaseImport.write = original  # type: ignore[method-assign]
+    if job.status != ImportJob.Status.SUCCEEDED:
+        raise RuntimeError(f"the hotline import failed: {[str(p) for p in job.problems()[:3]]}")
+    return {
+        "batch": rows,
+        "residents": job.created_count,
+        "import_s": round(import_s, 2),
+        "check_s": round(import_s - window["write_s"], 2),
+        "write_s": round(window["write_s"], 2),
+        "write_began": window["began"],
+        "write_ended": window["ended"],
     }

@@ -25,7 +25,7 @@ def test_reports_beside_a_long_import_wait_well_under_a_second_and_none_fails() 
     out = io.StringIO()
     call_command("bench", "import-wait", "--rows", "6000", "--interval-ms", "50", stdout=out)
     figures = json.loads(out.getvalue().strip().splitlines()[-1])
-    assert figures["mode"] == "one transaction per batch" and figures["residents_written"] == 6000
+    assert figures["mode"] == "one transaction per batch" and figures["rows_written"] == 6000
     assert figures["reports_attempted"] >= 20, figures  # the write lasted long enough to be measured
     assert figures["reports_failed"] == 0, figures
     assert figures["reports_ok"] == figures["reports_attempted"]
