@@ -202,7 +202,8 @@ def test_a_worker_killed_mid_send_delivers_everything_at_least_once_and_once_per
     # 1. Killed in the middle of the text-message batch.
     worker = _worker(env)
     try:
-        _until(worker, lambda: len(sink.sms) >= TEXTS // 3, "a third of the texts")
+        # Mid-chunk (outcomes are written every 50 messages): some texts are at the gateway but not recorded as sent.
+        _until(worker, lambda: len(sink.sms) >= 125, "125 texts")
     finally:
         _kill(worker)
     states = _shell(env, STATES)
