@@ -149,3 +149,30 @@ def test_the_database_out_of_reach_when_a_session_is_updated_is_not_django_s_del
     Session.objects.filter(session_key=store.session_key).delete()
     with pytest.raises(UpdateError):  # a session really deleted meanwhile is still Django's case
         store.save()
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_connection_postgresql_dropped_is_replaced_by_the_next_request_s_prepared_statement():
+    """After PostgreSQL restarted, the first statement of the next request — a prepared one (core.prepared) as much
+    as an ORM one — finds the persistent connection dead by the health check and opens a new one, instead of failing
+    once more (a 503 after the database was back)."""
+    from django.db import connection
+
+    from gongzhi.core import prepared
+
+    if connection.vendor != "postgresql":
+        pytest.skip("a server that drops connections: PostgreSQL")
+    if not connection.health_check_enabled:
+        pytest.skip("CONN_HEALTH_CHECKS is off in these settings")
+    assert prepared.fetch("SELECT 1", []) == [(1,)]
+    pid = connection.connection.info.backend_pid
+    killer = connection.copy(alias="killer")
+    try:
+        with killer.cursor() as cursor:
+            cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
+    finally:
+        killer.close()
+    connection.health_check_done = False  # as at the start of the next request (close_if_unusable_or_obsolete)
+
+    assert prepared.fetch("SELECT 1", []) == [(1,)]
+    assert connection.connection.info.backend_pid != pid
