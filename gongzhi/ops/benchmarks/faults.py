@@ -53,6 +53,8 @@ PHONE = "13800138000"
 # A client whose request was refused waits this long before the next one (it does not honour the 5 s Retry-After:
 # the run is short and what it measures is the server's answers, not the client's patience).
 BACKOFF_S = 0.3
+# The seconds after PostgreSQL is back in which a refusal is counted as "refused after it was back".
+AFTER_BACK_S = 2.0
 # An exchange request answered 503 or cut off is sent again with its key at most this many times.
 MAX_KEY_ATTEMPTS = 200
 
@@ -432,6 +434,12 @@ def summarise(records: list[list[Any]], restarts: list[dict[str, Any]], stop_at:
         until = restarts[index + 1]["began"] if index + 1 < len(restarts) else stop_at
         after = [r for r in records if restart["ended"] <= r[2] < until and _ok(r[0], r[3], r[5])]
         restart["ok_after"] = len(after)
+        # Refused although sent in the seconds after PostgreSQL was back (and before the next restart could cut it
+        # off): a connection that died with the old server, used once more.
+        soon = min(until, restart["ended"] + AFTER_BACK_S)
+        restart["refused_after_back"] = sum(
+            1 for r in records if restart["ended"] <= r[2] < soon and not _ok(r[0], r[3], r[5])
+        )
         restart["first_ok_after_s"] = round(min(r[2] for r in after) - restart["ended"], 2) if after else None
     return {
         **counts,
@@ -563,7 +571,8 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
         stdout.write(
             f"  restart -m {restart['mode']:<9} at {restart['at_s']:>6.1f} s: PostgreSQL away "
             f"{restart['postgres_down_s']:.2f} s; first 2xx {restart['first_ok_after_s']} s after it was back; "
-            f"{restart['ok_after']} answered 2xx after it"
+            f"{restart['ok_after']} answered 2xx after it, {restart['refused_after_back']} refused in the "
+            f"{AFTER_BACK_S:g} s after it was back"
         )
     stdout.write(
         f"  afterwards: {checked['cases']} cases; lost (2xx, not in the database): {checked['lost']}; half-written: "
@@ -591,7 +600,7 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
         and summary["keys_never_answered"] == 0
         and summary["connection_errors"] == 0
         and summary["portal_503_text_kept"] == summary["portal_503"]
-        and all(r["ok_after"] > 0 for r in restarts)
+        and all(r["ok_after"] > 0 and r["refused_after_back"] == 0 for r in restarts)
     )
     figures = {
         "benchmark": "faults",
@@ -615,7 +624,8 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
         "cases": checked["cases"],
         "by_kind": summary["by_kind"],
         "restarts": [
-            {k: r[k] for k in ("mode", "at_s", "postgres_down_s", "first_ok_after_s", "ok_after")} for r in restarts
+            {k: r[k] for k in ("mode", "at_s", "postgres_down_s", "first_ok_after_s", "ok_after", "refused_after_back")}
+            for r in restarts
         ],
         "pass": passed,
     }

@@ -49,6 +49,7 @@ def test_the_answers_are_counted_as_they_were():
     assert summary["unanswered_markers"] == ["a2", "a3", "a4", "a5", "p2", "p3"]
     assert summary["portal_503"] == 1 and summary["portal_503_text_kept"] == 1
     assert restarts[0]["ok_after"] == 4 and restarts[0]["first_ok_after_s"] == 1.0
+    assert restarts[0]["refused_after_back"] == 1  # p2, in the 2 s after PostgreSQL was back
 
 
 # -------------------------------------------------------------------------------------------- the real restarts
@@ -90,5 +91,7 @@ def test_postgresql_restarted_fast_and_immediately_loses_nothing_and_answers_503
     assert figures["sent"] == figures["ok_2xx"] + figures["status_503"], text
     for restart in figures["restarts"]:
         assert restart["postgres_down_s"] > 0 and restart["ok_after"] > 0, restart
+        # A connection that died with the old server is replaced by the next request, not used for one more 503.
+        assert restart["refused_after_back"] == 0, restart
     assert figures["pass"] is True
     assert "restart -m immediate" in text and "lost (2xx, not in the database): 0" in text
