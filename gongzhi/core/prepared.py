@@ -90,7 +90,8 @@ def _run[T](connection: Any, sql: str, params: Sequence[Any], result: Callable[[
 def _kept_cursor(connection: Any, kind: Any) -> Any:
     """The cursor of class ``kind`` kept on ``connection``'s current database connection (made on first use), after
     the checks Django makes before each statement — the health check too (``CONN_HEALTH_CHECKS``, once a request):
-    a persistent connection PostgreSQL dropped (a restart) is replaced here, not used for one more failed request."""
+    a persistent connection PostgreSQL dropped (a restart) is replaced here, not used for one more failed request.
+    (A transaction makes the check when it begins: Django's set_autocommit.)"""
     connection.close_if_health_check_failed()
     if connection.connection is None:
         connection.ensure_connection()

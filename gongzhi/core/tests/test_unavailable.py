@@ -166,13 +166,17 @@ def test_a_connection_postgresql_dropped_is_replaced_by_the_next_request_s_prepa
         pytest.skip("CONN_HEALTH_CHECKS is off in these settings")
     assert prepared.fetch("SELECT 1", []) == [(1,)]
     pid = connection.connection.info.backend_pid
+    _terminate(connection, pid)
+    connection.health_check_done = False  # as at the start of the next request (close_if_unusable_or_obsolete)
+
+    assert prepared.fetch("SELECT 1", []) == [(1,)]
+    assert connection.connection.info.backend_pid != pid
+
+
+def _terminate(connection, pid: int) -> None:
     killer = connection.copy(alias="killer")
     try:
         with killer.cursor() as cursor:
             cursor.execute("SELECT pg_terminate_backend(%s)", [pid])
     finally:
         killer.close()
-    connection.health_check_done = False  # as at the start of the next request (close_if_unusable_or_obsolete)
-
-    assert prepared.fetch("SELECT 1", []) == [(1,)]
-    assert connection.connection.info.backend_pid != pid
