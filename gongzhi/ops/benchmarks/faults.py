@@ -16,8 +16,10 @@ Afterwards, with the server stopped, the database is read (``--verify``):
   its triage record, without the "received" text message its reporter's number asks for; an exchange case without
   its partner-id row; an Idempotency-Key row without its case;
 - duplicates by key: an Idempotency-Key answered with two different cases, or with two cases in the database;
-- every answer that was not 2xx: a 503 with Retry-After, a 500, anything else; connection errors are counted apart.
+- every answer that was not 2xx: a 503 with Retry-After, a 500, anything else; connection errors are counted apart;
 - a report form answered 503: with the text typed in it, or not;
+- per restart: how long PostgreSQL was away, and the requests refused although sent in the two seconds after it was
+  back (a connection that died with the old server, used again);
 - written unanswered: a request (Open311 or report form: no key to retry with) not answered 2xx whose case was
   written all the same — the commit went through and the answer did not; said, not hidden.
 
