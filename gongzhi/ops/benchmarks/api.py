@@ -39,6 +39,7 @@ CLIENT_PROCESSES = 2
 SERVER_SETTINGS = "gongzhi.ops.benchmarks.ceiling_settings"
 # The ceiling phases: minimal views on the same server (benchmarks.ceiling), and what the answer must be.
 CEILING = {"nothing": 200, "read20": 200, "insert": 201}
+PARTNER = "bench"  # the exchange API partner the benchmarks' clients file cases as
 
 
 def add_arguments(parser: ArgumentParser) -> None:
@@ -97,7 +98,7 @@ def _prepare() -> dict[str, Any]:
     )
     assert category is not None, "the demo catalogue has public report categories"
     _row, raw = keys.create_key(name="bench", jurisdiction=jurisdiction)
-    partner = Partner.objects.create(jurisdiction=jurisdiction, code="bench", name="12345 热线")
+    partner = Partner.objects.create(jurisdiction=jurisdiction, code=PARTNER, name="12345 热线")
     _token, bearer = tokens.create_token(name="bench", partner=partner)
     placed = Building.objects.filter(jurisdiction=jurisdiction, lat__isnull=False).order_by("pk")
     buildings = list(placed.values_list("public_token", flat=True)[:200])
@@ -119,6 +120,7 @@ def _prepare() -> dict[str, Any]:
     return {
         "key": raw,
         "bearer": bearer,
+        "partner": PARTNER,
         "service_code": category.code,
         "buildings": buildings,
         "jurisdiction": jurisdiction.pk,

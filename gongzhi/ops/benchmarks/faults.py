@@ -77,41 +77,13 @@ def add_arguments(parser: ArgumentParser) -> None:
 
 
 def _prepare() -> dict[str, Any]:
-    from django.conf import settings
-    from django.core.management import call_command
+    """The api benchmark's district, keys and buildings (benchmarks.api), and the last case before the run."""
+    from gongzhi.cases.models import Case
+    from gongzhi.ops.benchmarks import api
 
-    from gongzhi.api import tokens
-    from gongzhi.api.models import Partner
-    from gongzhi.cases import catalogue
-    from gongzhi.cases.models import Case, CaseCategory
-    from gongzhi.grid import demo
-    from gongzhi.grid.models import Building
-    from gongzhi.open311 import keys
-
-    call_command("migrate", verbosity=0, interactive=False)
-    jurisdiction = demo.build_demo(password=settings.GONGZHI_DEMO_PASSWORD).jurisdiction
-    catalogue.seed(jurisdiction=jurisdiction)
-    category = (
-        CaseCategory.objects.filter(
-            jurisdiction=jurisdiction, children__isnull=True, attributes=[], kind="report", private=False
-        )
-        .order_by("code")
-        .first()
-    )
-    assert category is not None, "the demo catalogue has public report categories"
-    _row, open311_key = keys.create_key(name="bench faults", jurisdiction=jurisdiction)
-    partner = Partner.objects.create(jurisdiction=jurisdiction, code="faults", name="bench faults")
-    _token, bearer = tokens.create_token(name="bench faults", partner=partner)
-    buildings = list(Building.objects.filter(jurisdiction=jurisdiction).values_list("public_token", flat=True)[:200])
-    last = Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
-    return {
-        "key": open311_key,
-        "bearer": bearer,
-        "service_code": category.code,
-        "buildings": buildings,
-        "partner": partner.code,
-        "cases_before": last,
-    }
+    figures = api._prepare()
+    figures["cases_before"] = Case.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+    return figures
 
 
 class _Portal:
@@ -491,18 +463,7 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
             "GONGZHI_REPORT_RATE_LIMIT": "1000000/3600",
         }
         began = time.perf_counter()
-        # The static files (`gongzhi run` would collect them before serving) beside the database: they need none.
-        static = subprocess.Popen(
-            [sys.executable, "-m", "gongzhi", "collectstatic", "--noinput", "--verbosity", "0"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.PIPE,
-            text=True,
-        )
-        prepared = child(["bench", "faults", "--prepare"], env)
-        _out, err = static.communicate(timeout=900)
-        if static.returncode != 0:
-            raise RuntimeError(f"collectstatic failed:\n{err[-3000:]}")
+        prepared = child(["bench", "faults", "--prepare"], env)  # static files collected there too (api._prepare)
         setup_s = time.perf_counter() - began
         data = data_directory(throwaway["GONGZHI_DATABASE_URL"])
         restarts: list[dict[str, Any]] = []

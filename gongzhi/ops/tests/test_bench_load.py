@@ -8,22 +8,15 @@ import json
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from gongzhi.ops.benchmarks import load
+from gongzhi.ops.tests.own_postgres import need_own_postgres
 
 
 @pytest.mark.slow
 @pytest.mark.django_db
 def test_a_short_mixed_load_answers_every_kind_of_request_without_an_error():
-    if connection.vendor != "postgresql":
-        pytest.skip("starts its own PostgreSQL cluster; runs once, in the PostgreSQL run of the suite")
-    from gongzhi.ops.pgserver import PostgresUnavailable, find_bindir
-
-    try:
-        find_bindir()
-    except PostgresUnavailable:
-        pytest.skip("PostgreSQL server binaries missing: install the Debian package postgresql")
+    need_own_postgres("bench load")
     out = io.StringIO()
     call_command("bench", "load", "--seconds", "6", "--clients", "16", "--cases", "500", stdout=out)
     text = out.getvalue()

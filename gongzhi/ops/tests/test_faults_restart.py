@@ -6,13 +6,12 @@ from __future__ import annotations
 
 import io
 import json
-import os
 
 import pytest
 from django.core.management import call_command
-from django.db import connection
 
 from gongzhi.ops.benchmarks import faults
+from gongzhi.ops.tests.own_postgres import need_own_postgres
 
 # ---------------------------------------------------------------------------------------- counting the answers
 
@@ -55,23 +54,10 @@ def test_the_answers_are_counted_as_they_were():
 # -------------------------------------------------------------------------------------------- the real restarts
 
 
-def _require_postgres() -> None:
-    from gongzhi.ops.pgserver import PostgresUnavailable, find_bindir
-
-    try:
-        find_bindir()
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI", "").strip().lower() == "true":
-            pytest.fail(f"{exc}: CI must run the restart test", pytrace=False)
-        pytest.skip(f"{exc}: the restart test needs its own cluster")
-
-
 @pytest.mark.slow
 @pytest.mark.xdist_group("faults")
 def test_postgresql_restarted_fast_and_immediately_loses_nothing_and_answers_503_not_500():
-    if connection.vendor != "postgresql":
-        pytest.skip("starts and restarts its own PostgreSQL cluster; runs once, in the PostgreSQL run of the suite")
-    _require_postgres()
+    need_own_postgres("the restart test")
     out = io.StringIO()
     call_command("bench", "faults", "--seconds", "12", "--restarts", "2", "--clients", "6", stdout=out)
     text = out.getvalue()

@@ -30,7 +30,8 @@ import pytest
 from cryptography.fernet import Fernet
 
 from gongzhi.ops.benchmarks.api import serving
-from gongzhi.ops.pgserver import PostgresUnavailable, find_bindir, throwaway_postgres
+from gongzhi.ops.pgserver import throwaway_postgres
+from gongzhi.ops.tests.own_postgres import need_own_postgres
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("processes")]
 
@@ -75,20 +76,6 @@ class Browser:
         return self.request(port, "POST", action or path, {**form, "csrfmiddlewaretoken": token.group(1)})
 
 
-def _postgres_or_skip() -> None:
-    from django.conf import settings
-
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        # It starts PostgreSQL clusters of its own and does not touch the suite's database: once per run is enough.
-        pytest.skip("starts its own PostgreSQL; runs once, in the PostgreSQL run of the suite")
-    try:
-        find_bindir()
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{exc}: CI must run the several-processes test")
-        pytest.skip(str(exc))
-
-
 def _python(args: list[str], env: dict[str, str]) -> str:
     done = subprocess.run(
         [sys.executable, "-m", *args], env=env, capture_output=True, text=True, timeout=300, check=False
@@ -118,7 +105,7 @@ def _worker(env: dict[str, str], log: Path) -> Iterator[subprocess.Popen[bytes]]
 
 
 def test_two_web_servers_and_two_workers_share_one_database_and_nothing_else(tmp_path: Path) -> None:
-    _postgres_or_skip()
+    need_own_postgres("the several-processes test")
     with throwaway_postgres(tuned=True) as url:
         base = {k: v for k, v in os.environ.items() if not k.startswith("GONGZHI_")}
         base |= {

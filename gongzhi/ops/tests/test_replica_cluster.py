@@ -18,23 +18,10 @@ from typing import Any
 
 import pytest
 
-from gongzhi.ops.pgserver import PostgresUnavailable, find_bindir, throwaway_primary_and_replica
+from gongzhi.ops.pgserver import throwaway_primary_and_replica
+from gongzhi.ops.tests.own_postgres import need_own_postgres
 
 pytestmark = [pytest.mark.slow, pytest.mark.xdist_group("postgres_pair")]
-
-
-def _bindir_or_skip() -> None:
-    from django.conf import settings
-
-    if settings.DATABASES["default"]["ENGINE"] != "django.db.backends.postgresql":
-        # It starts PostgreSQL clusters of its own and does not touch the suite's database: once per run is enough.
-        pytest.skip("starts its own PostgreSQL; runs once, in the PostgreSQL run of the suite")
-    try:
-        find_bindir()
-    except PostgresUnavailable as exc:
-        if os.environ.get("CI") == "true":
-            pytest.fail(f"{exc}: CI must run the replica test")
-        pytest.skip(str(exc))
 
 
 def _site(env: dict[str, str], command: str) -> dict[str, Any]:
@@ -65,7 +52,7 @@ def _replica_lag(primary: str, replica: str, timeout: float = 30) -> float:
 
 
 def test_lists_read_the_replica_and_the_write_path_never_reads_a_stale_case(tmp_path: Path) -> None:
-    _bindir_or_skip()
+    need_own_postgres("the replica test")
     began = time.monotonic()
     with throwaway_primary_and_replica() as (primary, replica):
         env = {k: v for k, v in os.environ.items() if not k.startswith("GONGZHI_")}
