@@ -57,6 +57,21 @@ def register(
     return decorate
 
 
+def child_step(
+    stdout: Writer, options: Mapping[str, Any], steps: Mapping[str, Callable[[Any], dict[str, Any]]]
+) -> dict[str, Any] | None:
+    """The steps a benchmark runs in a child process (``--prepare``, ``--client JSON`` …): the first of ``steps``
+    whose option is set runs with that option's value, and its figures are printed as one JSON line (what ``child``
+    reads) and returned. None when the run is the benchmark itself."""
+    for name, step in steps.items():
+        value = options.get(name)
+        if value:
+            figures = step(value)
+            stdout.write(json.dumps(figures))
+            return figures
+    return None
+
+
 def registry() -> dict[str, Benchmark]:
     """Every benchmark in this package, by name (importing the modules registers them)."""
     for module in pkgutil.iter_modules(__path__):

@@ -32,7 +32,7 @@ from http.client import HTTPConnection
 from pathlib import Path
 from typing import Any
 
-from gongzhi.ops.benchmarks import Writer, ceiling, child, register, throwaway_environment
+from gongzhi.ops.benchmarks import Writer, ceiling, child, child_step, register, throwaway_environment
 
 BUDGET_RATIO = 0.08
 CLIENT_PROCESSES = 2
@@ -463,18 +463,17 @@ MINIMAL_BUDGET = 0.40  # Open311 POST against the minimal one-insert view of the
     "api", help="Open311 POST/GET through the production server vs raw PostgreSQL (pgbench)", arguments=add_arguments
 )
 def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
-    if options.get("prepare"):
-        figures = _prepare()
-        stdout.write(json.dumps(figures))
-        return figures
-    if options.get("fill"):
-        figures = _fill(json.loads(options["fill"]))
-        stdout.write(json.dumps(figures))
-        return figures
-    if options.get("client"):
-        figures = _drive(json.loads(options["client"]))
-        stdout.write(json.dumps(figures))
-        return figures
+    done = child_step(
+        stdout,
+        options,
+        {
+            "prepare": lambda _v: _prepare(),
+            "fill": lambda v: _fill(json.loads(v)),
+            "client": lambda v: _drive(json.loads(v)),
+        },
+    )
+    if done is not None:
+        return done
 
     seconds, clients, workers = float(options["seconds"]), int(options["clients"]), int(options["workers"])
     cases, similar = int(options.get("cases") or 0), int(options.get("similar") or 0)
@@ -509,28 +508,20 @@ def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
                 base = {"host": "127.0.0.1", "port": port, "seconds": seconds}
                 at_n = _round(base, prepared, env, clients)
                 if similar:
-                    spot, far = prepared["spot"], prepared["fresh"]
-                    burst = phase(
-                        {
-                            **base,
-                            "mode": "post",
-                            **prepared,
-                            "buildings": [spot["building"]],
-                            "service_code": spot["service_code"],
-                        },
-                        env,
-                        clients,
-                    )
-                    fresh = phase(
-                        {
-                            **base,
-                            "mode": "post",
-                            **prepared,
-                            "buildings": [far["building"]],
-                            "service_code": far["service_code"],
-                        },
-                        env,
-                        clients,
+                    # The burst's spot, then a fresh spot and category: POSTs at one building each.
+                    burst, fresh = (
+                        phase(
+                            {
+                                **base,
+                                "mode": "post",
+                                **prepared,
+                                "buildings": [place["building"]],
+                                "service_code": place["service_code"],
+                            },
+                            env,
+                            clients,
+                        )
+                        for place in (prepared["spot"], prepared["fresh"])
                     )
                 stack = {mode: phase({**base, "mode": mode}, env, clients) for mode in CEILING}
         raw = _pgbench(throwaway["GONGZHI_DATABASE_URL"], seconds)

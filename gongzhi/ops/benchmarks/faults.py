@@ -45,7 +45,7 @@ from http.client import HTTPConnection, HTTPException
 from pathlib import Path
 from typing import Any
 
-from gongzhi.ops.benchmarks import Writer, child, register, throwaway_environment
+from gongzhi.ops.benchmarks import Writer, child, child_step, register, throwaway_environment
 from gongzhi.ops.benchmarks.api import collect_clients, serving
 
 CLIENT_PROCESSES = 2
@@ -434,18 +434,13 @@ def summarise(records: list[list[Any]], restarts: list[dict[str, Any]], stop_at:
     arguments=add_arguments,
 )
 def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
-    if options.get("prepare"):
-        figures = _prepare()
-        stdout.write(json.dumps(figures))
-        return figures
-    if options.get("client"):
-        figures = _drive(json.loads(options["client"]))
-        stdout.write(json.dumps(figures))
-        return figures
-    if options.get("verify"):
-        figures = _verify(options["verify"])
-        stdout.write(json.dumps(figures))
-        return figures
+    done = child_step(
+        stdout,
+        options,
+        {"prepare": lambda _v: _prepare(), "client": lambda v: _drive(json.loads(v)), "verify": _verify},
+    )
+    if done is not None:
+        return done
 
     seconds, clients, workers = float(options["seconds"]), int(options["clients"]), int(options["workers"])
     count = int(options["restarts"])

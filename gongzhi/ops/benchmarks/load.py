@@ -29,7 +29,7 @@ from collections.abc import Mapping
 from http.client import HTTPConnection, HTTPResponse
 from typing import Any
 
-from gongzhi.ops.benchmarks import Writer, child, register, throwaway_environment
+from gongzhi.ops.benchmarks import Writer, child, child_step, register, throwaway_environment
 from gongzhi.ops.benchmarks.api import CLIENT_PROCESSES, serving
 from gongzhi.ops.benchmarks.console import _percentile
 
@@ -226,14 +226,13 @@ def _drive(spec: dict[str, Any]) -> dict[str, Any]:
     arguments=add_arguments,
 )
 def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
-    if options.get("prepare"):
-        figures = _prepare(int(options.get("cases") or 0))
-        stdout.write(json.dumps(figures))
-        return figures
-    if options.get("client"):
-        figures = _drive(json.loads(options["client"]))
-        stdout.write(json.dumps(figures))
-        return figures
+    done = child_step(
+        stdout,
+        options,
+        {"prepare": lambda _v: _prepare(int(options.get("cases") or 0)), "client": lambda v: _drive(json.loads(v))},
+    )
+    if done is not None:
+        return done
 
     seconds, clients, workers = float(options["seconds"]), int(options["clients"]), int(options["workers"])
     cases = int(options.get("cases") or 0)

@@ -35,7 +35,7 @@ from datetime import timedelta
 from http.client import HTTPConnection
 from typing import Any
 
-from gongzhi.ops.benchmarks import Writer, ceiling, child, register, throwaway_environment
+from gongzhi.ops.benchmarks import Writer, ceiling, child, child_step, register, throwaway_environment
 from gongzhi.ops.benchmarks.api import collect_clients, serving
 
 BUDGET_RATIO = 0.25
@@ -275,18 +275,17 @@ def phase(spec: dict[str, Any], env: dict[str, str], clients: int) -> dict[str, 
     arguments=add_arguments,
 )
 def run(stdout: Writer, options: Mapping[str, Any]) -> dict[str, Any]:
-    if options.get("prepare"):
-        figures = _prepare(int(options["prepare"]))
-        stdout.write(json.dumps(figures))
-        return figures
-    if options.get("verify"):
-        figures = _verify(json.loads(options["verify"]))
-        stdout.write(json.dumps(figures))
-        return figures
-    if options.get("client"):
-        figures = _drive(json.loads(options["client"]))
-        stdout.write(json.dumps(figures))
-        return figures
+    done = child_step(
+        stdout,
+        options,
+        {
+            "prepare": lambda v: _prepare(int(v)),
+            "verify": lambda v: _verify(json.loads(v)),
+            "client": lambda v: _drive(json.loads(v)),
+        },
+    )
+    if done is not None:
+        return done
 
     seconds, clients, workers = float(options["seconds"]), int(options["clients"]), int(options["workers"])
     residents = int(options["residents"])
