@@ -14,7 +14,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from gongzhi.accounts.tests.factories import PASSWORD
-from gongzhi.core.testing.browser import DESKTOP, PHONE, assert_cjk_renders, save_screenshot
+from gongzhi.core.testing.browser import DESKTOP, PHONE, assert_cjk_renders, page_width, save_screenshot
 from gongzhi.grid import roles
 from gongzhi.grid.tests.factories import post
 
@@ -38,7 +38,7 @@ def wait_for_map(page) -> None:
 
 
 def assert_fits_width(page, width: int) -> None:
-    overflow = page.evaluate("() => document.documentElement.scrollWidth")
+    overflow = page_width(page)
     assert overflow <= width, f"the page is {overflow}px wide on a {width}px screen (sideways scrolling)"
 
 

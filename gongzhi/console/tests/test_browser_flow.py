@@ -21,7 +21,7 @@ from gongzhi.cases import transitions as t
 from gongzhi.cases.models import Case
 from gongzhi.cases.tests.factories import world
 from gongzhi.core.testing import browser
-from gongzhi.core.testing.browser import DESKTOP, PHONE, SCREENSHOT_DIR, save_screenshot
+from gongzhi.core.testing.browser import DESKTOP, PHONE, SCREENSHOT_DIR, page_width, save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -95,7 +95,7 @@ def test_dispatch_accept_resolve_rate_closed(browser_session):
     phone.wait_for_url(re.compile(re.escape(reverse("console:tasks")) + "$"))
     expect(phone.locator(f'#my-tasks .task-card[data-code="{code}"]')).to_be_visible()
     expect(phone.locator("#pool .task-card")).to_have_count(0)
-    overflow = phone.evaluate("() => document.documentElement.scrollWidth")
+    overflow = page_width(phone)
     assert overflow <= PHONE["width"], f"the tasks page is {overflow}px wide on a phone"
 
     # 3. ... and resolves it with a photo of the result.

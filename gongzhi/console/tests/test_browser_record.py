@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 from gongzhi.cases.models import Case
 from gongzhi.cases.tests.factories import world
 from gongzhi.console.tests.test_browser_flow import _photo, in_thread, log_in
-from gongzhi.core.testing.browser import PHONE, save_screenshot
+from gongzhi.core.testing.browser import PHONE, page_width, save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -33,7 +33,7 @@ def test_a_grid_worker_records_a_patrol_find_with_a_pin_and_a_photo(browser_sess
     expect(page.locator("#record-map")).to_have_attribute("data-pinned", "true")
     assert page.input_value("#id_lat") and page.input_value("#id_lon")
     page.set_input_files("#id_photos", str(photo))
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
     save_screenshot(page, "record-1-patrol-form")
     page.click("#record-form button[type=submit]")
     page.wait_for_url(re.compile(r"/console/cases/\d+/$"))

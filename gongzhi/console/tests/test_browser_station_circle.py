@@ -11,7 +11,7 @@ from playwright.sync_api import expect
 
 from gongzhi.cases.tests.factories import world
 from gongzhi.console.tests.test_browser_flow import log_in
-from gongzhi.core.testing.browser import PHONE, save_screenshot
+from gongzhi.core.testing.browser import PHONE, page_width, save_screenshot
 from gongzhi.grid.geo import METRES_PER_DEGREE
 from gongzhi.grid.tests.factories import BuildingFactory
 
@@ -34,5 +34,5 @@ def test_community_staff_see_the_buildings_outside_the_walk(browser_session):
     expect(page.locator("#circle-map")).to_have_attribute("data-ready", "true")
     expect(page.locator("#circle-map [data-uncovered]")).to_have_count(1)
     expect(page.locator("#circle-farthest")).to_contain_text("远3号楼")
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
     save_screenshot(page, "station-circle")

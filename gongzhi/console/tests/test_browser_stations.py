@@ -13,7 +13,7 @@ from gongzhi.cases import transitions as t
 from gongzhi.cases.models import Case, CaseEvent
 from gongzhi.cases.tests.factories import world
 from gongzhi.console.tests.test_browser_flow import in_thread, log_in
-from gongzhi.core.testing.browser import PHONE, save_screenshot
+from gongzhi.core.testing.browser import PHONE, page_width, save_screenshot
 from gongzhi.stations.models import Intake, Visit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,7 +34,7 @@ def test_a_steward_records_a_walk_in_solved_on_the_spot(browser_session):
     page.fill("#id_title", "借雨伞，顺便咨询垃圾分类")
     page.check("#id_solved_on_the_spot")
     page.fill("#id_result", "借出雨伞一把，讲解了分类投放时间")
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
     save_screenshot(page, "station-desk-1-form")
     page.click("#walk-in-submit")
     page.wait_for_url(re.compile(re.escape(url) + "$"))
@@ -85,7 +85,7 @@ def test_community_staff_set_up_a_station_with_a_point_on_the_map(browser_sessio
     page.mouse.click(area["x"] + area["width"] / 2, area["y"] + area["height"] / 2)
     expect(page.locator("#record-map")).to_have_attribute("data-pinned", "true")
     page.fill("#id_hours_0", "8:30-12:00, 14:00-17:30")
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
     save_screenshot(page, "station-setup-1-form")
     page.click("#station-form button[type=submit]")
     page.wait_for_url(re.compile(r"/console/stations/\d+/$"))

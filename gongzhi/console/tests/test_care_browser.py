@@ -18,11 +18,9 @@ from gongzhi.cases import catalogue
 from gongzhi.cases.models import Case, CaseCategory
 from gongzhi.console.tests.test_browser_flow import in_thread, log_in
 from gongzhi.core import timeutil
-from gongzhi.core.testing.browser import PHONE, save_screenshot
+from gongzhi.core.testing.browser import PHONE, page_width, save_screenshot
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WIDER_THAN_THE_SCREEN = "document.scrollingElement.scrollWidth > window.innerWidth"
 
 
 def test_a_grid_worker_records_a_leak_and_a_subsistence_application_on_a_phone(browser_session):
@@ -40,13 +38,13 @@ def test_a_grid_worker_records_a_leak_and_a_subsistence_application_on_a_phone(b
     items = page.locator("#due-list li[data-resident]")
     expect(items).to_have_count(2)
     expect(items.first).to_have_attribute("data-resident", str(late.pk))
-    assert not page.evaluate(WIDER_THAN_THE_SCREEN)
+    assert page_width(page) <= page.viewport_size["width"]
     assert "欧阳秀英" not in page.content()
     save_screenshot(page, "care-1-visits-today")
 
     items.first.locator("a").click()
     page.wait_for_url(f"**{reverse('console:care_visit', args=[late.pk])}")
-    assert not page.evaluate(WIDER_THAN_THE_SCREEN)
+    assert page_width(page) <= page.viewport_size["width"]
     page.locator("input[name=outcome][value=well]").check()
     expect(page.locator("#problem-fields")).to_be_hidden()
     expect(page.locator("#help-fields")).to_be_hidden()
@@ -56,7 +54,7 @@ def test_a_grid_worker_records_a_leak_and_a_subsistence_application_on_a_phone(b
     page.fill("#id_findings", "厨房水管漏水，地面积水")
     page.fill("#id_title", "厨房水管漏水")
     page.select_option("#id_category", label=category_name)
-    assert not page.evaluate(WIDER_THAN_THE_SCREEN)
+    assert page_width(page) <= page.viewport_size["width"]
     save_screenshot(page, "care-2-visit-form")
     page.click("#visit-submit")
     page.wait_for_url(f"**{reverse('console:care_visits')}")
@@ -72,7 +70,7 @@ def test_a_grid_worker_records_a_leak_and_a_subsistence_application_on_a_phone(b
     expect(page.locator("#problem-fields")).to_be_hidden()
     page.fill("#id_findings", "老人重病住院后收入不足，符合低保条件")
     page.select_option("#id_assistance", "subsistence")
-    assert not page.evaluate(WIDER_THAN_THE_SCREEN)
+    assert page_width(page) <= page.viewport_size["width"]
     save_screenshot(page, "care-3b-assistance")
     page.click("#visit-submit")
     page.wait_for_url(f"**{reverse('console:care_visits')}")

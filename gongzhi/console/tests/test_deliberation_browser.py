@@ -11,14 +11,12 @@ from playwright.sync_api import expect
 
 from gongzhi.console.tests.test_browser_flow import in_thread, log_in
 from gongzhi.core import timeutil
-from gongzhi.core.testing.browser import PHONE, save_screenshot
+from gongzhi.core.testing.browser import PHONE, page_width, save_screenshot
 from gongzhi.deliberation import steps
 from gongzhi.deliberation.models import Ballot, Registration, Topic
 from gongzhi.deliberation.tests.factories import deliberation_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-WIDER_THAN_THE_SCREEN = "document.scrollingElement.scrollWidth > window.innerWidth"
 
 
 def test_staff_run_a_topic_and_a_steward_keeps_the_door_and_the_desk(browser_session):
@@ -51,7 +49,7 @@ def test_staff_run_a_topic_and_a_steward_keeps_the_door_and_the_desk(browser_ses
     phone.fill("#check-in-form input[name=name]", "李大爷")
     phone.locator("#check-in-form button").click()
     expect(phone.locator("#attendance strong")).to_have_text("1")
-    assert not phone.evaluate(WIDER_THAN_THE_SCREEN)
+    assert page_width(phone) <= phone.viewport_size["width"]
     save_screenshot(phone, "delib-console-3-door")
     in_thread(
         lambda: _assert(
@@ -66,7 +64,7 @@ def test_staff_run_a_topic_and_a_steward_keeps_the_door_and_the_desk(browser_ses
     item.locator("input[name=note]").fill("本人到社区口述")
     item.locator("button").click()
     expect(phone.locator("#vote-turnout strong")).to_have_text("1")
-    assert not phone.evaluate(WIDER_THAN_THE_SCREEN)
+    assert page_width(phone) <= phone.viewport_size["width"]
     save_screenshot(phone, "delib-console-4-desk")
     in_thread(
         lambda: _assert(

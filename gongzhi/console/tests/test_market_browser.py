@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from gongzhi.console.tests.test_browser_flow import in_thread, log_in
 from gongzhi.core import timeutil
-from gongzhi.core.testing.browser import DESKTOP, save_screenshot, write_camera_video
+from gongzhi.core.testing.browser import DESKTOP, page_width, save_screenshot, write_camera_video
 from gongzhi.market import services
 from gongzhi.market.models import Booking, Event
 from gongzhi.market.tests.factories import MarketWorld, first_slot, market_world, phone
@@ -64,7 +64,7 @@ def test_the_stall_scans_corrects_the_age_and_finds_by_phone_on_a_tablet(browser
     expect(booking).to_have_attribute("data-code", granny.code)
     expect(page.locator("#booking-declared")).to_contain_text("58")
     expect(page.locator("#booking-pays")).to_have_text("¥10.00")
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= UPRIGHT["width"]
+    assert page_width(page) <= UPRIGHT["width"]
     button = page.locator("#check-in")
     box = button.bounding_box()
     assert box is not None and box["height"] >= 56, box  # a target a thumb finds on a tablet
@@ -83,7 +83,7 @@ def test_the_stall_scans_corrects_the_age_and_finds_by_phone_on_a_tablet(browser
     wide.click("#phone-submit")
     expect(wide.locator("#booking")).to_have_attribute("data-code", other.code)
     expect(wide.locator("#booking-pays")).to_have_text("¥10.00")
-    assert wide.evaluate("() => document.documentElement.scrollWidth") <= SIDEWAYS["width"]
+    assert page_width(wide) <= SIDEWAYS["width"]
     # Side by side when held sideways: the booking on the left, today's services on the right.
     left = wide.locator("#booking").bounding_box()
     right = wide.locator("#desk-services").bounding_box()

@@ -15,7 +15,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from gongzhi.console.tests.test_browser_flow import in_thread, log_in
-from gongzhi.core.testing.browser import DESKTOP, PHONE, save_screenshot
+from gongzhi.core.testing.browser import DESKTOP, PHONE, page_width, save_screenshot
 from gongzhi.notifications.models import SmsMessage
 from gongzhi.volunteers.models import Application
 from gongzhi.volunteers.tests.factories import people_world
@@ -87,7 +87,7 @@ def test_vetted_by_both_sides_appointed_and_activated_on_the_phone(browser_sessi
     phone = browser_session.new_page(viewport=PHONE, locale="zh-CN", has_touch=True)
     phone.goto(urlsplit(link).path)
     expect(phone.locator("#activate-username")).to_have_text(username)
-    assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(phone) <= PHONE["width"]
     button = phone.locator("form.stack button[type=submit]")
     box = button.bounding_box()
     assert box is not None and box["height"] >= 44, box
@@ -148,6 +148,6 @@ def test_the_activity_sheet_party_tree_and_a_leaders_contact_points(browser_sess
     leader = browser_session.new_page(viewport=PHONE, locale="zh-CN", has_touch=True)
     log_in(leader, w.leader.username, reverse("console:people_contacts"))
     expect(leader.locator("#my-progress")).to_contain_text("0 / 3")
-    assert leader.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(leader) <= PHONE["width"]
     save_screenshot(leader, "people-8-leader-contact-points")
     browser_session.assert_clean()

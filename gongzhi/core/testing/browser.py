@@ -216,6 +216,15 @@ class BrowserSession:
             self._playwright = None
 
 
+def page_width(page: Any) -> int:
+    """How wide the page lays out, in CSS pixels, once its stylesheets have loaded.
+
+    A page's text can be on screen (what ``expect`` waits for) while a stylesheet linked in its head is still loading;
+    measuring then forces a layout without it, and a long word that the sheet would wrap reads as a page too wide."""
+    page.wait_for_load_state("load")
+    return int(page.evaluate("() => document.documentElement.scrollWidth"))
+
+
 def save_screenshot(page: Any, name: str, *, full_page: bool = True) -> Path:
     path = screenshot_path(name)
     page.screenshot(path=str(path), full_page=full_page)

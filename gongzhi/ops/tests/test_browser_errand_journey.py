@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 from gongzhi.cases.models import CaseEvent
 from gongzhi.cases.tests.factories import world
 from gongzhi.console.tests.test_browser_flow import in_thread, log_in
-from gongzhi.core.testing.browser import DESKTOP, PHONE, save_screenshot
+from gongzhi.core.testing.browser import DESKTOP, PHONE, page_width, save_screenshot
 from gongzhi.grid.tests.factories import CompoundFactory
 from gongzhi.notifications.models import Notification
 from gongzhi.portal.tests.test_browser_journeys import code_sent_to
@@ -82,7 +82,7 @@ def test_a_steward_asks_a_volunteer_to_run_an_errand_and_she_reports_it_done_on_
     expect(row.locator(".errand-handler")).to_contain_text("13900001111")
     body = phone.locator("body").inner_text()
     assert NEIGHBOUR[0] not in body and NEIGHBOUR[1] not in body and "独居老人需要代买降压药" not in body
-    assert phone.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(phone) <= PHONE["width"]
     save_screenshot(phone, "errand-journey-2-offered-on-the-phone")
     row.locator("button", has_text="我来代办").click()
     phone.wait_for_url(re.compile(r"\?done=accepted$"))

@@ -25,7 +25,7 @@ from playwright.sync_api import expect
 from gongzhi.console.tests.test_browser_flow import in_thread, log_in
 from gongzhi.console.tests.test_people_browser import _pooled_case, _vet
 from gongzhi.core import timeutil
-from gongzhi.core.testing.browser import DESKTOP, PHONE, save_screenshot
+from gongzhi.core.testing.browser import DESKTOP, PHONE, page_width, save_screenshot
 from gongzhi.grid.tests.factories import BuildingFactory
 from gongzhi.notifications.models import SmsMessage
 from gongzhi.portal.tests.test_browser_journeys import code_sent_to
@@ -45,7 +45,7 @@ def _phone(session):
 
 
 def _fits(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= PHONE["width"], f"{page.url}: {width}px wide on a {PHONE['width']}px phone"
 
 

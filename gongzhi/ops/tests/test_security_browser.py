@@ -53,7 +53,7 @@ def test_a_paused_login_on_a_phone_says_why_and_for_how_long(browser_session, st
     message = page.inner_text("#login-error")
     assert "登录失败次数过多" in message and "分钟后再试" in message
     assert "/accounts/login/" in page.url  # not let in
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    assert browser_helpers.page_width(page) <= PHONE["width"]
     browser_helpers.save_screenshot(page, "security-login-paused-phone")
     _forget_intended(browser_session, 429)
     browser_session.assert_clean()

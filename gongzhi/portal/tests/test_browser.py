@@ -16,7 +16,7 @@ from playwright.sync_api import expect
 
 from gongzhi.cases import services
 from gongzhi.cases.models import Case
-from gongzhi.core.testing.browser import PHONE, SCREENSHOT_DIR, assert_cjk_renders, save_screenshot
+from gongzhi.core.testing.browser import PHONE, SCREENSHOT_DIR, assert_cjk_renders, page_width, save_screenshot
 from gongzhi.portal.tests.conftest import jpeg
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -34,7 +34,7 @@ def orm_between_pages(monkeypatch):
 
 
 def assert_fits_width(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= PHONE["width"], f"the page is {width}px wide on a {PHONE['width']}px phone"
 
 

@@ -19,7 +19,7 @@ from playwright.sync_api import expect
 
 from gongzhi.cases.models import Case
 from gongzhi.core import crypto
-from gongzhi.core.testing.browser import DESKTOP, PHONE, save_screenshot
+from gongzhi.core.testing.browser import DESKTOP, PHONE, page_width, save_screenshot
 from gongzhi.notifications import backends
 from gongzhi.portal.tests.test_browser import orm_between_pages  # noqa: F401 - a fixture
 
@@ -39,7 +39,7 @@ def shot(page, device: str, name: str) -> None:
 
 
 def assert_fits(page, device: str) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= VIEWPORTS[device]["width"], f"{width}px wide on a {VIEWPORTS[device]['width']}px screen"
 
 

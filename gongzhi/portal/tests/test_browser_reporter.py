@@ -12,7 +12,7 @@ from playwright.sync_api import expect
 
 from gongzhi.cases import transitions as t
 from gongzhi.cases.models import Case
-from gongzhi.core.testing.browser import PHONE, save_screenshot
+from gongzhi.core.testing.browser import PHONE, page_width, save_screenshot
 from gongzhi.portal.tests.conftest import jpeg
 from gongzhi.portal.tests.test_browser import orm_between_pages  # noqa: F401 - a fixture
 
@@ -24,7 +24,7 @@ def shot(page, name: str) -> None:
 
 
 def fits(page) -> None:
-    assert page.evaluate("() => document.documentElement.scrollWidth") <= PHONE["width"]
+    assert page_width(page) <= PHONE["width"]
 
 
 def test_follow_a_report_nearby_then_add_and_withdraw(browser_session, w, tmp_path, orm_between_pages):  # noqa: F811

@@ -8,7 +8,7 @@ from django.db import connections
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from gongzhi.core.testing.browser import PHONE, save_screenshot
+from gongzhi.core.testing.browser import PHONE, page_width, save_screenshot
 from gongzhi.portal.tests.test_services_pages import service_world
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -36,13 +36,13 @@ def test_a_resident_opens_a_project_of_their_community(browser_session, w, orm_b
     expect(page.locator("#service-project")).not_to_contain_text("13812345678")
     page.wait_for_selector("#service-map[data-ready=true]")
     expect(page.locator("#service-map path.leaflet-interactive")).to_have_count(1)  # the provider's point
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")  # no sideways scrolling
+    assert page_width(page) <= page.viewport_size["width"]  # no sideways scrolling
     save_screenshot(page, "services-project-phone")
     # The large-text mode: the same page, bigger, still without sideways scrolling.
     page.click(".display-switch button")
     page.wait_for_load_state("load")
     assert "large" in page.locator("html").get_attribute("class")
     expect(page.locator("#project-price")).to_contain_text("8.50")
-    assert page.evaluate("document.documentElement.scrollWidth <= window.innerWidth")
+    assert page_width(page) <= page.viewport_size["width"]
     save_screenshot(page, "services-project-phone-large", full_page=True)
     assert rows["meal"].pk

@@ -13,7 +13,7 @@ from playwright.sync_api import expect
 
 from gongzhi.cases.models import Case
 from gongzhi.cases.tests.factories import category
-from gongzhi.core.testing.browser import PHONE, save_screenshot
+from gongzhi.core.testing.browser import PHONE, page_width, save_screenshot
 from gongzhi.portal.tests.test_browser import orm_between_pages  # noqa: F401 - a fixture
 from gongzhi.portal.tests.test_browser_journeys import code_sent_to
 from gongzhi.stations.models import Matter
@@ -36,7 +36,7 @@ def phone(session, **options):
 
 
 def fits(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= PHONE["width"], f"{width}px wide on a {PHONE['width']}px phone"
 
 

@@ -14,7 +14,7 @@ from django.urls import reverse
 from playwright.sync_api import expect
 
 from gongzhi.core import timeutil
-from gongzhi.core.testing.browser import PHONE, save_screenshot
+from gongzhi.core.testing.browser import PHONE, page_width, save_screenshot
 from gongzhi.deliberation import services, steps
 from gongzhi.deliberation.models import Ballot, Comment, Registration, Support
 from gongzhi.deliberation.tests.factories import deliberation_world
@@ -27,7 +27,7 @@ NUMBER = "13900000068"
 
 
 def looked_at(page, name: str, axe: str, found: dict[str, list[dict]]) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= PHONE["width"], f"{name}: {width}px wide on a {PHONE['width']}px phone"
     save_screenshot(page, name)
     violations = run_axe(page, axe)

@@ -11,7 +11,7 @@ import pytest
 from django.urls import reverse
 from playwright.sync_api import expect
 
-from gongzhi.core.testing.browser import PHONE, save_screenshot
+from gongzhi.core.testing.browser import PHONE, page_width, save_screenshot
 from gongzhi.market import services
 from gongzhi.market.models import Booking
 from gongzhi.market.tests.factories import market_world
@@ -28,7 +28,7 @@ def phone(session, **options):
 
 
 def fits(page) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= PHONE["width"], f"{width}px wide on a {PHONE['width']}px phone"
 
 

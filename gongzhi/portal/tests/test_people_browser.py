@@ -17,7 +17,7 @@ from playwright.sync_api import expect
 
 from gongzhi.accounts.tests.factories import PASSWORD
 from gongzhi.core import timeutil
-from gongzhi.core.testing.browser import PHONE, log_in, save_screenshot
+from gongzhi.core.testing.browser import PHONE, log_in, page_width, save_screenshot
 from gongzhi.grid.tests.factories import BuildingFactory
 from gongzhi.portal.tests.test_accessibility import axe_source, run_axe
 from gongzhi.portal.tests.test_browser import orm_between_pages  # noqa: F401 - a fixture
@@ -31,7 +31,7 @@ NUMBER = "13900000028"
 
 
 def looked_at(page, name: str, axe: str, found: dict[str, list[dict]]) -> None:
-    width = page.evaluate("() => document.documentElement.scrollWidth")
+    width = page_width(page)
     assert width <= PHONE["width"], f"{name}: {width}px wide on a {PHONE['width']}px phone"
     save_screenshot(page, name)
     violations = run_axe(page, axe)
