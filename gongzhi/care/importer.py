@@ -26,14 +26,13 @@ then reported by a second run of the same file as "already in the registry".
 
 from __future__ import annotations
 
-import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from collections.abc import Callable, Iterable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from django.db import connections, router, transaction
+from django.db import transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import translation
 
@@ -41,18 +40,14 @@ from gongzhi.care import idcard, policies, schedule
 from gongzhi.care.choices import Level, MoveAction, Relation
 from gongzhi.care.models import CareGroup, Household, LevelChange, Move, Resident
 from gongzhi.care.services import checked_phone, intervals, name_key
-from gongzhi.core import calendar_days, crypto, timeutil
+from gongzhi.core import batches, calendar_days, crypto, timeutil
 from gongzhi.core.errors import DomainError, PermissionDenied, RowError, gettext_noop
 from gongzhi.grid.models import Building, Jurisdiction
 
 BATCH = 2000
-# SQLite: residents a batch commits (each batch holds the one write lock about a tenth of a second), and the pause
-# after each commit: a fifth of the time the batch held the lock, at least 10 ms — long enough for the writers that
-# waited to take their turn even in a busy process (a thread waits up to 5 ms for Python's GIL); a pause of 2 ms let
-# the import take the turn back first and a report wait 1.6 s (``gongzhi bench import-wait``).
+# SQLite: residents a batch commits (each batch holds the one write lock about a tenth of a second; the pause after
+# it is core.batches').
 SQLITE_BATCH = 200
-SQLITE_PAUSE_S = 0.01
-SQLITE_PAUSE_SHARE = 0.2
 LOOKUP_CHUNK = 1000
 PROGRESS_EVERY = 1000
 # Separators between the care groups of one cell (not "/": a default group is called 低保/特困).
@@ -419,11 +414,6 @@ def check(
     return checked, checker.problems
 
 
-def _batches(items: Sequence[Any], size: int) -> Iterable[Sequence[Any]]:
-    for start in range(0, len(items), size):
-        yield items[start : start + size]
-
-
 @dataclass
 class _Written:
     """What a batched write committed so far, to delete again if a later batch fails."""
@@ -435,14 +425,14 @@ class _Written:
         # Residents first (their moves, level changes and memberships go with them; a head set on a household is
         # cleared), then the households the import created. Short transactions again: others keep writing.
         for pks, model in ((self.residents, Resident), (self.households, Household)):
-            for chunk in _batches(pks, size):
+            for chunk in batches.in_batches(pks, size):
                 with transaction.atomic():
                     model.objects.filter(pk__in=chunk).delete()
 
 
 def commits_per_batch() -> bool:
     """Whether ``write`` commits batch by batch by default: on SQLite (one writer at a time), not on PostgreSQL."""
-    return connections[router.db_for_write(Resident) or "default"].vendor == "sqlite"
+    return batches.commits_per_batch(Resident)
 
 
 def write(
@@ -466,18 +456,12 @@ def write(
             return _write(checked, actor=actor, progress=progress, at=at, size=size, step=nullcontext, written=None)
     written = _Written()
     try:
-        return _write(checked, actor=actor, progress=progress, at=at, size=size, step=_committed_step, written=written)
+        return _write(
+            checked, actor=actor, progress=progress, at=at, size=size, step=batches.committed_step, written=written
+        )
     except BaseException:
         written.undo(size)
         raise
-
-
-@contextmanager
-def _committed_step() -> Iterator[None]:
-    began = time.perf_counter()
-    with transaction.atomic():
-        yield
-    time.sleep(max(SQLITE_PAUSE_S, (time.perf_counter() - began) * SQLITE_PAUSE_SHARE))
 
 
 def _write(
@@ -508,7 +492,7 @@ def _write(
     created = extended = in_care = memberships = 0
     done = 0
     new = [h for h in checked.households if h.existing is None]
-    for batch in _batches(new, size):
+    for batch in batches.in_batches(new, size):
         rows = []
         for h in batch:
             contact = _contact(h)
@@ -537,7 +521,7 @@ def _write(
     pairs = [(h, p) for h in checked.households for p in h.people]
     headed: list[int] = []
     through = Resident.groups.through
-    for batch in _batches(pairs, size):
+    for batch in batches.in_batches(pairs, size):
         people = [
             Resident(
                 jurisdiction_id=jurisdiction_id,
@@ -598,7 +582,7 @@ def _write(
         if progress is not None:
             progress(done, total)
     head = Resident.objects.filter(household_id=OuterRef("pk"), relation=Relation.HEAD).order_by("-pk").values("pk")
-    for batch in _batches(headed, min(size, LOOKUP_CHUNK)):
+    for batch in batches.in_batches(headed, min(size, LOOKUP_CHUNK)):
         with step():
             Household.objects.filter(pk__in=batch).update(head_id=Subquery(head[:1]), updated_at=now)
     return Imported(

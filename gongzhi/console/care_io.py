@@ -79,17 +79,22 @@ def _text(value: Any) -> str:
     return str(value).strip()
 
 
-class _WriteProgress:
-    """The job's progress while the one transaction writes: through a connection of its own on PostgreSQL."""
+class WriteProgress:
+    """An import's progress while it writes. In one transaction (PostgreSQL) through a connection of its own, so the
+    page sees it before the commit; batch by batch (SQLite, ``core.batches``) with the batch, or between batches."""
 
-    def __init__(self, job: ImportJob) -> None:
+    def __init__(self, job: ImportJob, *, per_batch: bool) -> None:
         self.job = job
+        self.per_batch = per_batch
         self.side: Any = None
-        if connection.vendor == "postgresql":
+        if connection.vendor == "postgresql" and not per_batch:
             self.side = connections.create_connection(DEFAULT_DB_ALIAS)
 
     def __call__(self, done: int, total: int) -> None:
         self.job.processed, self.job.total = done, total
+        if self.per_batch:
+            ImportJob.objects.filter(pk=self.job.pk).update(processed=done, total=total, phase=ImportJob.Phase.WRITING)
+            return
         if self.side is None:
             return
         table = ImportJob._meta.db_table
@@ -177,7 +182,7 @@ def run(job: ImportJob, data: bytes, *, save: Callable[..., None]) -> dict[str, 
         raise ImportRejected([p.row_error(file, columns) for p in found])
     job.phase, job.processed, job.total = ImportJob.Phase.WRITING, 0, checked.residents
     save(job, "phase", "processed", "total")
-    progress = _WriteProgress(job)
+    progress = WriteProgress(job, per_batch=importer.commits_per_batch())
     try:
         imported = importer.write(checked, actor=user, progress=progress)
     except DomainError as exc:  # the scope changed since the check

@@ -1,9 +1,10 @@
 """Background Excel imports: a hotline export of cases, or a grid ledger (buildings, staff, departments).
 
 All or nothing. Every row is read and checked first — progress is saved as it goes, so the page's bar moves —
-and only when no row has a problem are they written, in one transaction through the case services (cases) or the
-grid importer (grid ledgers, which is itself all-or-nothing). A refused import stores every problem (file, row,
-column, reason) for a downloadable report and writes nothing else.
+and only when no row has a problem are they written, through the case services (cases) or the grid importer (grid
+ledgers, which is itself all-or-nothing). Cases are written in one transaction on PostgreSQL and batch by batch on
+SQLite, undone if a later batch fails (``CaseImport.write``, ``core.batches``). A refused import stores every problem
+(file, row, column, reason) for a downloadable report and writes nothing else.
 """
 
 from __future__ import annotations
@@ -11,11 +12,13 @@ from __future__ import annotations
 import io
 import logging
 from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
@@ -26,11 +29,12 @@ from gongzhi.cases.choices import Channel, Urgency
 from gongzhi.cases.models import Case, CaseCategory, CaseEvent
 from gongzhi.console import care_io, lists_io
 from gongzhi.console.models import ImportJob
-from gongzhi.core import crypto, excel, prepared
+from gongzhi.core import batches, crypto, excel, prepared
 from gongzhi.core.errors import DomainError, ImportRejected, RowError, gettext_noop
 from gongzhi.grid import location, roles
 from gongzhi.grid import selectors as grid_selectors
 from gongzhi.grid.models import Building, GridNode
+from gongzhi.notifications import services as notifications
 
 log = logging.getLogger("gongzhi.console")
 
@@ -39,6 +43,11 @@ MAX_STORED_ERRORS = 2000
 PROGRESS_EVERY = 500
 # A case import refreshes the planner's statistics of what it writes every so many rows (core.prepared).
 STATISTICS_EVERY = 5000
+# SQLite: the cases one batch of an import commits (core.batches): about 4 ms a case, so the one write lock is held
+# a fifth of a second at a time.
+SQLITE_BATCH = 50
+# … and the held-back notifications (a text message or an inbox row each, a fraction of a millisecond) one commits.
+RELEASE_BATCH = 250
 
 # Column headings as hotline exports write them, in Chinese or English; matched case-insensitively.
 CASE_COLUMNS: dict[str, tuple[str, ...]] = {
@@ -62,6 +71,11 @@ TOO_LONG = gettext_noop("longer than %(n)s characters")
 INTERNAL_ERROR = gettext_noop("internal error; nothing imported")
 ONLY_GRID_ADMINS = gettext_noop("only grid administrators import ledgers")
 NO_GRID = gettext_noop("no grid yet")
+KEPT = gettext_noop(
+    "the import failed after writing these cases, which were kept because staff already worked on them (acted on "
+    "one, merged a report into one, opened a reporter's phone): %(codes)s; remove their rows before importing the "
+    "file again"
+)
 URGENCY_WORDS = {
     "一般": Urgency.NORMAL,
     "普通": Urgency.NORMAL,
@@ -324,36 +338,125 @@ class CaseImport:
                         value=r.external_id,
                     )
 
-    def write(self, rows: list[CaseRow]) -> int:
-        with transaction.atomic():
-            for n, r in enumerate(rows):
-                if n and n % STATISTICS_EVERY == 0:
-                    # The cases written so far are uncommitted: autovacuum cannot count them (core.prepared).
-                    prepared.refresh_statistics(*_written_tables())
-                try:
-                    services.submit(
-                        jurisdiction=self.jurisdiction,
-                        channel=Channel.HOTLINE,
-                        title=r.title,
-                        description=r.description,
-                        category=r.category,
-                        urgency=r.urgency,
-                        reporter_name=r.reporter_name,
-                        reporter_phone=r.reporter_phone,
-                        building=r.building,
-                        lat=r.lat,
-                        lon=r.lon,
-                        address=r.address,
-                        recorded_by=self.user,
-                        external_id=r.external_id,
-                        at=r.submitted_at,
-                    )
-                except DomainError as exc:
-                    # Checked already; a change since (a ticket imported meanwhile) refuses the whole file.
-                    raise ImportRejected(
-                        [RowError(file=self.file, row=r.line, column=None, reason=exc.template, params=exc.params)]
-                    ) from exc
+    def write(
+        self,
+        rows: list[CaseRow],
+        *,
+        progress: Callable[[int, int], None] | None = None,
+        per_batch: bool | None = None,
+    ) -> int:
+        """Write the checked rows, all or none (``progress(done, total)`` as they go).
+
+        On PostgreSQL in one transaction. On SQLite batch by batch (``core.batches``), so that residents' reports
+        written meanwhile wait a batch, not the whole file; the reporters' text messages and the staff's inbox are
+        held back until the last batch is in (a text cannot be taken back), and if a batch fails the cases the earlier
+        ones wrote are deleted again before the error is raised. ``per_batch`` chooses (None: by the database)."""
+        if per_batch is None:
+            per_batch = batches.commits_per_batch(Case)
+        if not per_batch:
+            with transaction.atomic():
+                self._write(rows, step=nullcontext, size=PROGRESS_EVERY, progress=progress, written=None)
+            return len(rows)
+        written: list[int] = []
+        try:
+            with notifications.held() as held:
+                self._write(rows, step=batches.committed_step, size=SQLITE_BATCH, progress=progress, written=written)
+        except BaseException as exc:
+            kept = self.undo(written)
+            if not kept or not isinstance(exc, Exception):
+                raise
+            with transaction.atomic():  # the kept cases' own receipts: they exist, their reporters hear
+                held.about(f"case:{pk}" for pk in kept).release()
+            codes = ", ".join(Case.objects.filter(pk__in=kept).order_by("pk").values_list("tracking_code", flat=True))
+            said = RowError(file=self.file, row=None, column=None, reason=KEPT, params={"codes": codes})
+            if isinstance(exc, ImportRejected):
+                exc.errors.append(said)
+                raise
+            log.exception("import %s failed", self.job.pk)
+            raise ImportRejected([said]) from exc
+        for start in range(0, len(held), RELEASE_BATCH):
+            with batches.committed_step():
+                held.release(start, start + RELEASE_BATCH)
         return len(rows)
+
+    def _write(
+        self,
+        rows: list[CaseRow],
+        *,
+        step: Callable[[], AbstractContextManager[Any]],
+        size: int,
+        progress: Callable[[int, int], None] | None,
+        written: list[int] | None,
+    ) -> None:
+        done = 0
+        for batch in batches.in_batches(rows, size):
+            with step():
+                for r in batch:
+                    if done and done % STATISTICS_EVERY == 0:
+                        # The cases written so far may be uncommitted: autovacuum cannot count them (core.prepared).
+                        prepared.refresh_statistics(*_written_tables())
+                    case = self._submit(r)
+                    if written is not None:
+                        written.append(case.pk)
+                    done += 1
+            if progress is not None:
+                progress(done, len(rows))
+
+    def _submit(self, r: CaseRow) -> Case:
+        try:
+            return services.submit(
+                jurisdiction=self.jurisdiction,
+                channel=Channel.HOTLINE,
+                title=r.title,
+                description=r.description,
+                category=r.category,
+                urgency=r.urgency,
+                reporter_name=r.reporter_name,
+                reporter_phone=r.reporter_phone,
+                building=r.building,
+                lat=r.lat,
+                lon=r.lon,
+                address=r.address,
+                recorded_by=self.user,
+                external_id=r.external_id,
+                at=r.submitted_at,
+            )
+        except DomainError as exc:
+            # Checked already; a change since (a ticket imported meanwhile) refuses the whole file.
+            raise ImportRejected(
+                [RowError(file=self.file, row=r.line, column=None, reason=exc.template, params=exc.params)]
+            ) from exc
+
+    def undo(self, written: list[int]) -> list[int]:
+        """Delete the cases of a batched write that failed later, in short transactions again, and return the ids of
+        those kept: a case someone already relied on in the meantime — staff acted on it, a resident's report was
+        merged into it, its reporter's phone was revealed (an audit record) — stays, as deleting it would take their
+        work or the audit trail with it."""
+        kept: list[int] = []
+        for chunk in batches.in_batches(written, SQLITE_BATCH):
+            # Staff who acted on one meanwhile (triaged it, took it on …): their work stays with it.
+            worked_on = set(
+                CaseEvent.objects.filter(case_id__in=chunk, actor__isnull=False)
+                .exclude(actor=self.user)
+                .values_list("case_id", flat=True)
+            )
+            kept += [pk for pk in chunk if pk in worked_on]
+            chunk = [pk for pk in chunk if pk not in worked_on]
+            try:
+                with transaction.atomic():
+                    Case.objects.filter(pk__in=chunk).delete()
+            except ProtectedError:
+                for pk in chunk:
+                    try:
+                        with transaction.atomic():
+                            Case.objects.filter(pk=pk).delete()
+                    except ProtectedError:
+                        kept.append(pk)
+        if kept:
+            log.warning(
+                "import %s failed; %d of its cases were kept, others rely on them: %s", self.job.pk, len(kept), kept
+            )
+        return kept
 
 
 def _save(job: ImportJob, *fields: str) -> None:
@@ -404,9 +507,13 @@ def _run_cases(job: ImportJob, data: bytes) -> None:
     rows = importer.check(data)
     if importer.errors:
         raise ImportRejected(importer.errors)
-    job.phase = ImportJob.Phase.WRITING
+    job.phase, job.processed, job.total = ImportJob.Phase.WRITING, 0, len(rows)
     _save(job, "phase", "total", "processed")
-    created = importer.write(rows)
+    progress = care_io.WriteProgress(job, per_batch=batches.commits_per_batch(Case))
+    try:
+        created = importer.write(rows, progress=progress)
+    finally:
+        progress.close()
     _succeed(job, created, {"cases": created})
 
 

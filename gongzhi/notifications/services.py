@@ -83,6 +83,43 @@ def simulation(*, clock: Callable[[], datetime]) -> Iterator[None]:
         _simulated_clock.reset(token)
 
 
+# The notifications held back while ``held`` is open (None: written as they come).
+_held: ContextVar[Held | None] = ContextVar("gongzhi_held_notifications", default=None)
+
+
+class Held(list[Callable[[], object]]):
+    """The ``notify`` and ``send_sms`` calls made while ``held`` was open, each ready to be made again."""
+
+    def release(self, start: int = 0, stop: int | None = None) -> int:
+        """Write the held notifications ``start``:``stop`` (all by default) now, in the caller's transaction; returns
+        how many calls were made."""
+        calls = self[start:stop]
+        for call in calls:
+            call()
+        return len(calls)
+
+    def about(self, subjects: Iterable[str]) -> Held:
+        """The held calls about one of ``subjects`` ("case:123")."""
+        wanted = set(subjects)
+        return Held(call for call in self if getattr(call, "keywords", {}).get("subject") in wanted)
+
+
+@contextmanager
+def held() -> Iterator[Held]:
+    """Hold back what ``notify`` and ``send_sms`` would write in the block: nothing is written, every call is kept
+    in the list yielded, to be written later (``Held.release``) or never.
+
+    For a bulk write that commits batch by batch (``core.batches``, an import on SQLite) and deletes what it wrote if
+    a later batch fails: a text message cannot be taken back, so none is written before the last batch is in.
+    """
+    calls = Held()
+    token = _held.set(calls)
+    try:
+        yield calls
+    finally:
+        _held.reset(token)
+
+
 def _truncate(text: str, limit: int) -> str:
     return text if len(text) <= limit else text[: limit - 1] + "…"
 
@@ -108,6 +145,22 @@ def notify(
     """
     if len(subject) > _SUBJECT_MAX:
         raise ValueError(f"subject longer than {_SUBJECT_MAX} characters: {subject[:40]!r}…")
+    holding = _held.get()
+    if holding is not None:
+        recipients, recipient_ids = list(recipients), list(recipient_ids)
+        holding.append(
+            partial(
+                notify,
+                recipients=recipients,
+                recipient_ids=recipient_ids,
+                kind=kind,
+                context=context,
+                url=url,
+                subject=subject,
+                ids_are_active=ids_are_active,
+            )
+        )
+        return []
     user_ids: dict[int, None] = {}
     for user in recipients:
         if user is None or user.pk is None or not user.is_active:
@@ -182,6 +235,10 @@ def send_sms(*, phone: str, kind: str, context: Mapping[str, Any], subject: str 
     """
     if len(subject) > _SUBJECT_MAX:
         raise ValueError(f"subject longer than {_SUBJECT_MAX} characters: {subject[:40]!r}…")
+    holding = _held.get()
+    if holding is not None:
+        holding.append(partial(send_sms, phone=phone, kind=kind, context=context, subject=subject))
+        return None
     phone = (phone or "").strip()
     number = ""
     if _TYPED.fullmatch(phone):

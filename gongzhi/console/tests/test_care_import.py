@@ -227,7 +227,7 @@ def test_on_postgresql_the_page_sees_the_write_progress_but_no_row_before_the_en
         pytest.skip("SQLite has one writer at a time: the page shows the write without a count")
     monkeypatch.setattr(importer, "write", partial(importer.write, batch_size=2))
     seen: list[tuple[int, int, str, int]] = []
-    original = care_io._WriteProgress.__call__
+    original = care_io.WriteProgress.__call__
 
     def spy(self, done: int, total: int) -> None:
         original(self, done, total)
@@ -241,7 +241,7 @@ def test_on_postgresql_the_page_sees_the_write_progress_but_no_row_before_the_en
         finally:
             other.close()
 
-    monkeypatch.setattr(care_io._WriteProgress, "__call__", spy)
+    monkeypatch.setattr(care_io.WriteProgress, "__call__", spy)
     job = ImportJob(
         kind="care",
         jurisdiction=w.district.jurisdiction,

@@ -203,7 +203,8 @@ def test_fifty_thousand_rows_show_progress_then_one_bad_row_writes_nothing(w, dj
 
 @pytest.mark.slow
 def test_fifty_thousand_rows_import(w):
-    """The whole file written in one transaction through submit(); every row becomes a case."""
+    """The whole file written through submit() (one transaction on PostgreSQL, batches on SQLite); every row becomes a
+    case."""
     buildings = [w.building] + [BuildingFactory(node=w.micro, jurisdiction=w.jurisdiction) for _ in range(9)]
     rows = [_row(w, i, building=buildings[i % 10].code, phone="") for i in range(50_000)]
     job = ImportJob.objects.create(
