@@ -323,10 +323,14 @@ def test_cancelling_promotes_the_first_waiting_resident_with_an_sms(her, him, ha
 
 
 def test_cancelling_after_the_cut_off_is_refused_and_explained(her, mw):
+    # A slot 60–90 minutes from now: tomorrow's early morning late in the evening, never past 23:30 (the day's last
+    # slot must fit before the market day ends at 23:59).
     soon = timezone.localtime() + timedelta(minutes=90)
-    if soon.date() != timeutil.local_today():
-        pytest.skip("too close to midnight for a slot within the next two hours")
-    event = mw.event(day=soon.date(), starts=soon.time().replace(second=0, microsecond=0), ends=time(23, 59))
+    if soon.time() > time(23, 30):
+        soon = soon.replace(hour=23, minute=30)
+    later = soon + timedelta(minutes=60)
+    ends = later.time().replace(second=0, microsecond=0) if later.date() == soon.date() else time(23, 59)
+    event = mw.event(day=soon.date(), starts=soon.time().replace(second=0, microsecond=0), ends=ends)
     offering = mw.offering(event, slot_minutes=5)
     slot = first_slot(offering)
     confirm(her, event, slot, age="68")
