@@ -1,6 +1,7 @@
 """Issue 29: on SQLite a long import does not turn residents' reports into 503s. ``gongzhi bench import-wait`` at a
-small size: a resident's report is due every 50 ms while a ledger is written, and none fails or waits a second; the
-import stays all or nothing (one bad row near the end of a long ledger: nothing written)."""
+small size: a resident's report is due every 50 ms while a ledger — or a hotline export of cases — is written, and
+none fails or waits a second; the import stays all or nothing (one bad row near the end of a long ledger: nothing
+written)."""
 
 from __future__ import annotations
 
@@ -29,6 +30,17 @@ def test_reports_beside_a_long_import_wait_well_under_a_second_and_none_fails() 
     assert figures["reports_attempted"] >= 20, figures  # the write lasted long enough to be measured
     assert figures["reports_failed"] == 0, figures
     assert figures["reports_ok"] == figures["reports_attempted"]
+    assert 0 < figures["wait_max_ms"] < 1000, figures
+
+
+def test_reports_beside_a_long_hotline_import_wait_well_under_a_second_and_none_fails() -> None:
+    out = io.StringIO()
+    call_command("bench", "import-wait", "--kind", "cases", "--rows", "2000", "--interval-ms", "50", stdout=out)
+    figures = json.loads(out.getvalue().strip().splitlines()[-1])
+    assert (figures["kind"], figures["mode"], figures["batch"]) == ("cases", "one transaction per batch", 50)
+    assert figures["rows_written"] == 2000
+    assert figures["reports_attempted"] >= 20, figures
+    assert figures["reports_failed"] == 0, figures
     assert 0 < figures["wait_max_ms"] < 1000, figures
 
 
