@@ -9,7 +9,6 @@ from __future__ import annotations
 import logging
 
 import pytest
-from django.core.files.base import ContentFile
 from django.db import connection
 
 from gongzhi.cases import services as case_services
@@ -17,7 +16,7 @@ from gongzhi.cases.models import Case, CaseEvent, PhoneReveal
 from gongzhi.cases.tests.factories import world
 from gongzhi.console import imports
 from gongzhi.console.models import ImportJob
-from gongzhi.console.tests.test_imports import _row, workbook
+from gongzhi.console.tests.test_imports import _row, hotline_job, workbook
 from gongzhi.core import batches
 from gongzhi.core.errors import Conflict, ImportRejected
 from gongzhi.notifications.models import Notification, SmsMessage
@@ -31,14 +30,7 @@ def w():
 
 
 def checked(w, rows: list[list[object]]) -> tuple[imports.CaseImport, list[imports.CaseRow]]:
-    job = ImportJob(
-        kind="cases",
-        jurisdiction=w.jurisdiction,
-        original_name="12345.xlsx",
-        created_by=w.dispatcher,
-        created_at=w.district.jurisdiction.created_at,
-    )
-    job.file.save("12345.xlsx", ContentFile(workbook(rows)))
+    job = hotline_job(w, rows)
     importer = imports.CaseImport(job, progress=lambda n: None)
     found = importer.check(workbook(rows))
     assert importer.errors == []
@@ -169,14 +161,7 @@ def test_one_transaction_when_asked_as_on_postgresql(w) -> None:
 def test_the_job_page_counts_the_write_and_a_failed_write_leaves_nothing(w, monkeypatch) -> None:
     monkeypatch.setattr(imports, "SQLITE_BATCH", 2)
     rows = [_row(w, i) for i in range(5)]
-    job = ImportJob.objects.create(
-        kind="cases",
-        jurisdiction=w.jurisdiction,
-        original_name="12345.xlsx",
-        created_by=w.dispatcher,
-        created_at=w.district.jurisdiction.created_at,
-    )
-    job.file.save("12345.xlsx", ContentFile(workbook(rows)))
+    job = hotline_job(w, rows)
     original = case_services.submit
     phases: list[tuple[str, int, int]] = []
 

@@ -6,6 +6,7 @@ import io
 import time
 
 import pytest
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 from openpyxl import Workbook, load_workbook
@@ -38,6 +39,19 @@ def workbook(rows: list[list[object]]) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return out.getvalue()
+
+
+def hotline_job(w, rows: list[list[object]]) -> ImportJob:
+    """A saved hotline import of ``rows`` by the community's dispatcher, not yet run."""
+    job = ImportJob.objects.create(
+        kind="cases",
+        jurisdiction=w.jurisdiction,
+        original_name="12345.xlsx",
+        created_by=w.dispatcher,
+        created_at=w.district.jurisdiction.created_at,
+    )
+    job.file.save("12345.xlsx", ContentFile(workbook(rows)))
+    return job
 
 
 def upload(client, data: bytes, kind: str = "cases"):
@@ -169,16 +183,7 @@ def test_fifty_thousand_rows_show_progress_then_one_bad_row_writes_nothing(w, dj
     rows[-1] = _row(w, 49_999, urgency="不急")
     seen: list[int] = []
 
-    job = ImportJob.objects.create(
-        kind="cases",
-        jurisdiction=w.jurisdiction,
-        original_name="big.xlsx",
-        created_by=w.dispatcher,
-        created_at=w.district.jurisdiction.created_at,
-    )
-    from django.core.files.base import ContentFile
-
-    job.file.save("big.xlsx", ContentFile(workbook(rows)))
+    job = hotline_job(w, rows)
     original = imports._save
 
     def spy(j, *fields):
@@ -207,16 +212,7 @@ def test_fifty_thousand_rows_import(w):
     case."""
     buildings = [w.building] + [BuildingFactory(node=w.micro, jurisdiction=w.jurisdiction) for _ in range(9)]
     rows = [_row(w, i, building=buildings[i % 10].code, phone="") for i in range(50_000)]
-    job = ImportJob.objects.create(
-        kind="cases",
-        jurisdiction=w.jurisdiction,
-        original_name="big.xlsx",
-        created_by=w.dispatcher,
-        created_at=w.district.jurisdiction.created_at,
-    )
-    from django.core.files.base import ContentFile
-
-    job.file.save("big.xlsx", ContentFile(workbook(rows)))
+    job = hotline_job(w, rows)
     began = time.perf_counter()
     imports.run(job.pk)
     elapsed = time.perf_counter() - began
