@@ -28,7 +28,7 @@ from gongzhi.cases import services
 from gongzhi.cases.choices import Channel, Urgency
 from gongzhi.cases.models import Case, CaseCategory, CaseEvent
 from gongzhi.console import care_io, lists_io
-from gongzhi.console.models import ImportJob
+from gongzhi.console.models import KEPT, ImportJob
 from gongzhi.core import batches, crypto, excel, prepared
 from gongzhi.core.errors import DomainError, ImportRejected, RowError, gettext_noop
 from gongzhi.grid import location, roles
@@ -71,11 +71,6 @@ TOO_LONG = gettext_noop("longer than %(n)s characters")
 INTERNAL_ERROR = gettext_noop("internal error; nothing imported")
 ONLY_GRID_ADMINS = gettext_noop("only grid administrators import ledgers")
 NO_GRID = gettext_noop("no grid yet")
-KEPT = gettext_noop(
-    "the import failed after writing these cases, which were kept because staff already worked on them (acted on "
-    "one, merged a report into one, opened a reporter's phone): %(codes)s; remove their rows before importing the "
-    "file again"
-)
 URGENCY_WORDS = {
     "一般": Urgency.NORMAL,
     "普通": Urgency.NORMAL,

@@ -6,7 +6,14 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
-from gongzhi.core.errors import RowError
+from gongzhi.core.errors import RowError, gettext_noop
+
+# A failed batched hotline import that kept cases staff had already worked on says so (console.imports).
+KEPT = gettext_noop(
+    "the import failed after writing these cases, which were kept because staff already worked on them (acted on "
+    "one, merged a report into one, opened a reporter's phone): %(codes)s; remove their rows before importing the "
+    "file again"
+)
 
 
 class ImportJob(models.Model):
@@ -71,13 +78,22 @@ class ImportJob(models.Model):
 
     @property
     def percent(self) -> int:
-        """Reading and checking fill the bar to 90 %; the single write transaction is the last 10 %. A finished
-        import has a full bar, whichever way it ended: there is nothing left to wait for."""
+        """Reading and checking fill the bar to 90 %; the write is the last 10 % (counted as it goes where the write
+        reports its rows). A finished import has a full bar, whichever way it ended: there is nothing left to wait
+        for."""
         if self.finished:
             return 100
         if not self.total:
             return 0
+        if self.phase == self.Phase.WRITING:
+            return min(99, 90 + int(10 * self.processed / self.total))
         return min(90, int(90 * self.processed / self.total))
+
+    @property
+    def kept_cases(self) -> bool:
+        """Whether a failed hotline import kept cases staff had already worked on (``imports.KEPT``): its page must
+        not say that nothing was imported."""
+        return any(isinstance(e, dict) and e.get("reason") == KEPT for e in self.errors)
 
     def problems(self, limit: int | None = None) -> list[RowError]:
         """The stored problems, each able to say its reason in the reader's language (``RowError.message``)."""

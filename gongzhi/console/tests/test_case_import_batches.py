@@ -183,3 +183,32 @@ def test_the_job_page_counts_the_write_and_a_failed_write_leaves_nothing(w, monk
     assert phases[0] == ("writing", 0, 5)
     if connection.vendor == "sqlite":
         assert phases[2] == ("writing", 2, 5) and phases[4] == ("writing", 4, 5)
+
+
+def test_the_page_counts_rows_written_and_says_which_cases_a_failed_import_kept(w, client) -> None:
+    from django.urls import reverse
+
+    from gongzhi.core.errors import RowError
+
+    client.defaults["HTTP_ACCEPT_LANGUAGE"] = "zh-hans"
+    client.force_login(w.dispatcher)
+    job = hotline_job(w, [_row(w, 0)])
+    job.status, job.phase, job.processed, job.total = "running", "writing", 1250, 5000
+    job.save()
+    assert job.percent == 92  # checking filled 90 %; a quarter of the write is the next 2.5 %
+    page = client.get(reverse("console:import_progress", args=[job.pk])).content.decode()
+    assert "已写入 1250 / 5000 行" in page and "已校验" not in page
+
+    job.status, job.phase, job.error_count = "failed", "done", 2
+    job.errors = [
+        RowError(file="12345.xlsx", row=9, column=None, reason="required", params={}).as_dict(),
+        RowError(file="12345.xlsx", row=None, column=None, reason=imports.KEPT, params={"codes": "AB12CD"}).as_dict(),
+    ]
+    job.save()
+    page = client.get(reverse("console:import", args=[job.pk])).content.decode()
+    assert "导入已停止，只保留了下面列出的工单" in page and "未导入任何数据。" not in page
+    assert "<li>导入在写入以下工单后失败" in page and "AB12CD" in page  # no row, no column: no stray ": "
+    job.errors = job.errors[:1]
+    job.error_count = 1
+    job.save()
+    assert "未导入任何数据" in client.get(reverse("console:import", args=[job.pk])).content.decode()
